@@ -1,0 +1,37 @@
+//! paicha core: checklist templates, validation and hazard grading for the hidden-danger
+//! investigation of key industrial products.
+//!
+//! Pure Rust with no JS types: the same code runs natively (CLI, server) and as WebAssembly in the
+//! browser, so client and server cannot disagree. The WASM bindings in `wasm/` are a thin layer
+//! compiled only for `wasm32`.
+//!
+//! Flow: a [`Template`] (data, versioned, embedded in the [`Catalogue`] or loaded at run time) is
+//! compiled once; a [`Submission`] is checked against it by [`check`], giving a [`Report`] with entry
+//! errors, hazard findings, the overall level and the follow-up actions the [`Policy`] requires.
+//! A [`Session`] does the same one answer at a time for live forms.
+
+pub mod catalogue;
+pub mod expr;
+pub mod ids;
+pub mod issue;
+pub mod policy;
+pub mod report;
+pub mod session;
+pub mod submission;
+pub mod template;
+pub mod text;
+
+mod answer;
+mod state;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use catalogue::Catalogue;
+pub use issue::Issue;
+pub use policy::Policy;
+pub use report::{check, check_json, Action, Finding, Level, Report, Reports};
+pub use session::Session;
+pub use submission::Submission;
+pub use template::{Form, Link, Template, TemplateError};
+pub use text::Text;

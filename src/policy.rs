@@ -1,0 +1,186 @@
+//! The follow-up policy: from findings to actions with deadlines.
+//!
+//! The policy is data (`policy.json` at the repository root is the default, embedded in the build),
+//! so a bureau can change day counts or which violations lead to which measures without code.
+//! Deadlines are calendar days added to the inspection date in the offset of `inspected_at`.
+
+use crate::issue::{Code, Issue};
+use crate::text::Text;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Grade of a hidden danger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Harm and difficulty are small: the enterprise can remove it at once without stopping.
+    General,
+    /// Fails a safety requirement of a mandatory standard, needs production or sale stopped,
+    /// matches a sector major-danger criterion, or the enterprise cannot remove it alone.
+    Major,
+}
+
+/// Kind of serious violation a failed rule reveals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Violation {
+    /// 无证生产: producing a licensed product without a valid production licence.
+    UnlicensedProduction,
+    /// 超范围生产: producing outside the scope of the licence.
+    OutOfScopeProduction,
+    /// No valid CCC certificate for a product that needs one.
+    UncertifiedProduct,
+    /// Forged, altered or misused licence or CCC certificate or mark.
+    ForgedCertificate,
+    /// 假冒: counterfeit products, false names, addresses or marks.
+    Counterfeit,
+    /// 掺杂掺假, 以假充真, 以次充好.
+    Adulteration,
+    /// Fails a mandatory standard (不合格).
+    Substandard,
+    /// 未检验出厂: released without factory inspection.
+    UninspectedRelease,
+    /// Illegal modification (e.g. an e-bike's speed limiter or battery).
+    IllegalModification,
+}
+
+/// What the regulation requires after a finding. The names are a public contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    StopProductionSale,
+    Rectify,
+    Recheck,
+    ReportToGovernment,
+    SeriousViolationList,
+    CreditPublicity,
+    RevokeCertificate,
+    JudicialTransferReview,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeverityPolicy {
+    /// Production or sale must stop at once.
+    pub stop: bool,
+    pub rectify_days: u32,
+    pub recheck_days: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub about: String,
+    pub severity: BTreeMap<Severity, SeverityPolicy>,
+    /// Days within which an escalated finding is reported to the local government.
+    pub escalate_days: u32,
+    pub violations: BTreeMap<Violation, Vec<ActionKind>>,
+}
+
+const DEFAULT_POLICY: &str = include_str!("../policy.json");
+
+impl Default for Policy {
+    fn default() -> Self {
+        // The embedded policy is checked by a test; should it ever fail to parse, fall back to the
+        // documented figures rather than panic.
+        Policy::from_json(DEFAULT_POLICY).unwrap_or_else(|_| Policy {
+            about: String::new(),
+            severity: BTreeMap::from([
+                (
+                    Severity::General,
+                    SeverityPolicy {
+                        stop: false,
+                        rectify_days: 7,
+                        recheck_days: 15,
+                    },
+                ),
+                (
+                    Severity::Major,
+                    SeverityPolicy {
+                        stop: true,
+                        rectify_days: 60,
+                        recheck_days: 75,
+                    },
+                ),
+            ]),
+            escalate_days: 0,
+            violations: BTreeMap::new(),
+        })
+    }
+}
+
+impl Policy {
+    /// Read a policy from JSON; errors are issues with code `template_json`.
+    pub fn from_json(s: &str) -> Result<Policy, Issue> {
+        let p: Policy = serde_json::from_str(s).map_err(|e| {
+            Issue::with_message(
+                "",
+                Code::TemplateJson,
+                Text::new(format!("策略无效：{e}"), format!("Invalid policy: {e}")),
+            )
+        })?;
+        for s in [Severity::General, Severity::Major] {
+            if !p.severity.contains_key(&s) {
+                return Err(Issue::detail(
+                    "/severity",
+                    Code::MissingField,
+                    "缺少严重程度策略",
+                    &format!("no policy for severity {s:?}"),
+                ));
+            }
+        }
+        Ok(p)
+    }
+
+    pub fn for_severity(&self, s: Severity) -> SeverityPolicy {
+        self.severity.get(&s).copied().unwrap_or(SeverityPolicy {
+            stop: s == Severity::Major,
+            rectify_days: if s == Severity::Major { 60 } else { 7 },
+            recheck_days: if s == Severity::Major { 75 } else { 15 },
+        })
+    }
+
+    pub fn for_violation(&self, v: Violation) -> &[ActionKind] {
+        self.violations.get(&v).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// `date + days`, saturating at the calendar's end instead of panicking.
+pub fn add_days(date: NaiveDate, days: u32) -> NaiveDate {
+    date.checked_add_days(chrono::Days::new(u64::from(days)))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_policy_parses() {
+        let p = Policy::from_json(DEFAULT_POLICY);
+        assert!(p.is_ok(), "{p:?}");
+        let p = p.unwrap_or_default();
+        assert_eq!(p.for_severity(Severity::Major).rectify_days, 60);
+        assert_eq!(p.for_severity(Severity::Major).recheck_days, 75);
+        assert!(p
+            .for_violation(Violation::UnlicensedProduction)
+            .contains(&ActionKind::SeriousViolationList));
+    }
+
+    #[test]
+    fn bad_policy_is_an_issue() {
+        assert!(Policy::from_json("{").is_err());
+        assert!(Policy::from_json(r#"{"severity":{},"escalate_days":0,"violations":{}}"#).is_err());
+    }
+
+    #[test]
+    fn add_days_crosses_months_and_leap_years() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
+        assert_eq!(add_days(d("2023-07-20"), 60), d("2023-09-18"));
+        assert_eq!(add_days(d("2024-01-31"), 29), d("2024-02-29"));
+        assert_eq!(add_days(d("2023-12-31"), 1), d("2024-01-01"));
+        assert_eq!(add_days(NaiveDate::MAX, 5), NaiveDate::MAX);
+    }
+}

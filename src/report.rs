@@ -1,0 +1,309 @@
+//! Reports: the verdict on one submission. The field names are a public contract that portals
+//! read (`../shared/contract/README.md`): `id, valid, errors, findings, level, actions`.
+
+use crate::catalogue::Catalogue;
+use crate::issue::{pointer, Code, Issue};
+use crate::policy::{add_days, ActionKind, Policy, Severity, Violation};
+use crate::state::{self, Ctx, State};
+use crate::submission::{parse_header, Header};
+use crate::template::Template;
+use crate::text::Text;
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::Serialize;
+use serde_json::Value as Json;
+use std::collections::BTreeMap;
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// A hidden danger revealed by a failed compliance rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub item: String,
+    pub severity: Severity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub violation: Option<Violation>,
+    /// Legal basis: standard and clause, or regulation article.
+    pub basis: String,
+    /// JSON Pointer of the answer.
+    pub path: String,
+    pub message: Text,
+    /// To be reported to the local government (sector major-danger criterion).
+    #[serde(skip_serializing_if = "is_false")]
+    pub escalate: bool,
+    /// Index of the rule within the item's `rules`.
+    pub rule: usize,
+    /// Instance of a repeat group the finding is in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<usize>,
+}
+
+/// Overall grade of a submission: the worst finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    None,
+    General,
+    Major,
+}
+
+/// A follow-up the regulation requires.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Action {
+    pub kind: ActionKind,
+    /// Deadline, `YYYY-MM-DD`, when the action has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
+    /// The item it concerns, for per-item actions (rectify, recheck).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
+    /// The items that led to a submission-wide action (stop, list, publicity...).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<String>,
+}
+
+/// The verdict on one submission.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub id: String,
+    /// Whether it may be submitted: no entry errors.
+    pub valid: bool,
+    pub errors: Vec<Issue>,
+    pub findings: Vec<Finding>,
+    pub level: Level,
+    pub actions: Vec<Action>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template_version: Option<String>,
+}
+
+fn date_text(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// The actions the policy requires for these findings, deadlines counted from `day`.
+pub fn actions(findings: &[Finding], day: Option<NaiveDate>, policy: &Policy) -> Vec<Action> {
+    let due = |days: u32| day.map(|d| date_text(add_days(d, days)));
+    // Per item: the strictest severity decides its deadlines.
+    let mut per_item: BTreeMap<&str, Severity> = BTreeMap::new();
+    let mut wide: BTreeMap<ActionKind, Vec<String>> = BTreeMap::new();
+    let mut add_wide = |k: ActionKind, item: &str| {
+        let v = wide.entry(k).or_default();
+        if !v.iter().any(|i| i == item) {
+            v.push(item.to_string());
+        }
+    };
+    for f in findings {
+        let s = per_item.entry(&f.item).or_insert(f.severity);
+        *s = (*s).max(f.severity);
+        if policy.for_severity(f.severity).stop {
+            add_wide(ActionKind::StopProductionSale, &f.item);
+        }
+        if let Some(v) = f.violation {
+            for &k in policy.for_violation(v) {
+                add_wide(k, &f.item);
+            }
+        }
+        if f.escalate {
+            add_wide(ActionKind::ReportToGovernment, &f.item);
+        }
+    }
+    let mut out = Vec::new();
+    for (kind, items) in wide {
+        let due = match kind {
+            ActionKind::StopProductionSale => due(0),
+            ActionKind::ReportToGovernment => due(policy.escalate_days),
+            _ => None,
+        };
+        out.push(Action {
+            kind,
+            due,
+            item: None,
+            items,
+        });
+    }
+    for (item, sev) in per_item {
+        let p = policy.for_severity(sev);
+        for (kind, days) in [
+            (ActionKind::Rectify, p.rectify_days),
+            (ActionKind::Recheck, p.recheck_days),
+        ] {
+            out.push(Action {
+                kind,
+                due: due(days),
+                item: Some(item.to_string()),
+                items: Vec::new(),
+            });
+        }
+    }
+    out.sort_by(|a, b| (a.kind, &a.item).cmp(&(b.kind, &b.item)));
+    out
+}
+
+pub(crate) fn level(findings: &[Finding]) -> Level {
+    match findings.iter().map(|f| f.severity).max() {
+        None => Level::None,
+        Some(Severity::General) => Level::General,
+        Some(Severity::Major) => Level::Major,
+    }
+}
+
+/// Assemble a report from header issues and the evaluated state.
+pub(crate) fn assemble(
+    id: &str,
+    mut errors: Vec<Issue>,
+    t: Option<&Template>,
+    st: &State,
+    day: Option<NaiveDate>,
+    policy: &Policy,
+) -> Report {
+    let mut findings = Vec::new();
+    for o in &st.outcome {
+        errors.extend(o.errors.iter().cloned());
+        findings.extend(o.findings.iter().cloned());
+    }
+    let level = level(&findings);
+    let actions = actions(&findings, day, policy);
+    Report {
+        id: id.to_string(),
+        valid: errors.is_empty(),
+        errors,
+        findings,
+        level,
+        actions,
+        template_version: t.map(|t| t.version.clone()),
+    }
+}
+
+/// Where a template was looked up and what came of it.
+pub(crate) fn find_template<'c>(
+    cat: &'c Catalogue,
+    h: &Header,
+    errs: &mut Vec<Issue>,
+) -> Option<&'c Template> {
+    let product = h.product.as_deref()?;
+    let Some(t) = cat.get(product, h.template_version.as_deref()) else {
+        if cat.get(product, None).is_some() {
+            errs.push(Issue::new("/template_version", Code::UnknownVersion));
+        } else {
+            errs.push(Issue::detail(
+                "/product",
+                Code::UnknownProduct,
+                product,
+                product,
+            ));
+        }
+        return None;
+    };
+    if let (Some(f), Some(l)) = (h.form, h.link) {
+        if !t.offers(f, l) {
+            errs.push(Issue::new("/form", Code::NotOffered));
+        }
+    }
+    Some(t)
+}
+
+/// Load every answer into `st`: unknown keys and items outside the form or link are errors.
+pub(crate) fn load_answers(
+    ctx: &Ctx<'_>,
+    answers: &serde_json::Map<String, Json>,
+    st: &mut State,
+    errs: &mut Vec<Issue>,
+) {
+    for (k, v) in answers {
+        let path = pointer("/answers", k);
+        match ctx.t.slot(k).and_then(|s| ctx.t.item(s).map(|i| (s, i))) {
+            None => errs.push(Issue::new(path, Code::UnknownItem)),
+            Some((_, item)) if item.parent.is_some() => errs.push(Issue::detail(
+                path,
+                Code::UnknownItem,
+                "此项属于重复组，应在组内作答",
+                "this item belongs to a repeat group and is answered inside it",
+            )),
+            Some((_, item)) if !item.scope.contains(ctx.form, ctx.link) => {
+                errs.push(Issue::new(path, Code::NotApplicable))
+            }
+            Some((slot, _)) => state::set_answer(ctx.t, st, slot, v),
+        }
+    }
+}
+
+/// Check one submission (any JSON value) against the catalogue.
+/// `now` is passed in (the core reads no clock); it only guards against future inspection times.
+pub fn check(cat: &Catalogue, v: &Json, now: Option<DateTime<FixedOffset>>) -> Report {
+    let mut errs = Vec::new();
+    let (h, answers) = parse_header(v, now, &mut errs);
+    let t = find_template(cat, &h, &mut errs);
+    let day = h.day();
+    let mut st = State::default();
+    if let (Some(t), Some(form), Some(link)) = (t, h.form, h.link) {
+        let ctx = Ctx {
+            t,
+            form,
+            link,
+            day,
+            today: day.and_then(days_since_epoch),
+        };
+        st = State::new(t.items.len());
+        if let Some(a) = answers {
+            load_answers(&ctx, a, &mut st, &mut errs);
+        }
+        state::evaluate_all(&ctx, &mut st);
+    }
+    assemble(&h.id, errs, t, &st, day, cat.policy())
+}
+
+pub(crate) fn days_since_epoch(d: NaiveDate) -> Option<i32> {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1)?;
+    i32::try_from((d - epoch).num_days()).ok()
+}
+
+/// Largest input `check_json` accepts, in bytes (a submission with photos is references only).
+pub const MAX_INPUT: usize = 16 * 1024 * 1024;
+
+/// Reports for JSON input: one report for one submission, an array for an array.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Reports {
+    One(Report),
+    Many(Vec<Report>),
+}
+
+/// Check JSON text holding one submission or an array of them. Err only when the text is not
+/// JSON at all (or too large): then there is no submission to report on.
+pub fn check_json(
+    cat: &Catalogue,
+    text: &str,
+    now: Option<DateTime<FixedOffset>>,
+) -> Result<Reports, Issue> {
+    if text.len() > MAX_INPUT {
+        return Err(Issue::detail(
+            "",
+            Code::TooLarge,
+            "超过 16 MiB",
+            "over 16 MiB",
+        ));
+    }
+    let v: Json = serde_json::from_str(text).map_err(|e| {
+        Issue::with_message(
+            "",
+            Code::InvalidJson,
+            Text::new(
+                format!(
+                    "不是有效的 JSON（第 {} 行第 {} 列）：{e}",
+                    e.line(),
+                    e.column()
+                ),
+                format!(
+                    "Not valid JSON (line {} column {}): {e}",
+                    e.line(),
+                    e.column()
+                ),
+            ),
+        )
+    })?;
+    Ok(match &v {
+        Json::Array(a) => Reports::Many(a.iter().map(|s| check(cat, s, now)).collect()),
+        _ => Reports::One(check(cat, &v, now)),
+    })
+}

@@ -1,0 +1,221 @@
+//! A live form session: one changed answer at a time, re-evaluating only what depends on it
+//! (the dependency graph is built when the template loads, like a spreadsheet's), and returning
+//! only what changed. It shares the evaluation code with `check`, so a session's report equals a
+//! batch check of the same answers (a property test holds it to that).
+
+use crate::catalogue::Catalogue;
+use crate::issue::{pointer, Code, Issue};
+use crate::policy::Policy;
+use crate::report::{self, Action, Finding, Level, Report};
+use crate::state::{self, Ctx, State};
+use crate::submission::{parse_header, Header};
+use crate::template::{Form, Link, Template};
+use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
+use serde_json::Value as Json;
+use std::sync::Arc;
+
+pub struct Session {
+    t: Arc<Template>,
+    policy: Policy,
+    header: Header,
+    form: Form,
+    link: Link,
+    /// Envelope and unknown-answer issues from opening (they do not change with answers).
+    fixed_errors: Vec<Issue>,
+    st: State,
+    error_count: usize,
+    finding_count: usize,
+}
+
+/// What one change did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Delta {
+    /// Items whose relevance, errors or findings changed (the changed item itself included).
+    pub items: Vec<ItemState>,
+    pub valid: bool,
+    pub level: Level,
+    pub error_count: usize,
+    pub finding_count: usize,
+    /// All actions now required (short: computed from the findings).
+    pub actions: Vec<Action>,
+}
+
+/// The current state of one top-level item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemState {
+    pub key: String,
+    pub relevant: bool,
+    pub errors: Vec<Issue>,
+    pub findings: Vec<Finding>,
+}
+
+impl Session {
+    /// Open a session on a (possibly empty or partly filled) submission. When no checklist can be
+    /// chosen (unknown product, missing form or link), the report saying why is returned instead.
+    pub fn open(
+        cat: &Catalogue,
+        submission: &Json,
+        now: Option<DateTime<FixedOffset>>,
+    ) -> Result<Session, Box<Report>> {
+        let mut errs = Vec::new();
+        let (header, answers) = parse_header(submission, now, &mut errs);
+        let t = report::find_template(cat, &header, &mut errs);
+        let found = t.and_then(|t| cat.get_arc(&t.product, Some(&t.version)));
+        let (Some(t), Some(form), Some(link)) = (found, header.form, header.link) else {
+            return Err(Box::new(report::check(cat, submission, now)));
+        };
+        let mut s = Session {
+            t: Arc::clone(t),
+            policy: cat.policy().clone(),
+            header,
+            form,
+            link,
+            fixed_errors: Vec::new(),
+            st: State::new(t.items.len()),
+            error_count: 0,
+            finding_count: 0,
+        };
+        {
+            let ctx = s.ctx();
+            let mut st = State::new(s.t.items.len());
+            if let Some(a) = answers {
+                report::load_answers(&ctx, a, &mut st, &mut errs);
+            }
+            state::evaluate_all(&ctx, &mut st);
+            s.st = st;
+        }
+        s.fixed_errors = errs;
+        s.recount();
+        Ok(s)
+    }
+
+    fn ctx(&self) -> Ctx<'_> {
+        let day = self.header.day();
+        Ctx {
+            t: &self.t,
+            form: self.form,
+            link: self.link,
+            day,
+            today: day.and_then(report::days_since_epoch),
+        }
+    }
+
+    fn recount(&mut self) {
+        self.error_count = self.fixed_errors.len()
+            + self
+                .st
+                .outcome
+                .iter()
+                .map(|o| o.errors.len())
+                .sum::<usize>();
+        self.finding_count = self.st.outcome.iter().map(|o| o.findings.len()).sum();
+    }
+
+    pub fn template(&self) -> &Template {
+        &self.t
+    }
+
+    /// Set (or with `null`, clear) the answer of a top-level item, and return what changed.
+    /// Err for misuse: a key the checklist does not have, or one outside this form and link.
+    pub fn set(&mut self, key: &str, value: &Json) -> Result<Delta, Issue> {
+        let path = pointer("/answers", key);
+        let slot = self
+            .t
+            .slot(key)
+            .ok_or_else(|| Issue::new(&path, Code::UnknownItem))?;
+        let item = self
+            .t
+            .item(slot)
+            .ok_or_else(|| Issue::new(&path, Code::UnknownItem))?;
+        if item.parent.is_some() {
+            return Err(Issue::new(&path, Code::UnknownItem));
+        }
+        if !item.scope.contains(self.form, self.link) {
+            return Err(Issue::new(&path, Code::NotApplicable));
+        }
+        let t = Arc::clone(&self.t);
+        let mut st = std::mem::take(&mut self.st);
+        let old_findings_any = self.finding_count;
+        state::set_answer(&t, &mut st, slot, value);
+        let changed = {
+            let ctx = self.ctx();
+            state::propagate(&ctx, &mut st, slot)
+        };
+        self.st = st;
+        self.recount();
+        let items = changed
+            .iter()
+            .filter_map(|&s| self.item_state(s))
+            .collect::<Vec<_>>();
+        let actions = if self.finding_count > 0 || old_findings_any > 0 {
+            self.actions()
+        } else {
+            Vec::new()
+        };
+        Ok(Delta {
+            items,
+            valid: self.error_count == 0,
+            level: self.level(),
+            error_count: self.error_count,
+            finding_count: self.finding_count,
+            actions,
+        })
+    }
+
+    fn item_state(&self, slot: u32) -> Option<ItemState> {
+        let item = self.t.item(slot)?;
+        let o = self.st.outcome.get(slot as usize)?;
+        Some(ItemState {
+            key: item.key.clone(),
+            relevant: self
+                .st
+                .relevant
+                .get(slot as usize)
+                .copied()
+                .unwrap_or(false),
+            errors: o.errors.clone(),
+            findings: o.findings.clone(),
+        })
+    }
+
+    /// Every top-level item's state (for the first render).
+    pub fn items(&self) -> Vec<ItemState> {
+        (0..self.t.items.len() as u32)
+            .filter(|&s| {
+                self.t
+                    .item(s)
+                    .is_some_and(|i| i.parent.is_none() && i.scope.contains(self.form, self.link))
+            })
+            .filter_map(|s| self.item_state(s))
+            .collect()
+    }
+
+    fn findings(&self) -> Vec<Finding> {
+        self.st
+            .outcome
+            .iter()
+            .flat_map(|o| o.findings.iter().cloned())
+            .collect()
+    }
+
+    fn level(&self) -> Level {
+        report::level(&self.findings())
+    }
+
+    fn actions(&self) -> Vec<Action> {
+        report::actions(&self.findings(), self.header.day(), &self.policy)
+    }
+
+    /// The full report, equal to `check` on the same answers.
+    pub fn report(&self) -> Report {
+        report::assemble(
+            &self.header.id,
+            self.fixed_errors.clone(),
+            Some(&self.t),
+            &self.st,
+            self.header.day(),
+            &self.policy,
+        )
+    }
+}

@@ -1,0 +1,474 @@
+//! The evaluation state of one filled checklist, shared by batch checking and live sessions, so
+//! that both always reach the same verdict: answers by slot, relevance, and for each top-level item
+//! its outcome (entry errors and hazard findings).
+
+use crate::answer::convert;
+use crate::expr::{Env, Value};
+use crate::issue::{pointer, Code, Issue};
+use crate::report::Finding;
+use crate::template::{Form, Item, ItemKind, Link, Required, Template};
+use crate::text::Text;
+use chrono::NaiveDate;
+use serde_json::Value as Json;
+
+/// What the evaluation needs besides the answers: the template, form, link and the day.
+pub(crate) struct Ctx<'t> {
+    pub t: &'t Template,
+    pub form: Form,
+    pub link: Link,
+    /// The inspection date in the offset of `inspected_at`: picks standard versions.
+    pub day: Option<NaiveDate>,
+    /// The same day as days since 1970-01-01, for `today()`.
+    pub today: Option<i32>,
+}
+
+/// Errors and findings of one top-level item (for a repeat group: of all its instances).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Outcome {
+    pub errors: Vec<Issue>,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct State {
+    /// Answer of each top-level slot (Empty when unanswered or rejected).
+    pub values: Vec<Value>,
+    /// Entry errors found while converting each top-level slot's answer.
+    pub conv: Vec<Vec<Issue>>,
+    /// Repeat groups: per instance, the values of the group's children (slot - group - 1).
+    pub instances: Vec<Vec<Vec<Value>>>,
+    pub relevant: Vec<bool>,
+    pub outcome: Vec<Outcome>,
+}
+
+impl State {
+    pub fn new(n: usize) -> State {
+        State {
+            values: vec![Value::Empty; n],
+            conv: vec![Vec::new(); n],
+            instances: vec![Vec::new(); n],
+            relevant: vec![false; n],
+            outcome: vec![Outcome::default(); n],
+        }
+    }
+}
+
+fn answer_path(key: &str) -> String {
+    pointer("/answers", key)
+}
+
+/// Store the answer `v` of top-level item `slot`, replacing what was there.
+pub(crate) fn set_answer(t: &Template, st: &mut State, slot: u32, v: &Json) {
+    let Some(item) = t.item(slot) else { return };
+    let path = answer_path(&item.key);
+    let mut errs = Vec::new();
+    let mut value = Value::Empty;
+    let mut instances = Vec::new();
+    if item.kind == ItemKind::Repeat {
+        match v {
+            Json::Null => {}
+            Json::Array(a) if a.len() > item.max_count => {
+                errs.push(Issue::new(&path, Code::TooMany))
+            }
+            Json::Array(a) => {
+                for (i, inst) in a.iter().enumerate() {
+                    instances.push(convert_instance(
+                        t,
+                        item,
+                        slot,
+                        inst,
+                        &format!("{path}/{i}"),
+                        &mut errs,
+                    ));
+                }
+            }
+            _ => errs.push(Issue::detail(
+                &path,
+                Code::WrongType,
+                "应为对象数组",
+                "expected an array of objects",
+            )),
+        }
+    } else {
+        value = convert(item, v, &path, &mut errs);
+    }
+    if let Some(x) = st.values.get_mut(slot as usize) {
+        *x = value;
+    }
+    if let Some(x) = st.conv.get_mut(slot as usize) {
+        *x = errs;
+    }
+    if let Some(x) = st.instances.get_mut(slot as usize) {
+        *x = instances;
+    }
+}
+
+fn convert_instance(
+    t: &Template,
+    group: &Item,
+    g: u32,
+    inst: &Json,
+    path: &str,
+    errs: &mut Vec<Issue>,
+) -> Vec<Value> {
+    let mut vals = vec![Value::Empty; group.children.len()];
+    let Some(obj) = inst.as_object() else {
+        errs.push(Issue::detail(
+            path,
+            Code::WrongType,
+            "应为对象",
+            "expected an object",
+        ));
+        return vals;
+    };
+    for (k, v) in obj {
+        let p = pointer(path, k);
+        let child = t
+            .slot(k)
+            .filter(|&s| t.item(s).is_some_and(|i| i.parent == Some(g)));
+        match child.and_then(|s| t.item(s).map(|i| (s, i))) {
+            Some((s, item)) => {
+                if let Some(x) = vals.get_mut((s - g - 1) as usize) {
+                    *x = convert(item, v, &p, errs);
+                }
+            }
+            None => errs.push(Issue::new(p, Code::UnknownItem)),
+        }
+    }
+    vals
+}
+
+/// Reads for expressions of top-level items.
+struct TopEnv<'a> {
+    ctx: &'a Ctx<'a>,
+    st: &'a State,
+    dot: Value,
+}
+
+fn lookup(t: &Template, id: u32, keys: &[Value]) -> Value {
+    let Some(l) = t.lookups.get(id as usize) else {
+        return Value::Empty;
+    };
+    let Some(table) = t.tables.get(l.table) else {
+        return Value::Empty;
+    };
+    if keys.iter().any(Value::is_empty) {
+        return Value::Empty;
+    }
+    let same = |cell: &Value, key: &Value| match (cell, key) {
+        (Value::Num(_), _) | (_, Value::Num(_)) => cell.to_num() == key.to_num(),
+        _ => cell.to_text() == key.to_text(),
+    };
+    table
+        .rows
+        .iter()
+        .find(|row| {
+            l.keys
+                .iter()
+                .zip(keys)
+                .all(|(&c, k)| row.get(c).is_some_and(|cell| same(cell, k)))
+        })
+        .and_then(|row| row.get(l.column).cloned())
+        .unwrap_or(Value::Empty)
+}
+
+impl Env for TopEnv<'_> {
+    fn var(&self, slot: u32) -> Value {
+        if self.st.relevant.get(slot as usize) == Some(&true) {
+            self.st
+                .values
+                .get(slot as usize)
+                .cloned()
+                .unwrap_or(Value::Empty)
+        } else {
+            Value::Empty
+        }
+    }
+    fn dot(&self) -> Value {
+        self.dot.clone()
+    }
+    fn today(&self) -> Option<i32> {
+        self.ctx.today
+    }
+    fn lookup(&self, id: u32, keys: &[Value]) -> Value {
+        lookup(self.ctx.t, id, keys)
+    }
+    fn count(&self, slot: u32) -> usize {
+        if self.st.relevant.get(slot as usize) == Some(&true) {
+            self.st.instances.get(slot as usize).map_or(0, Vec::len)
+        } else {
+            0
+        }
+    }
+}
+
+/// Reads inside one instance of a repeat group: siblings from the instance, the rest from the top.
+struct InstEnv<'a> {
+    top: TopEnv<'a>,
+    group: u32,
+    vals: &'a [Value],
+    rel: &'a [bool],
+}
+
+impl Env for InstEnv<'_> {
+    fn var(&self, slot: u32) -> Value {
+        match slot.checked_sub(self.group + 1) {
+            Some(i) if (i as usize) < self.vals.len() => {
+                if self.rel.get(i as usize) == Some(&true) {
+                    self.vals.get(i as usize).cloned().unwrap_or(Value::Empty)
+                } else {
+                    Value::Empty
+                }
+            }
+            _ => self.top.var(slot),
+        }
+    }
+    fn dot(&self) -> Value {
+        self.top.dot.clone()
+    }
+    fn today(&self) -> Option<i32> {
+        self.top.today()
+    }
+    fn lookup(&self, id: u32, keys: &[Value]) -> Value {
+        self.top.lookup(id, keys)
+    }
+    fn count(&self, slot: u32) -> usize {
+        self.top.count(slot)
+    }
+}
+
+/// Relevance of a top-level item from the current state.
+pub(crate) fn relevance(ctx: &Ctx<'_>, st: &State, slot: u32) -> bool {
+    let Some(item) = ctx.t.item(slot) else {
+        return false;
+    };
+    if !item.scope.contains(ctx.form, ctx.link) {
+        return false;
+    }
+    match &item.relevant {
+        None => true,
+        Some(e) => e.eval_bool(&TopEnv {
+            ctx,
+            st,
+            dot: Value::Empty,
+        }),
+    }
+}
+
+/// Compute every top-level item's relevance, in dependency order.
+pub(crate) fn relevance_all(ctx: &Ctx<'_>, st: &mut State) {
+    for &slot in &ctx.t.order {
+        let r = relevance(ctx, st, slot);
+        if let Some(x) = st.relevant.get_mut(slot as usize) {
+            *x = r;
+        }
+    }
+}
+
+/// Check one answered or unanswered item: required, constraint, rules. Appends to `out`.
+fn check_one(
+    ctx: &Ctx<'_>,
+    env: &dyn Env,
+    item: &Item,
+    value: &Value,
+    path: &str,
+    instance: Option<usize>,
+    out: &mut Outcome,
+) {
+    if value.is_empty() {
+        let required = match &item.required {
+            Required::No => false,
+            Required::Yes => true,
+            Required::When(e) => e.eval_bool(env),
+        };
+        if required {
+            out.errors.push(Issue::new(path, Code::Required));
+        }
+        return;
+    }
+    if let Some(c) = &item.constraint {
+        if !c.eval_bool(env) {
+            out.errors.push(match &item.constraint_message {
+                Some(m) => Issue::with_message(path, Code::Constraint, m.clone()),
+                None => Issue::detail(path, Code::Constraint, c.source(), c.source()),
+            });
+        }
+    }
+    for (r, rule) in item.rules.iter().enumerate() {
+        let std_applies = match rule.standard {
+            None => true,
+            Some(s) => match (ctx.t.standards.get(s), ctx.day) {
+                (Some(std), Some(day)) => std.applies_on(day),
+                _ => false,
+            },
+        };
+        // A rule judges only complete data: every item it reads must be answered.
+        let complete = rule.reads.iter().all(|&s| !env.var(s).is_empty());
+        if !std_applies || !complete || rule.when.as_ref().is_some_and(|w| !w.eval_bool(env)) {
+            continue;
+        }
+        if !rule.check.eval_bool(env) {
+            out.findings.push(Finding {
+                item: item.key.clone(),
+                severity: rule.severity,
+                violation: rule.violation,
+                basis: rule.basis.clone(),
+                path: path.to_string(),
+                message: rule.finding.clone().unwrap_or_else(|| {
+                    Text::new(
+                        format!("不符合要求：{}", item.label.zh),
+                        format!("Requirement not met: {}", item.label.en),
+                    )
+                }),
+                escalate: rule.escalate,
+                rule: r,
+                instance,
+            });
+        }
+    }
+}
+
+/// The outcome of top-level item `slot` from the current state (relevance already computed).
+pub(crate) fn evaluate(ctx: &Ctx<'_>, st: &State, slot: u32) -> Outcome {
+    let mut out = Outcome::default();
+    let Some(item) = ctx.t.item(slot) else {
+        return out;
+    };
+    if !item.scope.contains(ctx.form, ctx.link) {
+        return out;
+    }
+    if st.relevant.get(slot as usize) != Some(&true) {
+        // An answer to an item skipped by skip logic is ignored, as ODK does: the user may have
+        // changed the controlling answer after filling it in.
+        return out;
+    }
+    out.errors
+        .extend(st.conv.get(slot as usize).into_iter().flatten().cloned());
+    let value = st
+        .values
+        .get(slot as usize)
+        .cloned()
+        .unwrap_or(Value::Empty);
+    let path = answer_path(&item.key);
+    let env = TopEnv {
+        ctx,
+        st,
+        dot: value.clone(),
+    };
+    if item.kind != ItemKind::Repeat {
+        check_one(ctx, &env, item, &value, &path, None, &mut out);
+        return out;
+    }
+    let instances = st
+        .instances
+        .get(slot as usize)
+        .map_or(&[][..], Vec::as_slice);
+    if instances.is_empty() && !matches!(item.required, Required::No) {
+        check_one(ctx, &env, item, &Value::Empty, &path, None, &mut out);
+    }
+    for (i, vals) in instances.iter().enumerate() {
+        let mut rel = vec![false; vals.len()];
+        for &c in &item.children {
+            let Some(child) = ctx.t.item(c) else { continue };
+            let idx = (c - slot - 1) as usize;
+            let env = InstEnv {
+                top: TopEnv {
+                    ctx,
+                    st,
+                    dot: Value::Empty,
+                },
+                group: slot,
+                vals,
+                rel: &rel,
+            };
+            let r = child.relevant.as_ref().is_none_or(|e| e.eval_bool(&env));
+            if let Some(x) = rel.get_mut(idx) {
+                *x = r;
+            }
+        }
+        for &c in &item.children {
+            let Some(child) = ctx.t.item(c) else { continue };
+            let idx = (c - slot - 1) as usize;
+            if rel.get(idx) != Some(&true) {
+                continue;
+            }
+            let v = vals.get(idx).cloned().unwrap_or(Value::Empty);
+            let env = InstEnv {
+                top: TopEnv {
+                    ctx,
+                    st,
+                    dot: v.clone(),
+                },
+                group: slot,
+                vals,
+                rel: &rel,
+            };
+            let p = pointer(&format!("{path}/{i}"), &child.key);
+            check_one(ctx, &env, child, &v, &p, Some(i), &mut out);
+        }
+    }
+    out
+}
+
+/// Evaluate everything from scratch.
+pub(crate) fn evaluate_all(ctx: &Ctx<'_>, st: &mut State) {
+    relevance_all(ctx, st);
+    for slot in 0..ctx.t.items.len() as u32 {
+        if ctx.t.item(slot).is_some_and(|i| i.parent.is_none()) {
+            let o = evaluate(ctx, st, slot);
+            if let Some(x) = st.outcome.get_mut(slot as usize) {
+                *x = o;
+            }
+        }
+    }
+}
+
+/// After answer `slot` changed: recompute relevance and outcomes of what depends on it.
+/// Returns the top-level slots whose relevance or outcome changed, in template order.
+pub(crate) fn propagate(ctx: &Ctx<'_>, st: &mut State, slot: u32) -> Vec<u32> {
+    let t = ctx.t;
+    let mut recheck = vec![slot];
+    let mut changed_rel = Vec::new();
+    let mut queue = vec![slot];
+    while let Some(u) = queue.pop() {
+        for &d in t.dependents.get(u as usize).map_or(&[][..], Vec::as_slice) {
+            recheck.push(d);
+            let reads_u = t
+                .item(d)
+                .and_then(|i| i.relevant.as_ref())
+                .is_some_and(|e| {
+                    e.refs()
+                        .iter()
+                        .any(|&r| r == u || t.item(r).and_then(|i| i.parent) == Some(u))
+                });
+            if reads_u {
+                let r = relevance(ctx, st, d);
+                if st.relevant.get(d as usize) != Some(&r) {
+                    if let Some(x) = st.relevant.get_mut(d as usize) {
+                        *x = r;
+                    }
+                    changed_rel.push(d);
+                    // Its value as others see it changed (now Empty, or back): follow it.
+                    // The relevance graph is acyclic (checked at load), so this ends.
+                    queue.push(d);
+                }
+            }
+        }
+    }
+    recheck.sort_unstable();
+    recheck.dedup();
+    let mut changed: Vec<u32> = Vec::new();
+    for s in recheck {
+        let o = evaluate(ctx, st, s);
+        if let Some(x) = st.outcome.get_mut(s as usize) {
+            if *x != o {
+                *x = o;
+                changed.push(s);
+            }
+        }
+    }
+    changed.extend(changed_rel);
+    changed.sort_unstable();
+    changed.dedup();
+    changed
+}

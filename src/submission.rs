@@ -1,0 +1,223 @@
+//! The submission envelope: `{id, product, form, link, enterprise: {uscc, name, region},
+//! inspected_at, answers, template_version?, meta?}`. Parsed from untyped JSON so that every shape
+//! problem becomes a structured issue with its JSON Pointer rather than a serde message.
+
+use crate::ids::{check_region, check_uscc, is_uuid, UsccError};
+use crate::issue::{pointer, Code, Issue};
+use crate::template::{Form, Link};
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value as Json};
+
+/// A submission as typed Rust data, for native callers that build one (the server, tests).
+/// `check` takes JSON, so this is a convenience: serialize it with `serde_json::to_value`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Submission {
+    pub id: String,
+    pub product: String,
+    pub form: Form,
+    pub link: Link,
+    pub enterprise: Enterprise,
+    pub inspected_at: String,
+    pub answers: Map<String, Json>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Json>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enterprise {
+    pub uscc: String,
+    pub name: String,
+    pub region: String,
+}
+
+/// Longest enterprise name accepted, in characters.
+const MAX_NAME: usize = 200;
+
+/// The envelope's fields, as far as they could be read.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Header {
+    pub id: String,
+    pub product: Option<String>,
+    pub form: Option<Form>,
+    pub link: Option<Link>,
+    pub inspected_at: Option<DateTime<FixedOffset>>,
+    pub template_version: Option<String>,
+}
+
+impl Header {
+    /// The inspection date in the offset the inspector gave.
+    pub fn day(&self) -> Option<NaiveDate> {
+        self.inspected_at.map(|d| d.date_naive())
+    }
+}
+
+fn string_field<'a>(
+    obj: &'a Map<String, Json>,
+    base: &str,
+    name: &str,
+    errs: &mut Vec<Issue>,
+) -> Option<&'a str> {
+    let path = pointer(base, name);
+    match obj.get(name) {
+        None | Some(Json::Null) => {
+            errs.push(Issue::new(path, Code::MissingField));
+            None
+        }
+        Some(Json::String(s)) => Some(s.as_str()),
+        Some(_) => {
+            errs.push(Issue::detail(
+                path,
+                Code::WrongType,
+                "应为字符串",
+                "expected a string",
+            ));
+            None
+        }
+    }
+}
+
+const FIELDS: [&str; 9] = [
+    "id",
+    "product",
+    "form",
+    "link",
+    "enterprise",
+    "inspected_at",
+    "answers",
+    "template_version",
+    "meta",
+];
+
+/// Read the envelope; returns the header and the answers object if there is one.
+/// `now`: when given, an `inspected_at` more than a day after it is an error (a wrong clock).
+pub(crate) fn parse_header<'a>(
+    v: &'a Json,
+    now: Option<DateTime<FixedOffset>>,
+    errs: &mut Vec<Issue>,
+) -> (Header, Option<&'a Map<String, Json>>) {
+    let mut h = Header::default();
+    let Some(obj) = v.as_object() else {
+        errs.push(Issue::detail(
+            "",
+            Code::WrongType,
+            "提交须为 JSON 对象",
+            "a submission must be a JSON object",
+        ));
+        return (h, None);
+    };
+    for k in obj.keys() {
+        if !FIELDS.contains(&k.as_str()) {
+            errs.push(Issue::new(pointer("", k), Code::UnknownField));
+        }
+    }
+    if let Some(id) = string_field(obj, "", "id", errs) {
+        h.id = id.to_string();
+        if !is_uuid(id) {
+            errs.push(Issue::new("/id", Code::InvalidId));
+        }
+    }
+    h.product = string_field(obj, "", "product", errs).map(str::to_string);
+    if let Some(f) = string_field(obj, "", "form", errs) {
+        h.form = Form::parse(f);
+        if h.form.is_none() {
+            errs.push(Issue::new("/form", Code::InvalidForm));
+        }
+    }
+    if let Some(l) = string_field(obj, "", "link", errs) {
+        h.link = Link::parse(l);
+        if h.link.is_none() {
+            errs.push(Issue::new("/link", Code::InvalidLink));
+        }
+    }
+    if let Some(t) = string_field(obj, "", "inspected_at", errs) {
+        match DateTime::parse_from_rfc3339(t) {
+            Ok(d) => {
+                if now.is_some_and(|n| d > n + chrono::Duration::days(1)) {
+                    errs.push(Issue::new("/inspected_at", Code::FutureDatetime));
+                }
+                h.inspected_at = Some(d);
+            }
+            Err(_) => errs.push(Issue::new("/inspected_at", Code::InvalidDatetime)),
+        }
+    }
+    match obj.get("template_version") {
+        None | Some(Json::Null) => {}
+        Some(Json::String(s)) => h.template_version = Some(s.clone()),
+        Some(_) => errs.push(Issue::new("/template_version", Code::WrongType)),
+    }
+    enterprise(obj.get("enterprise"), errs);
+    let answers = match obj.get("answers") {
+        None | Some(Json::Null) => {
+            errs.push(Issue::new("/answers", Code::MissingField));
+            None
+        }
+        Some(Json::Object(m)) => Some(m),
+        Some(_) => {
+            errs.push(Issue::detail(
+                "/answers",
+                Code::WrongType,
+                "应为对象",
+                "expected an object",
+            ));
+            None
+        }
+    };
+    (h, answers)
+}
+
+fn enterprise(v: Option<&Json>, errs: &mut Vec<Issue>) {
+    let obj = match v {
+        None | Some(Json::Null) => {
+            errs.push(Issue::new("/enterprise", Code::MissingField));
+            return;
+        }
+        Some(Json::Object(o)) => o,
+        Some(_) => {
+            errs.push(Issue::detail(
+                "/enterprise",
+                Code::WrongType,
+                "应为对象",
+                "expected an object",
+            ));
+            return;
+        }
+    };
+    for k in obj.keys() {
+        if !matches!(k.as_str(), "uscc" | "name" | "region") {
+            errs.push(Issue::new(pointer("/enterprise", k), Code::UnknownField));
+        }
+    }
+    if let Some(u) = string_field(obj, "/enterprise", "uscc", errs) {
+        match check_uscc(u) {
+            Ok(()) => {}
+            Err(UsccError::CheckCharacter { expected }) => errs.push(Issue::detail(
+                "/enterprise/uscc",
+                Code::UsccCheck,
+                &format!("末位应为 {expected}"),
+                &format!("the last character should be {expected}"),
+            )),
+            Err(UsccError::Region) => errs.push(Issue::detail(
+                "/enterprise/uscc",
+                Code::InvalidUscc,
+                "第 3-8 位不是有效的行政区划代码",
+                "positions 3-8 are not a valid division code",
+            )),
+            Err(UsccError::Format) => errs.push(Issue::new("/enterprise/uscc", Code::InvalidUscc)),
+        }
+    }
+    if let Some(n) = string_field(obj, "/enterprise", "name", errs) {
+        if n.trim().is_empty() {
+            errs.push(Issue::new("/enterprise/name", Code::Blank));
+        } else if n.chars().count() > MAX_NAME {
+            errs.push(Issue::new("/enterprise/name", Code::TooLong));
+        }
+    }
+    if let Some(r) = string_field(obj, "/enterprise", "region", errs) {
+        if check_region(r).is_err() {
+            errs.push(Issue::new("/enterprise/region", Code::InvalidRegion));
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! Checklist templates: data, versioned, checked and compiled once when loaded.
+//!
+//! A template is JSON (`raw.rs` is its exact shape, `docs/templates.md` explains it). Loading checks
+//! everything a submission will later rely on (keys, sections, choices, tables, standards, every
+//! expression, and that skip logic has no cycles) and reports all problems at once with JSON
+//! Pointers into the template. The compiled form resolves every `${key}` to a slot number and
+//! precomputes the dependency graph used by live form sessions.
+
+mod compile;
+pub mod raw;
+
+use crate::expr::{Expr, Value};
+use crate::issue::Issue;
+use crate::policy::{Severity, Violation};
+use crate::text::Text;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+pub use compile::compile;
+pub(crate) use compile::json_issue as compile_json_issue;
+pub use raw::RawTemplate;
+
+/// Which checklist: the enterprise's own, or the inspector's on site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Form {
+    SelfInspection,
+    OnsiteInspection,
+}
+
+/// Which link of the chain is inspected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Link {
+    Production,
+    Sales,
+}
+
+impl Form {
+    pub fn parse(s: &str) -> Option<Form> {
+        match s {
+            "self_inspection" => Some(Form::SelfInspection),
+            "onsite_inspection" => Some(Form::OnsiteInspection),
+            _ => None,
+        }
+    }
+    fn bit(self) -> u8 {
+        match self {
+            Form::SelfInspection => 1,
+            Form::OnsiteInspection => 2,
+        }
+    }
+}
+
+impl Link {
+    pub fn parse(s: &str) -> Option<Link> {
+        match s {
+            "production" => Some(Link::Production),
+            "sales" => Some(Link::Sales),
+            _ => None,
+        }
+    }
+    fn bit(self) -> u8 {
+        match self {
+            Link::Production => 1,
+            Link::Sales => 2,
+        }
+    }
+}
+
+/// The type of an item, which fixes the JSON its answer takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKind {
+    /// `"yes"`, `"no"` or `"na"`.
+    YesNo,
+    /// A JSON number, with `unit`.
+    Number,
+    /// A JSON number without a fractional part.
+    Integer,
+    Text,
+    /// `"YYYY-MM-DD"`, a date that exists.
+    Date,
+    /// One of `choices`, as a string.
+    SingleChoice,
+    /// An array of distinct `choices`.
+    MultipleChoice,
+    /// An attachment reference `{"sha256": "...", ...}` or an array of them.
+    Photo,
+    /// An attachment reference.
+    Signature,
+    /// `{"lat": .., "lon": .., "accuracy"?: .., "alt"?: ..}`.
+    GeoPoint,
+    /// An array of objects answering the child `items`.
+    Repeat,
+}
+
+/// A set of forms or links, as bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scope {
+    forms: u8,
+    links: u8,
+}
+
+impl Scope {
+    pub fn contains(self, form: Form, link: Link) -> bool {
+        self.forms & form.bit() != 0 && self.links & link.bit() != 0
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Required {
+    No,
+    Yes,
+    When(Expr),
+}
+
+/// A compiled compliance rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub check: Expr,
+    pub when: Option<Expr>,
+    /// Index into `Template::standards`: the rule applies while that standard does.
+    pub standard: Option<usize>,
+    /// `GB 17761-2018 4.1.1` or a regulation article.
+    pub basis: String,
+    pub severity: Severity,
+    pub violation: Option<Violation>,
+    pub escalate: bool,
+    pub finding: Option<Text>,
+    /// Every slot the rule reads (check and when): it is judged only when all are answered.
+    pub reads: Vec<u32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Standard {
+    pub id: String,
+    pub from: Option<NaiveDate>,
+    pub until: Option<NaiveDate>,
+}
+
+impl Standard {
+    pub fn applies_on(&self, day: NaiveDate) -> bool {
+        self.from.is_none_or(|f| day >= f) && self.until.is_none_or(|u| day <= u)
+    }
+}
+
+/// A compiled item. Its index in `Template::items` is its slot.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub key: String,
+    pub label: Text,
+    pub kind: ItemKind,
+    pub scope: Scope,
+    pub choices: Vec<String>,
+    pub required: Required,
+    pub relevant: Option<Expr>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub max_length: usize,
+    pub max_count: usize,
+    pub constraint: Option<Expr>,
+    pub constraint_message: Option<Text>,
+    pub rules: Vec<Rule>,
+    /// The repeat group this item belongs to.
+    pub parent: Option<u32>,
+    /// Child slots of a repeat group.
+    pub children: Vec<u32>,
+}
+
+/// A compiled table lookup: a column of a table, keyed by some of its columns.
+#[derive(Debug, Clone)]
+pub struct Lookup {
+    pub table: usize,
+    pub column: usize,
+    pub keys: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub rows: Vec<Vec<Value>>,
+}
+
+/// A checked, compiled template. Immutable; share it (`Arc`) between sessions and threads.
+#[derive(Debug, Clone)]
+pub struct Template {
+    /// The template as written, with shared fragments merged in (what the page renders).
+    pub raw: RawTemplate,
+    pub product: String,
+    pub version: String,
+    pub items: Vec<Item>,
+    pub standards: Vec<Standard>,
+    pub tables: Vec<Table>,
+    pub lookups: Vec<Lookup>,
+    /// Top-level slots in an order where every item's relevance depends only on earlier items.
+    pub order: Vec<u32>,
+    /// For each slot, the top-level slots whose expressions read it (directly or through a repeat
+    /// child), sorted in `order`: what a change must re-evaluate.
+    pub dependents: Vec<Vec<u32>>,
+    /// Position of each slot in `order` (children: their group's).
+    pub rank: Vec<u32>,
+    key_index: HashMap<String, u32>,
+}
+
+impl Template {
+    /// Slot of an item key.
+    pub fn slot(&self, key: &str) -> Option<u32> {
+        self.key_index.get(key).copied()
+    }
+
+    pub fn item(&self, slot: u32) -> Option<&Item> {
+        self.items.get(slot as usize)
+    }
+
+    /// Whether the template has any item for this form and link.
+    pub fn offers(&self, form: Form, link: Link) -> bool {
+        self.items
+            .iter()
+            .any(|i| i.parent.is_none() && i.scope.contains(form, link))
+    }
+
+    /// Parse and compile a template from JSON. `fragments` supplies shared sections named in
+    /// `include` (the built-in catalogue's when loaded through it).
+    pub fn from_json(
+        json: &str,
+        fragments: &dyn Fn(&str) -> Option<RawTemplate>,
+    ) -> Result<Template, TemplateError> {
+        let raw: RawTemplate = serde_json::from_str(json).map_err(|e| TemplateError {
+            issues: vec![compile::json_issue(&e)],
+        })?;
+        compile(raw, fragments)
+    }
+}
+
+/// Everything wrong with a template, found at load time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TemplateError {
+    pub issues: Vec<Issue>,
+}
+
+impl std::fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for i in &self.issues {
+            writeln!(f, "{} {}: {}", i.path, i.code.as_str(), i.message.en)?;
+        }
+        Ok(())
+    }
+}
