@@ -109,7 +109,7 @@ fn lookup(id: u32, keys: &[Node], env: &dyn Env) -> Value {
     }
 }
 
-pub(super) fn compare(op: Cmp, a: &Value, b: &Value) -> bool {
+fn compare(op: Cmp, a: &Value, b: &Value) -> bool {
     match op {
         Cmp::Eq => equals(a, b),
         // XPath defines `!=` on single values as the negation of `=`, NaN included.
@@ -173,7 +173,7 @@ fn date_of(v: &Value) -> Option<i32> {
     }
 }
 
-pub(super) fn arith(op: Arith, a: &Value, b: &Value) -> Value {
+fn arith(op: Arith, a: &Value, b: &Value) -> Value {
     match (op, a, b) {
         (Arith::Add, Value::Date(d), other) | (Arith::Add, other, Value::Date(d))
             if !matches!(other, Value::Date(_)) =>

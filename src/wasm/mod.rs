@@ -1,1 +1,65 @@
+//! WebAssembly bindings: a thin layer over the core, compiled only for `wasm32`.
+//! JS names are camelCase; results are plain objects (or JSON text, for the `*Json` twins, which
+//! the benchmark compares); exceptions are thrown only for misuse.
 
+mod check;
+mod session;
+
+use crate::catalogue::Catalogue;
+use serde::Serialize;
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+
+thread_local! {
+    /// The page's catalogue: the built-in one plus any templates the portal loads.
+    static CATALOGUE: RefCell<Catalogue> = RefCell::new(Catalogue::builtin().clone());
+}
+
+pub(crate) fn with_catalogue<R>(f: impl FnOnce(&Catalogue) -> R) -> R {
+    CATALOGUE.with(|c| f(&c.borrow()))
+}
+
+/// Serialize to a plain JS object (maps as objects, not `Map`s).
+pub(crate) fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// Version of the core.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
+
+/// Products in the catalogue: `[{product, version, versions, name, sourceConfirmed, items}]`.
+#[wasm_bindgen]
+pub fn products() -> Result<JsValue, JsError> {
+    with_catalogue(|c| to_js(&c.products()))
+}
+
+/// The template of a product (as written, fragments merged), for rendering the form.
+/// Throws when the product (or version) is unknown.
+#[wasm_bindgen]
+pub fn template(product: &str, version: Option<String>) -> Result<JsValue, JsError> {
+    with_catalogue(|c| match c.get(product, version.as_deref()) {
+        Some(t) => to_js(&t.raw),
+        None => Err(JsError::new(&format!("unknown product or version: {product}"))),
+    })
+}
+
+/// The follow-up policy in force.
+#[wasm_bindgen]
+pub fn policy() -> Result<JsValue, JsError> {
+    with_catalogue(|c| to_js(c.policy()))
+}
+
+/// Load a template (JSON text) supplied by a portal. Returns `{ok: true, product, version}` or
+/// `{ok: false, issues}`: a bad template is data, not an exception.
+#[wasm_bindgen(js_name = loadTemplate)]
+pub fn load_template(json: &str) -> Result<JsValue, JsError> {
+    let result = CATALOGUE.with(|c| c.borrow_mut().add_json(json));
+    match result {
+        Ok(t) => to_js(&serde_json::json!({"ok": true, "product": t.product, "version": t.version})),
+        Err(e) => to_js(&serde_json::json!({"ok": false, "issues": e.issues})),
+    }
+}

@@ -1,0 +1,36 @@
+//! Checking whole submissions from JS.
+
+use super::{to_js, with_catalogue};
+use crate::report::{check as check_value, check_json};
+use chrono::{DateTime, FixedOffset};
+use wasm_bindgen::prelude::*;
+
+/// "Now" comes from the caller (the core reads no clock): an RFC 3339 string, or none.
+pub(crate) fn parse_now(now: Option<String>) -> Result<Option<DateTime<FixedOffset>>, JsError> {
+    match now {
+        None => Ok(None),
+        Some(s) => DateTime::parse_from_rfc3339(&s)
+            .map(Some)
+            .map_err(|_| JsError::new("now must be an RFC 3339 date-time")),
+    }
+}
+
+/// Check a submission given as a JS object; returns the report as a plain object.
+#[wasm_bindgen]
+pub fn check(submission: JsValue, now: Option<String>) -> Result<JsValue, JsError> {
+    let now = parse_now(now)?;
+    let v: serde_json::Value = serde_wasm_bindgen::from_value(submission)
+        .map_err(|e| JsError::new(&format!("submission is not JSON-like: {e}")))?;
+    with_catalogue(|c| to_js(&check_value(c, &v, now)))
+}
+
+/// Check submissions given as JSON text (one, or an array); returns the report(s) as JSON text.
+/// Throws only when the text is not JSON.
+#[wasm_bindgen(js_name = checkJson)]
+pub fn check_json_text(text: &str, now: Option<String>) -> Result<String, JsError> {
+    let now = parse_now(now)?;
+    with_catalogue(|c| match check_json(c, text, now) {
+        Ok(r) => serde_json::to_string(&r).map_err(|e| JsError::new(&e.to_string())),
+        Err(issue) => Err(JsError::new(&format!("{}: {}", issue.code.as_str(), issue.message.en))),
+    })
+}
