@@ -356,7 +356,10 @@ pub(crate) fn evaluate(ctx: &Ctx<'_>, st: &State, slot: u32) -> Outcome {
         dot: value.clone(),
     };
     if item.kind != ItemKind::Repeat {
-        check_one(ctx, &env, item, &value, &path, None, &mut out);
+        // A rejected entry is reported once, as what it is, not also as missing.
+        if !(value.is_empty() && !out.errors.is_empty()) {
+            check_one(ctx, &env, item, &value, &path, None, &mut out);
+        }
         return out;
     }
     let instances = st

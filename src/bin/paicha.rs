@@ -1,6 +1,8 @@
 //! `paicha`: the command-line face of the core.
 //!
-//!   paicha check [FILE|-]     one submission or an array of them as JSON -> reports as JSON
+//!   paicha check [--now T] [FILE|-]
+//!                             one submission or an array of them as JSON -> reports as JSON;
+//!                             `--now` (RFC 3339) replaces the wall clock, for reproducible runs
 //!   paicha catalogue          the products and their templates as JSON
 //!   paicha template FILE      check a template file; prints its problems as JSON
 //!
@@ -11,7 +13,7 @@ use paicha::{check_json, Catalogue};
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: paicha check [FILE|-] | paicha catalogue | paicha template FILE";
+const USAGE: &str = "usage: paicha check [--now RFC3339] [FILE|-] | paicha catalogue | paicha template FILE";
 
 fn read_input(arg: Option<&str>) -> Result<String, String> {
     let mut buf = Vec::new();
@@ -56,18 +58,25 @@ fn fail(msg: &str) -> ExitCode {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let cat = Catalogue::builtin();
-    match args
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
-        ["check"] | ["check", _] => {
-            let text = match read_input(args.get(1).map(String::as_str)) {
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    match argv.as_slice() {
+        ["check", rest @ ..] if rest.len() <= 3 => {
+            let (now, file) = match rest {
+                ["--now", t, file @ ..] if file.len() <= 1 => {
+                    match chrono::DateTime::parse_from_rfc3339(t) {
+                        Ok(t) => (Some(t), file.first().copied()),
+                        Err(_) => return fail("--now needs an RFC 3339 date-time"),
+                    }
+                }
+                [file] => (now(), Some(*file)),
+                [] => (now(), None),
+                _ => return fail(USAGE),
+            };
+            let text = match read_input(file) {
                 Ok(t) => t,
                 Err(e) => return fail(&e),
             };
-            match check_json(cat, &text, now()) {
+            match check_json(cat, &text, now) {
                 Ok(reports) => print_json(&reports),
                 Err(issue) => fail(&format!("{}: {}", issue.code.as_str(), issue.message.en)),
             }

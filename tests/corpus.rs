@@ -1,0 +1,137 @@
+//! The shared fixture corpus (`tests/fixtures/*.json`): each holds a submission and the full
+//! report expected for it. The same files are run here natively and through the CLI, and by
+//! `tests/js/corpus.test.mjs` through the WASM build in Node: all three must give exactly these
+//! reports. `PAICHA_BLESS=1 cargo test --test corpus` rewrites the expected reports (review the diff).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use paicha::{check, Catalogue};
+use serde_json::Value;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+fn fixtures() -> Vec<(PathBuf, Value)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10, "the corpus is missing");
+    files
+        .into_iter()
+        .map(|p| {
+            let v: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+            (p, v)
+        })
+        .collect()
+}
+
+fn now_of(case: &Value) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    case.get("now")
+        .and_then(Value::as_str)
+        .map(|s| chrono::DateTime::parse_from_rfc3339(s).unwrap())
+}
+
+#[test]
+fn native_reports_match_the_corpus() {
+    let bless = std::env::var_os("PAICHA_BLESS").is_some();
+    let mut failures = Vec::new();
+    for (path, mut case) in fixtures() {
+        let report = check(Catalogue::builtin(), &case["submission"], now_of(&case));
+        let got = serde_json::to_value(&report).unwrap();
+        if bless {
+            case["report"] = got;
+            let text = serde_json::to_string_pretty(&case).unwrap();
+            std::fs::write(&path, text + "\n").unwrap();
+        } else if case.get("report") != Some(&got) {
+            failures.push(format!(
+                "{}:\n expected {}\n got      {}",
+                path.display(),
+                case.get("report").map(Value::to_string).unwrap_or_default(),
+                got
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn cli_reports_match_the_corpus() {
+    if std::env::var_os("PAICHA_BLESS").is_some() {
+        return; // the files are being rewritten by the native test
+    }
+    for (path, case) in fixtures() {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_paicha"));
+        cmd.arg("check");
+        if let Some(now) = case.get("now").and_then(Value::as_str) {
+            cmd.args(["--now", now]);
+        } else {
+            // No `now` in the case: any present time gives the same report for these dates.
+            cmd.args(["--now", "2026-11-25T12:00:00+08:00"]);
+        }
+        let mut child = cmd
+            .arg("-")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let input = case["submission"].to_string();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", path.display());
+        let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(Some(&got), case.get("report"), "CLI disagrees on {}", path.display());
+    }
+}
+
+#[test]
+fn cli_takes_an_array_and_returns_an_array() {
+    let subs: Vec<Value> = fixtures().into_iter().map(|(_, c)| c["submission"].clone()).collect();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_paicha"))
+        .args(["check", "--now", "2026-11-25T12:00:00+08:00", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(Value::Array(subs.clone()).to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let got: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(got.len(), subs.len());
+    for (r, s) in got.iter().zip(&subs) {
+        assert_eq!(r["id"], s["id"]);
+    }
+}
+
+#[test]
+fn cli_exit_codes() {
+    let run = |args: &[&str], input: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_paicha"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).to_string())
+    };
+    let (code, err) = run(&["check", "-"], "{not json");
+    assert_eq!(code, Some(2));
+    assert!(err.contains("invalid_json"), "{err}");
+    assert_eq!(run(&["check", "/no/such/file"], "").0, Some(2));
+    assert_eq!(run(&["frobnicate"], "").0, Some(2));
+    assert_eq!(run(&["check", "--now", "yesterday", "-"], "{}").0, Some(2));
+    // A report that finds everything wrong is still a report: exit 0.
+    assert_eq!(run(&["check", "-"], "{}").0, Some(0));
+    let (code, _) = run(&["catalogue"], "");
+    assert_eq!(code, Some(0));
+}
