@@ -77,8 +77,10 @@ pub struct Report {
     pub template_version: Option<String>,
 }
 
+/// `YYYY-MM-DD` without chrono's strftime machinery (which would weigh on the WASM build).
 fn date_text(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    use chrono::Datelike;
+    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
 }
 
 /// The actions the policy requires for these findings, deadlines counted from `day`.

@@ -28,8 +28,9 @@ pub struct Session {
     finding_count: usize,
 }
 
-/// What one change did.
+/// What one change did. (camelCase: it exists only for JS callers.)
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Delta {
     /// Items whose relevance, errors or findings changed (the changed item itself included).
     pub items: Vec<ItemState>,

@@ -141,7 +141,11 @@ fn expect(list: &[(&str, &str)]) -> Vec<(String, String)> {
 
 /// Invariants every report must keep.
 fn sane(r: &Report) {
-    assert_eq!(r.valid, r.errors.is_empty(), "valid disagrees with errors: {r:?}");
+    assert_eq!(
+        r.valid,
+        r.errors.is_empty(),
+        "valid disagrees with errors: {r:?}"
+    );
     let max = r.findings.iter().map(|f| f.severity).max();
     let want = match max {
         None => Level::None,
@@ -187,7 +191,12 @@ fn case(base: &Value, f: impl FnOnce(&mut Value), want: &[(&str, &str)]) {
     let b = run(base);
     let v = with(base.clone(), f);
     let r = run(&v);
-    assert_eq!(added(&b, &r), expect(want), "input: {v}\nreport errors: {:?}", pairs(&r));
+    assert_eq!(
+        added(&b, &r),
+        expect(want),
+        "input: {v}\nreport errors: {:?}",
+        pairs(&r)
+    );
     assert!(!r.valid);
     assert!(
         r.findings.len() <= b.findings.len(),
@@ -197,7 +206,8 @@ fn case(base: &Value, f: impl FnOnce(&mut Value), want: &[(&str, &str)]) {
 }
 
 /// A bad answer to `key`: compared with the same submission without that answer, the only new
-/// error is `want`, at `/answers/<key>` unless a longer path is given, and no finding appears.
+/// errors are `want` (besides `required` at a path that has one of them), and the findings are
+/// those without the answer.
 fn bad_answer(base: &Value, key: &str, answer: Value, want: &[(&str, &str)]) {
     let without = with(base.clone(), |v| {
         v["answers"].as_object_mut().unwrap().remove(key);
@@ -205,8 +215,18 @@ fn bad_answer(base: &Value, key: &str, answer: Value, want: &[(&str, &str)]) {
     let b = run(&without);
     let v = set_answer(base.clone(), key, answer);
     let r = run(&v);
+    // A rejected entry counts as unanswered, so a required item may also report `required` at
+    // the same path; that is not what these cases are about.
+    let new = added(&b, &r);
+    let new: Vec<_> = new
+        .iter()
+        .filter(|(path, code)| {
+            code != "required" || !new.iter().any(|(p2, c2)| p2 == path && c2 != "required")
+        })
+        .cloned()
+        .collect();
     assert_eq!(
-        added(&b, &r),
+        new,
         expect(want),
         "answer {key} = {}\nerrors: {:?}",
         v["answers"][key],
@@ -291,32 +311,41 @@ fn truncated_submission_text_is_invalid_json() {
 
 #[test]
 fn nan_and_infinity_are_not_json() {
-    for lit in ["NaN", "Infinity", "-Infinity", "nan", "inf", "+1", "01", "1.", ".5", "0x10"] {
-        let text = format!(
-            "{{\"id\": \"{UUID}\", \"answers\": {{\"ebike.max_speed_kmh\": {lit}}}}}"
-        );
+    for lit in [
+        "NaN",
+        "Infinity",
+        "-Infinity",
+        "nan",
+        "inf",
+        "+1",
+        "01",
+        "1.",
+        ".5",
+        "0x10",
+    ] {
+        let text =
+            format!("{{\"id\": \"{UUID}\", \"answers\": {{\"ebike.max_speed_kmh\": {lit}}}}}");
         invalid_json(&text);
     }
 }
 
 #[test]
-fn numbers_beyond_f64_are_rejected_somewhere() {
-    // serde_json refuses 1e400 (out of range); whatever the layer, it must not become a value.
-    let text = serde_json::to_string(&base_self())
-        .unwrap()
-        .replace("\"ebike.max_speed_kmh\":25", "\"ebike.max_speed_kmh\":1e400");
-    assert!(text.contains("1e400"));
-    match check_json(cat(), &text, now()) {
-        Err(e) => assert_eq!(e.code.as_str(), "invalid_json"),
-        Ok(r) => {
-            let r = match r {
-                Reports::One(r) => r,
-                Reports::Many(_) => panic!(),
-            };
-            assert!(!r.valid);
-            assert!(r.findings.is_empty());
-        }
+fn numbers_beyond_f64_are_invalid_json() {
+    // serde_json refuses 1e400 (out of range) rather than reading it as infinity.
+    for lit in ["1e400", "-1e400", "1e309"] {
+        let text = serde_json::to_string(&base_self()).unwrap().replace(
+            "\"ebike.max_speed_kmh\":25",
+            &format!("\"ebike.max_speed_kmh\":{lit}"),
+        );
+        assert!(text.contains(lit));
+        invalid_json(&text);
     }
+    // Tiny numbers underflow to zero and are fine.
+    let text = serde_json::to_string(&base_self()).unwrap().replace(
+        "\"ebike.max_speed_kmh\":25",
+        "\"ebike.max_speed_kmh\":1e-400",
+    );
+    assert!(one(check_json(cat(), &text, now())).valid);
 }
 
 #[test]
@@ -334,7 +363,10 @@ fn json_that_is_not_an_object() {
 
 #[test]
 fn arrays_give_one_report_per_element() {
-    let text = format!("[5, null, {}, []]", serde_json::to_string(&base_self()).unwrap());
+    let text = format!(
+        "[5, null, {}, []]",
+        serde_json::to_string(&base_self()).unwrap()
+    );
     match check_json(cat(), &text, now()).unwrap() {
         Reports::Many(rs) => {
             assert_eq!(rs.len(), 4);
@@ -351,3 +383,1209 @@ fn arrays_give_one_report_per_element() {
     }
 }
 
+#[test]
+fn empty_object_lists_every_missing_field() {
+    let r = run(&json!({}));
+    assert_eq!(
+        pairs(&r),
+        expect(&[
+            ("/id", "missing_field"),
+            ("/product", "missing_field"),
+            ("/form", "missing_field"),
+            ("/link", "missing_field"),
+            ("/inspected_at", "missing_field"),
+            ("/enterprise", "missing_field"),
+            ("/answers", "missing_field"),
+        ])
+    );
+    assert!(r.findings.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// The envelope
+
+#[test]
+fn wrong_types_for_each_envelope_field() {
+    let base = base_self();
+    let cases: &[(&str, Value, &str)] = &[
+        ("/id", json!(5), "wrong_type"),
+        ("/id", json!(["x"]), "wrong_type"),
+        ("/id", json!(null), "missing_field"),
+        ("/product", json!(1), "wrong_type"),
+        (
+            "/product",
+            json!({"name": "electric-bicycle"}),
+            "wrong_type",
+        ),
+        ("/product", json!(null), "missing_field"),
+        ("/form", json!(true), "wrong_type"),
+        ("/form", json!(["self_inspection"]), "wrong_type"),
+        ("/link", json!({}), "wrong_type"),
+        ("/link", json!(2), "wrong_type"),
+        ("/enterprise", json!("贵阳示例车行"), "wrong_type"),
+        ("/enterprise", json!([]), "wrong_type"),
+        ("/enterprise", json!(null), "missing_field"),
+        ("/inspected_at", json!(1_689_818_400), "wrong_type"),
+        ("/inspected_at", json!({"date": "2023-07-20"}), "wrong_type"),
+        ("/answers", json!([]), "wrong_type"),
+        ("/answers", json!("yes"), "wrong_type"),
+        ("/answers", json!(null), "missing_field"),
+        ("/template_version", json!(2025.1), "wrong_type"),
+        ("/template_version", json!(["2025.1"]), "wrong_type"),
+    ];
+    for (path, value, code) in cases {
+        let field = &path[1..];
+        let v = with(base.clone(), |v| v[field] = value.clone());
+        let r = run(&v);
+        // The field's own error must be there...
+        assert!(
+            pairs(&r).contains(&(path.to_string(), code.to_string())),
+            "{path} = {value}: {:?}",
+            pairs(&r)
+        );
+        // ...and nothing else at the envelope level.
+        let envelope_errors: Vec<_> = pairs(&r)
+            .into_iter()
+            .filter(|(p, _)| !p.starts_with("/answers/"))
+            .collect();
+        assert_eq!(envelope_errors, expect(&[(path, code)]), "{path} = {value}");
+        assert!(r.findings.is_empty() || *path == "/answers" || *path == "/id");
+    }
+}
+
+#[test]
+fn wrong_types_inside_the_enterprise() {
+    let base = base_self();
+    for (field, value, code) in [
+        ("uscc", json!(915_201_020), "wrong_type"),
+        ("uscc", json!(null), "missing_field"),
+        ("name", json!(["贵阳示例车行"]), "wrong_type"),
+        ("name", json!(null), "missing_field"),
+        ("name", json!(""), "blank"),
+        ("name", json!(" \t\n　"), "blank"),
+        ("region", json!(520_102), "wrong_type"),
+        ("region", json!(null), "missing_field"),
+    ] {
+        let path = format!("/enterprise/{field}");
+        case(
+            &base,
+            |v| v["enterprise"][field] = value.clone(),
+            &[(&path, code)],
+        );
+    }
+    // An absent field is the same as null.
+    case(
+        &base,
+        |v| {
+            v["enterprise"].as_object_mut().unwrap().remove("region");
+        },
+        &[("/enterprise/region", "missing_field")],
+    );
+    case(
+        &base,
+        |v| v["enterprise"]["extra"] = json!(1),
+        &[("/enterprise/extra", "unknown_field")],
+    );
+    case(
+        &base,
+        |v| v["enterprise"] = json!({}),
+        &[
+            ("/enterprise/uscc", "missing_field"),
+            ("/enterprise/name", "missing_field"),
+            ("/enterprise/region", "missing_field"),
+        ],
+    );
+}
+
+#[test]
+fn ids_that_are_not_uuids() {
+    let base = base_self();
+    for id in [
+        "",
+        "abc",
+        "6f1c2a9e3b7d4c1e9a550d2f6b8e4a10",
+        "6f1c2a9e-3b7d-4c1e-9a55-0d2f6b8e4a1g",
+        "6f1c2a9e-3b7d-4c1e-9a55-0d2f6b8e4a100",
+        "{6f1c2a9e-3b7d-4c1e-9a55-0d2f6b8e4a10}",
+        " 6f1c2a9e-3b7d-4c1e-9a55-0d2f6b8e4a10",
+        "6f1c2a9e_3b7d_4c1e_9a55_0d2f6b8e4a10",
+        "６f1c2a9e-3b7d-4c1e-9a55-0d2f6b8e4a1",
+    ] {
+        let b = run(&base);
+        let v = with(base.clone(), |v| v["id"] = json!(id));
+        let r = run(&v);
+        assert_eq!(added(&b, &r), expect(&[("/id", "invalid_id")]), "{id:?}");
+        // The id is echoed back as given, so the client can match the report.
+        assert_eq!(r.id, id);
+    }
+}
+
+#[test]
+fn unknown_top_level_fields() {
+    let base = base_self();
+    for key in [
+        "extra",
+        "Answers",
+        "ID",
+        "__proto__",
+        "constructor",
+        "prototype",
+        "",
+        "a/b",
+        "~",
+    ] {
+        let ptr = paicha::issue::pointer("", key);
+        case(&base, |v| v[key] = json!(1), &[(&ptr, "unknown_field")]);
+    }
+    // Pointer escaping of the key.
+    let v = with(base_self(), |v| v["a/b~c"] = json!(null));
+    let r = run(&v);
+    assert_eq!(pairs(&r), expect(&[("/a~1b~0c", "unknown_field")]));
+    // `meta` is allowed and anything goes in it.
+    let v = with(base_self(), |v| {
+        v["meta"] = json!({"device": "x", "n": [1, 2]})
+    });
+    assert!(run(&v).valid);
+}
+
+#[test]
+fn unknown_product_form_link_and_version() {
+    let base = base_self();
+    for product in [
+        "",
+        "Electric-Bicycle",
+        "electric-bicycle ",
+        "ebike",
+        "__proto__",
+    ] {
+        case(
+            &base,
+            |v| v["product"] = json!(product),
+            &[("/product", "unknown_product")],
+        );
+    }
+    for form in ["", "self", "SELF_INSPECTION", "onsite", "sales"] {
+        case(
+            &base,
+            |v| v["form"] = json!(form),
+            &[("/form", "invalid_form")],
+        );
+    }
+    for link in ["", "retail", "Production", "production,sales"] {
+        case(
+            &base,
+            |v| v["link"] = json!(link),
+            &[("/link", "invalid_link")],
+        );
+    }
+    case(
+        &base,
+        |v| v["template_version"] = json!("1999.1"),
+        &[("/template_version", "unknown_version")],
+    );
+    // The current version by name is fine.
+    let v = with(base.clone(), |v| v["template_version"] = json!("2025.1"));
+    assert!(run(&v).valid);
+}
+
+#[test]
+fn unknown_product_evaluates_no_answers() {
+    let v = with(base_self(), |v| {
+        v["product"] = json!("toaster");
+        v["answers"]["ebike.max_speed_kmh"] = json!(99);
+        v["answers"]["nonsense"] = json!(1);
+    });
+    let r = run(&v);
+    assert_eq!(pairs(&r), expect(&[("/product", "unknown_product")]));
+    assert!(r.findings.is_empty());
+}
+
+#[test]
+fn bad_datetimes() {
+    // Without the production date, whose constraint reads `today()` (see the ignored test
+    // below for what happens with it).
+    let base = with(base_self(), |v| {
+        v["answers"]
+            .as_object_mut()
+            .unwrap()
+            .remove("ebike.production_date");
+    });
+    for t in [
+        "2023-02-30T10:00:00+08:00",
+        "2023-02-29T10:00:00+08:00",
+        "2023-07-20T10:00:00",
+        "2023-07-20T24:00:01+08:00",
+        "2023-07-20T10:60:00+08:00",
+        "2023-07-20",
+        "10:00:00+08:00",
+        "2023-07-20T10:00:00+25:00",
+        "20230720T100000Z",
+        "",
+        "yesterday",
+        "2023-13-01T10:00:00+08:00",
+        "2023-07-20 10:00:00 +0800",
+    ] {
+        case(
+            &base,
+            |v| v["inspected_at"] = json!(t),
+            &[("/inspected_at", "invalid_datetime")],
+        );
+    }
+    // These are fine: other offsets, UTC, fractions, leap day of a leap year.
+    for t in [
+        "2023-07-20T02:00:00Z",
+        "2023-07-20T02:00:00.123456Z",
+        "2023-07-19T21:00:00-05:00",
+        "2020-02-29T10:00:00+08:00",
+    ] {
+        let v = with(base.clone(), |v| v["inspected_at"] = json!(t));
+        let r = run(&v);
+        assert!(
+            !pairs(&r).iter().any(|(p, _)| p == "/inspected_at"),
+            "{t}: {:?}",
+            pairs(&r)
+        );
+    }
+}
+
+/// With no usable inspection date, `today()` is unknown, and a constraint such as
+/// `. <= today()` fails: the correct production date gets an error whose message ("cannot be
+/// after the inspection date") is false. An expression that cannot be judged should not reject
+/// the entry (rules in the same situation are skipped).
+#[test]
+#[ignore = "bug: an invalid or missing inspected_at makes `. <= today()` constraints fail (spurious constraint error)"]
+fn invalid_inspected_at_does_not_reject_answers_that_read_today() {
+    let base = base_self();
+    for t in [
+        json!("2023-02-30T10:00:00+08:00"),
+        json!("2023-07-20"),
+        json!(null),
+    ] {
+        let b = run(&base);
+        let v = with(base.clone(), |v| v["inspected_at"] = t.clone());
+        let r = run(&v);
+        let code = if t.is_null() {
+            "missing_field"
+        } else {
+            "invalid_datetime"
+        };
+        assert_eq!(added(&b, &r), expect(&[("/inspected_at", code)]), "{t}");
+    }
+}
+
+#[test]
+fn future_inspection_times() {
+    let base = base_self();
+    // `now` is 2023-07-21T09:00+08:00; more than a day after it is a wrong clock.
+    for t in [
+        "2023-07-22T09:00:01+08:00",
+        "2023-07-23T00:00:00+08:00",
+        "2099-01-01T00:00:00Z",
+        "9999-12-31T23:59:59+08:00",
+    ] {
+        case(
+            &base,
+            |v| v["inspected_at"] = json!(t),
+            &[("/inspected_at", "future_datetime")],
+        );
+    }
+    // Within the day of grace, or in the past: no error.
+    for t in [
+        "2023-07-22T09:00:00+08:00",
+        "2023-07-21T20:00:00+08:00",
+        "2000-01-01T00:00:00Z",
+    ] {
+        let v = with(base.clone(), |v| v["inspected_at"] = json!(t));
+        let r = run(&v);
+        assert!(
+            !pairs(&r).iter().any(|(p, _)| p == "/inspected_at"),
+            "{t}: {:?}",
+            pairs(&r)
+        );
+    }
+    // Without `now`, nothing is in the future.
+    let v = with(base, |v| v["inspected_at"] = json!("2099-01-01T00:00:00Z"));
+    let r = check(cat(), &v, None);
+    assert!(!pairs(&r).iter().any(|(p, _)| p == "/inspected_at"));
+    // The same instant in a different offset is the same instant.
+    let v = with(base_self(), |v| {
+        v["inspected_at"] = json!("2023-07-22T08:00:00+07:00")
+    });
+    assert!(!pairs(&run(&v)).iter().any(|(p, _)| p == "/inspected_at"));
+}
+
+#[test]
+fn uscc_check_characters() {
+    let base = base_self();
+    // Valid: 91520102MA6DK4L2XN. Every other last character fails the check.
+    for last in "0123456789ABCDEFGHJKLMPQRTUWXY".chars() {
+        let u = format!("91520102MA6DK4L2X{last}");
+        case(
+            &base,
+            |v| v["enterprise"]["uscc"] = json!(u),
+            &[("/enterprise/uscc", "uscc_check")],
+        );
+    }
+    // Changing a body character also breaks the check.
+    case(
+        &base,
+        |v| v["enterprise"]["uscc"] = json!("91520102MA6DK4L3XN"),
+        &[("/enterprise/uscc", "uscc_check")],
+    );
+    // The message says which character was expected.
+    let v = with(base, |v| {
+        v["enterprise"]["uscc"] = json!("91520102MA6DK4L2XA")
+    });
+    let r = run(&v);
+    assert!(
+        r.errors[0].message.en.contains('N'),
+        "{:?}",
+        r.errors[0].message
+    );
+}
+
+#[test]
+fn malformed_usccs() {
+    let base = base_self();
+    for u in [
+        "",
+        "91520102MA6DK4L2X",
+        "91520102MA6DK4L2XNN",
+        "91520102ma6dk4l2xn",
+        "91520102MA6DK4L2XI",
+        "91520102MA6DK4L2XO",
+        "91520102MA6DK4L2XS",
+        "91520102MA6DK4L2XV",
+        "91520102MA6DK4L2XZ",
+        "91520102MA6DK4L2X ",
+        " 91520102MA6DK4L2XN",
+        "9152010２MA6DK4L2XN",
+        "九1520102MA6DK4L2X",
+        "91990102MA6DK4L2XN",
+        "91000000MA6DK4L2XN",
+        "91520102MA6DK4L2X\u{0}",
+    ] {
+        case(
+            &base,
+            |v| v["enterprise"]["uscc"] = json!(u),
+            &[("/enterprise/uscc", "invalid_uscc")],
+        );
+    }
+}
+
+#[test]
+fn bad_region_codes() {
+    let base = base_self();
+    for r in [
+        "",
+        "52010",
+        "5201020",
+        "52010a",
+        "990102",
+        "000000",
+        "５２０１０２",
+        " 52010",
+        "52-102",
+        "-52010",
+        "+52010",
+    ] {
+        case(
+            &base,
+            |v| v["enterprise"]["region"] = json!(r),
+            &[("/enterprise/region", "invalid_region")],
+        );
+    }
+}
+
+#[test]
+fn enterprise_name_limits() {
+    let base = base_self();
+    let ok = "企".repeat(200);
+    let v = with(base.clone(), |v| v["enterprise"]["name"] = json!(ok));
+    assert!(run(&v).valid);
+    let long = "企".repeat(201);
+    case(
+        &base,
+        |v| v["enterprise"]["name"] = json!(long),
+        &[("/enterprise/name", "too_long")],
+    );
+}
+
+/// 10 MB strings: rejected as too long, quickly, through the JSON text as well.
+#[test]
+fn ten_megabyte_strings() {
+    let huge = "长".repeat(10 * 1024 * 1024 / 3);
+    assert!(huge.len() >= 10 * 1024 * 1024 - 3);
+    let started = Instant::now();
+
+    let base = base_self();
+    let b = run(&base);
+    let v = with(base.clone(), |v| v["enterprise"]["name"] = json!(huge));
+    let r = run(&v);
+    assert_eq!(added(&b, &r), expect(&[("/enterprise/name", "too_long")]));
+
+    for key in ["ebike.remarks", "ebike.model"] {
+        bad_answer(&base, key, json!(huge), &[(&p(key), "too_long")]);
+    }
+    // ASCII too, and an item with the default limit (2000) by one character.
+    let ascii = "x".repeat(10 * 1024 * 1024);
+    bad_answer(
+        &base,
+        "ebike.remarks",
+        json!(ascii),
+        &[(&p("ebike.remarks"), "too_long")],
+    );
+    bad_answer(
+        &base,
+        "ebike.remarks",
+        json!("y".repeat(2001)),
+        &[(&p("ebike.remarks"), "too_long")],
+    );
+    let v = set_answer(base.clone(), "ebike.remarks", json!("y".repeat(2000)));
+    assert!(run(&v).valid);
+    // A model at its limit of 100 characters is fine; 101 is not.
+    let v = set_answer(base.clone(), "ebike.model", json!("型".repeat(100)));
+    assert!(run(&v).valid);
+    bad_answer(
+        &base,
+        "ebike.model",
+        json!("型".repeat(101)),
+        &[(&p("ebike.model"), "too_long")],
+    );
+    // A 10 MB key.
+    let key = "k".repeat(10 * 1024 * 1024);
+    let v = set_answer(base.clone(), &key, json!("yes"));
+    let r = run(&v);
+    assert_eq!(
+        added(&b, &r),
+        vec![(format!("/answers/{key}"), "unknown_item".to_string())]
+    );
+
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(20),
+        "10 MB inputs took {took:?} (debug build)"
+    );
+}
+
+#[test]
+fn input_over_the_size_limit() {
+    let text = format!("\"{}\"", "x".repeat(paicha::report::MAX_INPUT));
+    match check_json(cat(), &text, now()) {
+        Err(e) => {
+            assert_eq!(e.code.as_str(), "too_large");
+            assert_eq!(e.path, "");
+        }
+        Ok(r) => panic!("{:?}", r),
+    }
+}
+
+/// Runs `f` on a thread with a small stack: a stack overflow there aborts the test process.
+fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .unwrap()
+}
+
+#[test]
+fn deep_nesting_is_invalid_json_not_a_stack_overflow() {
+    on_small_stack(|| {
+        let n = 100_000;
+        let arrays = format!("{}{}", "[".repeat(n), "]".repeat(n));
+        let objects = format!("{}1{}", "{\"a\":".repeat(n), "}".repeat(n));
+        let mixed = format!("{}{}", "[{\"a\":".repeat(n / 2), "".to_string());
+        let unclosed = "[".repeat(n);
+        let inside_answers = format!(
+            "{{\"id\":\"{UUID}\",\"answers\":{{\"ebike.remarks\":{}\"x\"{}}}}}",
+            "[".repeat(n),
+            "]".repeat(n)
+        );
+        for text in [arrays, objects, mixed, unclosed, inside_answers] {
+            match check_json(cat(), &text, now()) {
+                Err(e) => assert_eq!(e.code.as_str(), "invalid_json"),
+                Ok(_) => panic!("100,000-deep nesting was accepted"),
+            }
+        }
+    });
+}
+
+/// Frees a deeply nested value without recursion (serde_json's drop recurses).
+fn flat_drop(v: Value) {
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Array(a) => stack.extend(a),
+            Value::Object(o) => stack.extend(o.into_iter().map(|(_, v)| v)),
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn deep_values_given_to_check_do_not_overflow() {
+    // Values built in code are not limited by the JSON parser: `check` itself must not recurse
+    // into answers. (Built and dropped outside the small stack.)
+    let deep = || {
+        // Built by hand: `json!` would serialize `d` again, recursively.
+        let mut d = Value::from("x");
+        for i in 0..20_000 {
+            d = if i % 2 == 0 {
+                Value::Array(vec![d])
+            } else {
+                let mut m = serde_json::Map::new();
+                m.insert("ebike.samples.frame_no".into(), d);
+                Value::Object(m)
+            };
+        }
+        d
+    };
+    let mut v = base_onsite();
+    for key in [
+        "ebike.remarks",
+        "ebike.samples",
+        "ebike.location",
+        "ebike.onsite_photo",
+        "nope",
+    ] {
+        v["answers"][key] = deep();
+    }
+    v["meta"] = deep();
+    v["enterprise"]["name"] = deep();
+    let shared = std::sync::Arc::new(v);
+    let inner = std::sync::Arc::clone(&shared);
+    let r = on_small_stack(move || {
+        let r = check(cat(), &inner, now());
+        drop(inner);
+        r
+    });
+    sane(&r);
+    assert!(!r.valid);
+    let codes = pairs(&r);
+    assert!(codes.contains(&("/answers/nope".into(), "unknown_item".into())));
+    assert!(codes.contains(&("/enterprise/name".into(), "wrong_type".into())));
+    assert!(codes.contains(&("/answers/ebike.location".into(), "invalid_geo".into())));
+    let v = std::sync::Arc::try_unwrap(shared).unwrap();
+    flat_drop(v);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Answers
+
+#[test]
+fn prototype_keys_are_unknown_items() {
+    let base = base_self();
+    for key in [
+        "__proto__",
+        "constructor",
+        "prototype",
+        "toString",
+        "hasOwnProperty",
+        "",
+        " ",
+        "a/b",
+        "ebike",
+        "ebike.",
+        "EBIKE.MODEL",
+        "ebike.model ",
+    ] {
+        let ptr = paicha::issue::pointer("/answers", key);
+        case(
+            &base,
+            |v| v["answers"][key] = json!("yes"),
+            &[(&ptr, "unknown_item")],
+        );
+    }
+    // In JSON text, too (where a JS client would have the trouble).
+    let text = serde_json::to_string(&base_self()).unwrap().replacen(
+        "\"answers\":{",
+        "\"answers\":{\"__proto__\":{\"polluted\":true},\"constructor\":{\"prototype\":{}},",
+        1,
+    );
+    let r = one(check_json(cat(), &text, now()));
+    assert_eq!(
+        pairs(&r),
+        expect(&[
+            ("/answers/__proto__", "unknown_item"),
+            ("/answers/constructor", "unknown_item")
+        ])
+    );
+    let text = serde_json::to_string(&base_self()).unwrap().replacen(
+        "{",
+        "{\"__proto__\":{\"valid\":true},",
+        1,
+    );
+    let r = one(check_json(cat(), &text, now()));
+    assert_eq!(pairs(&r), expect(&[("/__proto__", "unknown_field")]));
+}
+
+#[test]
+fn repeat_children_are_not_top_level_answers() {
+    case(
+        &base_onsite(),
+        |v| v["answers"]["ebike.samples.frame_no"] = json!("LX1"),
+        &[("/answers/ebike.samples.frame_no", "unknown_item")],
+    );
+}
+
+#[test]
+fn invalid_dates() {
+    let base = base_self();
+    let key = "ebike.production_date";
+    for d in [
+        "2023-02-29",
+        "2023-02-30",
+        "2023-04-31",
+        "2023-13-01",
+        "2023-00-10",
+        "2023-01-00",
+        "2023-1-5",
+        "23-01-05",
+        "2023/01/05",
+        "2023-01-05T00:00:00",
+        " 2023-01-05",
+        "2023-01-05 ",
+        "２０２３-01-05",
+        "",
+        "today",
+    ] {
+        bad_answer(&base, key, json!(d), &[(&p(key), "invalid_date")]);
+    }
+    bad_answer(&base, key, json!(20230105), &[(&p(key), "wrong_type")]);
+    bad_answer(
+        &base,
+        key,
+        json!(["2023-01-05"]),
+        &[(&p(key), "wrong_type")],
+    );
+    bad_answer(&base, key, json!(true), &[(&p(key), "wrong_type")]);
+    // A leap day of a leap year is a date.
+    let v = set_answer(base.clone(), key, json!("2020-02-29"));
+    assert!(run(&v).valid);
+    // A real date after the inspection fails the item's constraint, with its own message.
+    let v = set_answer(base, key, json!("2023-07-21"));
+    let r = run(&v);
+    assert_eq!(pairs(&r), expect(&[(&p(key), "constraint")]));
+    assert_eq!(
+        r.errors[0].message.en,
+        "The production date cannot be after the inspection date"
+    );
+}
+
+#[test]
+fn numbers_and_bools_for_choices() {
+    let base = base_self();
+    let key = "ebike.battery_chemistry";
+    for a in [
+        json!(1),
+        json!(0),
+        json!(true),
+        json!({"value": "lithium"}),
+        json!(["lithium"]),
+    ] {
+        bad_answer(&base, key, a, &[(&p(key), "wrong_type")]);
+    }
+    for a in [
+        "nickel",
+        "",
+        "Lithium",
+        "lithium ",
+        "铅酸",
+        "lead_acid,lithium",
+    ] {
+        bad_answer(&base, key, json!(a), &[(&p(key), "invalid_choice")]);
+    }
+    // Multiple choice: not an array, a wrong element, a repeated element, too many.
+    let key = "ebike.components_checked";
+    bad_answer(&base, key, json!("vehicle"), &[(&p(key), "wrong_type")]);
+    bad_answer(
+        &base,
+        key,
+        json!({"vehicle": true}),
+        &[(&p(key), "wrong_type")],
+    );
+    bad_answer(
+        &base,
+        key,
+        json!(["vehicle", "wheels"]),
+        &[(&format!("{}/1", p(key)), "invalid_choice")],
+    );
+    bad_answer(
+        &base,
+        key,
+        json!(["vehicle", 2]),
+        &[(&format!("{}/1", p(key)), "wrong_type")],
+    );
+    bad_answer(
+        &base,
+        key,
+        json!(["battery", "battery"]),
+        &[(&format!("{}/1", p(key)), "invalid_choice")],
+    );
+    bad_answer(
+        &base,
+        key,
+        json!(["vehicle", "battery", "charger", "vehicle"]),
+        &[(&p(key), "too_many")],
+    );
+    // An empty selection is unanswered, so the constraint is not judged.
+    let v = set_answer(base, key, json!([]));
+    assert!(run(&v).valid);
+}
+
+#[test]
+fn yes_no_items_with_other_strings() {
+    let base = base_self();
+    let key = "ebike.pedals_present";
+    for a in [
+        "Yes", "YES", "y", "n", "true", "false", "是", "否", "N/A", "", " yes", "yes ",
+    ] {
+        bad_answer(&base, key, json!(a), &[(&p(key), "invalid_choice")]);
+    }
+    for a in [
+        json!(true),
+        json!(false),
+        json!(1),
+        json!(0),
+        json!(["yes"]),
+        json!({"yes": 1}),
+    ] {
+        bad_answer(&base, key, a, &[(&p(key), "wrong_type")]);
+    }
+    // "na" is a valid answer and is not a finding.
+    let v = set_answer(base, key, json!("na"));
+    let r = run(&v);
+    assert!(r.valid);
+    assert!(r.findings.is_empty());
+}
+
+#[test]
+fn integers_with_fractions() {
+    let base = base_self();
+    let key = "ebike.charger_plug_pins";
+    for a in [json!(4.5), json!(3.999), json!(0.1), json!(-0.5)] {
+        bad_answer(&base, key, a, &[(&p(key), "not_integer")]);
+    }
+    for a in [json!("4"), json!(true), json!([4])] {
+        bad_answer(&base, key, a, &[(&p(key), "wrong_type")]);
+    }
+    // 4.0 is a whole number (JSON has one number type).
+    let v = set_answer(base, key, json!(4.0));
+    assert!(run(&v).valid);
+}
+
+#[test]
+fn numbers_outside_min_max() {
+    let base = base_self();
+    for (key, values) in [
+        (
+            "ebike.max_speed_kmh",
+            vec![json!(-0.001), json!(120.5), json!(1e300), json!(-1e300)],
+        ),
+        ("ebike.mass_kg", vec![json!(0), json!(0.99), json!(300.01)]),
+        ("ebike.battery_voltage_v", vec![json!(0), json!(201)]),
+        ("ebike.motor_power_w", vec![json!(10001), json!(-5)]),
+        ("ebike.charger_plug_pins", vec![json!(21), json!(-1)]),
+        ("ebike.battery_gap_mm", vec![json!(500.5)]),
+    ] {
+        for a in values {
+            bad_answer(&base, key, a, &[(&p(key), "out_of_range")]);
+        }
+    }
+    // The bounds themselves are in range (120 km/h is plausible, and a finding, not an error).
+    let v = set_answer(base.clone(), "ebike.max_speed_kmh", json!(120));
+    let r = run(&v);
+    assert!(r.valid);
+    assert_eq!(r.findings.len(), 1);
+    let v = set_answer(base.clone(), "ebike.max_speed_kmh", json!(0));
+    assert!(run(&v).valid);
+    // Strings that look like numbers are not numbers.
+    for a in ["25", "fast", "", "NaN", "Infinity"] {
+        bad_answer(
+            &base,
+            "ebike.max_speed_kmh",
+            json!(a),
+            &[(&p("ebike.max_speed_kmh"), "wrong_type")],
+        );
+    }
+}
+
+#[test]
+fn answers_outside_the_form_or_link() {
+    // On-site-only items in a self inspection.
+    let base = base_self();
+    for (key, a) in [
+        ("ebike.onsite_photo", json!([{"sha256": SHA_A}])),
+        ("ebike.location", json!({"lat": 1, "lon": 2})),
+        ("ebike.inspector_signature", json!({"sha256": SHA_A})),
+        ("ebike.enterprise_signature", json!({"sha256": SHA_A})),
+        ("ebike.samples", json!([])),
+        // Even a wrong-typed answer: the item is not part of the form at all.
+        ("ebike.location", json!("here")),
+    ] {
+        case(
+            &base,
+            |v| v["answers"][key] = a.clone(),
+            &[(&p(key), "not_applicable")],
+        );
+    }
+    // Sales-only items in a production inspection.
+    let mut answers = self_sales_answers();
+    answers.remove("ebike.certificate_matches_vehicle");
+    answers.remove("sales.purchase_inspection");
+    answers.remove("sales.purchase_sales_ledger");
+    let prod = envelope("self_inspection", "production", answers);
+    let r = run(&prod);
+    assert!(r.valid, "{:?}", pairs(&r));
+    for key in [
+        "ebike.certificate_matches_vehicle",
+        "sales.purchase_inspection",
+        "sales.purchase_sales_ledger",
+    ] {
+        case(
+            &prod,
+            |v| v["answers"][key] = json!("no"),
+            &[(&p(key), "not_applicable")],
+        );
+    }
+    // Fragment items the e-bike template excludes do not exist at all.
+    case(
+        &prod,
+        |v| v["answers"]["licence.production_licence_valid"] = json!("no"),
+        &[("/answers/licence.production_licence_valid", "unknown_item")],
+    );
+}
+
+#[test]
+fn repeat_groups_with_wrong_shapes() {
+    let base = base_onsite();
+    let key = "ebike.samples";
+    let path = p(key);
+    for a in [
+        json!({}),
+        json!("LX0001"),
+        json!(3),
+        json!(true),
+        json!({"0": {}}),
+    ] {
+        bad_answer(&base, key, a, &[(&path, "wrong_type")]);
+    }
+    bad_answer(
+        &base,
+        key,
+        json!([1]),
+        // The instance exists but answers nothing, so its required child is missing too.
+        &[
+            (&format!("{path}/0"), "wrong_type"),
+            (&format!("{path}/0/ebike.samples.frame_no"), "required"),
+        ],
+    );
+    bad_answer(
+        &base,
+        key,
+        json!([{"ebike.samples.frame_no": "A"}, "B", null, [{}]]),
+        &[
+            (&format!("{path}/1"), "wrong_type"),
+            (&format!("{path}/1/ebike.samples.frame_no"), "required"),
+            (&format!("{path}/2"), "wrong_type"),
+            (&format!("{path}/2/ebike.samples.frame_no"), "required"),
+            (&format!("{path}/3"), "wrong_type"),
+            (&format!("{path}/3/ebike.samples.frame_no"), "required"),
+        ],
+    );
+    // Unknown keys inside an instance, including a top-level key and the group's own key.
+    bad_answer(
+        &base,
+        key,
+        json!([{"ebike.samples.frame_no": "A", "nope": 1, "ebike.model": "x", "ebike.samples": []}]),
+        &[
+            (&format!("{path}/0/nope"), "unknown_item"),
+            (&format!("{path}/0/ebike.model"), "unknown_item"),
+            (&format!("{path}/0/ebike.samples"), "unknown_item"),
+        ],
+    );
+    // Bad child answers: typed, ranged, missing required child, bad photo.
+    bad_answer(
+        &base,
+        key,
+        json!([{"ebike.samples.frame_no": "A", "ebike.samples.speed_kmh": "fast"}]),
+        &[(&format!("{path}/0/ebike.samples.speed_kmh"), "wrong_type")],
+    );
+    bad_answer(
+        &base,
+        key,
+        json!([{"ebike.samples.frame_no": "A", "ebike.samples.speed_kmh": 999}]),
+        &[(&format!("{path}/0/ebike.samples.speed_kmh"), "out_of_range")],
+    );
+    bad_answer(
+        &base,
+        key,
+        json!([{"ebike.samples.speed_kmh": 20}]),
+        &[(&format!("{path}/0/ebike.samples.frame_no"), "required")],
+    );
+    bad_answer(
+        &base,
+        key,
+        json!([{"ebike.samples.frame_no": "A"}, {"ebike.samples.frame_no": "x".repeat(41)}]),
+        &[(&format!("{path}/1/ebike.samples.frame_no"), "too_long")],
+    );
+    bad_answer(
+        &base,
+        key,
+        json!([{"ebike.samples.frame_no": "A", "ebike.samples.photo": {"sha256": "nope"}}]),
+        &[(
+            &format!("{path}/0/ebike.samples.photo"),
+            "invalid_attachment",
+        )],
+    );
+    // More instances than max_count (50).
+    let many: Vec<Value> = (0..51)
+        .map(|i| json!({"ebike.samples.frame_no": format!("F{i}")}))
+        .collect();
+    bad_answer(&base, key, json!(many), &[(&path, "too_many")]);
+    let fifty: Vec<Value> = (0..50)
+        .map(|i| json!({"ebike.samples.frame_no": format!("F{i}")}))
+        .collect();
+    let v = set_answer(base.clone(), key, json!(fifty));
+    assert!(run(&v).valid);
+    // A finding inside a good instance stays; the bad instance adds none.
+    let v = set_answer(
+        base,
+        key,
+        json!([{"ebike.samples.frame_no": "A", "ebike.samples.speed_kmh": 30},
+               {"ebike.samples.frame_no": "B", "ebike.samples.speed_kmh": "30"}]),
+    );
+    let r = run(&v);
+    assert_eq!(r.findings.len(), 1);
+    assert_eq!(r.findings[0].instance, Some(0));
+    assert_eq!(
+        r.findings[0].path,
+        format!("{path}/0/ebike.samples.speed_kmh")
+    );
+    assert_eq!(
+        pairs(&r),
+        expect(&[(&format!("{path}/1/ebike.samples.speed_kmh"), "wrong_type")])
+    );
+}
+
+#[test]
+fn bad_attachment_references() {
+    let base = base_onsite();
+    let key = "ebike.inspector_signature";
+    for a in [
+        json!("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
+        json!({}),
+        json!({"sha256": ""}),
+        json!({"sha256": "abc"}),
+        json!({"sha256": format!("{SHA_B}0")}),
+        json!({"sha256": SHA_B.replace('a', "g")}),
+        json!({"sha256": 12345}),
+        json!({"sha256": SHA_B, "url": "http://example.com/x.png"}),
+        json!({"SHA256": SHA_B}),
+        json!([{"sha256": SHA_B}]),
+        json!(true),
+        json!(7),
+    ] {
+        bad_answer(&base, key, a, &[(&p(key), "invalid_attachment")]);
+    }
+    let key = "ebike.onsite_photo";
+    bad_answer(
+        &base,
+        key,
+        json!({"sha256": "x"}),
+        &[(&p(key), "invalid_attachment")],
+    );
+    bad_answer(
+        &base,
+        key,
+        json!("photo.jpg"),
+        &[(&p(key), "invalid_attachment")],
+    );
+    bad_answer(
+        &base,
+        key,
+        json!([{"sha256": SHA_A}, {"name": "b.jpg"}, "c.jpg"]),
+        &[
+            (&format!("{}/1", p(key)), "invalid_attachment"),
+            (&format!("{}/2", p(key)), "invalid_attachment"),
+        ],
+    );
+    let many: Vec<Value> = (0..21).map(|_| json!({"sha256": SHA_A})).collect();
+    bad_answer(&base, key, json!(many), &[(&p(key), "too_many")]);
+    // Upper-case hex is accepted.
+    let v = set_answer(
+        base,
+        "ebike.inspector_signature",
+        json!({"sha256": SHA_B.to_uppercase()}),
+    );
+    assert!(run(&v).valid);
+}
+
+#[test]
+fn bad_geo_points() {
+    let base = base_onsite();
+    let key = "ebike.location";
+    for a in [
+        json!({"lat": 90.0001, "lon": 0}),
+        json!({"lat": -91, "lon": 0}),
+        json!({"lat": 0, "lon": 180.5}),
+        json!({"lat": 0, "lon": -181}),
+        json!({"lat": 1e308, "lon": 1e308}),
+        json!({"lat": "26.5", "lon": 106.7}),
+        json!({"lat": 26.5}),
+        json!({"lon": 106.7}),
+        json!({}),
+        json!({"lat": 26.5, "lon": 106.7, "accuracy": -1}),
+        json!({"lat": 26.5, "lon": 106.7, "accuracy": "5"}),
+        json!({"lat": 26.5, "lon": 106.7, "alt": null}),
+        json!({"lat": 26.5, "lon": 106.7, "speed": 3}),
+        json!({"latitude": 26.5, "longitude": 106.7}),
+        json!([26.5, 106.7]),
+        json!("26.5 106.7"),
+        json!(26.5),
+        json!(true),
+    ] {
+        bad_answer(&base, key, a, &[(&p(key), "invalid_geo")]);
+    }
+    for ok in [
+        json!({"lat": 90, "lon": 180}),
+        json!({"lat": -90, "lon": -180, "alt": -400.5, "accuracy": 0}),
+    ] {
+        let v = set_answer(base.clone(), key, ok);
+        assert!(run(&v).valid);
+    }
+}
+
+#[test]
+fn null_is_unanswered() {
+    // A null answer is the same as no answer, for every item.
+    let base = base_onsite();
+    let keys: Vec<String> = base["answers"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    for key in keys {
+        let removed = with(base.clone(), |v| {
+            v["answers"].as_object_mut().unwrap().remove(&key);
+        });
+        let nulled = set_answer(base.clone(), &key, Value::Null);
+        assert_eq!(run(&removed), run(&nulled), "{key}");
+    }
+}
+
+#[test]
+fn irrelevant_answers_are_ignored_even_when_bad() {
+    // The charger handshake is asked only for lithium batteries; the base is lead-acid.
+    let base = base_self();
+    let v = set_answer(base.clone(), "ebike.charger_handshake", json!("maybe"));
+    let r = run(&v);
+    assert!(r.valid, "{:?}", pairs(&r));
+    let v = set_answer(base, "ebike.charger_handshake", json!("no"));
+    assert!(run(&v).findings.is_empty());
+}
+
+#[test]
+fn many_bad_entries_at_once_are_all_reported() {
+    let v = json!({
+        "id": "nope",
+        "product": "electric-bicycle",
+        "form": "onsite_inspection",
+        "link": "sales",
+        "enterprise": {"uscc": "91520102MA6DK4L2XA", "name": "", "region": "990000", "fax": 1},
+        "inspected_at": "2030-01-01T00:00:00+08:00",
+        "extra": true,
+        "answers": {
+            "ebike.max_speed_kmh": "30",
+            "ebike.mass_kg": 500,
+            "ebike.charger_plug_pins": 1.5,
+            "ebike.battery_chemistry": "lead_acid",
+            "ebike.pedals_present": "ja",
+            "ebike.production_date": "2023-02-29",
+            "ebike.location": {"lat": 100, "lon": 0},
+            "ebike.onsite_photo": {"sha256": "x"},
+            "__proto__": "yes"
+        }
+    });
+    let r = run(&v);
+    let got = pairs(&r);
+    for want in [
+        ("/id", "invalid_id"),
+        ("/extra", "unknown_field"),
+        ("/enterprise/uscc", "uscc_check"),
+        ("/enterprise/name", "blank"),
+        ("/enterprise/region", "invalid_region"),
+        ("/enterprise/fax", "unknown_field"),
+        ("/inspected_at", "future_datetime"),
+        ("/answers/ebike.max_speed_kmh", "wrong_type"),
+        ("/answers/ebike.mass_kg", "out_of_range"),
+        ("/answers/ebike.charger_plug_pins", "not_integer"),
+        ("/answers/ebike.pedals_present", "invalid_choice"),
+        ("/answers/ebike.production_date", "invalid_date"),
+        ("/answers/ebike.location", "invalid_geo"),
+        ("/answers/ebike.onsite_photo", "invalid_attachment"),
+        ("/answers/__proto__", "unknown_item"),
+    ] {
+        assert!(
+            got.contains(&(want.0.to_string(), want.1.to_string())),
+            "missing {want:?} in {got:?}"
+        );
+    }
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+    assert_eq!(r.level, Level::None);
+    assert!(r.actions.is_empty());
+}
+
+#[test]
+fn findings_still_come_with_errors_elsewhere() {
+    // Findings are computed for every answered item even when the submission is incomplete.
+    let v = with(base_self(), |v| {
+        v["answers"]["ebike.max_speed_kmh"] = json!(32);
+        v["answers"]["ebike.mass_kg"] = json!("heavy");
+        v["enterprise"]["region"] = json!("1");
+    });
+    let r = run(&v);
+    assert!(!r.valid);
+    assert_eq!(r.findings.len(), 1);
+    assert_eq!(r.findings[0].item, "ebike.max_speed_kmh");
+    assert_eq!(r.level, Level::Major);
+}
+
+#[test]
+fn text_items_with_other_types() {
+    let base = base_self();
+    let key = "ebike.model";
+    for a in [
+        json!(123),
+        json!(true),
+        json!(["TDR"]),
+        json!({"zh": "型号"}),
+    ] {
+        bad_answer(&base, key, a, &[(&p(key), "wrong_type")]);
+    }
+    // Blank text is no answer: the required item is then missing, nothing else.
+    for blank in ["", "   ", "\t\n", "\u{3000}"] {
+        let v = set_answer(base.clone(), key, json!(blank));
+        assert_eq!(
+            pairs(&run(&v)),
+            expect(&[(&p(key), "required")]),
+            "{blank:?}"
+        );
+    }
+}
+
+#[test]
+fn duplicate_keys_in_json_text_take_the_last_value() {
+    // As in JavaScript's JSON.parse, so the browser and the server read the same thing.
+    let text = serde_json::to_string(&base_self()).unwrap().replacen(
+        "\"ebike.max_speed_kmh\":25",
+        "\"ebike.max_speed_kmh\":99,\"ebike.max_speed_kmh\":25",
+        1,
+    );
+    let r = one(check_json(cat(), &text, now()));
+    assert!(r.valid);
+    assert!(r.findings.is_empty());
+}

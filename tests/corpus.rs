@@ -2,7 +2,12 @@
 //! report expected for it. The same files are run here natively and through the CLI, and by
 //! `tests/js/corpus.test.mjs` through the WASM build in Node: all three must give exactly these
 //! reports. `PAICHA_BLESS=1 cargo test --test corpus` rewrites the expected reports (review the diff).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use paicha::{check, Catalogue};
 use serde_json::Value;
@@ -78,17 +83,30 @@ fn cli_reports_match_the_corpus() {
             .spawn()
             .unwrap();
         let input = case["submission"].to_string();
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
         let out = child.wait_with_output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{}", path.display());
         let got: Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert_eq!(Some(&got), case.get("report"), "CLI disagrees on {}", path.display());
+        assert_eq!(
+            Some(&got),
+            case.get("report"),
+            "CLI disagrees on {}",
+            path.display()
+        );
     }
 }
 
 #[test]
 fn cli_takes_an_array_and_returns_an_array() {
-    let subs: Vec<Value> = fixtures().into_iter().map(|(_, c)| c["submission"].clone()).collect();
+    let subs: Vec<Value> = fixtures()
+        .into_iter()
+        .map(|(_, c)| c["submission"].clone())
+        .collect();
     let mut child = Command::new(env!("CARGO_BIN_EXE_paicha"))
         .args(["check", "--now", "2026-11-25T12:00:00+08:00", "-"])
         .stdin(Stdio::piped())
@@ -120,9 +138,17 @@ fn cli_exit_codes() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
         let out = child.wait_with_output().unwrap();
-        (out.status.code(), String::from_utf8_lossy(&out.stderr).to_string())
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
     };
     let (code, err) = run(&["check", "-"], "{not json");
     assert_eq!(code, Some(2));

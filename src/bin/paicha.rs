@@ -13,7 +13,8 @@ use paicha::{check_json, Catalogue};
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: paicha check [--now RFC3339] [FILE|-] | paicha catalogue | paicha template FILE";
+const USAGE: &str =
+    "usage: paicha check [--now RFC3339] [FILE|-] | paicha catalogue | paicha template FILE";
 
 fn read_input(arg: Option<&str>) -> Result<String, String> {
     let mut buf = Vec::new();

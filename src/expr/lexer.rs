@@ -194,7 +194,9 @@ impl<'a> Lexer<'a> {
                     pos: start,
                 });
             }
-            if !(c.is_alphanumeric() || matches!(c, '_' | '.' | '-')) {
+            // Item keys are ASCII (checked when templates load); ASCII here also keeps the
+            // Unicode tables out of the WASM build.
+            if !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) {
                 return Err(syntax(
                     at,
                     format!("invalid character '{c}' in reference name"),

@@ -487,6 +487,12 @@ fn dot_refs_and_source() {
         compile_ok("${ebike.max_speed_kmh}").refs(),
         &[slot("ebike.max_speed_kmh") as u32]
     );
-    assert_eq!(compile_ok("${名称} = 1").refs(), &[slot("名称") as u32]);
+    // Keys are ASCII: a non-ASCII reference is a syntax error at the offending character.
+    assert_eq!(
+        compile("${名称} = 1", &TestResolver { dot: true })
+            .map(|_| ())
+            .map_err(|e| (e.code, e.pos)),
+        Err(("syntax", 2))
+    );
     assert_eq!(compile_ok(" . <= 25 ").source(), " . <= 25 ");
 }

@@ -16,8 +16,11 @@ pub(crate) fn parse_now(now: Option<String>) -> Result<Option<DateTime<FixedOffs
 }
 
 /// Check a submission given as a JS object; returns the report as a plain object.
-#[wasm_bindgen]
-pub fn check(submission: JsValue, now: Option<String>) -> Result<JsValue, JsError> {
+#[wasm_bindgen(unchecked_return_type = "Report")]
+pub fn check(
+    #[wasm_bindgen(unchecked_param_type = "Submission | unknown")] submission: JsValue,
+    now: Option<String>,
+) -> Result<JsValue, JsError> {
     let now = parse_now(now)?;
     let v: serde_json::Value = serde_wasm_bindgen::from_value(submission)
         .map_err(|e| JsError::new(&format!("submission is not JSON-like: {e}")))?;
@@ -31,6 +34,10 @@ pub fn check_json_text(text: &str, now: Option<String>) -> Result<String, JsErro
     let now = parse_now(now)?;
     with_catalogue(|c| match check_json(c, text, now) {
         Ok(r) => serde_json::to_string(&r).map_err(|e| JsError::new(&e.to_string())),
-        Err(issue) => Err(JsError::new(&format!("{}: {}", issue.code.as_str(), issue.message.en))),
+        Err(issue) => Err(JsError::new(&format!(
+            "{}: {}",
+            issue.code.as_str(),
+            issue.message.en
+        ))),
     })
 }

@@ -4,6 +4,7 @@
 
 mod check;
 mod session;
+mod types;
 
 use crate::catalogue::Catalogue;
 use serde::Serialize;
@@ -32,34 +33,38 @@ pub fn version() -> String {
 }
 
 /// Products in the catalogue: `[{product, version, versions, name, sourceConfirmed, items}]`.
-#[wasm_bindgen]
+#[wasm_bindgen(unchecked_return_type = "ProductSummary[]")]
 pub fn products() -> Result<JsValue, JsError> {
     with_catalogue(|c| to_js(&c.products()))
 }
 
 /// The template of a product (as written, fragments merged), for rendering the form.
 /// Throws when the product (or version) is unknown.
-#[wasm_bindgen]
+#[wasm_bindgen(unchecked_return_type = "unknown")]
 pub fn template(product: &str, version: Option<String>) -> Result<JsValue, JsError> {
     with_catalogue(|c| match c.get(product, version.as_deref()) {
         Some(t) => to_js(&t.raw),
-        None => Err(JsError::new(&format!("unknown product or version: {product}"))),
+        None => Err(JsError::new(&format!(
+            "unknown product or version: {product}"
+        ))),
     })
 }
 
 /// The follow-up policy in force.
-#[wasm_bindgen]
+#[wasm_bindgen(unchecked_return_type = "unknown")]
 pub fn policy() -> Result<JsValue, JsError> {
     with_catalogue(|c| to_js(c.policy()))
 }
 
 /// Load a template (JSON text) supplied by a portal. Returns `{ok: true, product, version}` or
 /// `{ok: false, issues}`: a bad template is data, not an exception.
-#[wasm_bindgen(js_name = loadTemplate)]
+#[wasm_bindgen(js_name = loadTemplate, unchecked_return_type = "LoadResult")]
 pub fn load_template(json: &str) -> Result<JsValue, JsError> {
     let result = CATALOGUE.with(|c| c.borrow_mut().add_json(json));
     match result {
-        Ok(t) => to_js(&serde_json::json!({"ok": true, "product": t.product, "version": t.version})),
+        Ok(t) => {
+            to_js(&serde_json::json!({"ok": true, "product": t.product, "version": t.version}))
+        }
         Err(e) => to_js(&serde_json::json!({"ok": false, "issues": e.issues})),
     }
 }

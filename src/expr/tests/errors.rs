@@ -21,7 +21,7 @@ fn error_codes_and_positions() {
             0,
         ),
         ("1 + ${nope}", "unknown_reference", 4),
-        ("${名称} + ${nope}", "unknown_reference", 12),
+        ("${名称} + ${nope}", "syntax", 2),
         ("count(${nope})", "unknown_reference", 6),
         ("lookup('nope', 'max', 'type', 1)", "unknown_table", 7),
         (

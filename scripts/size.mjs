@@ -1,0 +1,22 @@
+// Size of what a page must load before the first checklist shows: the WASM module (which embeds
+// the catalogue) and its JS glue, gzip -9. With --check, fail when over the budgets.
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+
+const BUDGET_WASM = 150 * 1024;
+const BUDGET_PAGE = 250 * 1024;
+const gz = (f) => gzipSync(readFileSync(f), { level: 9 }).length;
+const files = ['pkg/paicha_bg.wasm', 'pkg/paicha.js'];
+const sizes = Object.fromEntries(files.map((f) => [f, { raw: readFileSync(f).length, gzip: gz(f) }]));
+const total = files.reduce((s, f) => s + sizes[f].gzip, 0);
+const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
+for (const f of files) console.log(`${f.padEnd(22)} ${kb(sizes[f].raw).padStart(10)} raw ${kb(sizes[f].gzip).padStart(10)} gzip`);
+console.log(`${'first load (wasm + js)'.padEnd(22)} ${''.padStart(14)} ${kb(total).padStart(10)} gzip`);
+console.log(`budgets: wasm ${kb(BUDGET_WASM)}, first load ${kb(BUDGET_PAGE)}`);
+if (process.argv.includes('--check')) {
+  const wasm = sizes['pkg/paicha_bg.wasm'].gzip;
+  if (wasm > BUDGET_WASM || total > BUDGET_PAGE) {
+    console.error(`over budget: wasm ${kb(wasm)}, first load ${kb(total)}`);
+    process.exit(1);
+  }
+}

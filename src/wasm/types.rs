@@ -1,0 +1,87 @@
+//! TypeScript types of what crosses the boundary, emitted into the generated `paicha.d.ts`, so a
+//! portal's TypeScript sees real types instead of `any`. `tests/ts` type-checks code against them
+//! with `tsc`, and the Node tests check real values against the same shapes.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+export interface Text { zh: string; en: string }
+
+export type Form = "self_inspection" | "onsite_inspection";
+export type Link = "production" | "sales";
+export type Severity = "general" | "major";
+export type Level = "none" | "general" | "major";
+export type Violation =
+  | "unlicensed_production" | "out_of_scope_production" | "uncertified_product" | "forged_certificate"
+  | "counterfeit" | "adulteration" | "substandard" | "uninspected_release" | "illegal_modification";
+export type ActionKind =
+  | "stop_production_sale" | "rectify" | "recheck" | "report_to_government" | "serious_violation_list"
+  | "credit_publicity" | "revoke_certificate" | "judicial_transfer_review";
+
+/** A JSON value as an answer: "yes" | "no" | "na", a number, a choice string, an array, an object. */
+export type Answer = null | boolean | number | string | Answer[] | { [key: string]: Answer };
+
+export interface Submission {
+  id: string;
+  product: string;
+  form: Form;
+  link: Link;
+  enterprise: { uscc: string; name: string; region: string };
+  /** RFC 3339 with offset. */
+  inspected_at: string;
+  answers: { [key: string]: Answer };
+  template_version?: string;
+  meta?: unknown;
+}
+
+export interface Issue { path: string; code: string; message: Text }
+
+export interface Finding {
+  item: string;
+  severity: Severity;
+  violation?: Violation;
+  basis: string;
+  path: string;
+  message: Text;
+  escalate?: boolean;
+  rule: number;
+  instance?: number;
+}
+
+export interface Action { kind: ActionKind; due?: string; item?: string; items?: string[] }
+
+export interface Report {
+  id: string;
+  valid: boolean;
+  errors: Issue[];
+  findings: Finding[];
+  level: Level;
+  actions: Action[];
+  template_version?: string;
+}
+
+export interface ItemState { key: string; relevant: boolean; errors: Issue[]; findings: Finding[] }
+
+export interface Delta {
+  items: ItemState[];
+  valid: boolean;
+  level: Level;
+  errorCount: number;
+  findingCount: number;
+  actions: Action[];
+}
+
+export interface ProductSummary {
+  product: string;
+  version: string;
+  versions: string[];
+  name?: Text;
+  source_confirmed: boolean;
+  items: number;
+}
+
+export type LoadResult =
+  | { ok: true; product: string; version: string }
+  | { ok: false; issues: Issue[] };
+"#;

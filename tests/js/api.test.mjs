@@ -1,0 +1,77 @@
+// The JS API of the WASM build: sessions, runtime templates, catalogue, and misuse.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { paicha, root } from './load.mjs';
+
+const fixture = (name) => JSON.parse(readFileSync(`${root}/tests/fixtures/${name}.json`, 'utf8'));
+
+test('a session reports exactly what check reports, change after change', () => {
+  const c = fixture('ebike-onsite-sales-clean');
+  const empty = { ...c.submission, answers: {} };
+  const s = new paicha.FormSession(empty);
+  for (const [key, value] of Object.entries(c.submission.answers)) {
+    s.set(key, value);
+  }
+  assert.deepStrictEqual(s.report(), c.report);
+});
+
+test('a session returns only what changed, with the new verdicts', () => {
+  const c = fixture('ebike-onsite-sales-clean');
+  const s = new paicha.FormSession(c.submission);
+  let d = s.set('ebike.max_speed_kmh', 30);
+  assert.deepEqual(d.items.map((i) => i.key), ['ebike.max_speed_kmh']);
+  assert.equal(d.items[0].findings[0].severity, 'major');
+  assert.equal(d.level, 'major');
+  assert.equal(d.findingCount, 1);
+  assert.ok(d.actions.some((a) => a.kind === 'rectify' && a.due === '2023-09-18'));
+  d = s.set('ebike.max_speed_kmh', 'fast');
+  assert.equal(d.valid, false);
+  assert.equal(d.items[0].errors[0].code, 'wrong_type');
+  assert.equal(d.findingCount, 0);
+  // Flipping a controlling answer changes the relevance of the items that depend on it.
+  d = s.set('ebike.battery_chemistry', 'lithium');
+  const keys = d.items.map((i) => i.key);
+  assert.ok(keys.includes('ebike.charger_handshake'), keys.join());
+  assert.equal(d.items.find((i) => i.key === 'ebike.charger_handshake').relevant, true);
+  // The text boundary gives the same delta.
+  const s2 = new paicha.FormSession(c.submission);
+  const s3 = new paicha.FormSession(c.submission);
+  assert.deepStrictEqual(JSON.parse(s2.setJson('ebike.max_speed_kmh', '30')), s3.set('ebike.max_speed_kmh', 30));
+});
+
+test('misuse throws; bad data does not', () => {
+  const c = fixture('ebike-onsite-sales-clean');
+  const s = new paicha.FormSession(c.submission);
+  assert.throws(() => s.set('no.such.key', 1), /unknown_item/);
+  assert.throws(() => new paicha.FormSession({ ...c.submission, product: 'toaster' }), /unknown_product/);
+  const d = s.set('ebike.mass_kg', Number.NaN);
+  assert.equal(d.valid, true, 'NaN crosses as null (unanswered) with serde-wasm-bindgen');
+});
+
+test('a portal can load its own template; a bad one comes back as data', () => {
+  const good = {
+    format: 1, product: 'portal-widget', version: '1', name: { zh: '小部件', en: 'Widget' },
+    sections: [{ id: 's', label: { zh: '节', en: 'Section' } }],
+    items: [{ key: 'w.size_mm', section: 's', type: 'number', label: { zh: '尺寸', en: 'Size' },
+      rules: [{ check: '. <= 10', severity: 'general', basis: 'Portal rule 1' }] }],
+  };
+  assert.deepEqual(paicha.loadTemplate(JSON.stringify(good)), { ok: true, product: 'portal-widget', version: '1' });
+  const r = paicha.check({ ...fixture('ebike-onsite-sales-clean').submission, product: 'portal-widget', answers: { 'w.size_mm': 11 } });
+  assert.equal(r.level, 'general');
+  assert.equal(r.findings[0].basis, 'Portal rule 1');
+  const bad = paicha.loadTemplate(JSON.stringify({ ...good, items: [{ ...good.items[0], relevant: '${nope} = 1' }] }));
+  assert.equal(bad.ok, false);
+  assert.equal(bad.issues[0].code, 'expression');
+  assert.equal(bad.issues[0].path, '/items/0/relevant');
+  assert.equal(paicha.loadTemplate('not json').ok, false);
+});
+
+test('catalogue and templates', () => {
+  const ps = paicha.products();
+  assert.ok(ps.some((p) => p.product === 'electric-bicycle' && p.items > 20));
+  const t = paicha.template('electric-bicycle');
+  assert.ok(t.items.some((i) => i.key === 'licence.business_licence_valid'), 'fragments merged');
+  assert.throws(() => paicha.template('toaster'), /unknown product/);
+  assert.equal(paicha.policy().severity.major.rectify_days, 60);
+});

@@ -1,0 +1,34 @@
+// Type-checked (never run) use of the WASM package's API, as a portal's TypeScript would write it.
+// `tsc -p tests/ts` fails if the generated paicha.d.ts loses or changes these types.
+import init, { check, checkJson, FormSession, loadTemplate, products } from '../../pkg/paicha.js';
+import type { Delta, Finding, Level, Report, Submission } from '../../pkg/paicha.js';
+
+export async function example(): Promise<Level> {
+  await init();
+  const submission: Submission = {
+    id: '6f1c2a9e-3b7d-4c1e-9a55-0d2f6b8e4a10',
+    product: 'electric-bicycle',
+    form: 'onsite_inspection',
+    link: 'sales',
+    enterprise: { uscc: '91520102MA6DK4L2XN', name: '贵阳示例车行', region: '520102' },
+    inspected_at: '2023-07-20T10:00:00+08:00',
+    answers: { 'ebike.max_speed_kmh': 30, 'ebike.components_checked': ['vehicle'] },
+  };
+  const report: Report = check(submission, '2023-07-20T12:00:00+08:00');
+  const majors: Finding[] = report.findings.filter((f) => f.severity === 'major');
+  const due: (string | undefined)[] = report.actions.map((a) => a.due);
+  const fromText: Report = JSON.parse(checkJson(JSON.stringify(submission)));
+  const session = new FormSession(submission);
+  const delta: Delta = session.set('ebike.max_speed_kmh', 24);
+  const counts: number = delta.errorCount + delta.findingCount;
+  const loaded = loadTemplate('{}');
+  const problems: number = loaded.ok ? 0 : loaded.issues.length;
+  const names: string[] = products().map((p) => p.name?.zh ?? p.product);
+  // These lines must be type errors; if the types decayed to `any`, tsc reports the unused directives.
+  // @ts-expect-error a level is a string union, not a number
+  const wrongLevel: number = report.level;
+  // @ts-expect-error a session answer cannot be a function
+  session.set('ebike.max_speed_kmh', () => 1);
+  void [majors, due, fromText, counts, problems, names, wrongLevel];
+  return report.level;
+}
