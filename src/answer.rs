@@ -3,12 +3,19 @@
 //! bad entry never produces a spurious finding.
 
 use crate::expr::{parse_date, Value};
-use crate::issue::{Code, Issue};
+use crate::issue::{Code, Issue, Loc};
 use crate::template::{Item, ItemKind};
 use serde_json::Value as Json;
 use std::sync::Arc;
 
-fn wrong_type(path: &str, want_zh: &str, want_en: &str) -> Issue {
+/// The three yes/no answers, made once: they are most of a checklist's answers.
+fn yes_no(i: usize) -> Value {
+    static VALUES: std::sync::OnceLock<[Value; 3]> = std::sync::OnceLock::new();
+    let v = VALUES.get_or_init(|| [Value::str("yes"), Value::str("no"), Value::str("na")]);
+    v.get(i).cloned().unwrap_or(Value::Empty)
+}
+
+fn wrong_type(path: &Loc<'_>, want_zh: &str, want_en: &str) -> Issue {
     Issue::detail(
         path,
         Code::WrongType,
@@ -22,7 +29,7 @@ fn is_sha256(s: &str) -> bool {
 }
 
 /// An attachment reference: `{"sha256": "<64 hex>", "name"?, "type"?, "size"?}`.
-fn attachment(v: &Json, path: &str, errs: &mut Vec<Issue>) -> Option<Arc<str>> {
+fn attachment(v: &Json, path: &Loc<'_>, errs: &mut Vec<Issue>) -> Option<Arc<str>> {
     let ok = v.as_object().and_then(|o| {
         let known = o
             .keys()
@@ -36,7 +43,7 @@ fn attachment(v: &Json, path: &str, errs: &mut Vec<Issue>) -> Option<Arc<str>> {
     ok
 }
 
-fn number(item: &Item, n: f64, path: &str, errs: &mut Vec<Issue>) -> Value {
+fn number(item: &Item, n: f64, path: &Loc<'_>, errs: &mut Vec<Issue>) -> Value {
     if item.kind == ItemKind::Integer && n.fract() != 0.0 {
         errs.push(Issue::new(path, Code::NotInteger));
         return Value::Empty;
@@ -55,7 +62,7 @@ fn number(item: &Item, n: f64, path: &str, errs: &mut Vec<Issue>) -> Value {
     Value::Num(n)
 }
 
-fn geo(v: &Json, path: &str, errs: &mut Vec<Issue>) -> Value {
+fn geo(v: &Json, path: &Loc<'_>, errs: &mut Vec<Issue>) -> Value {
     let parsed = v.as_object().and_then(|o| {
         let known = o
             .keys()
@@ -76,13 +83,15 @@ fn geo(v: &Json, path: &str, errs: &mut Vec<Issue>) -> Value {
 }
 
 /// Convert the answer `v` of a non-group item. `null` means unanswered.
-pub(crate) fn convert(item: &Item, v: &Json, path: &str, errs: &mut Vec<Issue>) -> Value {
+pub(crate) fn convert(item: &Item, v: &Json, path: &Loc<'_>, errs: &mut Vec<Issue>) -> Value {
     if v.is_null() {
         return Value::Empty;
     }
     match item.kind {
         ItemKind::YesNo => match v.as_str() {
-            Some(s @ ("yes" | "no" | "na")) => Value::str(s),
+            Some("yes") => yes_no(0),
+            Some("no") => yes_no(1),
+            Some("na") => yes_no(2),
             Some(_) => {
                 errs.push(Issue::detail(
                     path,
@@ -140,12 +149,14 @@ pub(crate) fn convert(item: &Item, v: &Json, path: &str, errs: &mut Vec<Issue>) 
             }
         },
         ItemKind::SingleChoice => match v.as_str() {
-            Some(s) if item.choices.iter().any(|c| c == s) => Value::str(s),
-            Some(_) => {
-                let all = item.choices.join(", ");
-                errs.push(Issue::detail(path, Code::InvalidChoice, &all, &all));
-                Value::Empty
-            }
+            Some(s) => match item.choices.iter().find(|c| &***c == s) {
+                Some(c) => Value::Str(Arc::clone(c)),
+                None => {
+                    let all = item.choices.join(", ");
+                    errs.push(Issue::detail(path, Code::InvalidChoice, &all, &all));
+                    Value::Empty
+                }
+            },
             None => {
                 errs.push(wrong_type(path, "选项字符串", "a choice as a string"));
                 Value::Empty
@@ -161,7 +172,7 @@ pub(crate) fn convert(item: &Item, v: &Json, path: &str, errs: &mut Vec<Issue>) 
             Json::Array(a) => {
                 let mut first = None;
                 for (i, x) in a.iter().enumerate() {
-                    let got = attachment(x, &format!("{path}/{i}"), errs);
+                    let got = attachment(x, &Loc::Elem(path, i), errs);
                     first = first.or(got);
                 }
                 first.map_or(Value::Empty, Value::Str)
@@ -175,7 +186,7 @@ pub(crate) fn convert(item: &Item, v: &Json, path: &str, errs: &mut Vec<Issue>) 
     }
 }
 
-fn multiple(item: &Item, v: &Json, path: &str, errs: &mut Vec<Issue>) -> Value {
+fn multiple(item: &Item, v: &Json, path: &Loc<'_>, errs: &mut Vec<Issue>) -> Value {
     let Some(a) = v.as_array() else {
         errs.push(wrong_type(path, "选项字符串数组", "an array of choices"));
         return Value::Empty;
@@ -187,22 +198,24 @@ fn multiple(item: &Item, v: &Json, path: &str, errs: &mut Vec<Issue>) -> Value {
     let mut out: Vec<Arc<str>> = Vec::with_capacity(a.len());
     for (i, x) in a.iter().enumerate() {
         match x.as_str() {
-            Some(s) if item.choices.iter().any(|c| c == s) => {
+            Some(s) if item.choices.iter().any(|c| &**c == s) => {
                 if out.iter().any(|o| &**o == s) {
                     errs.push(Issue::detail(
-                        format!("{path}/{i}"),
+                        &Loc::Elem(path, i),
                         Code::InvalidChoice,
                         "重复的选项",
                         "repeated choice",
                     ));
                     return Value::Empty;
                 }
-                out.push(Arc::from(s));
+                if let Some(c) = item.choices.iter().find(|c| &***c == s) {
+                    out.push(Arc::clone(c));
+                }
             }
             Some(_) => {
                 let all = item.choices.join(", ");
                 errs.push(Issue::detail(
-                    format!("{path}/{i}"),
+                    &Loc::Elem(path, i),
                     Code::InvalidChoice,
                     &all,
                     &all,
@@ -211,7 +224,7 @@ fn multiple(item: &Item, v: &Json, path: &str, errs: &mut Vec<Issue>) -> Value {
             }
             None => {
                 errs.push(wrong_type(
-                    &format!("{path}/{i}"),
+                    &Loc::Elem(path, i),
                     "选项字符串",
                     "a choice as a string",
                 ));

@@ -2,7 +2,7 @@
 //! read (`../shared/contract/README.md`): `id, valid, errors, findings, level, actions`.
 
 use crate::catalogue::Catalogue;
-use crate::issue::{pointer, Code, Issue};
+use crate::issue::{Code, Issue};
 use crate::policy::{add_days, ActionKind, Policy, Severity, Violation};
 use crate::state::{self, Ctx, State};
 use crate::submission::{parse_header, Header};
@@ -213,7 +213,8 @@ pub(crate) fn load_answers(
     errs: &mut Vec<Issue>,
 ) {
     for (k, v) in answers {
-        let path = pointer("/answers", k);
+        let path = crate::issue::Loc::Answer(k);
+        let path = &path;
         match ctx.t.slot(k).and_then(|s| ctx.t.item(s).map(|i| (s, i))) {
             None => errs.push(Issue::new(path, Code::UnknownItem)),
             Some((_, item)) if item.parent.is_some() => errs.push(Issue::detail(

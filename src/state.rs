@@ -4,7 +4,7 @@
 
 use crate::answer::convert;
 use crate::expr::{Env, Value};
-use crate::issue::{pointer, Code, Issue};
+use crate::issue::{Code, Issue, Loc};
 use crate::report::Finding;
 use crate::template::{Form, Item, ItemKind, Link, Required, Template};
 use crate::text::Text;
@@ -53,14 +53,10 @@ impl State {
     }
 }
 
-fn answer_path(key: &str) -> String {
-    pointer("/answers", key)
-}
-
 /// Store the answer `v` of top-level item `slot`, replacing what was there.
 pub(crate) fn set_answer(t: &Template, st: &mut State, slot: u32, v: &Json) {
     let Some(item) = t.item(slot) else { return };
-    let path = answer_path(&item.key);
+    let path = Loc::Answer(&item.key);
     let mut errs = Vec::new();
     let mut value = Value::Empty;
     let mut instances = Vec::new();
@@ -72,14 +68,7 @@ pub(crate) fn set_answer(t: &Template, st: &mut State, slot: u32, v: &Json) {
             }
             Json::Array(a) => {
                 for (i, inst) in a.iter().enumerate() {
-                    instances.push(convert_instance(
-                        t,
-                        item,
-                        slot,
-                        inst,
-                        &format!("{path}/{i}"),
-                        &mut errs,
-                    ));
+                    instances.push(convert_instance(t, item, slot, inst, i, &mut errs));
                 }
             }
             _ => errs.push(Issue::detail(
@@ -108,13 +97,13 @@ fn convert_instance(
     group: &Item,
     g: u32,
     inst: &Json,
-    path: &str,
+    i: usize,
     errs: &mut Vec<Issue>,
 ) -> Vec<Value> {
     let mut vals = vec![Value::Empty; group.children.len()];
     let Some(obj) = inst.as_object() else {
         errs.push(Issue::detail(
-            path,
+            &Loc::Elem(&Loc::Answer(&group.key), i),
             Code::WrongType,
             "应为对象",
             "expected an object",
@@ -122,7 +111,7 @@ fn convert_instance(
         return vals;
     };
     for (k, v) in obj {
-        let p = pointer(path, k);
+        let p = Loc::Child(&group.key, i, k);
         let child = t
             .slot(k)
             .filter(|&s| t.item(s).is_some_and(|i| i.parent == Some(g)));
@@ -132,7 +121,7 @@ fn convert_instance(
                     *x = convert(item, v, &p, errs);
                 }
             }
-            None => errs.push(Issue::new(p, Code::UnknownItem)),
+            None => errs.push(Issue::new(&p, Code::UnknownItem)),
         }
     }
     vals
@@ -271,7 +260,7 @@ fn check_one(
     env: &dyn Env,
     item: &Item,
     value: &Value,
-    path: &str,
+    path: &Loc<'_>,
     instance: Option<usize>,
     out: &mut Outcome,
 ) {
@@ -349,7 +338,7 @@ pub(crate) fn evaluate(ctx: &Ctx<'_>, st: &State, slot: u32) -> Outcome {
         .get(slot as usize)
         .cloned()
         .unwrap_or(Value::Empty);
-    let path = answer_path(&item.key);
+    let path = Loc::Answer(&item.key);
     let env = TopEnv {
         ctx,
         st,
@@ -406,7 +395,7 @@ pub(crate) fn evaluate(ctx: &Ctx<'_>, st: &State, slot: u32) -> Outcome {
                 vals,
                 rel: &rel,
             };
-            let p = pointer(&format!("{path}/{i}"), &child.key);
+            let p = Loc::Child(&item.key, i, &child.key);
             check_one(ctx, &env, child, &v, &p, Some(i), &mut out);
         }
     }

@@ -10,7 +10,7 @@ use crate::issue::{pointer, Code, Issue};
 use crate::text::Text;
 use chrono::NaiveDate;
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 const DEFAULT_MAX_LENGTH: usize = 2000;
 const DEFAULT_MAX_COUNT: usize = 100;
@@ -107,7 +107,7 @@ fn merge_includes(
 
 /// Resolves names while one item's expressions compile; records table lookups as it goes.
 struct Names<'a> {
-    keys: &'a HashMap<String, u32>,
+    keys: &'a rustc_hash::FxHashMap<String, u32>,
     tables: &'a [(String, Vec<String>)],
     lookups: &'a RefCell<Vec<Lookup>>,
     dot: bool,
@@ -307,7 +307,7 @@ pub fn compile(
         ));
         return Err(TemplateError { issues });
     }
-    let mut keys = HashMap::new();
+    let mut keys = rustc_hash::FxHashMap::default();
     for (slot, f) in flat.iter().enumerate() {
         let k = &f.raw.key;
         if !valid_key(k) {
@@ -398,7 +398,7 @@ fn compile_item(
     slot: u32,
     f: &Flat<'_>,
     flat: &[Flat<'_>],
-    keys: &HashMap<String, u32>,
+    keys: &rustc_hash::FxHashMap<String, u32>,
     tables: &[(String, Vec<String>)],
     lookups: &RefCell<Vec<Lookup>>,
     sections: &HashSet<&str>,
@@ -607,7 +607,11 @@ fn compile_item(
         label: it.label.clone(),
         kind: it.kind,
         scope,
-        choices: it.choices.iter().map(|c| c.value.clone()).collect(),
+        choices: it
+            .choices
+            .iter()
+            .map(|c| std::sync::Arc::from(c.value.as_str()))
+            .collect(),
         required,
         relevant,
         min: it.min,

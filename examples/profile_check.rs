@@ -1,0 +1,23 @@
+//! Repeats one check many times, for profilers (valgrind --tool=callgrind): no timing of its own.
+//! Usage: cargo run --release --example profile_check -- TEMPLATE SUBMISSION [N]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let mut cat = paicha::Catalogue::builtin().clone();
+    cat.add_json(&std::fs::read_to_string(&args[1]).unwrap())
+        .unwrap();
+    let text = std::fs::read_to_string(&args[2]).unwrap();
+    let n: usize = args.get(3).map_or(200, |s| s.parse().unwrap());
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut findings = 0;
+    for _ in 0..n {
+        findings += paicha::check(&cat, &v, None).findings.len();
+    }
+    println!("{findings}");
+}
