@@ -5,7 +5,7 @@
 use crate::expr::{parse_date, Value};
 use crate::issue::{Code, Issue, Loc};
 use crate::template::{Item, ItemKind};
-use serde_json::Value as Json;
+use crate::Json;
 use std::sync::Arc;
 
 /// The three yes/no answers, made once: they are most of a checklist's answers.
@@ -29,11 +29,11 @@ fn is_sha256(s: &str) -> bool {
 }
 
 /// An attachment reference: `{"sha256": "<64 hex>", "name"?, "type"?, "size"?}`.
-fn attachment(v: &Json, path: &Loc<'_>, errs: &mut Vec<Issue>) -> Option<Arc<str>> {
+fn attachment(v: &Json<'_>, path: &Loc<'_>, errs: &mut Vec<Issue>) -> Option<Arc<str>> {
     let ok = v.as_object().and_then(|o| {
         let known = o
             .keys()
-            .all(|k| matches!(k.as_str(), "sha256" | "name" | "type" | "size"));
+            .all(|k| matches!(k, "sha256" | "name" | "type" | "size"));
         let sha = o.get("sha256")?.as_str()?;
         (known && is_sha256(sha)).then(|| Arc::from(sha.to_ascii_lowercase()))
     });
@@ -62,11 +62,11 @@ fn number(item: &Item, n: f64, path: &Loc<'_>, errs: &mut Vec<Issue>) -> Value {
     Value::Num(n)
 }
 
-fn geo(v: &Json, path: &Loc<'_>, errs: &mut Vec<Issue>) -> Value {
+fn geo(v: &Json<'_>, path: &Loc<'_>, errs: &mut Vec<Issue>) -> Value {
     let parsed = v.as_object().and_then(|o| {
         let known = o
             .keys()
-            .all(|k| matches!(k.as_str(), "lat" | "lon" | "alt" | "accuracy"));
+            .all(|k| matches!(k, "lat" | "lon" | "alt" | "accuracy"));
         let lat = o.get("lat")?.as_f64()?;
         let lon = o.get("lon")?.as_f64()?;
         let alt = o.get("alt").map_or(Some(0.0), Json::as_f64)?;
@@ -83,7 +83,7 @@ fn geo(v: &Json, path: &Loc<'_>, errs: &mut Vec<Issue>) -> Value {
 }
 
 /// Convert the answer `v` of a non-group item. `null` means unanswered.
-pub(crate) fn convert(item: &Item, v: &Json, path: &Loc<'_>, errs: &mut Vec<Issue>) -> Value {
+pub(crate) fn convert(item: &Item, v: &Json<'_>, path: &Loc<'_>, errs: &mut Vec<Issue>) -> Value {
     if v.is_null() {
         return Value::Empty;
     }
@@ -186,7 +186,7 @@ pub(crate) fn convert(item: &Item, v: &Json, path: &Loc<'_>, errs: &mut Vec<Issu
     }
 }
 
-fn multiple(item: &Item, v: &Json, path: &Loc<'_>, errs: &mut Vec<Issue>) -> Value {
+fn multiple(item: &Item, v: &Json<'_>, path: &Loc<'_>, errs: &mut Vec<Issue>) -> Value {
     let Some(a) = v.as_array() else {
         errs.push(wrong_type(path, "选项字符串数组", "an array of choices"));
         return Value::Empty;

@@ -30,7 +30,9 @@ mod wasm;
 pub use catalogue::Catalogue;
 pub use issue::Issue;
 pub use policy::Policy;
-pub use report::{check, check_json, Action, Finding, Level, Report, Reports};
+pub use report::{check, check_json, check_value, Action, Finding, Level, Report, Reports};
+/// Borrowed JSON (keys and strings point into the input text): what submissions are read into.
+pub use serde_json_borrow::Value as Json;
 pub use session::Session;
 pub use submission::Submission;
 pub use template::{Form, Link, Template, TemplateError};

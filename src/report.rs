@@ -8,9 +8,9 @@ use crate::state::{self, Ctx, State};
 use crate::submission::{parse_header, Header};
 use crate::template::Template;
 use crate::text::Text;
+use crate::Json;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
-use serde_json::Value as Json;
 use std::collections::BTreeMap;
 
 fn is_false(b: &bool) -> bool {
@@ -208,11 +208,11 @@ pub(crate) fn find_template<'c>(
 /// Load every answer into `st`: unknown keys and items outside the form or link are errors.
 pub(crate) fn load_answers(
     ctx: &Ctx<'_>,
-    answers: &serde_json::Map<String, Json>,
+    answers: &serde_json_borrow::ObjectAsVec<'_>,
     st: &mut State,
     errs: &mut Vec<Issue>,
 ) {
-    for (k, v) in answers {
+    for (k, v) in answers.iter() {
         let path = crate::issue::Loc::Answer(k);
         let path = &path;
         match ctx.t.slot(k).and_then(|s| ctx.t.item(s).map(|i| (s, i))) {
@@ -233,7 +233,13 @@ pub(crate) fn load_answers(
 
 /// Check one submission (any JSON value) against the catalogue.
 /// `now` is passed in (the core reads no clock); it only guards against future inspection times.
-pub fn check(cat: &Catalogue, v: &Json, now: Option<DateTime<FixedOffset>>) -> Report {
+pub fn check(cat: &Catalogue, v: &serde_json::Value, now: Option<DateTime<FixedOffset>>) -> Report {
+    check_value(cat, &crate::submission::borrow_json(v), now)
+}
+
+/// Check one submission held as borrowed JSON (what `check_json` parses text into: no copies of
+/// keys or strings, no maps to build).
+pub fn check_value(cat: &Catalogue, v: &Json<'_>, now: Option<DateTime<FixedOffset>>) -> Report {
     let mut errs = Vec::new();
     let (h, answers) = parse_header(v, now, &mut errs);
     let t = find_template(cat, &h, &mut errs);
@@ -287,7 +293,7 @@ pub fn check_json(
             "over 16 MiB",
         ));
     }
-    let v: Json = serde_json::from_str(text).map_err(|e| {
+    let v: Json<'_> = serde_json::from_str(text).map_err(|e| {
         Issue::with_message(
             "",
             Code::InvalidJson,
@@ -306,7 +312,7 @@ pub fn check_json(
         )
     })?;
     Ok(match &v {
-        Json::Array(a) => Reports::Many(a.iter().map(|s| check(cat, s, now)).collect()),
-        _ => Reports::One(check(cat, &v, now)),
+        Json::Array(a) => Reports::Many(a.iter().map(|s| check_value(cat, s, now)).collect()),
+        _ => Reports::One(check_value(cat, &v, now)),
     })
 }

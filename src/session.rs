@@ -10,9 +10,9 @@ use crate::report::{self, Action, Finding, Level, Report};
 use crate::state::{self, Ctx, State};
 use crate::submission::{parse_header, Header};
 use crate::template::{Form, Link, Template};
+use crate::Json;
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
-use serde_json::Value as Json;
 use std::sync::Arc;
 
 pub struct Session {
@@ -56,7 +56,16 @@ impl Session {
     /// chosen (unknown product, missing form or link), the report saying why is returned instead.
     pub fn open(
         cat: &Catalogue,
-        submission: &Json,
+        submission: &serde_json::Value,
+        now: Option<DateTime<FixedOffset>>,
+    ) -> Result<Session, Box<Report>> {
+        Session::open_json(cat, &crate::submission::borrow_json(submission), now)
+    }
+
+    /// `open` for borrowed JSON (what the WASM bindings parse text into).
+    pub fn open_json(
+        cat: &Catalogue,
+        submission: &Json<'_>,
         now: Option<DateTime<FixedOffset>>,
     ) -> Result<Session, Box<Report>> {
         let mut errs = Vec::new();
@@ -64,7 +73,7 @@ impl Session {
         let t = report::find_template(cat, &header, &mut errs);
         let found = t.and_then(|t| cat.get_arc(&t.product, Some(&t.version)));
         let (Some(t), Some(form), Some(link)) = (found, header.form, header.link) else {
-            return Err(Box::new(report::check(cat, submission, now)));
+            return Err(Box::new(report::check_value(cat, submission, now)));
         };
         let mut s = Session {
             t: Arc::clone(t),
@@ -119,7 +128,12 @@ impl Session {
 
     /// Set (or with `null`, clear) the answer of a top-level item, and return what changed.
     /// Err for misuse: a key the checklist does not have, or one outside this form and link.
-    pub fn set(&mut self, key: &str, value: &Json) -> Result<Delta, Issue> {
+    pub fn set(&mut self, key: &str, value: &serde_json::Value) -> Result<Delta, Issue> {
+        self.set_json(key, &crate::submission::borrow_json(value))
+    }
+
+    /// `set` for borrowed JSON.
+    pub fn set_json(&mut self, key: &str, value: &Json<'_>) -> Result<Delta, Issue> {
         let path = pointer("/answers", key);
         let slot = self
             .t

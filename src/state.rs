@@ -8,8 +8,8 @@ use crate::issue::{Code, Issue, Loc};
 use crate::report::Finding;
 use crate::template::{Form, Item, ItemKind, Link, Required, Template};
 use crate::text::Text;
+use crate::Json;
 use chrono::NaiveDate;
-use serde_json::Value as Json;
 
 /// What the evaluation needs besides the answers: the template, form, link and the day.
 pub(crate) struct Ctx<'t> {
@@ -54,7 +54,7 @@ impl State {
 }
 
 /// Store the answer `v` of top-level item `slot`, replacing what was there.
-pub(crate) fn set_answer(t: &Template, st: &mut State, slot: u32, v: &Json) {
+pub(crate) fn set_answer(t: &Template, st: &mut State, slot: u32, v: &Json<'_>) {
     let Some(item) = t.item(slot) else { return };
     let path = Loc::Answer(&item.key);
     let mut errs = Vec::new();
@@ -96,7 +96,7 @@ fn convert_instance(
     t: &Template,
     group: &Item,
     g: u32,
-    inst: &Json,
+    inst: &Json<'_>,
     i: usize,
     errs: &mut Vec<Issue>,
 ) -> Vec<Value> {
@@ -110,7 +110,7 @@ fn convert_instance(
         ));
         return vals;
     };
-    for (k, v) in obj {
+    for (k, v) in obj.iter() {
         let p = Loc::Child(&group.key, i, k);
         let child = t
             .slot(k)

@@ -5,9 +5,11 @@
 use crate::ids::{check_region, check_uscc, is_uuid, UsccError};
 use crate::issue::{pointer, Code, Issue};
 use crate::template::{Form, Link};
+use crate::Json;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value as Json};
+use serde_json::{Map, Value};
+use serde_json_borrow::ObjectAsVec;
 
 /// A submission as typed Rust data, for native callers that build one (the server, tests).
 /// `check` takes JSON, so this is a convenience: serialize it with `serde_json::to_value`.
@@ -19,11 +21,11 @@ pub struct Submission {
     pub link: Link,
     pub enterprise: Enterprise,
     pub inspected_at: String,
-    pub answers: Map<String, Json>,
+    pub answers: Map<String, Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<Json>,
+    pub meta: Option<Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,7 +57,7 @@ impl Header {
 }
 
 fn string_field<'a>(
-    obj: &'a Map<String, Json>,
+    obj: &'a ObjectAsVec<'_>,
     base: &str,
     name: &str,
     errs: &mut Vec<Issue>,
@@ -66,7 +68,7 @@ fn string_field<'a>(
             errs.push(Issue::new(path, Code::MissingField));
             None
         }
-        Some(Json::String(s)) => Some(s.as_str()),
+        Some(Json::Str(s)) => Some(s),
         Some(_) => {
             errs.push(Issue::detail(
                 path,
@@ -94,10 +96,10 @@ const FIELDS: [&str; 9] = [
 /// Read the envelope; returns the header and the answers object if there is one.
 /// `now`: when given, an `inspected_at` more than a day after it is an error (a wrong clock).
 pub(crate) fn parse_header<'a>(
-    v: &'a Json,
+    v: &'a Json<'_>,
     now: Option<DateTime<FixedOffset>>,
     errs: &mut Vec<Issue>,
-) -> (Header, Option<&'a Map<String, Json>>) {
+) -> (Header, Option<&'a ObjectAsVec<'a>>) {
     let mut h = Header::default();
     let Some(obj) = v.as_object() else {
         errs.push(Issue::detail(
@@ -109,7 +111,7 @@ pub(crate) fn parse_header<'a>(
         return (h, None);
     };
     for k in obj.keys() {
-        if !FIELDS.contains(&k.as_str()) {
+        if !FIELDS.contains(&k) {
             errs.push(Issue::new(pointer("", k), Code::UnknownField));
         }
     }
@@ -145,7 +147,7 @@ pub(crate) fn parse_header<'a>(
     }
     match obj.get("template_version") {
         None | Some(Json::Null) => {}
-        Some(Json::String(s)) => h.template_version = Some(s.clone()),
+        Some(Json::Str(s)) => h.template_version = Some(s.to_string()),
         Some(_) => errs.push(Issue::new("/template_version", Code::WrongType)),
     }
     enterprise(obj.get("enterprise"), errs);
@@ -168,7 +170,7 @@ pub(crate) fn parse_header<'a>(
     (h, answers)
 }
 
-fn enterprise(v: Option<&Json>, errs: &mut Vec<Issue>) {
+fn enterprise(v: Option<&Json<'_>>, errs: &mut Vec<Issue>) {
     let obj = match v {
         None | Some(Json::Null) => {
             errs.push(Issue::new("/enterprise", Code::MissingField));
@@ -186,7 +188,7 @@ fn enterprise(v: Option<&Json>, errs: &mut Vec<Issue>) {
         }
     };
     for k in obj.keys() {
-        if !matches!(k.as_str(), "uscc" | "name" | "region") {
+        if !matches!(k, "uscc" | "name" | "region") {
             errs.push(Issue::new(pointer("/enterprise", k), Code::UnknownField));
         }
     }
@@ -219,5 +221,23 @@ fn enterprise(v: Option<&Json>, errs: &mut Vec<Issue>) {
         if check_region(r).is_err() {
             errs.push(Issue::new("/enterprise/region", Code::InvalidRegion));
         }
+    }
+}
+
+/// Borrow a `serde_json::Value` as `Json` without copying strings. (The crate's own `From` checks
+/// every object key against the ones before it, which is quadratic in the number of answers.)
+pub fn borrow_json(v: &Value) -> Json<'_> {
+    match v {
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Number(n) => n.as_f64().map_or(Json::Null, Json::from),
+        Value::String(s) => Json::Str(std::borrow::Cow::Borrowed(s)),
+        Value::Array(a) => Json::Array(a.iter().map(borrow_json).collect()),
+        Value::Object(o) => Json::Object(
+            o.iter()
+                .map(|(k, v)| (k.as_str(), borrow_json(v)))
+                .collect::<Vec<_>>()
+                .into(),
+        ),
     }
 }

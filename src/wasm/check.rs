@@ -1,7 +1,7 @@
 //! Checking whole submissions from JS.
 
-use super::{to_js, with_catalogue};
-use crate::report::{check as check_value, check_json};
+use super::{js_text, parse, to_js, with_catalogue};
+use crate::report::{check_json, check_value};
 use chrono::{DateTime, FixedOffset};
 use wasm_bindgen::prelude::*;
 
@@ -22,8 +22,8 @@ pub fn check(
     now: Option<String>,
 ) -> Result<JsValue, JsError> {
     let now = parse_now(now)?;
-    let v: serde_json::Value = serde_wasm_bindgen::from_value(submission)
-        .map_err(|e| JsError::new(&format!("submission is not JSON-like: {e}")))?;
+    let text = js_text(&submission, "submission")?;
+    let v = parse(&text, "submission")?;
     with_catalogue(|c| to_js(&check_value(c, &v, now)))
 }
 

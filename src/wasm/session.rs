@@ -1,7 +1,7 @@
 //! Live form sessions from JS: one changed answer at a time.
 
 use super::check::parse_now;
-use super::{to_js, with_catalogue};
+use super::{js_text, parse, to_js, with_catalogue};
 use crate::session::Session;
 use wasm_bindgen::prelude::*;
 
@@ -21,9 +21,9 @@ impl FormSession {
         now: Option<String>,
     ) -> Result<FormSession, JsError> {
         let now = parse_now(now)?;
-        let v: serde_json::Value = serde_wasm_bindgen::from_value(submission)
-            .map_err(|e| JsError::new(&format!("submission is not JSON-like: {e}")))?;
-        with_catalogue(|c| match Session::open(c, &v, now) {
+        let text = js_text(&submission, "submission")?;
+        let v = parse(&text, "submission")?;
+        with_catalogue(|c| match Session::open_json(c, &v, now) {
             Ok(inner) => Ok(FormSession { inner }),
             Err(report) => Err(JsError::new(
                 &serde_json::to_string(&report.errors).unwrap_or_default(),
@@ -40,9 +40,9 @@ impl FormSession {
         key: &str,
         #[wasm_bindgen(unchecked_param_type = "Answer")] value: JsValue,
     ) -> Result<JsValue, JsError> {
-        let v: serde_json::Value = serde_wasm_bindgen::from_value(value)
-            .map_err(|e| JsError::new(&format!("value is not JSON-like: {e}")))?;
-        match self.inner.set(key, &v) {
+        let text = js_text(&value, "value")?;
+        let v = parse(&text, "value")?;
+        match self.inner.set_json(key, &v) {
             Ok(delta) => to_js(&delta),
             Err(issue) => Err(JsError::new(&format!(
                 "{}: {}",
@@ -55,9 +55,8 @@ impl FormSession {
     /// The same as `set`, with the value as JSON text (compared in the benchmark).
     #[wasm_bindgen(js_name = setJson)]
     pub fn set_json(&mut self, key: &str, value: &str) -> Result<String, JsError> {
-        let v: serde_json::Value = serde_json::from_str(value)
-            .map_err(|e| JsError::new(&format!("value is not JSON: {e}")))?;
-        match self.inner.set(key, &v) {
+        let v = parse(value, "value")?;
+        match self.inner.set_json(key, &v) {
             Ok(delta) => serde_json::to_string(&delta).map_err(|e| JsError::new(&e.to_string())),
             Err(issue) => Err(JsError::new(&format!(
                 "{}: {}",

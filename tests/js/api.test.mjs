@@ -45,8 +45,18 @@ test('misuse throws; bad data does not', () => {
   const s = new paicha.FormSession(c.submission);
   assert.throws(() => s.set('no.such.key', 1), /unknown_item/);
   assert.throws(() => new paicha.FormSession({ ...c.submission, product: 'toaster' }), /unknown_product/);
-  const d = s.set('ebike.mass_kg', Number.NaN);
-  assert.equal(d.valid, true, 'NaN crosses as null (unanswered) with serde-wasm-bindgen');
+  // NaN and Infinity are not JSON: they are reported where they were typed, not dropped.
+  for (const bad of [Number.NaN, Infinity, -Infinity]) {
+    const d = new paicha.FormSession(c.submission).set('ebike.mass_kg', bad);
+    assert.equal(d.valid, false);
+    assert.equal(d.items[0].errors[0].code, 'wrong_type');
+  }
+  const r = paicha.check({ ...c.submission, answers: { ...c.submission.answers, 'ebike.mass_kg': Number.NaN } });
+  assert.deepEqual(r.errors.map((e) => [e.path, e.code]), [['/answers/ebike.mass_kg', 'wrong_type']]);
+  // What JSON cannot hold at all is misuse.
+  assert.throws(() => s.set('ebike.mass_kg', () => 1), /not JSON-like/);
+  assert.throws(() => s.set('ebike.mass_kg', 10n), /not JSON-like/);
+  assert.throws(() => paicha.check(undefined), /not JSON-like/);
 });
 
 test('a portal can load its own template; a bad one comes back as data', () => {
