@@ -5,30 +5,52 @@
 
 use crate::policy::Policy;
 use crate::template::{RawTemplate, Template, TemplateError};
-use serde::Serialize;
-use std::collections::BTreeMap;
+use serde::{Deserialize, Serialize};
 use std::sync::{Arc, OnceLock};
 
-/// Shared fragments (`catalogue/common/`), included by product templates.
-const FRAGMENTS: &[(&str, &str)] = &[(
-    "common/qualifications.json",
-    include_str!("../catalogue/common/qualifications.json"),
-)];
-
-/// Product templates (`catalogue/`).
-const TEMPLATES: &[(&str, &str)] = &[
+/// The embedded catalogue files, in load order (fragments first). `catalogue/index.json` lists the
+/// same files for the JS side, which loads them as one bundle (a test keeps the two lists equal).
+/// Embedded only in native builds: the WASM module stays small and the page loads the catalogue
+/// as data it can cache and update apart from the code.
+#[cfg(not(target_arch = "wasm32"))]
+pub const FILES: &[(&str, &str)] = &[
+    (
+        "common/qualifications.json",
+        include_str!("../catalogue/common/qualifications.json"),
+    ),
     (
         "electric-bicycle.json",
         include_str!("../catalogue/electric-bicycle.json"),
     ),
     ("cement.json", include_str!("../catalogue/cement.json")),
 ];
+#[cfg(target_arch = "wasm32")]
+pub const FILES: &[(&str, &str)] = &[];
+
+/// A whole catalogue as one JSON document: what the page loads into the WASM module.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bundle {
+    pub format: u32,
+    #[serde(default)]
+    pub policy: Option<Policy>,
+    /// Fragments and product templates, fragments first.
+    pub files: Vec<RawTemplate>,
+}
+
+/// What went wrong loading one file of a catalogue.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LoadProblem {
+    pub file: String,
+    pub issues: Vec<crate::issue::Issue>,
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct Catalogue {
     /// Every loaded template; for a product, the last one added is the current version.
     templates: Vec<Arc<Template>>,
-    fragments: BTreeMap<String, RawTemplate>,
+    /// Shared fragments by name (a handful: a list, no map code in the WASM module).
+    fragments: Vec<(String, RawTemplate)>,
     policy: Policy,
 }
 
@@ -44,6 +66,12 @@ pub struct ProductSummary<'a> {
 }
 
 static BUILTIN: OnceLock<Catalogue> = OnceLock::new();
+
+fn parse_raw(json: &str) -> Result<RawTemplate, TemplateError> {
+    serde_json::from_str(json).map_err(|e| TemplateError {
+        issues: vec![crate::template::compile_json_issue(&e)],
+    })
+}
 
 impl Catalogue {
     /// An empty catalogue with the default policy.
@@ -62,28 +90,72 @@ impl Catalogue {
 
     /// Compile the embedded files; returns the catalogue and the problems of any that failed
     /// (a test asserts there are none).
-    pub fn load_builtin() -> (Catalogue, Vec<(String, TemplateError)>) {
+    pub fn load_builtin() -> (Catalogue, Vec<LoadProblem>) {
         let mut cat = Catalogue::empty();
-        let mut errors = Vec::new();
-        for (name, json) in FRAGMENTS {
-            if let Err(e) = cat.add_fragment_json(json) {
-                errors.push((name.to_string(), e));
+        let mut problems = Vec::new();
+        for (name, json) in FILES {
+            let r = parse_raw(json).and_then(|raw| cat.add_raw(raw).map(|_| ()));
+            if let Err(e) = r {
+                problems.push(LoadProblem {
+                    file: name.to_string(),
+                    issues: e.issues,
+                });
             }
         }
-        for (name, json) in TEMPLATES {
-            if let Err(e) = cat.add_json(json) {
-                errors.push((name.to_string(), e));
+        (cat, problems)
+    }
+
+    /// Load a bundle (`{format: 1, policy?, files: [...]}`) into an empty catalogue. Files that fail
+    /// are reported and left out; the rest load.
+    pub fn from_bundle_json(text: &str) -> Result<(Catalogue, Vec<LoadProblem>), TemplateError> {
+        let b: Bundle = serde_json::from_str(text).map_err(|e| TemplateError {
+            issues: vec![crate::template::compile_json_issue(&e)],
+        })?;
+        let mut cat = Catalogue::empty();
+        if let Some(p) = b.policy {
+            cat.policy = p;
+        }
+        let mut problems = Vec::new();
+        for raw in b.files {
+            let name = raw
+                .product
+                .clone()
+                .or_else(|| raw.fragment.clone())
+                .unwrap_or_default();
+            if let Err(e) = cat.add_raw(raw) {
+                problems.push(LoadProblem {
+                    file: name,
+                    issues: e.issues,
+                });
             }
         }
-        (cat, errors)
+        Ok((cat, problems))
+    }
+
+    /// Add a fragment (`fragment` set) or compile and add a product template.
+    pub fn add_raw(&mut self, raw: RawTemplate) -> Result<Option<Arc<Template>>, TemplateError> {
+        if let Some(name) = raw.fragment.clone() {
+            self.fragments.retain(|(n, _)| *n != name);
+            self.fragments.push((name, raw));
+            return Ok(None);
+        }
+        let fragments = |n: &str| {
+            self.fragments
+                .iter()
+                .find(|(f, _)| f == n)
+                .map(|(_, r)| r.clone())
+        };
+        let t = Arc::new(crate::template::compile(raw, &fragments)?);
+        self.templates
+            .retain(|x| !(x.product == t.product && x.version == t.version));
+        self.templates.push(Arc::clone(&t));
+        Ok(Some(t))
     }
 
     /// Add a shared fragment (a template with `fragment` set and no product).
     pub fn add_fragment_json(&mut self, json: &str) -> Result<(), TemplateError> {
-        let raw: RawTemplate = serde_json::from_str(json).map_err(|e| TemplateError {
-            issues: vec![crate::template::compile_json_issue(&e)],
-        })?;
-        let Some(name) = raw.fragment.clone() else {
+        let raw = parse_raw(json)?;
+        if raw.fragment.is_none() {
             return Err(TemplateError {
                 issues: vec![crate::issue::Issue::detail(
                     "/fragment",
@@ -92,19 +164,27 @@ impl Catalogue {
                     "fragment",
                 )],
             });
-        };
-        self.fragments.insert(name, raw);
-        Ok(())
+        }
+        self.add_raw(raw).map(|_| ())
     }
 
-    /// Compile and add a template; it becomes the current version of its product.
+    /// Compile and add a product template; it becomes the current version of its product.
     pub fn add_json(&mut self, json: &str) -> Result<Arc<Template>, TemplateError> {
-        let fragments = |n: &str| self.fragments.get(n).cloned();
-        let t = Arc::new(Template::from_json(json, &fragments)?);
-        self.templates
-            .retain(|x| !(x.product == t.product && x.version == t.version));
-        self.templates.push(Arc::clone(&t));
-        Ok(t)
+        let raw = parse_raw(json)?;
+        if raw.fragment.is_some() {
+            return Err(TemplateError {
+                issues: vec![crate::issue::Issue::detail(
+                    "/fragment",
+                    crate::issue::Code::UnknownField,
+                    "此处需要产品检查表，而不是公共片段",
+                    "a product template is expected here, not a fragment",
+                )],
+            });
+        }
+        match self.add_raw(raw)? {
+            Some(t) => Ok(t),
+            None => Err(TemplateError { issues: Vec::new() }),
+        }
     }
 
     /// The template of `product`: the given version, or the current one.
@@ -156,5 +236,43 @@ impl Catalogue {
                 items: t.items.len(),
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_files_are_the_index_and_all_load() {
+        let index: serde_json::Value =
+            serde_json::from_str(include_str!("../catalogue/index.json")).unwrap_or_default();
+        let listed: Vec<&str> = index
+            .get("files")
+            .and_then(serde_json::Value::as_array)
+            .map(|a| a.iter().filter_map(|f| f.as_str()).collect())
+            .unwrap_or_default();
+        let embedded: Vec<&str> = FILES.iter().map(|(n, _)| *n).collect();
+        assert_eq!(listed, embedded, "catalogue/index.json and FILES differ");
+        let (cat, problems) = Catalogue::load_builtin();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(cat.get("electric-bicycle", None).is_some());
+    }
+
+    #[test]
+    fn a_bundle_loads_what_the_files_hold_and_reports_bad_files() {
+        let files: Vec<serde_json::Value> = FILES
+            .iter()
+            .map(|(_, t)| serde_json::from_str(t).unwrap_or_default())
+            .collect();
+        let mut bad = files.clone();
+        bad.push(serde_json::json!({"format": 1, "product": "broken", "version": "1",
+            "sections": [], "items": [{"key": "x", "label": {"zh": "x", "en": "x"}, "section": "nope", "type": "text"}]}));
+        let text = serde_json::json!({"format": 1, "files": bad}).to_string();
+        let (cat, problems) = Catalogue::from_bundle_json(&text).unwrap_or_default();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems.first().map(|p| p.file.as_str()), Some("broken"));
+        assert_eq!(cat.current().len(), Catalogue::builtin().current().len());
+        assert!(Catalogue::from_bundle_json("[]").is_err());
     }
 }

@@ -8,7 +8,6 @@ use crate::issue::{Code, Issue};
 use crate::text::Text;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Grade of a hidden danger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -68,15 +67,39 @@ pub struct SeverityPolicy {
     pub recheck_days: u32,
 }
 
+/// Deadlines for each severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeverityTable {
+    pub general: SeverityPolicy,
+    pub major: SeverityPolicy,
+}
+
+/// The measures each violation kind requires (absent: none beyond the severity's).
+/// A struct rather than a map: the JSON is the same, and the WASM module needs no map code for it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ViolationTable {
+    pub unlicensed_production: Vec<ActionKind>,
+    pub out_of_scope_production: Vec<ActionKind>,
+    pub uncertified_product: Vec<ActionKind>,
+    pub forged_certificate: Vec<ActionKind>,
+    pub counterfeit: Vec<ActionKind>,
+    pub adulteration: Vec<ActionKind>,
+    pub substandard: Vec<ActionKind>,
+    pub uninspected_release: Vec<ActionKind>,
+    pub illegal_modification: Vec<ActionKind>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub about: String,
-    pub severity: BTreeMap<Severity, SeverityPolicy>,
+    pub severity: SeverityTable,
     /// Days within which an escalated finding is reported to the local government.
     pub escalate_days: u32,
-    pub violations: BTreeMap<Violation, Vec<ActionKind>>,
+    pub violations: ViolationTable,
 }
 
 const DEFAULT_POLICY: &str = include_str!("../policy.json");
@@ -85,28 +108,22 @@ impl Default for Policy {
     fn default() -> Self {
         // The embedded policy is checked by a test; should it ever fail to parse, fall back to the
         // documented figures rather than panic.
-        Policy::from_json(DEFAULT_POLICY).unwrap_or_else(|_| Policy {
+        Policy::from_json(DEFAULT_POLICY).unwrap_or(Policy {
             about: String::new(),
-            severity: BTreeMap::from([
-                (
-                    Severity::General,
-                    SeverityPolicy {
-                        stop: false,
-                        rectify_days: 7,
-                        recheck_days: 15,
-                    },
-                ),
-                (
-                    Severity::Major,
-                    SeverityPolicy {
-                        stop: true,
-                        rectify_days: 60,
-                        recheck_days: 75,
-                    },
-                ),
-            ]),
+            severity: SeverityTable {
+                general: SeverityPolicy {
+                    stop: false,
+                    rectify_days: 7,
+                    recheck_days: 15,
+                },
+                major: SeverityPolicy {
+                    stop: true,
+                    rectify_days: 60,
+                    recheck_days: 75,
+                },
+            },
             escalate_days: 0,
-            violations: BTreeMap::new(),
+            violations: ViolationTable::default(),
         })
     }
 }
@@ -114,36 +131,35 @@ impl Default for Policy {
 impl Policy {
     /// Read a policy from JSON; errors are issues with code `template_json`.
     pub fn from_json(s: &str) -> Result<Policy, Issue> {
-        let p: Policy = serde_json::from_str(s).map_err(|e| {
+        serde_json::from_str(s).map_err(|e| {
             Issue::with_message(
                 "",
                 Code::TemplateJson,
                 Text::new(format!("策略无效：{e}"), format!("Invalid policy: {e}")),
             )
-        })?;
-        for s in [Severity::General, Severity::Major] {
-            if !p.severity.contains_key(&s) {
-                return Err(Issue::detail(
-                    "/severity",
-                    Code::MissingField,
-                    "缺少严重程度策略",
-                    &format!("no policy for severity {s:?}"),
-                ));
-            }
-        }
-        Ok(p)
-    }
-
-    pub fn for_severity(&self, s: Severity) -> SeverityPolicy {
-        self.severity.get(&s).copied().unwrap_or(SeverityPolicy {
-            stop: s == Severity::Major,
-            rectify_days: if s == Severity::Major { 60 } else { 7 },
-            recheck_days: if s == Severity::Major { 75 } else { 15 },
         })
     }
 
+    pub fn for_severity(&self, s: Severity) -> SeverityPolicy {
+        match s {
+            Severity::General => self.severity.general,
+            Severity::Major => self.severity.major,
+        }
+    }
+
     pub fn for_violation(&self, v: Violation) -> &[ActionKind] {
-        self.violations.get(&v).map_or(&[], Vec::as_slice)
+        let t = &self.violations;
+        match v {
+            Violation::UnlicensedProduction => &t.unlicensed_production,
+            Violation::OutOfScopeProduction => &t.out_of_scope_production,
+            Violation::UncertifiedProduct => &t.uncertified_product,
+            Violation::ForgedCertificate => &t.forged_certificate,
+            Violation::Counterfeit => &t.counterfeit,
+            Violation::Adulteration => &t.adulteration,
+            Violation::Substandard => &t.substandard,
+            Violation::UninspectedRelease => &t.uninspected_release,
+            Violation::IllegalModification => &t.illegal_modification,
+        }
     }
 }
 

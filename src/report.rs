@@ -11,7 +11,6 @@ use crate::text::Text;
 use crate::Json;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 fn is_false(b: &bool) -> bool {
     !*b
@@ -86,18 +85,28 @@ fn date_text(d: NaiveDate) -> String {
 /// The actions the policy requires for these findings, deadlines counted from `day`.
 pub fn actions(findings: &[Finding], day: Option<NaiveDate>, policy: &Policy) -> Vec<Action> {
     let due = |days: u32| day.map(|d| date_text(add_days(d, days)));
-    // Per item: the strictest severity decides its deadlines.
-    let mut per_item: BTreeMap<&str, Severity> = BTreeMap::new();
-    let mut wide: BTreeMap<ActionKind, Vec<String>> = BTreeMap::new();
+    // Per item: the strictest severity decides its deadlines. (Findings are few: vectors, not maps.)
+    let mut per_item: Vec<(&str, Severity)> = Vec::new();
+    let mut wide: Vec<(ActionKind, Vec<String>)> = Vec::new();
     let mut add_wide = |k: ActionKind, item: &str| {
-        let v = wide.entry(k).or_default();
-        if !v.iter().any(|i| i == item) {
-            v.push(item.to_string());
+        let i = match wide.iter().position(|(x, _)| *x == k) {
+            Some(i) => i,
+            None => {
+                wide.push((k, Vec::new()));
+                wide.len() - 1
+            }
+        };
+        if let Some((_, v)) = wide.get_mut(i) {
+            if !v.iter().any(|x| x == item) {
+                v.push(item.to_string());
+            }
         }
     };
     for f in findings {
-        let s = per_item.entry(&f.item).or_insert(f.severity);
-        *s = (*s).max(f.severity);
+        match per_item.iter_mut().find(|(k, _)| *k == f.item) {
+            Some((_, s)) => *s = (*s).max(f.severity),
+            None => per_item.push((&f.item, f.severity)),
+        }
         if policy.for_severity(f.severity).stop {
             add_wide(ActionKind::StopProductionSale, &f.item);
         }

@@ -346,7 +346,7 @@ pub(crate) fn evaluate(ctx: &Ctx<'_>, st: &State, slot: u32) -> Outcome {
     };
     if item.kind != ItemKind::Repeat {
         // A rejected entry is reported once, as what it is, not also as missing.
-        if !(value.is_empty() && !out.errors.is_empty()) {
+        if !value.is_empty() || out.errors.is_empty() {
             check_one(ctx, &env, item, &value, &path, None, &mut out);
         }
         return out;

@@ -78,7 +78,9 @@ fn merge_includes(
             }
         }
         for (name, t) in frag.tables {
-            raw.tables.entry(name).or_insert(t);
+            if !raw.tables.iter().any(|(n, _)| *n == name) {
+                raw.tables.push((name, t));
+            }
         }
         for s in frag.sections {
             if !sections
@@ -269,14 +271,14 @@ pub fn compile(
                     "wrong number of cells",
                 ));
             }
-            let cells = row
-                .iter()
-                .map(|c| match c {
-                    serde_json::Value::Number(n) => n.as_f64().map(Value::Num),
-                    serde_json::Value::String(s) => Some(Value::str(s)),
-                    _ => None,
-                })
-                .collect::<Option<Vec<_>>>();
+            let cells = Some(
+                row.iter()
+                    .map(|c| match c {
+                        super::raw::Cell::Num(n) => Value::Num(*n),
+                        super::raw::Cell::Str(s) => Value::str(s),
+                    })
+                    .collect::<Vec<_>>(),
+            );
             match cells {
                 Some(c) => rows.push(c),
                 None => issues.push(Issue::detail(

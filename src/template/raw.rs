@@ -5,21 +5,25 @@
 use crate::policy::{Severity, Violation};
 use crate::template::{Form, ItemKind, Link};
 use crate::text::Text;
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use serde::Deserialize;
+#[cfg(not(target_arch = "wasm32"))]
+use serde::Serialize;
 
 fn yes() -> bool {
     true
 }
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 fn is_true(b: &bool) -> bool {
     *b
 }
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 fn is_false(b: &bool) -> bool {
     !*b
 }
 
 /// A product's checklist template, or a shared fragment (`fragment` set, no product).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(Serialize))]
 #[serde(deny_unknown_fields)]
 pub struct RawTemplate {
     /// Template format version; this build reads format 1.
@@ -49,16 +53,57 @@ pub struct RawTemplate {
     pub include: Vec<RawInclude>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub standards: Vec<RawStandard>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub tables: BTreeMap<String, RawTable>,
+    #[serde(default, deserialize_with = "tables_in_order")]
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        serde(
+            skip_serializing_if = "Vec::is_empty",
+            serialize_with = "tables_as_map"
+        )
+    )]
+    pub tables: Vec<(String, RawTable)>,
     #[serde(default)]
     pub sections: Vec<RawSection>,
     #[serde(default)]
     pub items: Vec<RawItem>,
 }
 
+/// Tables are a JSON object of name -> table; kept as a list in file order (no map code in the
+/// WASM module, and a stable order for lookups). A repeated name is an error.
+fn tables_in_order<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<(String, RawTable)>, D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = Vec<(String, RawTable)>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object of tables")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut m: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out: Vec<(String, RawTable)> = Vec::new();
+            while let Some((k, v)) = m.next_entry::<String, RawTable>()? {
+                if out.iter().any(|(n, _)| *n == k) {
+                    return Err(serde::de::Error::custom(format!("table {k} defined twice")));
+                }
+                out.push((k, v));
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(V)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn tables_as_map<S: serde::Serializer>(t: &[(String, RawTable)], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(t.iter().map(|(k, v)| (k, v)))
+}
+
 /// A shared fragment pulled into a template, minus the items it does not want.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(Serialize))]
 #[serde(untagged)]
 pub enum RawInclude {
     Name(String),
@@ -85,7 +130,8 @@ impl RawInclude {
 }
 
 /// A standard (or regulation) version with the period in which it applies.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(Serialize))]
 #[serde(deny_unknown_fields)]
 pub struct RawStandard {
     pub id: String,
@@ -99,17 +145,62 @@ pub struct RawStandard {
     pub until: Option<String>,
 }
 
+/// A table cell: a number or a string. Read by a small visitor of its own rather than through
+/// `serde_json::Value`, which would bring a whole JSON tree type into the WASM module.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Num(f64),
+    Str(String),
+}
+
+impl<'de> Deserialize<'de> for Cell {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Cell, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Cell;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a number or a string")
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Cell, E> {
+                Ok(Cell::Num(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Cell, E> {
+                Ok(Cell::Num(v as f64))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Cell, E> {
+                Ok(Cell::Num(v as f64))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Cell, E> {
+                Ok(Cell::Str(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Serialize for Cell {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Cell::Num(n) => s.serialize_f64(*n),
+            Cell::Str(t) => s.serialize_str(t),
+        }
+    }
+}
+
 /// A lookup table: named columns, rows of numbers or strings.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(Serialize))]
 #[serde(deny_unknown_fields)]
 pub struct RawTable {
     pub columns: Vec<String>,
-    pub rows: Vec<Vec<serde_json::Value>>,
+    pub rows: Vec<Vec<Cell>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(Serialize))]
 #[serde(deny_unknown_fields)]
 pub struct RawSection {
     pub id: String,
@@ -117,7 +208,8 @@ pub struct RawSection {
 }
 
 /// `required`: a constant or an expression.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(Serialize))]
 #[serde(untagged)]
 pub enum RawRequired {
     Always(bool),
@@ -130,11 +222,13 @@ impl Default for RawRequired {
     }
 }
 
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 fn not_required(r: &RawRequired) -> bool {
     matches!(r, RawRequired::Always(false))
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(Serialize))]
 #[serde(deny_unknown_fields)]
 pub struct RawChoice {
     pub value: String,
@@ -142,7 +236,8 @@ pub struct RawChoice {
 }
 
 /// One checklist item.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(Serialize))]
 #[serde(deny_unknown_fields)]
 pub struct RawItem {
     pub key: String,
@@ -194,7 +289,8 @@ pub struct RawItem {
 }
 
 /// A compliance rule of an item.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(Serialize))]
 #[serde(deny_unknown_fields)]
 pub struct RawRule {
     /// Expression that is true when the requirement is met. Default for yes/no items: `. != 'no'`.

@@ -13,12 +13,33 @@ mod types;
 
 use crate::catalogue::Catalogue;
 pub(crate) use boundary::{js_text, parse, to_js};
+use serde::Serialize;
 use std::cell::RefCell;
+
+// Typed results rather than `serde_json::json!`: that macro would pull serde_json's `Value`
+// (and its maps) into the module for nothing.
+#[derive(Serialize)]
+struct CatalogueLoad {
+    ok: bool,
+    products: Vec<String>,
+    problems: Vec<crate::catalogue::LoadProblem>,
+}
+
+#[derive(Serialize)]
+struct Loaded<'a> {
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    product: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    issues: &'a [crate::issue::Issue],
+}
 use wasm_bindgen::prelude::*;
 
 thread_local! {
     /// The page's catalogue: the built-in one plus any templates the portal loads.
-    static CATALOGUE: RefCell<Catalogue> = RefCell::new(Catalogue::builtin().clone());
+    static CATALOGUE: RefCell<Catalogue> = RefCell::new(Catalogue::empty());
 }
 
 pub(crate) fn with_catalogue<R>(f: impl FnOnce(&Catalogue) -> R) -> R {
@@ -37,22 +58,26 @@ pub fn products() -> Result<JsValue, JsError> {
     with_catalogue(|c| to_js(&c.products()))
 }
 
-/// The template of a product (as written, fragments merged), for rendering the form.
-/// Throws when the product (or version) is unknown.
-#[wasm_bindgen(unchecked_return_type = "unknown")]
-pub fn template(product: &str, version: Option<String>) -> Result<JsValue, JsError> {
-    with_catalogue(|c| match c.get(product, version.as_deref()) {
-        Some(t) => to_js(&t.raw),
-        None => Err(JsError::new(&format!(
-            "unknown product or version: {product}"
-        ))),
-    })
-}
-
 /// The follow-up policy in force.
 #[wasm_bindgen(unchecked_return_type = "unknown")]
 pub fn policy() -> Result<JsValue, JsError> {
     with_catalogue(|c| to_js(c.policy()))
+}
+
+/// Load the catalogue bundle (`pkg/catalogue.json`: `{format, policy, files}`), replacing the
+/// catalogue in use. Returns `{ok, products, problems}`; a file that fails is reported and left out.
+/// Throws only when the text is not a bundle at all.
+#[wasm_bindgen(js_name = loadCatalogue, unchecked_return_type = "CatalogueLoad")]
+pub fn load_catalogue(json: &str) -> Result<JsValue, JsError> {
+    let (cat, problems) = Catalogue::from_bundle_json(json)
+        .map_err(|e| JsError::new(&format!("not a catalogue bundle: {e}")))?;
+    let products: Vec<String> = cat.current().iter().map(|t| t.product.clone()).collect();
+    CATALOGUE.with(|c| *c.borrow_mut() = cat);
+    to_js(&CatalogueLoad {
+        ok: problems.is_empty(),
+        products,
+        problems,
+    })
 }
 
 /// Load a template (JSON text) supplied by a portal. Returns `{ok: true, product, version}` or
@@ -61,9 +86,17 @@ pub fn policy() -> Result<JsValue, JsError> {
 pub fn load_template(json: &str) -> Result<JsValue, JsError> {
     let result = CATALOGUE.with(|c| c.borrow_mut().add_json(json));
     match result {
-        Ok(t) => {
-            to_js(&serde_json::json!({"ok": true, "product": t.product, "version": t.version}))
-        }
-        Err(e) => to_js(&serde_json::json!({"ok": false, "issues": e.issues})),
+        Ok(t) => to_js(&Loaded {
+            ok: true,
+            product: Some(&t.product),
+            version: Some(&t.version),
+            issues: &[],
+        }),
+        Err(e) => to_js(&Loaded {
+            ok: false,
+            product: None,
+            version: None,
+            issues: &e.issues,
+        }),
     }
 }

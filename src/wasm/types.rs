@@ -81,6 +81,12 @@ export interface ProductSummary {
   items: number;
 }
 
+export interface CatalogueLoad {
+  ok: boolean;
+  products: string[];
+  problems: { file: string; issues: Issue[] }[];
+}
+
 export type LoadResult =
   | { ok: true; product: string; version: string }
   | { ok: false; issues: Issue[] };

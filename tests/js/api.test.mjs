@@ -77,11 +77,20 @@ test('a portal can load its own template; a bad one comes back as data', () => {
   assert.equal(paicha.loadTemplate('not json').ok, false);
 });
 
-test('catalogue and templates', () => {
+test('catalogue: products, policy, and a bundle with a bad file', () => {
   const ps = paicha.products();
   assert.ok(ps.some((p) => p.product === 'electric-bicycle' && p.items > 20));
-  const t = paicha.template('electric-bicycle');
-  assert.ok(t.items.some((i) => i.key === 'licence.business_licence_valid'), 'fragments merged');
-  assert.throws(() => paicha.template('toaster'), /unknown product/);
   assert.equal(paicha.policy().severity.major.rectify_days, 60);
+  const bundle = JSON.parse(readFileSync(`${root}/pkg/catalogue.json`, 'utf8'));
+  const broken = { format: 1, product: 'broken', version: '1', sections: [],
+    items: [{ key: 'x', label: { zh: 'x', en: 'x' }, section: 'nope', type: 'text' }] };
+  try {
+    const r = paicha.loadCatalogue(JSON.stringify({ ...bundle, files: [...bundle.files, broken] }));
+    assert.equal(r.ok, false);
+    assert.deepEqual(r.problems.map((p) => [p.file, p.issues[0].code]), [['broken', 'unknown_section']]);
+    assert.ok(r.products.includes('electric-bicycle'));
+    assert.throws(() => paicha.loadCatalogue('[]'), /not a catalogue bundle/);
+  } finally {
+    paicha.loadCatalogue(JSON.stringify(bundle));
+  }
 });

@@ -5,5 +5,8 @@ import * as paicha from '../../pkg/paicha.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 paicha.initSync({ module: readFileSync(`${root}/pkg/paicha_bg.wasm`) });
+// The catalogue is data the page loads beside the module (built by scripts/build-wasm).
+const loaded = paicha.loadCatalogue(readFileSync(`${root}/pkg/catalogue.json`, 'utf8'));
+if (!loaded.ok) throw new Error(`catalogue did not load: ${JSON.stringify(loaded.problems)}`);
 
 export { paicha, root };
