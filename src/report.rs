@@ -83,7 +83,7 @@ fn date_text(d: NaiveDate) -> String {
 }
 
 /// The actions the policy requires for these findings, deadlines counted from `day`.
-pub fn actions(findings: &[Finding], day: Option<NaiveDate>, policy: &Policy) -> Vec<Action> {
+pub fn actions(findings: &[&Finding], day: Option<NaiveDate>, policy: &Policy) -> Vec<Action> {
     let due = |days: u32| day.map(|d| date_text(add_days(d, days)));
     // Per item: the strictest severity decides its deadlines. (Findings are few: vectors, not maps.)
     let mut per_item: Vec<(&str, Severity)> = Vec::new();
@@ -174,7 +174,8 @@ pub(crate) fn assemble(
         findings.extend(o.findings.iter().cloned());
     }
     let level = level(&findings);
-    let actions = actions(&findings, day, policy);
+    let refs: Vec<&Finding> = findings.iter().collect();
+    let actions = actions(&refs, day, policy);
     Report {
         id: id.to_string(),
         valid: errors.is_empty(),

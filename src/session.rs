@@ -4,7 +4,7 @@
 //! batch check of the same answers (a property test holds it to that).
 
 use crate::catalogue::Catalogue;
-use crate::issue::{pointer, Code, Issue};
+use crate::issue::{Code, Issue, Loc};
 use crate::policy::Policy;
 use crate::report::{self, Action, Finding, Level, Report};
 use crate::state::{self, Ctx, State};
@@ -24,8 +24,8 @@ pub struct Session {
     /// Envelope and unknown-answer issues from opening (they do not change with answers).
     fixed_errors: Vec<Issue>,
     st: State,
-    error_count: usize,
-    finding_count: usize,
+    /// Totals over `st`, kept up to date by each change.
+    counts: state::Counts,
 }
 
 /// What one change did. (camelCase: it exists only for JS callers.)
@@ -38,8 +38,9 @@ pub struct Delta {
     pub level: Level,
     pub error_count: usize,
     pub finding_count: usize,
-    /// All actions now required (short: computed from the findings).
-    pub actions: Vec<Action>,
+    /// All actions now required, present only when a finding changed (else keep the last ones).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actions: Option<Vec<Action>>,
 }
 
 /// The current state of one top-level item.
@@ -83,8 +84,7 @@ impl Session {
             link,
             fixed_errors: Vec::new(),
             st: State::new(t.items.len()),
-            error_count: 0,
-            finding_count: 0,
+            counts: state::Counts::default(),
         };
         {
             let ctx = s.ctx();
@@ -96,7 +96,7 @@ impl Session {
             s.st = st;
         }
         s.fixed_errors = errs;
-        s.recount();
+        s.counts = state::Counts::all(&s.st);
         Ok(s)
     }
 
@@ -111,17 +111,6 @@ impl Session {
         }
     }
 
-    fn recount(&mut self) {
-        self.error_count = self.fixed_errors.len()
-            + self
-                .st
-                .outcome
-                .iter()
-                .map(|o| o.errors.len())
-                .sum::<usize>();
-        self.finding_count = self.st.outcome.iter().map(|o| o.findings.len()).sum();
-    }
-
     pub fn template(&self) -> &Template {
         &self.t
     }
@@ -134,7 +123,7 @@ impl Session {
 
     /// `set` for borrowed JSON.
     pub fn set_json(&mut self, key: &str, value: &Json<'_>) -> Result<Delta, Issue> {
-        let path = pointer("/answers", key);
+        let path = Loc::Answer(key);
         let slot = self
             .t
             .slot(key)
@@ -151,31 +140,33 @@ impl Session {
         }
         let t = Arc::clone(&self.t);
         let mut st = std::mem::take(&mut self.st);
-        let old_findings_any = self.finding_count;
+        let mut counts = self.counts;
         state::set_answer(&t, &mut st, slot, value);
-        let changed = {
-            let ctx = self.ctx();
-            state::propagate(&ctx, &mut st, slot)
-        };
+        let changed = state::propagate(&self.ctx(), &mut st, slot, &mut counts);
         self.st = st;
-        self.recount();
+        self.counts = counts;
         let items = changed
+            .slots
             .iter()
             .filter_map(|&s| self.item_state(s))
             .collect::<Vec<_>>();
-        let actions = if self.finding_count > 0 || old_findings_any > 0 {
-            self.actions()
-        } else {
-            Vec::new()
-        };
         Ok(Delta {
             items,
-            valid: self.error_count == 0,
+            valid: self.valid(),
             level: self.level(),
-            error_count: self.error_count,
-            finding_count: self.finding_count,
-            actions,
+            error_count: self.error_count(),
+            finding_count: self.counts.findings,
+            // Only when they changed: most keystrokes change no finding.
+            actions: changed.findings.then(|| self.actions()),
         })
+    }
+
+    fn error_count(&self) -> usize {
+        self.fixed_errors.len() + self.counts.errors
+    }
+
+    fn valid(&self) -> bool {
+        self.error_count() == 0
     }
 
     fn item_state(&self, slot: u32) -> Option<ItemState> {
@@ -206,20 +197,18 @@ impl Session {
             .collect()
     }
 
-    fn findings(&self) -> Vec<Finding> {
-        self.st
-            .outcome
-            .iter()
-            .flat_map(|o| o.findings.iter().cloned())
-            .collect()
-    }
-
     fn level(&self) -> Level {
-        report::level(&self.findings())
+        match (self.counts.majors, self.counts.findings) {
+            (0, 0) => Level::None,
+            (0, _) => Level::General,
+            _ => Level::Major,
+        }
     }
 
-    fn actions(&self) -> Vec<Action> {
-        report::actions(&self.findings(), self.header.day(), &self.policy)
+    /// All actions now required.
+    pub fn actions(&self) -> Vec<Action> {
+        let findings: Vec<&Finding> = self.st.outcome.iter().flat_map(|o| &o.findings).collect();
+        report::actions(&findings, self.header.day(), &self.policy)
     }
 
     /// The full report, equal to `check` on the same answers.

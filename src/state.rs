@@ -415,9 +415,57 @@ pub(crate) fn evaluate_all(ctx: &Ctx<'_>, st: &mut State) {
     }
 }
 
-/// After answer `slot` changed: recompute relevance and outcomes of what depends on it.
-/// Returns the top-level slots whose relevance or outcome changed, in template order.
-pub(crate) fn propagate(ctx: &Ctx<'_>, st: &mut State, slot: u32) -> Vec<u32> {
+/// Totals over all outcomes, kept up to date change by change (a session never re-counts).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Counts {
+    pub errors: usize,
+    pub findings: usize,
+    pub majors: usize,
+}
+
+impl Counts {
+    pub fn of(o: &Outcome) -> Counts {
+        Counts {
+            errors: o.errors.len(),
+            findings: o.findings.len(),
+            majors: o
+                .findings
+                .iter()
+                .filter(|f| f.severity == crate::policy::Severity::Major)
+                .count(),
+        }
+    }
+    pub fn all(st: &State) -> Counts {
+        st.outcome
+            .iter()
+            .fold(Counts::default(), |a, o| a.plus(Counts::of(o)))
+    }
+    fn plus(self, o: Counts) -> Counts {
+        Counts {
+            errors: self.errors + o.errors,
+            findings: self.findings + o.findings,
+            majors: self.majors + o.majors,
+        }
+    }
+    fn minus(self, o: Counts) -> Counts {
+        Counts {
+            errors: self.errors.saturating_sub(o.errors),
+            findings: self.findings.saturating_sub(o.findings),
+            majors: self.majors.saturating_sub(o.majors),
+        }
+    }
+}
+
+/// What a change did: the top-level slots whose relevance or outcome changed (template order),
+/// and whether any finding changed (then the actions must be recomputed).
+pub(crate) struct Changed {
+    pub slots: Vec<u32>,
+    pub findings: bool,
+}
+
+/// After answer `slot` changed: recompute relevance and outcomes of what depends on it, keeping
+/// `counts` up to date.
+pub(crate) fn propagate(ctx: &Ctx<'_>, st: &mut State, slot: u32, counts: &mut Counts) -> Changed {
     let t = ctx.t;
     let mut recheck = vec![slot];
     let mut changed_rel = Vec::new();
@@ -449,18 +497,23 @@ pub(crate) fn propagate(ctx: &Ctx<'_>, st: &mut State, slot: u32) -> Vec<u32> {
     }
     recheck.sort_unstable();
     recheck.dedup();
-    let mut changed: Vec<u32> = Vec::new();
+    let mut changed = Changed {
+        slots: Vec::new(),
+        findings: false,
+    };
     for s in recheck {
         let o = evaluate(ctx, st, s);
         if let Some(x) = st.outcome.get_mut(s as usize) {
             if *x != o {
+                changed.findings |= x.findings != o.findings;
+                *counts = counts.minus(Counts::of(x)).plus(Counts::of(&o));
                 *x = o;
-                changed.push(s);
+                changed.slots.push(s);
             }
         }
     }
-    changed.extend(changed_rel);
-    changed.sort_unstable();
-    changed.dedup();
+    changed.slots.extend(changed_rel);
+    changed.slots.sort_unstable();
+    changed.slots.dedup();
     changed
 }

@@ -69,7 +69,8 @@ export interface Delta {
   level: Level;
   errorCount: number;
   findingCount: number;
-  actions: Action[];
+  /** Present only when a finding changed; otherwise the previous actions still hold. */
+  actions?: Action[];
 }
 
 export interface ProductSummary {
