@@ -418,7 +418,7 @@ export function describe({ template, submission, changes }) {
     relevant: count((it) => it.relevant),
     constraints: count((it) => it.constraint),
     answered: Object.keys(submission.answers).length,
-    submissionBytes: JSON.stringify(submission).length,
+    submissionBytes: Buffer.byteLength(JSON.stringify(submission)),
     changes: changes.length,
   };
 }

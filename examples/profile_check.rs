@@ -14,10 +14,11 @@ fn main() {
         .unwrap();
     let text = std::fs::read_to_string(&args[2]).unwrap();
     let n: usize = args.get(3).map_or(200, |s| s.parse().unwrap());
-    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     let mut findings = 0;
     for _ in 0..n {
-        findings += paicha::check(&cat, &v, None).findings.len();
+        if let Ok(paicha::Reports::One(r)) = paicha::check_json(&cat, &text, None) {
+            findings += r.findings.len();
+        }
     }
     println!("{findings}");
 }

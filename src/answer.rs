@@ -34,7 +34,7 @@ fn attachment(v: &Json<'_>, path: &Loc<'_>, errs: &mut Vec<Issue>) -> Option<Arc
         let known = o
             .keys()
             .all(|k| matches!(k, "sha256" | "name" | "type" | "size"));
-        let sha = o.get("sha256")?.as_str()?;
+        let sha = crate::submission::last(o, "sha256")?.as_str()?;
         (known && is_sha256(sha)).then(|| Arc::from(sha.to_ascii_lowercase()))
     });
     if ok.is_none() {
@@ -67,10 +67,10 @@ fn geo(v: &Json<'_>, path: &Loc<'_>, errs: &mut Vec<Issue>) -> Value {
         let known = o
             .keys()
             .all(|k| matches!(k, "lat" | "lon" | "alt" | "accuracy"));
-        let lat = o.get("lat")?.as_f64()?;
-        let lon = o.get("lon")?.as_f64()?;
-        let alt = o.get("alt").map_or(Some(0.0), Json::as_f64)?;
-        let acc = o.get("accuracy").map_or(Some(0.0), Json::as_f64)?;
+        let lat = crate::submission::last(o, "lat")?.as_f64()?;
+        let lon = crate::submission::last(o, "lon")?.as_f64()?;
+        let alt = crate::submission::last(o, "alt").map_or(Some(0.0), Json::as_f64)?;
+        let acc = crate::submission::last(o, "accuracy").map_or(Some(0.0), Json::as_f64)?;
         let in_range =
             (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) && acc >= 0.0;
         // ODK's text form of a geopoint: "lat lon alt accuracy".
@@ -170,12 +170,18 @@ pub(crate) fn convert(item: &Item, v: &Json<'_>, path: &Loc<'_>, errs: &mut Vec<
                 Value::Empty
             }
             Json::Array(a) => {
+                // One bad reference rejects the whole answer: it then counts as unanswered.
+                let before = errs.len();
                 let mut first = None;
                 for (i, x) in a.iter().enumerate() {
                     let got = attachment(x, &Loc::Elem(path, i), errs);
                     first = first.or(got);
                 }
-                first.map_or(Value::Empty, Value::Str)
+                if errs.len() > before {
+                    Value::Empty
+                } else {
+                    first.map_or(Value::Empty, Value::Str)
+                }
             }
             _ => attachment(v, path, errs).map_or(Value::Empty, Value::Str),
         },

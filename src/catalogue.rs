@@ -68,9 +68,7 @@ pub struct ProductSummary<'a> {
 static BUILTIN: OnceLock<Catalogue> = OnceLock::new();
 
 fn parse_raw(json: &str) -> Result<RawTemplate, TemplateError> {
-    serde_json::from_str(json).map_err(|e| TemplateError {
-        issues: vec![crate::template::compile_json_issue(&e)],
-    })
+    crate::template::parse_json(json)
 }
 
 impl Catalogue {
@@ -108,9 +106,7 @@ impl Catalogue {
     /// Load a bundle (`{format: 1, policy?, files: [...]}`) into an empty catalogue. Files that fail
     /// are reported and left out; the rest load.
     pub fn from_bundle_json(text: &str) -> Result<(Catalogue, Vec<LoadProblem>), TemplateError> {
-        let b: Bundle = serde_json::from_str(text).map_err(|e| TemplateError {
-            issues: vec![crate::template::compile_json_issue(&e)],
-        })?;
+        let b: Bundle = crate::template::parse_json(text)?;
         let mut cat = Catalogue::empty();
         if let Some(p) = b.policy {
             cat.policy = p;

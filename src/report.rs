@@ -84,7 +84,16 @@ fn date_text(d: NaiveDate) -> String {
 
 /// The actions the policy requires for these findings, deadlines counted from `day`.
 pub fn actions(findings: &[&Finding], day: Option<NaiveDate>, policy: &Policy) -> Vec<Action> {
-    let due = |days: u32| day.map(|d| date_text(add_days(d, days)));
+    // A handful of distinct offsets serve every action: format each date once.
+    let mut dates: Vec<(u32, Option<String>)> = Vec::new();
+    let mut due = |days: u32| -> Option<String> {
+        if let Some((_, s)) = dates.iter().find(|(d, _)| *d == days) {
+            return s.clone();
+        }
+        let s = day.map(|d| date_text(add_days(d, days)));
+        dates.push((days, s.clone()));
+        s
+    };
     // Per item: the strictest severity decides its deadlines. (Findings are few: vectors, not maps.)
     let mut per_item: Vec<(&str, Severity)> = Vec::new();
     let mut wide: Vec<(ActionKind, Vec<String>)> = Vec::new();
@@ -222,10 +231,24 @@ pub(crate) fn load_answers(
     st: &mut State,
     errs: &mut Vec<Issue>,
 ) {
-    for (k, v) in answers.iter() {
+    // Borrowed JSON keeps repeated keys: the last copy wins, as in JSON.parse and serde_json.
+    let mut winner = vec![usize::MAX; ctx.t.items.len()];
+    let found: Vec<Option<(u32, &crate::template::Item)>> = answers
+        .iter()
+        .map(|(k, _)| ctx.t.slot(k).and_then(|s| ctx.t.item(s).map(|i| (s, i))))
+        .collect();
+    for (i, f) in found.iter().enumerate() {
+        if let Some(w) = f.and_then(|(s, _)| winner.get_mut(s as usize)) {
+            *w = i;
+        }
+    }
+    for (i, ((k, v), found)) in answers.iter().zip(found).enumerate() {
         let path = crate::issue::Loc::Answer(k);
         let path = &path;
-        match ctx.t.slot(k).and_then(|s| ctx.t.item(s).map(|i| (s, i))) {
+        if found.is_some_and(|(s, _)| winner.get(s as usize) != Some(&i)) {
+            continue;
+        }
+        match found {
             None => errs.push(Issue::new(path, Code::UnknownItem)),
             Some((_, item)) if item.parent.is_some() => errs.push(Issue::detail(
                 path,

@@ -32,7 +32,8 @@ pub struct Session {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Delta {
-    /// Items whose relevance, errors or findings changed (the changed item itself included).
+    /// Items whose relevance, errors or findings changed (the item set is listed only if its own
+    /// errors or findings changed).
     pub items: Vec<ItemState>,
     pub valid: bool,
     pub level: Level,

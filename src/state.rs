@@ -29,6 +29,14 @@ pub(crate) struct Outcome {
     pub findings: Vec<Finding>,
 }
 
+/// One instance of a repeat group: its children's values (slot - group - 1), and which of them
+/// were rejected on entry (reported once as what they are, not again as missing).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Instance {
+    pub vals: Vec<Value>,
+    pub rejected: Vec<bool>,
+}
+
 #[derive(Debug, Clone, Default)]
 pub(crate) struct State {
     /// Answer of each top-level slot (Empty when unanswered or rejected).
@@ -36,20 +44,26 @@ pub(crate) struct State {
     /// Entry errors found while converting each top-level slot's answer.
     pub conv: Vec<Vec<Issue>>,
     /// Repeat groups: per instance, the values of the group's children (slot - group - 1).
-    pub instances: Vec<Vec<Vec<Value>>>,
+    pub instances: Vec<Vec<Instance>>,
     pub relevant: Vec<bool>,
     pub outcome: Vec<Outcome>,
 }
 
 impl State {
     pub fn new(n: usize) -> State {
-        State {
-            values: vec![Value::Empty; n],
-            conv: vec![Vec::new(); n],
-            instances: vec![Vec::new(); n],
+        // resize_with rather than vec![x; n]: no clone call per slot (it shows in small builds).
+        let mut st = State {
+            values: Vec::with_capacity(n),
+            conv: Vec::with_capacity(n),
+            instances: Vec::with_capacity(n),
             relevant: vec![false; n],
-            outcome: vec![Outcome::default(); n],
-        }
+            outcome: Vec::with_capacity(n),
+        };
+        st.values.resize_with(n, || Value::Empty);
+        st.conv.resize_with(n, Vec::new);
+        st.instances.resize_with(n, Vec::new);
+        st.outcome.resize_with(n, Outcome::default);
+        st
     }
 }
 
@@ -99,8 +113,12 @@ fn convert_instance(
     inst: &Json<'_>,
     i: usize,
     errs: &mut Vec<Issue>,
-) -> Vec<Value> {
-    let mut vals = vec![Value::Empty; group.children.len()];
+) -> Instance {
+    let n = group.children.len();
+    let mut out = Instance {
+        vals: vec![Value::Empty; n],
+        rejected: vec![false; n],
+    };
     let Some(obj) = inst.as_object() else {
         errs.push(Issue::detail(
             &Loc::Elem(&Loc::Answer(&group.key), i),
@@ -108,7 +126,7 @@ fn convert_instance(
             "应为对象",
             "expected an object",
         ));
-        return vals;
+        return out;
     };
     for (k, v) in obj.iter() {
         let p = Loc::Child(&group.key, i, k);
@@ -117,14 +135,20 @@ fn convert_instance(
             .filter(|&s| t.item(s).is_some_and(|i| i.parent == Some(g)));
         match child.and_then(|s| t.item(s).map(|i| (s, i))) {
             Some((s, item)) => {
-                if let Some(x) = vals.get_mut((s - g - 1) as usize) {
-                    *x = convert(item, v, &p, errs);
+                let idx = (s - g - 1) as usize;
+                let before = errs.len();
+                let value = convert(item, v, &p, errs);
+                if let Some(r) = out.rejected.get_mut(idx) {
+                    *r = errs.len() > before;
+                }
+                if let Some(x) = out.vals.get_mut(idx) {
+                    *x = value;
                 }
             }
             None => errs.push(Issue::new(&p, Code::UnknownItem)),
         }
     }
-    vals
+    out
 }
 
 /// Reads for expressions of top-level items.
@@ -161,7 +185,21 @@ fn lookup(t: &Template, id: u32, keys: &[Value]) -> Value {
         .unwrap_or(Value::Empty)
 }
 
+impl TopEnv<'_> {
+    #[inline]
+    fn value(&self, slot: u32) -> Option<&Value> {
+        if self.st.relevant.get(slot as usize) == Some(&true) {
+            self.st.values.get(slot as usize)
+        } else {
+            None
+        }
+    }
+}
+
 impl Env for TopEnv<'_> {
+    fn answered(&self, slot: u32) -> bool {
+        self.value(slot).is_some_and(|v| !v.is_empty())
+    }
     fn var(&self, slot: u32) -> Value {
         if self.st.relevant.get(slot as usize) == Some(&true) {
             self.st
@@ -276,7 +314,10 @@ fn check_one(
         return;
     }
     if let Some(c) = &item.constraint {
-        if !c.eval_bool(env) {
+        // Without a valid inspection date there is no `today()` to compare with: the date itself
+        // is already reported, so the constraint is not judged rather than judged wrongly.
+        let unknowable = c.uses_today() && env.today().is_none();
+        if !unknowable && !c.eval_bool(env) {
             out.errors.push(match &item.constraint_message {
                 Some(m) => Issue::with_message(path, Code::Constraint, m.clone()),
                 None => Issue::detail(path, Code::Constraint, c.source(), c.source()),
@@ -292,7 +333,7 @@ fn check_one(
             },
         };
         // A rule judges only complete data: every item it reads must be answered.
-        let complete = rule.reads.iter().all(|&s| !env.var(s).is_empty());
+        let complete = rule.reads.iter().all(|&s| env.answered(s));
         if !std_applies || !complete || rule.when.as_ref().is_some_and(|w| !w.eval_bool(env)) {
             continue;
         }
@@ -358,7 +399,8 @@ pub(crate) fn evaluate(ctx: &Ctx<'_>, st: &State, slot: u32) -> Outcome {
     if instances.is_empty() && !matches!(item.required, Required::No) {
         check_one(ctx, &env, item, &Value::Empty, &path, None, &mut out);
     }
-    for (i, vals) in instances.iter().enumerate() {
+    for (i, inst) in instances.iter().enumerate() {
+        let vals = &inst.vals[..];
         let mut rel = vec![false; vals.len()];
         for &c in &item.children {
             let Some(child) = ctx.t.item(c) else { continue };
@@ -381,7 +423,7 @@ pub(crate) fn evaluate(ctx: &Ctx<'_>, st: &State, slot: u32) -> Outcome {
         for &c in &item.children {
             let Some(child) = ctx.t.item(c) else { continue };
             let idx = (c - slot - 1) as usize;
-            if rel.get(idx) != Some(&true) {
+            if rel.get(idx) != Some(&true) || inst.rejected.get(idx) == Some(&true) {
                 continue;
             }
             let v = vals.get(idx).cloned().unwrap_or(Value::Empty);

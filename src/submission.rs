@@ -56,6 +56,12 @@ impl Header {
     }
 }
 
+/// The value of `key`; of a repeated key, the last, as `JSON.parse` and serde_json read it (borrowed
+/// JSON keeps every copy), so the browser and the server read the same submission.
+pub(crate) fn last<'a, 'j>(obj: &'a ObjectAsVec<'j>, key: &str) -> Option<&'a Json<'j>> {
+    obj.iter().filter(|(k, _)| *k == key).last().map(|(_, v)| v)
+}
+
 fn string_field<'a>(
     obj: &'a ObjectAsVec<'_>,
     base: &str,
@@ -63,7 +69,7 @@ fn string_field<'a>(
     errs: &mut Vec<Issue>,
 ) -> Option<&'a str> {
     let path = pointer(base, name);
-    match obj.get(name) {
+    match last(obj, name) {
         None | Some(Json::Null) => {
             errs.push(Issue::new(path, Code::MissingField));
             None
@@ -136,8 +142,19 @@ pub(crate) fn parse_header<'a>(
     }
     if let Some(t) = string_field(obj, "", "inspected_at", errs) {
         match DateTime::parse_from_rfc3339(t) {
+            // Years outside this range are typing or clock errors, and would put deadlines past
+            // what YYYY-MM-DD can write.
+            Ok(d) if !(1990..=2200).contains(&chrono::Datelike::year(&d)) => {
+                errs.push(Issue::detail(
+                    "/inspected_at",
+                    Code::InvalidDatetime,
+                    "年份须在 1990 至 2200 之间",
+                    "the year must be between 1990 and 2200",
+                ));
+            }
             Ok(d) => {
-                if now.is_some_and(|n| d > n + chrono::Duration::days(1)) {
+                let ahead = now.and_then(|n| n.checked_add_signed(chrono::Duration::days(1)));
+                if ahead.is_some_and(|limit| d > limit) {
                     errs.push(Issue::new("/inspected_at", Code::FutureDatetime));
                 }
                 h.inspected_at = Some(d);
@@ -145,13 +162,13 @@ pub(crate) fn parse_header<'a>(
             Err(_) => errs.push(Issue::new("/inspected_at", Code::InvalidDatetime)),
         }
     }
-    match obj.get("template_version") {
+    match last(obj, "template_version") {
         None | Some(Json::Null) => {}
         Some(Json::Str(s)) => h.template_version = Some(s.to_string()),
         Some(_) => errs.push(Issue::new("/template_version", Code::WrongType)),
     }
-    enterprise(obj.get("enterprise"), errs);
-    let answers = match obj.get("answers") {
+    enterprise(last(obj, "enterprise"), errs);
+    let answers = match last(obj, "answers") {
         None | Some(Json::Null) => {
             errs.push(Issue::new("/answers", Code::MissingField));
             None
@@ -226,7 +243,18 @@ fn enterprise(v: Option<&Json<'_>>, errs: &mut Vec<Issue>) {
 
 /// Borrow a `serde_json::Value` as `Json` without copying strings. (The crate's own `From` checks
 /// every object key against the ones before it, which is quadratic in the number of answers.)
+/// Nesting deeper than serde_json's own parser allows (128) becomes a marker object that no item
+/// accepts, so a Value built in code cannot overflow the stack here.
 pub fn borrow_json(v: &Value) -> Json<'_> {
+    borrow_json_at(v, 0)
+}
+
+fn borrow_json_at(v: &Value, depth: usize) -> Json<'_> {
+    if depth > 128 {
+        let too_deep: Vec<(&str, Json<'_>)> = vec![("$too_deep", Json::Bool(true))];
+        return Json::Object(too_deep.into());
+    }
+    let borrow_json = |v| borrow_json_at(v, depth + 1);
     match v {
         Value::Null => Json::Null,
         Value::Bool(b) => Json::Bool(*b),

@@ -206,8 +206,7 @@ fn case(base: &Value, f: impl FnOnce(&mut Value), want: &[(&str, &str)]) {
 }
 
 /// A bad answer to `key`: compared with the same submission without that answer, the only new
-/// errors are `want` (besides `required` at a path that has one of them), and the findings are
-/// those without the answer.
+/// errors are `want`, and the findings are those without the answer.
 fn bad_answer(base: &Value, key: &str, answer: Value, want: &[(&str, &str)]) {
     let without = with(base.clone(), |v| {
         v["answers"].as_object_mut().unwrap().remove(key);
@@ -215,16 +214,7 @@ fn bad_answer(base: &Value, key: &str, answer: Value, want: &[(&str, &str)]) {
     let b = run(&without);
     let v = set_answer(base.clone(), key, answer);
     let r = run(&v);
-    // A rejected entry counts as unanswered, so a required item may also report `required` at
-    // the same path; that is not what these cases are about.
     let new = added(&b, &r);
-    let new: Vec<_> = new
-        .iter()
-        .filter(|(path, code)| {
-            code != "required" || !new.iter().any(|(p2, c2)| p2 == path && c2 != "required")
-        })
-        .cloned()
-        .collect();
     assert_eq!(
         new,
         expect(want),
@@ -653,7 +643,6 @@ fn bad_datetimes() {
 /// after the inspection date") is false. An expression that cannot be judged should not reject
 /// the entry (rules in the same situation are skipped).
 #[test]
-#[ignore = "bug: an invalid or missing inspected_at makes `. <= today()` constraints fail (spurious constraint error)"]
 fn invalid_inspected_at_does_not_reject_answers_that_read_today() {
     let base = base_self();
     for t in [
@@ -681,12 +670,20 @@ fn future_inspection_times() {
         "2023-07-22T09:00:01+08:00",
         "2023-07-23T00:00:00+08:00",
         "2099-01-01T00:00:00Z",
-        "9999-12-31T23:59:59+08:00",
     ] {
         case(
             &base,
             |v| v["inspected_at"] = json!(t),
             &[("/inspected_at", "future_datetime")],
+        );
+    }
+    // Years no inspection can have are typing or clock errors (and would give deadlines that
+    // YYYY-MM-DD cannot write).
+    for t in ["9999-12-31T23:59:59+08:00", "1970-01-01T00:00:00Z"] {
+        case(
+            &base,
+            |v| v["inspected_at"] = json!(t),
+            &[("/inspected_at", "invalid_datetime")],
         );
     }
     // Within the day of grace, or in the past: no error.
@@ -882,34 +879,51 @@ fn input_over_the_size_limit() {
 
 /// Runs `f` on a thread with a small stack: a stack overflow there aborts the test process.
 fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    on_stack(256, f)
+}
+
+fn on_stack<T: Send + 'static>(kib: usize, f: impl FnOnce() -> T + Send + 'static) -> T {
     std::thread::Builder::new()
-        .stack_size(256 * 1024)
+        .stack_size(kib * 1024)
         .spawn(f)
         .unwrap()
         .join()
         .unwrap()
 }
 
+/// 100,000-deep nesting stops at serde's recursion limit, on a 512 KiB stack.
 #[test]
 fn deep_nesting_is_invalid_json_not_a_stack_overflow() {
-    on_small_stack(|| {
-        let n = 100_000;
-        let arrays = format!("{}{}", "[".repeat(n), "]".repeat(n));
-        let objects = format!("{}1{}", "{\"a\":".repeat(n), "}".repeat(n));
-        let mixed = format!("{}{}", "[{\"a\":".repeat(n / 2), "".to_string());
-        let unclosed = "[".repeat(n);
-        let inside_answers = format!(
-            "{{\"id\":\"{UUID}\",\"answers\":{{\"ebike.remarks\":{}\"x\"{}}}}}",
-            "[".repeat(n),
-            "]".repeat(n)
-        );
-        for text in [arrays, objects, mixed, unclosed, inside_answers] {
-            match check_json(cat(), &text, now()) {
-                Err(e) => assert_eq!(e.code.as_str(), "invalid_json"),
-                Ok(_) => panic!("100,000-deep nesting was accepted"),
-            }
+    on_stack(512, deep_nesting);
+}
+
+/// The same on 256 KiB: this passed while submissions were parsed into `serde_json::Value`; since
+/// they are parsed into `serde_json_borrow::Value` (commit d0036a9), reaching serde's limit of
+/// 128 levels takes more than 2 KiB of stack per level in a debug build, and the thread
+/// overflows its stack (the whole process aborts). Ignored so the rest of the file can run.
+#[test]
+#[ignore = "bug: parsing 128 nested levels into borrowed JSON overflows a 256 KiB stack (debug build)"]
+fn deep_nesting_on_a_256_kib_stack() {
+    on_small_stack(deep_nesting);
+}
+
+fn deep_nesting() {
+    let n = 100_000;
+    let arrays = format!("{}{}", "[".repeat(n), "]".repeat(n));
+    let objects = format!("{}1{}", "{\"a\":".repeat(n), "}".repeat(n));
+    let mixed = "[{\"a\":".repeat(n / 2);
+    let unclosed = "[".repeat(n);
+    let inside_answers = format!(
+        "{{\"id\":\"{UUID}\",\"answers\":{{\"ebike.remarks\":{}\"x\"{}}}}}",
+        "[".repeat(n),
+        "]".repeat(n)
+    );
+    for text in [arrays, objects, mixed, unclosed, inside_answers] {
+        match check_json(cat(), &text, now()) {
+            Err(e) => assert_eq!(e.code.as_str(), "invalid_json"),
+            Ok(_) => panic!("100,000-deep nesting was accepted"),
         }
-    });
+    }
 }
 
 /// Frees a deeply nested value without recursion (serde_json's drop recurses).
@@ -924,10 +938,13 @@ fn flat_drop(v: Value) {
     }
 }
 
+/// Values built in code are not limited by the JSON parser: `check` itself must not recurse
+/// into answers. It does since commit d0036a9: `submission::borrow_json` converts the whole
+/// `serde_json::Value` recursively, without a depth limit, so a 20,000-deep answer (or `meta`)
+/// overflows the stack and aborts the process.
 #[test]
 fn deep_values_given_to_check_do_not_overflow() {
-    // Values built in code are not limited by the JSON parser: `check` itself must not recurse
-    // into answers. (Built and dropped outside the small stack.)
+    // (Built and dropped outside the small stack.)
     let deep = || {
         // Built by hand: `json!` would serialize `d` again, recursively.
         let mut d = Value::from("x");
@@ -1328,12 +1345,6 @@ fn repeat_groups_with_wrong_shapes() {
     bad_answer(
         &base,
         key,
-        json!([{"ebike.samples.frame_no": "A"}, {"ebike.samples.frame_no": "x".repeat(41)}]),
-        &[(&format!("{path}/1/ebike.samples.frame_no"), "too_long")],
-    );
-    bad_answer(
-        &base,
-        key,
         json!([{"ebike.samples.frame_no": "A", "ebike.samples.photo": {"sha256": "nope"}}]),
         &[(
             &format!("{path}/0/ebike.samples.photo"),
@@ -1588,4 +1599,150 @@ fn duplicate_keys_in_json_text_take_the_last_value() {
     let r = one(check_json(cat(), &text, now()));
     assert!(r.valid);
     assert!(r.findings.is_empty());
+}
+
+/// docs/codes.md: "An answer with an entry error counts as unanswered afterwards: it never
+/// produces a finding, and it is not reported a second time as `required`."
+#[test]
+fn a_rejected_answer_is_not_also_reported_as_required() {
+    let base = base_onsite();
+    for (key, bad, code) in [
+        ("ebike.max_speed_kmh", json!("fast"), "wrong_type"),
+        ("ebike.max_speed_kmh", json!(500), "out_of_range"),
+        ("ebike.battery_chemistry", json!("nickel"), "invalid_choice"),
+        ("ebike.pedals_present", json!("Yes"), "invalid_choice"),
+        ("ebike.model", json!("x".repeat(101)), "too_long"),
+        (
+            "ebike.inspector_signature",
+            json!({"sha256": "x"}),
+            "invalid_attachment",
+        ),
+        (
+            "ebike.onsite_photo",
+            json!([{"sha256": "x"}]),
+            "invalid_attachment",
+        ),
+    ] {
+        let v = set_answer(base.clone(), key, bad);
+        let r = run(&v);
+        let at_path: Vec<_> = pairs(&r)
+            .into_iter()
+            .filter(|(path, _)| path == &p(key) || path.starts_with(&format!("{}/", p(key))))
+            .map(|(_, c)| c)
+            .collect();
+        assert_eq!(at_path, vec![code.to_string()], "{key}");
+    }
+}
+
+/// The same inside a repeat group: a rejected child answer is reported as what it is and also as
+/// `required` (the top-level case was fixed; `state::evaluate` still calls `check_one` for the
+/// children of each instance whatever their conversion errors).
+#[test]
+fn a_rejected_child_answer_is_not_also_reported_as_required() {
+    let base = base_onsite();
+    let v = set_answer(
+        base.clone(),
+        "ebike.samples",
+        json!([{"ebike.samples.frame_no": "x".repeat(41)}]),
+    );
+    let r = run(&v);
+    assert_eq!(
+        pairs(&r),
+        expect(&[(
+            "/answers/ebike.samples/0/ebike.samples.frame_no",
+            "too_long"
+        )])
+    );
+    bad_answer(
+        &base,
+        "ebike.samples",
+        json!([{"ebike.samples.frame_no": "A"}, {"ebike.samples.frame_no": ["B"]}]),
+        &[(
+            "/answers/ebike.samples/1/ebike.samples.frame_no",
+            "wrong_type",
+        )],
+    );
+}
+
+/// `now` is the caller's; the extreme one chrono can represent must not make `check` panic
+/// (`now + 1 day` overflows in `parse_header`).
+#[test]
+fn extreme_now_does_not_panic() {
+    let max = DateTime::<chrono::Utc>::MAX_UTC.fixed_offset();
+    let r = std::panic::catch_unwind(|| check(cat(), &base_self(), Some(max)));
+    let r = r.expect("check panicked");
+    assert!(r.valid, "{:?}", pairs(&r));
+}
+
+#[test]
+fn earliest_now_makes_every_inspection_future() {
+    let min = DateTime::<chrono::Utc>::MIN_UTC.fixed_offset();
+    let r = check(cat(), &base_self(), Some(min));
+    assert_eq!(pairs(&r), expect(&[("/inspected_at", "future_datetime")]));
+}
+
+/// Duplicate keys in the JSON text: `check_json` must read them as `JSON.parse` (and
+/// `serde_json::Value`, so `check`) do, the last one winning, in the envelope as in the answers.
+/// Since commit d0036a9 (borrowed JSON, whose objects keep every duplicate and `get` returns the
+/// first), `check_json` takes the *first* value of a duplicated envelope or enterprise field:
+/// the browser and the server can then disagree on what was submitted.
+#[test]
+fn duplicate_envelope_keys_take_the_last_value() {
+    let text = serde_json::to_string(&base_self()).unwrap();
+    let mut wrong = Vec::new();
+    for (from, to) in [
+        (
+            "\"form\":\"self_inspection\"",
+            "\"form\":\"audit\",\"form\":\"self_inspection\"",
+        ),
+        (
+            "\"inspected_at\":\"2023-07-20T10:00:00+08:00\"",
+            "\"inspected_at\":\"x\",\"inspected_at\":\"2023-07-20T10:00:00+08:00\"",
+        ),
+        (
+            "\"region\":\"520102\"",
+            "\"region\":\"9\",\"region\":\"520102\"",
+        ),
+        (
+            "\"ebike.model\":\"TDR-0815\"",
+            "\"ebike.model\":5,\"ebike.model\":\"TDR-0815\"",
+        ),
+        (
+            "\"ebike.max_speed_kmh\":25",
+            "\"ebike.max_speed_kmh\":99,\"ebike.max_speed_kmh\":25",
+        ),
+    ] {
+        assert!(text.contains(from), "{from}");
+        let dup = text.replacen(from, to, 1);
+        let via_text = one(check_json(cat(), &dup, now()));
+        let via_value = check(cat(), &serde_json::from_str::<Value>(&dup).unwrap(), now());
+        if via_text != via_value || !via_text.valid {
+            wrong.push(format!(
+                "{to}: check_json {:?}, check {:?}",
+                pairs(&via_text),
+                pairs(&via_value)
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// A photo array with one bad reference among good ones is an entry error, so it should count as
+/// unanswered downstream (docs/codes.md). It keeps the first good reference as its value instead,
+/// which other expressions then read: here `ebike.remarks` becomes required
+/// (`${ebike.location} = '' and ${ebike.onsite_photo} != ''`).
+#[test]
+fn a_partly_invalid_photo_array_counts_as_unanswered() {
+    let base = with(base_onsite(), |v| {
+        v["answers"]
+            .as_object_mut()
+            .unwrap()
+            .remove("ebike.location");
+    });
+    bad_answer(
+        &base,
+        "ebike.onsite_photo",
+        json!([{"sha256": SHA_A}, {"sha256": "x"}]),
+        &[("/answers/ebike.onsite_photo/1", "invalid_attachment")],
+    );
 }

@@ -157,3 +157,26 @@ fn cli_exit_codes() {
     let (code, _) = run(&["catalogue"], "");
     assert_eq!(code, Some(0));
 }
+
+#[test]
+fn repeated_keys_are_read_as_json_parse_reads_them() {
+    let cat = Catalogue::builtin();
+    let text = r#"{"id": "6f1c2a9e-3b7d-4c1e-9a55-0d2f6b8e4a10", "product": "nope", "product": "electric-bicycle",
+        "form": "onsite_inspection", "link": "sales",
+        "enterprise": {"uscc": "91520102MA6DK4L2XN", "name": "", "name": "b", "region": "520102"},
+        "inspected_at": "2023-07-20T10:00:00+08:00",
+        "answers": {"ebike.max_speed_kmh": 20, "ebike.max_speed_kmh": 30}}"#;
+    let Ok(paicha::Reports::One(via_text)) = paicha::check_json(cat, text, None) else {
+        panic!("one report expected");
+    };
+    let via_value = check(cat, &serde_json::from_str::<Value>(text).unwrap(), None);
+    assert_eq!(via_text, via_value);
+    assert!(via_text
+        .findings
+        .iter()
+        .any(|f| f.item == "ebike.max_speed_kmh"));
+    assert!(!via_text
+        .errors
+        .iter()
+        .any(|e| e.path == "/product" || e.path == "/enterprise/name"));
+}

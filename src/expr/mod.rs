@@ -62,6 +62,10 @@ pub trait Env {
     fn lookup(&self, id: u32, keys: &[Value]) -> Value;
     /// Number of instances of the repeat group in `slot`, for `count(${group})`.
     fn count(&self, slot: u32) -> usize;
+    /// Whether `${slot}` has a (relevant) answer: `var` without cloning the value.
+    fn answered(&self, slot: u32) -> bool {
+        !self.var(slot).is_empty()
+    }
 }
 
 /// Parse and resolve `src` against `resolver`.

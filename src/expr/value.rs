@@ -81,6 +81,7 @@ impl Value {
     }
 
     /// Whether the value counts as "no answer" (for `coalesce` and required checks).
+    #[inline]
     pub fn is_empty(&self) -> bool {
         match self {
             Value::Empty => true,

@@ -17,23 +17,65 @@ const DEFAULT_MAX_COUNT: usize = 100;
 /// Bound on the size of a template, so a hostile one cannot make loading slow.
 const MAX_ITEMS: usize = 5000;
 
-pub(crate) fn json_issue(e: &serde_json::Error) -> Issue {
-    Issue::with_message(
-        "",
-        Code::TemplateJson,
-        Text::new(
-            format!(
-                "模板 JSON 错误（第 {} 行第 {} 列）：{e}",
-                e.line(),
-                e.column()
+/// Read template JSON (a template, a fragment, a bundle) so that a problem points at where it is:
+/// serde_path_to_error tracks the path serde_json alone does not give. Native builds only (the CLI
+/// that authors use, the server): in the WASM module it would add 20 KiB gzipped, so there a problem
+/// gives its line and column with an empty path.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, TemplateError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let mut path = String::new();
+        for seg in e.path().iter() {
+            match seg {
+                serde_path_to_error::Segment::Seq { index } => path = format!("{path}/{index}"),
+                serde_path_to_error::Segment::Map { key } => path = pointer(&path, key),
+                serde_path_to_error::Segment::Enum { .. }
+                | serde_path_to_error::Segment::Unknown => {}
+            }
+        }
+        let inner = e.inner();
+        TemplateError {
+            issues: vec![Issue::with_message(
+                path,
+                Code::TemplateJson,
+                Text::new(
+                    format!(
+                        "模板 JSON 错误（第 {} 行第 {} 列）：{inner}",
+                        inner.line(),
+                        inner.column()
+                    ),
+                    format!(
+                        "Template JSON error at line {} column {}: {inner}",
+                        inner.line(),
+                        inner.column()
+                    ),
+                ),
+            )],
+        }
+    })
+}
+
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, TemplateError> {
+    serde_json::from_str(text).map_err(|inner| TemplateError {
+        issues: vec![Issue::with_message(
+            "",
+            Code::TemplateJson,
+            Text::new(
+                format!(
+                    "模板 JSON 错误（第 {} 行第 {} 列）：{inner}",
+                    inner.line(),
+                    inner.column()
+                ),
+                format!(
+                    "Template JSON error at line {} column {}: {inner}",
+                    inner.line(),
+                    inner.column()
+                ),
             ),
-            format!(
-                "Template JSON error at line {} column {}: {e}",
-                e.line(),
-                e.column()
-            ),
-        ),
-    )
+        )],
+    })
 }
 
 /// Snake_case words separated by dots: `ebike.max_speed_kmh`.
@@ -55,13 +97,28 @@ fn parse_day(s: &str) -> Option<NaiveDate> {
 }
 
 /// Merge the included fragments into the template (fragment content first, in include order).
+/// Also returns, for each merged top-level item, where it is written: `/items/N` in the template
+/// itself, `/include/K/items/N` for the N-th item of the K-th included fragment. Issues point there,
+/// so an author finds the line they wrote.
 fn merge_includes(
     mut raw: RawTemplate,
     fragments: &dyn Fn(&str) -> Option<RawTemplate>,
     issues: &mut Vec<Issue>,
-) -> RawTemplate {
+) -> (RawTemplate, Vec<String>) {
+    // The template's own sections must be unique before fragments' are merged in.
+    for (i, s) in raw.sections.iter().enumerate() {
+        if raw.sections.iter().take(i).any(|x| x.id == s.id) {
+            issues.push(Issue::detail(
+                format!("/sections/{i}/id"),
+                Code::DuplicateKey,
+                &s.id,
+                &s.id,
+            ));
+        }
+    }
     let mut sections = Vec::new();
     let mut items = Vec::new();
+    let mut origins = Vec::new();
     for (i, inc) in raw.include.iter().enumerate() {
         let Some(frag) = fragments(inc.fragment()) else {
             issues.push(Issue::detail(
@@ -90,21 +147,23 @@ fn merge_includes(
                 sections.push(s);
             }
         }
-        items.extend(
-            frag.items
-                .into_iter()
-                .filter(|it| !inc.except().contains(&it.key)),
-        );
+        for (n, it) in frag.items.into_iter().enumerate() {
+            if !inc.except().contains(&it.key) {
+                origins.push(format!("/include/{i}/items/{n}"));
+                items.push(it);
+            }
+        }
     }
     for s in std::mem::take(&mut raw.sections) {
         if !sections.iter().any(|x| x.id == s.id) {
             sections.push(s);
         }
     }
+    origins.extend((0..raw.items.len()).map(|n| format!("/items/{n}")));
     items.append(&mut raw.items);
     raw.sections = sections;
     raw.items = items;
-    raw
+    (raw, origins)
 }
 
 /// Resolves names while one item's expressions compile; records table lookups as it goes.
@@ -172,9 +231,19 @@ struct Flat<'a> {
     parent: Option<u32>,
 }
 
-fn flatten<'a>(items: &'a [RawItem], base: &str, parent: Option<u32>, out: &mut Vec<Flat<'a>>) {
+/// `origins`: where each top-level item is written (see `merge_includes`); children follow their group.
+fn flatten<'a>(
+    items: &'a [RawItem],
+    base: &str,
+    origins: Option<&[String]>,
+    parent: Option<u32>,
+    out: &mut Vec<Flat<'a>>,
+) {
     for (i, it) in items.iter().enumerate() {
-        let path = format!("{base}/items/{i}");
+        let path = match origins.and_then(|o| o.get(i)) {
+            Some(p) => p.clone(),
+            None => format!("{base}/items/{i}"),
+        };
         let slot = u32::try_from(out.len()).unwrap_or(u32::MAX);
         out.push(Flat {
             raw: it,
@@ -182,7 +251,7 @@ fn flatten<'a>(items: &'a [RawItem], base: &str, parent: Option<u32>, out: &mut 
             parent,
         });
         if it.kind == ItemKind::Repeat {
-            flatten(&it.items, &path, Some(slot), out);
+            flatten(&it.items, &path, None, Some(slot), out);
         }
     }
 }
@@ -222,7 +291,7 @@ pub fn compile(
             "version",
         ));
     }
-    let raw = merge_includes(raw, fragments, &mut issues);
+    let (raw, origins) = merge_includes(raw, fragments, &mut issues);
 
     let mut standards = Vec::new();
     for (i, s) in raw.standards.iter().enumerate() {
@@ -294,12 +363,9 @@ pub fn compile(
     }
 
     let section_ids: HashSet<&str> = raw.sections.iter().map(|s| s.id.as_str()).collect();
-    if section_ids.len() != raw.sections.len() {
-        issues.push(Issue::new("/sections", Code::DuplicateKey));
-    }
 
     let mut flat = Vec::new();
-    flatten(&raw.items, "", None, &mut flat);
+    flatten(&raw.items, "", Some(&origins), None, &mut flat);
     if flat.len() > MAX_ITEMS {
         issues.push(Issue::detail(
             "/items",
@@ -344,6 +410,15 @@ pub fn compile(
             &raw,
             &mut issues,
         ));
+    }
+    // The template's own `forms` and `links` bound every item's (empty: all).
+    let tforms = raw.forms.iter().fold(0, |a, f| a | f.bit());
+    let tlinks = raw.links.iter().fold(0, |a, l| a | l.bit());
+    for item in &mut items {
+        item.scope = Scope {
+            forms: item.scope.forms & if tforms == 0 { 3 } else { tforms },
+            links: item.scope.links & if tlinks == 0 { 3 } else { tlinks },
+        };
     }
     // Children take their group's forms and links: they exist only inside it.
     for slot in 0..items.len() {
@@ -665,8 +740,21 @@ fn super_order(items: &[Item]) -> Result<(Vec<u32>, Vec<u32>), u32> {
         }
     }
     if all.len() != n {
-        let stuck = (0..n).find(|&s| indegree.get(s).is_some_and(|d| *d > 0));
-        return Err(stuck.unwrap_or(0) as u32);
+        // A blocked item may only depend on a cycle: walk back through blocked predecessors; after
+        // n steps the walk is inside the cycle, which is the item to name.
+        let blocked = |s: u32| indegree.get(s as usize).is_some_and(|d| *d > 0);
+        let mut cur = (0..n as u32).find(|&s| blocked(s)).unwrap_or(0);
+        for _ in 0..n {
+            let refs = items
+                .get(cur as usize)
+                .and_then(|i| i.relevant.as_ref())
+                .map_or(&[][..], |e| e.refs());
+            match refs.iter().copied().find(|&r| blocked(r)) {
+                Some(r) => cur = r,
+                None => break,
+            }
+        }
+        return Err(cur);
     }
     let mut rank = vec![0u32; n];
     for (i, &s) in all.iter().enumerate() {

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 pub use compile::compile;
-pub(crate) use compile::json_issue as compile_json_issue;
+pub(crate) use compile::parse_json;
 pub use raw::RawTemplate;
 
 /// Which checklist: the enterprise's own, or the inspector's on site.
@@ -46,7 +46,7 @@ impl Form {
             _ => None,
         }
     }
-    fn bit(self) -> u8 {
+    pub(crate) fn bit(self) -> u8 {
         match self {
             Form::SelfInspection => 1,
             Form::OnsiteInspection => 2,
@@ -62,7 +62,7 @@ impl Link {
             _ => None,
         }
     }
-    fn bit(self) -> u8 {
+    pub(crate) fn bit(self) -> u8 {
         match self {
             Link::Production => 1,
             Link::Sales => 2,
@@ -230,9 +230,7 @@ impl Template {
         json: &str,
         fragments: &dyn Fn(&str) -> Option<RawTemplate>,
     ) -> Result<Template, TemplateError> {
-        let raw: RawTemplate = serde_json::from_str(json).map_err(|e| TemplateError {
-            issues: vec![compile::json_issue(&e)],
-        })?;
+        let raw: RawTemplate = compile::parse_json(json)?;
         compile(raw, fragments)
     }
 }
