@@ -277,6 +277,16 @@ const keySetJson = measure((i) => {
 }, kopts);
 sessionJ.free();
 
+// What a page that refreshes its summary on every change pays: set(), then actions() when the
+// delta says they changed (a page may instead refresh once per frame).
+const sessionA = new m.FormSession(big.submission, NOW);
+const keySetActions = measure((i) => {
+  const c = changes[i % changes.length];
+  const d = sessionA.set(c.key, c.value);
+  sink ^= d.items.length + (d.actionsChanged ? sessionA.actions().length : 0);
+}, kopts);
+sessionA.free();
+
 const working = structuredClone(big.submission);
 const keyAjv = measure((i) => {
   const c = changes[i % changes.length];
@@ -288,6 +298,7 @@ console.log(pad('', W0) + pad('median / p99 µs', W) + 'ratio to ajv (median)');
 const krow = (label, st) => console.log(pad(label, W0) + pad(cell(st), W) + `${(st.median / keyAjv.median).toFixed(2)}x`);
 krow('FormSession.set(key, value)    [objects]', keySet);
 krow('FormSession.setJson + parse    [JSON]', keySetJson);
+krow('set() + actions() when changed', keySetActions);
 krow('ajv re-validate whole submission', keyAjv);
 console.log(
   `  faster boundary: ${keySet.median <= keySetJson.median ? `objects, ${(keySetJson.median / keySet.median).toFixed(2)}x` : `JSON, ${(keySet.median / keySetJson.median).toFixed(2)}x`}`,

@@ -39,9 +39,9 @@ pub struct Delta {
     pub level: Level,
     pub error_count: usize,
     pub finding_count: usize,
-    /// All actions now required, present only when a finding changed (else keep the last ones).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub actions: Option<Vec<Action>>,
+    /// Whether any finding changed, and with it the actions: then call `actions()` (once per frame
+    /// is enough). Not sent with every change: the action list is the costly part of a delta.
+    pub actions_changed: bool,
 }
 
 /// The current state of one top-level item.
@@ -157,8 +157,7 @@ impl Session {
             level: self.level(),
             error_count: self.error_count(),
             finding_count: self.counts.findings,
-            // Only when they changed: most keystrokes change no finding.
-            actions: changed.findings.then(|| self.actions()),
+            actions_changed: changed.findings,
         })
     }
 

@@ -66,6 +66,12 @@ impl FormSession {
         }
     }
 
+    /// All actions now required (after a delta with `actionsChanged`).
+    #[wasm_bindgen(unchecked_return_type = "Action[]")]
+    pub fn actions(&self) -> Result<JsValue, JsError> {
+        to_js(&self.inner.actions())
+    }
+
     /// Every item's state, for the first render.
     #[wasm_bindgen(unchecked_return_type = "ItemState[]")]
     pub fn items(&self) -> Result<JsValue, JsError> {

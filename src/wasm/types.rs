@@ -69,8 +69,8 @@ export interface Delta {
   level: Level;
   errorCount: number;
   findingCount: number;
-  /** Present only when a finding changed; otherwise the previous actions still hold. */
-  actions?: Action[];
+  /** A finding changed, and with it the actions: call `actions()` to get them. */
+  actionsChanged: boolean;
 }
 
 export interface ProductSummary {
