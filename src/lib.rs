@@ -22,6 +22,7 @@ pub mod template;
 pub mod text;
 
 mod answer;
+mod change;
 mod state;
 
 #[cfg(target_arch = "wasm32")]

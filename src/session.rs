@@ -25,7 +25,7 @@ pub struct Session {
     fixed_errors: Vec<Issue>,
     st: State,
     /// Totals over `st`, kept up to date by each change.
-    counts: state::Counts,
+    counts: crate::change::Counts,
 }
 
 /// What one change did. (camelCase: it exists only for JS callers.)
@@ -85,7 +85,7 @@ impl Session {
             link,
             fixed_errors: Vec::new(),
             st: State::new(t.items.len()),
-            counts: state::Counts::default(),
+            counts: crate::change::Counts::default(),
         };
         {
             let ctx = s.ctx();
@@ -97,7 +97,7 @@ impl Session {
             s.st = st;
         }
         s.fixed_errors = errs;
-        s.counts = state::Counts::all(&s.st);
+        s.counts = crate::change::Counts::all(&s.st);
         Ok(s)
     }
 
@@ -143,7 +143,7 @@ impl Session {
         let mut st = std::mem::take(&mut self.st);
         let mut counts = self.counts;
         state::set_answer(&t, &mut st, slot, value);
-        let changed = state::propagate(&self.ctx(), &mut st, slot, &mut counts);
+        let changed = crate::change::propagate(&self.ctx(), &mut st, slot, &mut counts);
         self.st = st;
         self.counts = counts;
         let items = changed

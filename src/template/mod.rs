@@ -7,6 +7,8 @@
 //! precomputes the dependency graph used by live form sessions.
 
 mod compile;
+mod graph;
+mod item;
 pub mod raw;
 
 use crate::expr::{Expr, Value};
