@@ -13,6 +13,21 @@ use std::collections::HashSet;
 /// Bound on the size of a template, so a hostile one cannot make loading slow.
 const MAX_ITEMS: usize = 5000;
 
+/// A template that is not JSON of the right shape: where (a JSON Pointer, when known) and the line.
+fn json_error(path: String, inner: &serde_json::Error) -> TemplateError {
+    let (line, col) = (inner.line(), inner.column());
+    TemplateError {
+        issues: vec![Issue::with_message(
+            path,
+            Code::TemplateJson,
+            Text::new(
+                format!("模板 JSON 错误（第 {line} 行第 {col} 列）：{inner}"),
+                format!("Template JSON error at line {line} column {col}: {inner}"),
+            ),
+        )],
+    }
+}
+
 /// Read template JSON (a template, a fragment, a bundle) so that a problem points at where it is:
 /// serde_path_to_error tracks the path serde_json alone does not give. Native builds only (the CLI
 /// that authors use, the server): in the WASM module it would add 20 KiB gzipped, so there a problem
@@ -30,48 +45,13 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T
                 | serde_path_to_error::Segment::Unknown => {}
             }
         }
-        let inner = e.inner();
-        TemplateError {
-            issues: vec![Issue::with_message(
-                path,
-                Code::TemplateJson,
-                Text::new(
-                    format!(
-                        "模板 JSON 错误（第 {} 行第 {} 列）：{inner}",
-                        inner.line(),
-                        inner.column()
-                    ),
-                    format!(
-                        "Template JSON error at line {} column {}: {inner}",
-                        inner.line(),
-                        inner.column()
-                    ),
-                ),
-            )],
-        }
+        json_error(path, e.inner())
     })
 }
 
 #[cfg(target_arch = "wasm32")]
 pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, TemplateError> {
-    serde_json::from_str(text).map_err(|inner| TemplateError {
-        issues: vec![Issue::with_message(
-            "",
-            Code::TemplateJson,
-            Text::new(
-                format!(
-                    "模板 JSON 错误（第 {} 行第 {} 列）：{inner}",
-                    inner.line(),
-                    inner.column()
-                ),
-                format!(
-                    "Template JSON error at line {} column {}: {inner}",
-                    inner.line(),
-                    inner.column()
-                ),
-            ),
-        )],
-    })
+    serde_json::from_str(text).map_err(|e| json_error(String::new(), &e))
 }
 
 /// Snake_case words separated by dots: `ebike.max_speed_kmh`.
