@@ -168,20 +168,15 @@ pub(crate) fn level(findings: &[Finding]) -> Level {
     }
 }
 
-/// Assemble a report from header issues and the evaluated state.
+/// Assemble a report from its errors and findings.
 pub(crate) fn assemble(
     id: &str,
-    mut errors: Vec<Issue>,
+    errors: Vec<Issue>,
+    findings: Vec<Finding>,
     t: Option<&Template>,
-    st: &State,
     day: Option<NaiveDate>,
     policy: &Policy,
 ) -> Report {
-    let mut findings = Vec::new();
-    for o in &st.outcome {
-        errors.extend(o.errors.iter().cloned());
-        findings.extend(o.findings.iter().cloned());
-    }
     let level = level(&findings);
     let refs: Vec<&Finding> = findings.iter().collect();
     let actions = actions(&refs, day, policy);
@@ -277,7 +272,7 @@ pub fn check_value(cat: &Catalogue, v: &Json<'_>, now: Option<DateTime<FixedOffs
     let (h, answers) = parse_header(v, now, &mut errs);
     let t = find_template(cat, &h, &mut errs);
     let day = h.day();
-    let mut st = State::default();
+    let mut findings = Vec::new();
     if let (Some(t), Some(form), Some(link)) = (t, h.form, h.link) {
         let ctx = Ctx {
             t,
@@ -286,13 +281,13 @@ pub fn check_value(cat: &Catalogue, v: &Json<'_>, now: Option<DateTime<FixedOffs
             day,
             today: day.and_then(days_since_epoch),
         };
-        st = State::new(t.items.len());
+        let mut st = State::new(t.items.len());
         if let Some(a) = answers {
             load_answers(&ctx, a, &mut st, &mut errs);
         }
-        state::evaluate_all(&ctx, &mut st);
+        state::collect_all(&ctx, &mut st, &mut errs, &mut findings);
     }
-    assemble(&h.id, errs, t, &st, day, cat.policy())
+    assemble(&h.id, errs, findings, t, day, cat.policy())
 }
 
 pub(crate) fn days_since_epoch(d: NaiveDate) -> Option<i32> {

@@ -213,11 +213,17 @@ impl Session {
 
     /// The full report, equal to `check` on the same answers.
     pub fn report(&self) -> Report {
+        let mut errors = self.fixed_errors.clone();
+        let mut findings = Vec::new();
+        for o in &self.st.outcome {
+            errors.extend(o.errors.iter().cloned());
+            findings.extend(o.findings.iter().cloned());
+        }
         report::assemble(
             &self.header.id,
-            self.fixed_errors.clone(),
+            errors,
+            findings,
             Some(&self.t),
-            &self.st,
             self.header.day(),
             &self.policy,
         )

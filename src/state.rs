@@ -41,11 +41,14 @@ pub(crate) struct Instance {
 pub(crate) struct State {
     /// Answer of each top-level slot (Empty when unanswered or rejected).
     pub values: Vec<Value>,
-    /// Entry errors found while converting each top-level slot's answer.
-    pub conv: Vec<Vec<Issue>>,
-    /// Repeat groups: per instance, the values of the group's children (slot - group - 1).
-    pub instances: Vec<Vec<Instance>>,
+    /// Entry errors found while converting an answer, by slot. Sparse, as are `instances`: most
+    /// answers have neither, and a vector per slot costs its allocation and drop on every check.
+    pub conv: Vec<(u32, Vec<Issue>)>,
+    /// Repeat groups by slot: per instance, the values of the group's children (slot - group - 1).
+    pub instances: Vec<(u32, Vec<Instance>)>,
     pub relevant: Vec<bool>,
+    /// Outcome of each top-level slot, kept by live sessions only (a batch check moves outcomes
+    /// straight into its report).
     pub outcome: Vec<Outcome>,
 }
 
@@ -54,16 +57,35 @@ impl State {
         // resize_with rather than vec![x; n]: no clone call per slot (it shows in small builds).
         let mut st = State {
             values: Vec::with_capacity(n),
-            conv: Vec::with_capacity(n),
-            instances: Vec::with_capacity(n),
+            conv: Vec::new(),
+            instances: Vec::new(),
             relevant: vec![false; n],
-            outcome: Vec::with_capacity(n),
+            outcome: Vec::new(),
         };
         st.values.resize_with(n, || Value::Empty);
-        st.conv.resize_with(n, Vec::new);
-        st.instances.resize_with(n, Vec::new);
-        st.outcome.resize_with(n, Outcome::default);
         st
+    }
+
+    pub fn conv(&self, slot: u32) -> &[Issue] {
+        self.conv
+            .iter()
+            .find(|(s, _)| *s == slot)
+            .map_or(&[], |(_, v)| v.as_slice())
+    }
+
+    pub fn instances(&self, slot: u32) -> &[Instance] {
+        self.instances
+            .iter()
+            .find(|(s, _)| *s == slot)
+            .map_or(&[], |(_, v)| v.as_slice())
+    }
+}
+
+/// Put `v` at `slot` in a sparse list, or take the slot out when `v` is empty.
+fn put<T>(list: &mut Vec<(u32, Vec<T>)>, slot: u32, v: Vec<T>) {
+    list.retain(|(s, _)| *s != slot);
+    if !v.is_empty() {
+        list.push((slot, v));
     }
 }
 
@@ -98,12 +120,8 @@ pub(crate) fn set_answer(t: &Template, st: &mut State, slot: u32, v: &Json<'_>) 
     if let Some(x) = st.values.get_mut(slot as usize) {
         *x = value;
     }
-    if let Some(x) = st.conv.get_mut(slot as usize) {
-        *x = errs;
-    }
-    if let Some(x) = st.instances.get_mut(slot as usize) {
-        *x = instances;
-    }
+    put(&mut st.conv, slot, errs);
+    put(&mut st.instances, slot, instances);
 }
 
 fn convert_instance(
@@ -222,7 +240,7 @@ impl Env for TopEnv<'_> {
     }
     fn count(&self, slot: u32) -> usize {
         if self.st.relevant.get(slot as usize) == Some(&true) {
-            self.st.instances.get(slot as usize).map_or(0, Vec::len)
+            self.st.instances(slot).len()
         } else {
             0
         }
@@ -372,8 +390,7 @@ pub(crate) fn evaluate(ctx: &Ctx<'_>, st: &State, slot: u32) -> Outcome {
         // changed the controlling answer after filling it in.
         return out;
     }
-    out.errors
-        .extend(st.conv.get(slot as usize).into_iter().flatten().cloned());
+    out.errors.extend(st.conv(slot).iter().cloned());
     let value = st
         .values
         .get(slot as usize)
@@ -392,10 +409,7 @@ pub(crate) fn evaluate(ctx: &Ctx<'_>, st: &State, slot: u32) -> Outcome {
         }
         return out;
     }
-    let instances = st
-        .instances
-        .get(slot as usize)
-        .map_or(&[][..], Vec::as_slice);
+    let instances = st.instances(slot);
     if instances.is_empty() && !matches!(item.required, Required::No) {
         check_one(ctx, &env, item, &Value::Empty, &path, None, &mut out);
     }
@@ -444,15 +458,35 @@ pub(crate) fn evaluate(ctx: &Ctx<'_>, st: &State, slot: u32) -> Outcome {
     out
 }
 
-/// Evaluate everything from scratch.
+/// Evaluate everything from scratch, keeping each item's outcome (live sessions).
 pub(crate) fn evaluate_all(ctx: &Ctx<'_>, st: &mut State) {
+    relevance_all(ctx, st);
+    let mut outcome = Vec::with_capacity(ctx.t.items.len());
+    for slot in 0..ctx.t.items.len() as u32 {
+        let top = ctx.t.item(slot).is_some_and(|i| i.parent.is_none());
+        outcome.push(if top {
+            evaluate(ctx, st, slot)
+        } else {
+            Outcome::default()
+        });
+    }
+    st.outcome = outcome;
+}
+
+/// Evaluate everything from scratch into `errors` and `findings`, in template order (batch
+/// checks: nothing is kept per item).
+pub(crate) fn collect_all(
+    ctx: &Ctx<'_>,
+    st: &mut State,
+    errors: &mut Vec<Issue>,
+    findings: &mut Vec<Finding>,
+) {
     relevance_all(ctx, st);
     for slot in 0..ctx.t.items.len() as u32 {
         if ctx.t.item(slot).is_some_and(|i| i.parent.is_none()) {
             let o = evaluate(ctx, st, slot);
-            if let Some(x) = st.outcome.get_mut(slot as usize) {
-                *x = o;
-            }
+            errors.extend(o.errors);
+            findings.extend(o.findings);
         }
     }
 }
