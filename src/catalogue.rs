@@ -19,6 +19,10 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../catalogue/common/qualifications.json"),
     ),
     (
+        "common/production.json",
+        include_str!("../catalogue/common/production.json"),
+    ),
+    (
         "electric-bicycle.json",
         include_str!("../catalogue/electric-bicycle.json"),
     ),
