@@ -27,6 +27,94 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../catalogue/electric-bicycle.json"),
     ),
     ("cement.json", include_str!("../catalogue/cement.json")),
+    (
+        "dissolved-acetylene.json",
+        include_str!("../catalogue/dissolved-acetylene.json"),
+    ),
+    (
+        "liquid-chlorine.json",
+        include_str!("../catalogue/liquid-chlorine.json"),
+    ),
+    (
+        "hydrogen-peroxide.json",
+        include_str!("../catalogue/hydrogen-peroxide.json"),
+    ),
+    (
+        "dangerous-chemical-packaging.json",
+        include_str!("../catalogue/dangerous-chemical-packaging.json"),
+    ),
+    (
+        "road-tanker.json",
+        include_str!("../catalogue/road-tanker.json"),
+    ),
+    (
+        "fireworks.json",
+        include_str!("../catalogue/fireworks.json"),
+    ),
+    ("fuel-oil.json", include_str!("../catalogue/fuel-oil.json")),
+    (
+        "gas-stove.json",
+        include_str!("../catalogue/gas-stove.json"),
+    ),
+    (
+        "gas-water-heater.json",
+        include_str!("../catalogue/gas-water-heater.json"),
+    ),
+    ("gas-hose.json", include_str!("../catalogue/gas-hose.json")),
+    (
+        "lpg-regulator.json",
+        include_str!("../catalogue/lpg-regulator.json"),
+    ),
+    (
+        "gas-shutoff-valve.json",
+        include_str!("../catalogue/gas-shutoff-valve.json"),
+    ),
+    (
+        "fire-extinguisher.json",
+        include_str!("../catalogue/fire-extinguisher.json"),
+    ),
+    (
+        "emergency-lighting.json",
+        include_str!("../catalogue/emergency-lighting.json"),
+    ),
+    (
+        "fire-hose.json",
+        include_str!("../catalogue/fire-hose.json"),
+    ),
+    (
+        "fire-alarm.json",
+        include_str!("../catalogue/fire-alarm.json"),
+    ),
+    (
+        "wire-cable.json",
+        include_str!("../catalogue/wire-cable.json"),
+    ),
+    (
+        "compound-fertilizer.json",
+        include_str!("../catalogue/compound-fertilizer.json"),
+    ),
+    (
+        "phosphate-fertilizer.json",
+        include_str!("../catalogue/phosphate-fertilizer.json"),
+    ),
+    ("rebar.json", include_str!("../catalogue/rebar.json")),
+    (
+        "safety-helmet.json",
+        include_str!("../catalogue/safety-helmet.json"),
+    ),
+    (
+        "explosion-proof-electrical.json",
+        include_str!("../catalogue/explosion-proof-electrical.json"),
+    ),
+    (
+        "wire-rope.json",
+        include_str!("../catalogue/wire-rope.json"),
+    ),
+    ("plywood.json", include_str!("../catalogue/plywood.json")),
+    (
+        "agricultural-film.json",
+        include_str!("../catalogue/agricultural-film.json"),
+    ),
 ];
 #[cfg(target_arch = "wasm32")]
 pub const FILES: &[(&str, &str)] = &[];

@@ -3,7 +3,12 @@
 //!
 //! A case gives answers (valid entries: an entry error on them fails the case) and expects either a
 //! finding on an item (with severity, violation and a substring of the basis when given) or none.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use paicha::{check, Catalogue};
 use serde_json::{json, Value};
@@ -66,12 +71,15 @@ fn every_limit_on_both_sides() {
                 let item = want["item"].as_str().unwrap();
                 let found = findings.iter().find(|f| f["item"] == item);
                 match found {
-                    None => failures.push(fail(format!("no finding on {item}; findings {findings:?}"))),
+                    None => {
+                        failures.push(fail(format!("no finding on {item}; findings {findings:?}")))
+                    }
                     Some(f) => {
                         for k in ["severity", "violation"] {
                             if let Some(w) = want.get(k) {
                                 if f.get(k) != Some(w) {
-                                    failures.push(fail(format!("{k} is {:?}, expected {w}", f.get(k))));
+                                    failures
+                                        .push(fail(format!("{k} is {:?}, expected {w}", f.get(k))));
                                 }
                             }
                         }
@@ -91,5 +99,10 @@ fn every_limit_on_both_sides() {
         }
     }
     assert!(total > 0, "no limit cases");
-    assert!(failures.is_empty(), "{} of {total} cases failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {total} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
