@@ -246,12 +246,9 @@ pub(super) fn compile_item(
             }
         };
         let Some(check) = check else { continue };
-        let mut reads: Vec<u32> = check.refs().to_vec();
-        if let Some(w) = &when {
-            reads.extend_from_slice(w.refs());
-        }
-        reads.sort_unstable();
-        reads.dedup();
+        // Only what the check reads must be answered: a `when` is a condition, and an unanswered
+        // item there reads as empty (as in ODK), so a default limit can apply until it is answered.
+        let reads: Vec<u32> = check.refs().to_vec();
         rules.push(Rule {
             check,
             when,

@@ -132,7 +132,7 @@ pub struct Rule {
     pub violation: Option<Violation>,
     pub escalate: bool,
     pub finding: Option<Text>,
-    /// Every slot the rule reads (check and when): it is judged only when all are answered.
+    /// Every slot the check reads: the rule is judged only when all are answered.
     pub reads: Vec<u32>,
 }
 
