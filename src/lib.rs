@@ -11,6 +11,8 @@
 //! A [`Session`] does the same one answer at a time for live forms.
 
 pub mod catalogue;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod doc;
 pub mod expr;
 pub mod ids;
 pub mod issue;

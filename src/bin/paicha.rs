@@ -3,7 +3,8 @@
 //!   paicha check [--now T] [FILE|-]
 //!                             one submission or an array of them as JSON -> reports as JSON;
 //!                             `--now` (RFC 3339) replaces the wall clock, for reproducible runs
-//!   paicha catalogue          the products and their templates as JSON
+//!   paicha catalogue [--markdown]
+//!                             the products and their templates as JSON (or the review document)
 //!   paicha template FILE      check a template file; prints its problems as JSON
 //!
 //! Exit status: 0 when reports were produced (whatever they found); 1 when `template` finds
@@ -14,7 +15,7 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: paicha check [--now RFC3339] [FILE|-] | paicha catalogue | paicha template FILE";
+    "usage: paicha check [--now RFC3339] [FILE|-] | paicha catalogue [--markdown] | paicha template FILE";
 
 fn read_input(arg: Option<&str>) -> Result<String, String> {
     let mut buf = Vec::new();
@@ -81,6 +82,10 @@ fn main() -> ExitCode {
                 Ok(reports) => print_json(&reports),
                 Err(issue) => fail(&format!("{}: {}", issue.code.as_str(), issue.message.en)),
             }
+        }
+        ["catalogue", "--markdown"] => {
+            print!("{}", paicha::doc::markdown(cat));
+            ExitCode::SUCCESS
         }
         ["catalogue"] => print_json(&serde_json::json!({
             "products": cat.products(),
