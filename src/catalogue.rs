@@ -348,6 +348,18 @@ mod tests {
     }
 
     #[test]
+    fn every_product_offers_both_forms_in_both_links() {
+        use crate::template::{Form, Link};
+        for t in Catalogue::builtin().current() {
+            for f in [Form::SelfInspection, Form::OnsiteInspection] {
+                for l in [Link::Production, Link::Sales] {
+                    assert!(t.offers(f, l), "{} offers no {f:?} in {l:?}", t.product);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn a_bundle_loads_what_the_files_hold_and_reports_bad_files() {
         let files: Vec<serde_json::Value> = FILES
             .iter()

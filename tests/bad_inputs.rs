@@ -56,7 +56,12 @@ fn self_sales_answers() -> serde_json::Map<String, Value> {
         "ebike.charger_plug_pins": 4,
         "ebike.components_checked": ["vehicle", "battery"],
         "ebike.certificate_matches_vehicle": "yes",
-        "ebike.modification_found": "no"
+        "ebike.modification_found": "no",
+        "marking.complete": "yes",
+        "marking.no_false_marks": "yes",
+        "storage.conditions_meet_requirements": "yes",
+        "trace.batch_traceable": "yes",
+        "trace.defect_handling": "yes"
     });
     v.as_object().unwrap().clone()
 }
@@ -1243,6 +1248,18 @@ fn answers_outside_the_form_or_link() {
     answers.remove("ebike.certificate_matches_vehicle");
     answers.remove("sales.purchase_inspection");
     answers.remove("sales.purchase_sales_ledger");
+    for key in [
+        "equipment.calibration_in_date",
+        "equipment.required_present",
+        "factory.every_batch_inspected",
+        "factory.inspection_records",
+        "materials.incoming_inspection_records",
+        "materials.supplier_qualification_checked",
+        "process.key_control_points",
+        "process.no_adulteration",
+    ] {
+        answers.insert(key.to_string(), json!("yes"));
+    }
     let prod = envelope("self_inspection", "production", answers);
     let r = run(&prod);
     assert!(r.valid, "{:?}", pairs(&r));
