@@ -106,3 +106,41 @@ fn every_limit_on_both_sides() {
         failures.join("\n")
     );
 }
+
+/// The market-access contract for every product: a `no` for `licence.production_licence_valid` in the
+/// production link is unlicensed production; a `no` for `ccc.certificate_valid` is an uncertified
+/// product (both major). Judged on a date when every regime in the catalogue applies.
+#[test]
+fn market_access_keys_grade_alike_in_every_product() {
+    let cat = Catalogue::builtin();
+    let mut checked = 0;
+    for t in cat.current() {
+        for (key, violation) in [
+            ("licence.production_licence_valid", "unlicensed_production"),
+            ("ccc.certificate_valid", "uncertified_product"),
+        ] {
+            if t.slot(key).is_none() {
+                continue;
+            }
+            checked += 1;
+            let file = json!({"product": t.product, "defaults": {
+                "form": "onsite_inspection", "link": "production",
+                "inspected_at": "2025-12-01T10:00:00+08:00"}});
+            let case = json!({"answers": {key: "no"}});
+            let r = check(cat, &submission(&file, &case, 0), None);
+            let f = r.findings.iter().find(|f| f.item == key);
+            let f = f.unwrap_or_else(|| panic!("{}: no finding for {key} = no", t.product));
+            assert_eq!(f.severity, paicha::policy::Severity::Major, "{}", t.product);
+            assert_eq!(
+                serde_json::to_value(f.violation).unwrap(),
+                json!(violation),
+                "{}",
+                t.product
+            );
+        }
+    }
+    assert!(
+        checked >= 20,
+        "only {checked} products carry the market-access keys"
+    );
+}
