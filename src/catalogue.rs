@@ -115,6 +115,18 @@ pub const FILES: &[(&str, &str)] = &[
         "agricultural-film.json",
         include_str!("../catalogue/agricultural-film.json"),
     ),
+    (
+        "sulfur-hexafluoride.json",
+        include_str!("../catalogue/sulfur-hexafluoride.json"),
+    ),
+    (
+        "acrylic-acid.json",
+        include_str!("../catalogue/acrylic-acid.json"),
+    ),
+    (
+        "ethylene-oxide.json",
+        include_str!("../catalogue/ethylene-oxide.json"),
+    ),
 ];
 #[cfg(target_arch = "wasm32")]
 pub const FILES: &[(&str, &str)] = &[];
