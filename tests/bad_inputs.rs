@@ -13,6 +13,7 @@
     clippy::panic
 )]
 
+mod common;
 use chrono::{DateTime, FixedOffset};
 use paicha::{check, check_json, Catalogue, Level, Report, Reports};
 use serde_json::{json, Value};
@@ -111,13 +112,7 @@ fn one(r: Result<Reports, paicha::Issue>) -> Report {
 
 /// The report's errors as sorted (path, code) pairs.
 fn pairs(r: &Report) -> Vec<(String, String)> {
-    let mut v: Vec<_> = r
-        .errors
-        .iter()
-        .map(|e| (e.path.clone(), e.code.as_str().to_string()))
-        .collect();
-    v.sort();
-    v
+    common::issue_pairs(&r.errors)
 }
 
 /// Errors of `r` that are not in `base` (as a multiset of (path, code)).

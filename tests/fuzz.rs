@@ -18,22 +18,11 @@ use paicha::policy::{ActionKind, Severity};
 use paicha::template::{Item, ItemKind, Template};
 use paicha::{check, check_json, Catalogue, Level, Report, Reports};
 use proptest::prelude::*;
-use proptest::test_runner::Config;
+
+mod common;
+use common::cases;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
-
-/// `PROPTEST_CASES` when set, else `default`.
-fn cases(default: u32) -> Config {
-    let n = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default);
-    Config {
-        cases: n,
-        failure_persistence: None,
-        ..Config::default()
-    }
-}
 
 fn cat() -> &'static Catalogue {
     Catalogue::builtin()

@@ -22,21 +22,11 @@ use paicha::session::ItemState;
 use paicha::template::{Item, ItemKind, Template};
 use paicha::{check, Catalogue, Session};
 use proptest::prelude::*;
-use proptest::test_runner::Config;
+
+mod common;
+use common::cases;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
-
-fn cases(default: u32) -> Config {
-    let n = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default);
-    Config {
-        cases: n,
-        failure_persistence: None,
-        ..Config::default()
-    }
-}
 
 const SHA: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 

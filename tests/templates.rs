@@ -9,6 +9,7 @@
     clippy::panic
 )]
 
+mod common;
 use chrono::{DateTime, FixedOffset};
 use paicha::{check, Catalogue, Level, Report, Session, TemplateError};
 use serde_json::{json, Value};
@@ -101,13 +102,7 @@ fn problems_text(t: &str) -> TemplateError {
 
 /// Sorted (path, code) pairs.
 fn pairs(e: &TemplateError) -> Vec<(String, String)> {
-    let mut v: Vec<_> = e
-        .issues
-        .iter()
-        .map(|i| (i.path.clone(), i.code.as_str().to_string()))
-        .collect();
-    v.sort();
-    v
+    common::issue_pairs(&e.issues)
 }
 
 fn expect(list: &[(&str, &str)]) -> Vec<(String, String)> {
