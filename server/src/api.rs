@@ -39,21 +39,29 @@ pub fn problem(status: StatusCode, code: &str, zh: &str, en: &str) -> Response {
         .into_response()
 }
 
-pub fn router(app: Arc<App>, max_body: usize) -> Router {
-    Router::new()
+/// The API, and (when `web_root` is given) the web app's static files: the page, the WASM package
+/// and the catalogue, from the same origin as the API.
+pub fn router(app: Arc<App>, max_body: usize, web_root: Option<&std::path::Path>) -> Router {
+    let api = Router::new()
         .route("/api/v1/submissions", post(upload))
         .route("/api/v1/submissions/{id}", get(read_one))
+        .route("/api/{*rest}", axum::routing::any(not_found))
         .route("/healthz", get(|| async { "ok" }))
-        .fallback(|| async {
-            problem(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "没有这个地址",
-                "No such resource",
-            )
-        })
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
-        .with_state(app)
+        .with_state(app);
+    match web_root {
+        Some(dir) => api.fallback_service(tower_http::services::ServeDir::new(dir)),
+        None => api.fallback(not_found),
+    }
+}
+
+async fn not_found() -> Response {
+    problem(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "没有这个地址",
+        "No such resource",
+    )
 }
 
 fn now() -> chrono::DateTime<chrono::FixedOffset> {

@@ -1,8 +1,8 @@
 //! `paicha-server`: the sync server (first slice of issue 5). Listens on 127.0.0.1 by default,
 //! stores into SQLite under a data directory, and prints the address it listens on.
 //!
-//!   paicha-server [--addr 127.0.0.1:8080] [--data-dir data] [--max-body BYTES]
-//!   (or PAICHA_ADDR, PAICHA_DATA_DIR, PAICHA_MAX_BODY)
+//!   paicha-server [--addr 127.0.0.1:8080] [--data-dir data] [--max-body BYTES] [--web-root DIR]
+//!   (or PAICHA_ADDR, PAICHA_DATA_DIR, PAICHA_MAX_BODY, PAICHA_WEB_ROOT)
 
 mod api;
 mod store;
@@ -13,6 +13,7 @@ struct Config {
     addr: String,
     data_dir: std::path::PathBuf,
     max_body: usize,
+    web_root: Option<std::path::PathBuf>,
 }
 
 fn config() -> Result<Config, String> {
@@ -25,6 +26,7 @@ fn config() -> Result<Config, String> {
         max_body: env("PAICHA_MAX_BODY")
             .and_then(|s| s.parse().ok())
             .unwrap_or(16 * 1024 * 1024),
+        web_root: env("PAICHA_WEB_ROOT").map(Into::into),
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -37,6 +39,7 @@ fn config() -> Result<Config, String> {
                     .parse()
                     .map_err(|_| "--max-body needs bytes".to_string())?
             }
+            "--web-root" => c.web_root = Some(value()?.into()),
             _ => return Err(format!("unknown argument {a}")),
         }
     }
@@ -90,7 +93,11 @@ async fn main() -> std::process::ExitCode {
         Ok(a) => println!("paicha-server listening on http://{a}"),
         Err(_) => println!("paicha-server listening on http://{}", c.addr),
     }
-    let app = api::router(Arc::new(api::App { store }), c.max_body);
+    let app = api::router(
+        Arc::new(api::App { store }),
+        c.max_body,
+        c.web_root.as_deref(),
+    );
     match axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await

@@ -64,7 +64,12 @@ fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
     .unwrap();
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();
-    let status = out.split(' ').nth(1).unwrap().parse().unwrap();
+    // A connection closed without a response counts as status 0.
+    let status = out
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let body = out
         .split_once("\r\n\r\n")
         .map(|(_, b)| b.to_string())
@@ -230,4 +235,28 @@ fn acknowledged_records_survive_kill_9() {
         let (code, b) = http(&again.addr, "GET", &format!("/api/v1/submissions/{id}"), "");
         assert_eq!(code, 200, "{id} lost: {b}");
     }
+}
+
+#[test]
+fn the_web_app_is_served_beside_the_api() {
+    let web = data_dir();
+    std::fs::create_dir_all(web.join("www")).unwrap();
+    std::fs::write(
+        web.join("www/index.html"),
+        "<!doctype html><title>paicha</title>",
+    )
+    .unwrap();
+    let srv = start(data_dir(), &["--web-root", web.to_str().unwrap()]);
+    let (code, body) = http(&srv.addr, "GET", "/www/index.html", "");
+    assert_eq!((code, body.contains("<title>paicha</title>")), (200, true));
+    // Unknown API paths stay problem details, not files.
+    let (code, body) = http(&srv.addr, "GET", "/api/v1/nope", "");
+    assert_eq!(code, 404);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["code"],
+        "not_found"
+    );
+    // No way out of the web root.
+    let (code, _) = http(&srv.addr, "GET", "/../Cargo.toml", "");
+    assert_ne!(code, 200);
 }
