@@ -153,14 +153,7 @@ fn sane(r: &Report) {
         Some(paicha::policy::Severity::Major) => Level::Major,
     };
     assert_eq!(r.level, want);
-    for e in &r.errors {
-        assert!(
-            e.path.is_empty() || e.path.starts_with('/'),
-            "not a JSON Pointer: {:?}",
-            e.path
-        );
-        assert!(!e.message.zh.is_empty() && !e.message.en.is_empty());
-    }
+    common::assert_well_formed(&r.errors);
 }
 
 /// Check `v` through both entry points (the value, and its JSON text) and return the report.

@@ -468,21 +468,9 @@ fn answer_for(t: &Template, item: &Item) -> BoxedStrategy<Value> {
                 .filter_map(|&c| t.item(c))
                 .map(|c| (c.key.clone(), answer_for(t, c)))
                 .collect();
-            let instance = children
-                .into_iter()
-                .map(|(k, s)| prop::option::weighted(0.7, s).prop_map(move |v| (k.clone(), v)))
-                .collect::<Vec<_>>()
-                .prop_map(|kvs| {
-                    let mut m = Map::new();
-                    for (k, v) in kvs {
-                        if let Some(v) = v {
-                            m.insert(k, v);
-                        }
-                    }
-                    Value::Object(m)
-                });
+            let instance = common::repeat_instance(children);
             prop_oneof![
-                8 => prop::collection::vec(instance.boxed(), 0..4).prop_map(Value::Array),
+                8 => prop::collection::vec(instance, 0..4).prop_map(Value::Array),
                 1 => prop::collection::vec(json(), 0..3).prop_map(Value::Array),
             ]
             .boxed()

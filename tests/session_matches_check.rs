@@ -118,21 +118,9 @@ fn value_for(t: &Template, item: &Item) -> BoxedStrategy<Value> {
                 .filter_map(|&c| t.item(c))
                 .map(|c| (c.key.clone(), value_for(t, c)))
                 .collect();
-            let instance = children
-                .into_iter()
-                .map(|(k, s)| prop::option::weighted(0.7, s).prop_map(move |v| (k.clone(), v)))
-                .collect::<Vec<_>>()
-                .prop_map(|kvs| {
-                    let mut m = Map::new();
-                    for (k, v) in kvs {
-                        if let Some(v) = v {
-                            m.insert(k, v);
-                        }
-                    }
-                    Value::Object(m)
-                });
+            let instance = common::repeat_instance(children);
             prop_oneof![
-                6 => prop::collection::vec(instance.boxed(), 0..4).prop_map(Value::Array),
+                6 => prop::collection::vec(instance, 0..4).prop_map(Value::Array),
                 1 => Just(json!([1])),
                 1 => Just(json!({"not": "an array"})),
             ]

@@ -86,14 +86,7 @@ fn problems_text(t: &str) -> TemplateError {
     let mut cat = Catalogue::builtin().clone();
     match cat.add_json(t) {
         Err(e) => {
-            for i in &e.issues {
-                assert!(
-                    i.path.is_empty() || i.path.starts_with('/'),
-                    "not a JSON Pointer: {:?}",
-                    i.path
-                );
-                assert!(!i.message.zh.is_empty() && !i.message.en.is_empty());
-            }
+            common::assert_well_formed(&e.issues);
             e
         }
         Ok(t) => panic!("template {} loaded", t.product),

@@ -25,3 +25,34 @@ pub fn issue_pairs(issues: &[paicha::Issue]) -> Vec<(String, String)> {
     v.sort();
     v
 }
+
+/// Every issue has a JSON Pointer (or the root) and a message in both languages.
+pub fn assert_well_formed(issues: &[paicha::Issue]) {
+    for i in issues {
+        assert!(
+            i.path.is_empty() || i.path.starts_with('/'),
+            "not a JSON Pointer: {:?}",
+            i.path
+        );
+        assert!(!i.message.zh.is_empty() && !i.message.en.is_empty());
+    }
+}
+
+/// One repeat-group instance: an object answering each child with probability 0.7.
+pub fn repeat_instance(
+    children: Vec<(String, proptest::strategy::BoxedStrategy<serde_json::Value>)>,
+) -> proptest::strategy::BoxedStrategy<serde_json::Value> {
+    use proptest::prelude::*;
+    children
+        .into_iter()
+        .map(|(k, s)| prop::option::weighted(0.7, s).prop_map(move |v| (k.clone(), v)))
+        .collect::<Vec<_>>()
+        .prop_map(|kvs| {
+            let m: serde_json::Map<String, serde_json::Value> = kvs
+                .into_iter()
+                .filter_map(|(k, v)| v.map(|v| (k, v)))
+                .collect();
+            serde_json::Value::Object(m)
+        })
+        .boxed()
+}
