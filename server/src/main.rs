@@ -1,11 +1,20 @@
-//! `paicha-server`: the sync server (first slice of issue 5). Listens on 127.0.0.1 by default,
-//! stores into SQLite under a data directory, and prints the address it listens on.
+//! `paicha-server`: the sync server. Listens on 127.0.0.1 by default, stores into SQLite under a
+//! data directory, prints the address it listens on and, on first start, the demo accounts it
+//! created (also written to `<data-dir>/demo-accounts.txt`, readable by the owner only).
 //!
-//!   paicha-server [--addr 127.0.0.1:8080] [--data-dir data] [--max-body BYTES] [--web-root DIR]
-//!   (or PAICHA_ADDR, PAICHA_DATA_DIR, PAICHA_MAX_BODY, PAICHA_WEB_ROOT)
+//!   paicha-server [--addr 127.0.0.1:8080] [--data-dir data] [--max-body BYTES]
+//!                 [--max-attachment BYTES] [--token-ttl SECONDS] [--web-root DIR]
+//!                 [--allow-origin ORIGIN]...
+//!   (or PAICHA_ADDR, PAICHA_DATA_DIR, PAICHA_MAX_BODY, PAICHA_MAX_ATTACHMENT, PAICHA_TOKEN_TTL,
+//!    PAICHA_WEB_ROOT, PAICHA_ALLOW_ORIGINS (comma-separated); PAICHA_DEMO_PASSWORD sets the
+//!    demo accounts' password instead of random ones)
 
 mod api;
-mod store;
+mod auth;
+mod sqlite;
+mod storage;
+
+use storage::{Account, Audit, Role, Storage};
 
 use std::sync::Arc;
 
@@ -13,7 +22,10 @@ struct Config {
     addr: String,
     data_dir: std::path::PathBuf,
     max_body: usize,
+    max_attachment: u64,
+    token_ttl: i64,
     web_root: Option<std::path::PathBuf>,
+    origins: Vec<String>,
 }
 
 fn config() -> Result<Config, String> {
@@ -26,7 +38,22 @@ fn config() -> Result<Config, String> {
         max_body: env("PAICHA_MAX_BODY")
             .and_then(|s| s.parse().ok())
             .unwrap_or(16 * 1024 * 1024),
+        max_attachment: env("PAICHA_MAX_ATTACHMENT")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(20 * 1024 * 1024),
+        token_ttl: env("PAICHA_TOKEN_TTL")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(7 * 24 * 3600),
         web_root: env("PAICHA_WEB_ROOT").map(Into::into),
+        origins: env("PAICHA_ALLOW_ORIGINS")
+            .map(|s| {
+                s.split(',')
+                    .map(str::trim)
+                    .filter(|o| !o.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -39,7 +66,20 @@ fn config() -> Result<Config, String> {
                     .parse()
                     .map_err(|_| "--max-body needs bytes".to_string())?
             }
+            "--max-attachment" => {
+                c.max_attachment = value()?
+                    .parse()
+                    .map_err(|_| "--max-attachment needs bytes".to_string())?
+            }
+            "--token-ttl" => {
+                c.token_ttl = value()?
+                    .parse()
+                    .ok()
+                    .filter(|s| *s > 0)
+                    .ok_or_else(|| "--token-ttl needs seconds".to_string())?
+            }
             "--web-root" => c.web_root = Some(value()?.into()),
+            "--allow-origin" => c.origins.push(value()?),
             _ => return Err(format!("unknown argument {a}")),
         }
     }
@@ -62,6 +102,71 @@ async fn shutdown() {
     tokio::select! { () = ctrl_c => {}, () = term => {} }
 }
 
+/// A file only its owner can read (it holds passwords).
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o.open(path)?.write_all(text.as_bytes())
+}
+
+/// On first start (no accounts yet): an enterprise, an inspector for its prefecture, and an admin,
+/// so the system can be tried at once. Returns them with their passwords.
+fn demo_accounts(store: &dyn Storage) -> Result<Vec<(Account, String)>, String> {
+    if store.account_count().map_err(|e| e.0)? > 0 {
+        return Ok(vec![]);
+    }
+    let fixed = std::env::var("PAICHA_DEMO_PASSWORD").ok();
+    let accounts = [
+        Account {
+            username: "qiye".into(),
+            role: Role::Enterprise,
+            name: "贵阳示例车行".into(),
+            uscc: Some("91520102MA6DK4L2XN".into()),
+            regions: vec![],
+            disabled: false,
+        },
+        Account {
+            username: "jiancha".into(),
+            role: Role::Inspector,
+            name: "贵阳市市场监管局 检查员".into(),
+            uscc: None,
+            regions: vec!["520100".into()],
+            disabled: false,
+        },
+        Account {
+            username: "admin".into(),
+            role: Role::Admin,
+            name: "管理员".into(),
+            uscc: None,
+            regions: vec![],
+            disabled: false,
+        },
+    ];
+    let at = chrono::Utc::now().to_rfc3339();
+    let mut out = Vec::new();
+    for a in accounts {
+        let password = match &fixed {
+            Some(p) => p.clone(),
+            None => auth::new_password()?,
+        };
+        let hash = auth::hash_password(&password)?;
+        let audit = Audit {
+            at: &at,
+            actor: "paicha-server",
+            action: "account.create",
+            target: &a.username,
+            outcome: "ok",
+            detail: "demo account on first start",
+        };
+        store.create_account(&a, &hash, &audit).map_err(|e| e.0)?;
+        out.push((a, password));
+    }
+    Ok(out)
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let c = match config() {
@@ -75,10 +180,17 @@ async fn main() -> std::process::ExitCode {
         eprintln!("paicha-server: cannot create {}: {e}", c.data_dir.display());
         return std::process::ExitCode::from(2);
     }
-    let store = match store::Store::open(&c.data_dir.join("paicha.sqlite3")) {
-        Ok(s) => s,
+    let store = match sqlite::Sqlite::open(&c.data_dir.join("paicha.sqlite3")) {
+        Ok(s) => std::sync::Arc::new(s),
         Err(e) => {
             eprintln!("paicha-server: cannot open the database: {}", e.0);
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let demo = match demo_accounts(store.as_ref()) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("paicha-server: cannot create the demo accounts: {e}");
             return std::process::ExitCode::from(2);
         }
     };
@@ -93,10 +205,44 @@ async fn main() -> std::process::ExitCode {
         Ok(a) => println!("paicha-server listening on http://{a}"),
         Err(_) => println!("paicha-server listening on http://{}", c.addr),
     }
+    if !demo.is_empty() {
+        let lines: Vec<String> = demo
+            .iter()
+            .map(|(a, p)| {
+                format!(
+                    "demo account: username={} password={p} role={}{}",
+                    a.username,
+                    a.role.as_str(),
+                    match a.role {
+                        Role::Enterprise => format!(" uscc={}", a.uscc.clone().unwrap_or_default()),
+                        Role::Inspector => format!(" regions={}", a.regions.join(",")),
+                        Role::Admin => String::new(),
+                    }
+                )
+            })
+            .collect();
+        for l in &lines {
+            println!("{l}");
+        }
+        let file = c.data_dir.join("demo-accounts.txt");
+        if write_private(&file, &(lines.join("\n") + "\n")).is_ok() {
+            println!(
+                "(also in {}; change these passwords before real use)",
+                file.display()
+            );
+        }
+    }
     let app = api::router(
-        Arc::new(api::App { store }),
+        Arc::new(api::App {
+            store,
+            token_ttl: chrono::Duration::seconds(c.token_ttl),
+            blobs: c.data_dir.join("attachments"),
+            max_attachment: c.max_attachment,
+            uploads: Default::default(),
+        }),
         c.max_body,
         c.web_root.as_deref(),
+        &c.origins,
     );
     match axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())

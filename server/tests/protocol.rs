@@ -1,6 +1,7 @@
 //! The upload protocol over real HTTP, against the server binary started on a free loopback port
 //! with its own data directory: idempotent retries, changed content, concurrent duplicates, the
-//! server's own grading, bad bodies, and records surviving `kill -9`.
+//! server's own grading, batches, resumable attachments, queries and CSV, records surviving
+//! `kill -9` in the middle of a stream of uploads, and a graceful shutdown.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -8,118 +9,93 @@
     clippy::panic
 )]
 
+mod common;
+use common::*;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-struct Server {
-    child: Child,
-    addr: String,
-    dir: PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-static N: AtomicUsize = AtomicUsize::new(0);
-
-fn data_dir() -> PathBuf {
-    let n = N.fetch_add(1, Ordering::SeqCst);
-    let d = std::env::temp_dir().join(format!("paicha-server-test-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
-
-fn start(dir: PathBuf, extra: &[&str]) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_paicha-server"))
-        .args(["--addr", "127.0.0.1:0", "--data-dir"])
-        .arg(&dir)
-        .args(extra)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line.trim().rsplit("http://").next().unwrap().to_string();
-    Server { child, addr, dir }
-}
-
-/// One HTTP/1.1 request with `Connection: close`; returns status and body.
-fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
-    let mut s = TcpStream::connect(addr).unwrap();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    // A connection closed without a response counts as status 0.
-    let status = out
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = out
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
-}
-
-fn submission(id: &str, speed: f64) -> Value {
-    json!({"id": id, "product": "electric-bicycle", "form": "onsite_inspection", "link": "sales",
-           "enterprise": {"uscc": "91520102MA6DK4L2XN", "name": "贵阳示例车行", "region": "520102"},
-           "inspected_at": "2023-07-20T10:00:00+08:00", "answers": {"ebike.max_speed_kmh": speed}})
-}
+use sha2::{Digest, Sha256};
 
 const ID: &str = "6f1c2a9e-3b7d-4c1e-9a55-0d2f6b8e4a10";
+
+fn post(addr: &str, token: &str, body: &Value) -> Resp {
+    call(
+        addr,
+        "POST",
+        "/api/v1/submissions",
+        Some(token),
+        &body.to_string(),
+    )
+}
+
+#[test]
+fn first_start_prints_demo_accounts_that_can_sign_in() {
+    let dir = data_dir();
+    let srv = start_env(dir.clone(), &[], None);
+    let lines: Vec<&String> = srv
+        .banner
+        .iter()
+        .filter(|l| l.starts_with("demo account:"))
+        .collect();
+    assert_eq!(lines.len(), 3, "{:?}", srv.banner);
+    for (line, role) in lines.iter().zip(["enterprise", "inspector", "admin"]) {
+        assert!(line.contains(&format!("role={role}")), "{line}");
+        let field = |k: &str| {
+            line.split(' ')
+                .find_map(|w| w.strip_prefix(k))
+                .unwrap()
+                .to_string()
+        };
+        let r = call(
+            &srv.addr,
+            "POST",
+            "/api/v1/auth/token",
+            None,
+            &json!({"username": field("username="), "password": field("password=")}).to_string(),
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(r.json()["account"]["role"], role);
+    }
+    // The passwords are random, and a second start creates and prints nothing.
+    assert!(!lines[0].contains(PASSWORD));
+    drop(srv);
+    let again = start_env(dir, &[], None);
+    assert!(again.banner.is_empty());
+}
 
 #[test]
 fn a_retry_stores_nothing_new_and_changed_content_is_a_conflict_kept_for_review() {
     let srv = start(data_dir(), &[]);
-    let body = submission(ID, 30.0).to_string();
-    let (s1, b1) = http(&srv.addr, "POST", "/api/v1/submissions", &body);
-    assert_eq!(s1, 200, "{b1}");
+    let t = sign_in(&srv.addr, "qiye");
+    let r1 = post(&srv.addr, &t, &submission(ID, 30.0));
     assert_eq!(
-        serde_json::from_str::<Value>(&b1).unwrap()["status"],
-        "stored"
+        (r1.status, r1.json()["status"].clone()),
+        (200, json!("stored"))
     );
     // The same content again, with other spacing and key order: a duplicate.
     let reordered = serde_json::to_string_pretty(&submission(ID, 30.0)).unwrap();
-    let (s2, b2) = http(&srv.addr, "POST", "/api/v1/submissions", &reordered);
-    assert_eq!(
-        (
-            s2,
-            serde_json::from_str::<Value>(&b2).unwrap()["status"].clone()
-        ),
-        (200, json!("duplicate"))
-    );
-    // Other content under the same id: 409, and the first version stays.
-    let (s3, b3) = http(
+    let r2 = call(
         &srv.addr,
         "POST",
         "/api/v1/submissions",
-        &submission(ID, 24.0).to_string(),
+        Some(&t),
+        &reordered,
     );
-    assert_eq!(s3, 409, "{b3}");
     assert_eq!(
-        serde_json::from_str::<Value>(&b3).unwrap()["code"],
-        "changed_content"
+        (r2.status, r2.json()["status"].clone()),
+        (200, json!("duplicate"))
     );
-    let (s4, b4) = http(&srv.addr, "GET", &format!("/api/v1/submissions/{ID}"), "");
-    assert_eq!(s4, 200);
-    let rec: Value = serde_json::from_str(&b4).unwrap();
+    // Other content under the same id: 409, and the first version stays.
+    let r3 = post(&srv.addr, &t, &submission(ID, 24.0));
+    assert_eq!(r3.status, 409, "{}", r3.text());
+    assert_eq!(r3.json()["code"], "changed_content");
+    let r4 = call(
+        &srv.addr,
+        "GET",
+        &format!("/api/v1/submissions/{ID}"),
+        Some(&t),
+        "",
+    );
+    assert_eq!(r4.status, 200);
+    let rec = r4.json();
     assert_eq!(
         rec["submission"]["answers"]["ebike.max_speed_kmh"],
         json!(30.0)
@@ -130,17 +106,15 @@ fn a_retry_stores_nothing_new_and_changed_content_is_a_conflict_kept_for_review(
 #[test]
 fn concurrent_uploads_of_one_id_store_it_once() {
     let srv = start(data_dir(), &[]);
-    let body = submission(ID, 30.0).to_string();
+    let t = sign_in(&srv.addr, "qiye");
+    let body = submission(ID, 30.0);
     let statuses: Vec<String> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..16)
             .map(|_| {
                 s.spawn(|| {
-                    let (code, b) = http(&srv.addr, "POST", "/api/v1/submissions", &body);
-                    assert_eq!(code, 200, "{b}");
-                    serde_json::from_str::<Value>(&b).unwrap()["status"]
-                        .as_str()
-                        .unwrap()
-                        .to_string()
+                    let r = post(&srv.addr, &t, &body);
+                    assert_eq!(r.status, 200, "{}", r.text());
+                    r.json()["status"].as_str().unwrap().to_string()
                 })
             })
             .collect();
@@ -152,89 +126,350 @@ fn concurrent_uploads_of_one_id_store_it_once() {
         "{statuses:?}"
     );
     assert_eq!(statuses.iter().filter(|s| *s == "duplicate").count(), 15);
+    let q = call(&srv.addr, "GET", "/api/v1/submissions", Some(&t), "").json();
+    assert_eq!(q["items"].as_array().unwrap().len(), 1);
 }
 
 #[test]
 fn the_server_grades_for_itself() {
     let srv = start(data_dir(), &[]);
+    let t = sign_in(&srv.addr, "qiye");
     let mut sub = submission(ID, 30.0);
     sub["meta"] = json!({"client_report": {"level": "none", "findings": []}});
-    let (code, b) = http(&srv.addr, "POST", "/api/v1/submissions", &sub.to_string());
-    assert_eq!(code, 200);
-    let r: Value = serde_json::from_str(&b).unwrap();
+    let r = post(&srv.addr, &t, &sub).json();
     assert_eq!(r["report"]["level"], "major");
     assert_eq!(r["report"]["findings"][0]["item"], "ebike.max_speed_kmh");
+    // Stored with the server's grade: a query by level finds it.
+    let q = call(
+        &srv.addr,
+        "GET",
+        "/api/v1/submissions?level=major",
+        Some(&t),
+        "",
+    )
+    .json();
+    assert_eq!(q["items"][0]["id"], ID);
 }
 
 #[test]
-fn batches_give_a_result_per_record() {
+fn batches_give_a_result_per_record_and_invalid_records_are_kept() {
     let srv = start(data_dir(), &[]);
+    let t = sign_in(&srv.addr, "qiye");
     let other = "0b8e4c52-8d7a-4f6e-b1c3-5e9f2a7d6c41";
-    let batch = json!([submission(ID, 30.0), submission(other, 20.0), {"answers": {}}]);
-    let (code, b) = http(&srv.addr, "POST", "/api/v1/submissions", &batch.to_string());
-    assert_eq!(code, 200, "{b}");
-    let r: Value = serde_json::from_str(&b).unwrap();
-    let statuses: Vec<&str> = r["results"]
+    let mut invalid = submission(other, 30.0);
+    invalid["answers"]["ebike.max_speed_kmh"] = json!("fast");
+    let batch = json!([submission(ID, 30.0), invalid, {"answers": {}}]);
+    let r = post(&srv.addr, &t, &batch);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = r.json();
+    let statuses: Vec<(&str, u64)> = r["results"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|x| x["status"].as_str().unwrap())
+        .map(|x| {
+            (
+                x["status"].as_str().unwrap(),
+                x["http_status"].as_u64().unwrap(),
+            )
+        })
         .collect();
-    assert_eq!(statuses, ["stored", "stored", "rejected"]);
-    // The rejected record comes back with the core's report saying why.
+    assert_eq!(
+        statuses,
+        [("stored", 200), ("stored", 200), ("rejected", 400)]
+    );
+    // The record without an id comes back with the core's report saying why.
     assert!(r["results"][2]["report"]["errors"]
         .as_array()
         .unwrap()
         .iter()
         .any(|e| e["path"] == "/id"));
+    // The invalid one is stored and marked, not dropped.
+    let q = call(
+        &srv.addr,
+        "GET",
+        "/api/v1/submissions?valid=false",
+        Some(&t),
+        "",
+    )
+    .json();
+    assert!(q["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["id"] == other && x["errors"].as_i64().unwrap() >= 1));
+    let rec = call(
+        &srv.addr,
+        "GET",
+        &format!("/api/v1/submissions/{other}"),
+        Some(&t),
+        "",
+    )
+    .json();
+    assert_eq!(rec["report"]["valid"], false);
+    assert!(rec["report"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["path"] == "/answers/ebike.max_speed_kmh" && e["code"] == "wrong_type"));
 }
 
 #[test]
-fn bad_bodies_get_problem_details() {
-    let srv = start(data_dir(), &["--max-body", "2000"]);
-    for (body, status, code) in [
-        ("{not json", 400, "invalid_json"),
-        (&"x".repeat(5000)[..], 413, "too_large"),
-    ] {
-        let (s, b) = http(&srv.addr, "POST", "/api/v1/submissions", body);
-        assert_eq!(s, status, "{b}");
-        let p: Value = serde_json::from_str(&b).unwrap();
-        assert_eq!(p["code"], code);
-        assert!(p["detail"]["zh"].as_str().is_some_and(|z| !z.is_empty()));
+fn queries_filter_page_and_export_csv_with_a_bom() {
+    let srv = start(data_dir(), &[]);
+    let t = sign_in(&srv.addr, "admin");
+    let mut batch = Vec::new();
+    for i in 0..7 {
+        let mut s = submission_of(
+            &uuid(i),
+            if i % 2 == 0 { 30.0 } else { 20.0 },
+            USCC,
+            "520102",
+        );
+        s["inspected_at"] = json!(format!("2023-07-{:02}T10:00:00+08:00", 10 + i));
+        s["enterprise"]["name"] = json!("贵阳示例车行, \"总店\"");
+        batch.push(s);
     }
-    let (s, b) = http(&srv.addr, "GET", "/api/v1/submissions/none-such", "");
+    assert_eq!(post(&srv.addr, &t, &json!(batch)).status, 200);
+    let get = |q: &str| {
+        call(
+            &srv.addr,
+            "GET",
+            &format!("/api/v1/submissions?{q}"),
+            Some(&t),
+            "",
+        )
+    };
+    let ids = |v: &Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Newest first, three at a time, the cursor leading on until the end.
+    let p1 = get("limit=3").json();
+    assert_eq!(ids(&p1), [uuid(6), uuid(5), uuid(4)]);
+    let p2 = get(&format!("limit=3&after={}", p1["next"].as_str().unwrap())).json();
+    assert_eq!(ids(&p2), [uuid(3), uuid(2), uuid(1)]);
+    let p3 = get(&format!("limit=3&after={}", p2["next"].as_str().unwrap())).json();
+    assert_eq!((ids(&p3), p3["next"].clone()), (vec![uuid(0)], Value::Null));
+    // Filters: level, date range (inclusive, in the inspection's own offset), region prefix.
     assert_eq!(
-        (
-            s,
-            serde_json::from_str::<Value>(&b).unwrap()["code"].clone()
-        ),
-        (404, json!("not_found"))
+        ids(&get("level=major&from=2023-07-12&to=2023-07-14").json()),
+        [uuid(4), uuid(2)]
+    );
+    assert_eq!(
+        ids(&get("region=520000&product=electric-bicycle&level=general").json()).len(),
+        0
+    );
+    assert_eq!(ids(&get("region=520100").json()).len(), 7);
+    assert_eq!(ids(&get("region=530000").json()).len(), 0);
+    for bad in ["level=huge", "from=2023-02-30", "limit=0", "nonsense=1"] {
+        let r = get(bad);
+        assert_eq!(
+            (r.status, r.json()["code"].clone()),
+            (400, json!("invalid_query")),
+            "{bad}"
+        );
+    }
+    // CSV: BOM, header, one row per record, Chinese and quotes intact.
+    let csv = get("format=csv&level=major");
+    assert_eq!(csv.status, 200);
+    assert!(csv
+        .headers
+        .to_ascii_lowercase()
+        .contains("content-type: text/csv; charset=utf-8"));
+    assert!(csv.body.starts_with(b"\xEF\xBB\xBF"));
+    let mut rdr = csv::Reader::from_reader(&csv.body[3..]);
+    assert_eq!(rdr.headers().unwrap().get(0), Some("id"));
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows[0].get(5), Some("贵阳示例车行, \"总店\""));
+    assert_eq!(rows[0].get(10), Some("major"));
+}
+
+fn sha_hex(b: &[u8]) -> String {
+    Sha256::digest(b)
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect()
+}
+
+#[test]
+fn attachments_resume_after_a_dropped_connection_and_are_checked_against_their_name() {
+    let srv = start(data_dir(), &[]);
+    let t = sign_in(&srv.addr, "qiye");
+    let photo: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let sha = sha_hex(&photo);
+    let path = format!("/api/v1/attachments/{sha}");
+    let len = format!("Upload-Length: {}", photo.len());
+    // The first part arrives, then the connection drops in the middle of the body.
+    {
+        use std::io::Write;
+        let mut s = std::net::TcpStream::connect(&srv.addr).unwrap();
+        write!(s, "PUT {path} HTTP/1.1\r\nHost: x\r\n{}\r\n{len}\r\nUpload-Offset: 0\r\nContent-Length: {}\r\n\r\n",
+               bearer(&t), photo.len()).unwrap();
+        s.write_all(&photo[..100_000]).unwrap();
+        s.flush().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    } // dropped here
+    let mut received = 0;
+    for _ in 0..50 {
+        let st = call(&srv.addr, "GET", &format!("{path}/status"), Some(&t), "").json();
+        received = st["received"].as_u64().unwrap();
+        if received == 100_000 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(received, 100_000);
+    // A part sent from the wrong offset is refused with the offset to resume from.
+    let wrong = request(
+        &srv.addr,
+        "PUT",
+        &path,
+        &[bearer(&t), len.clone(), "Upload-Offset: 0".into()],
+        &photo[..10],
+    );
+    assert_eq!(
+        (wrong.status, wrong.json()["received"].clone()),
+        (409, json!(100_000))
+    );
+    // Resume from there: complete and verified.
+    let rest = request(
+        &srv.addr,
+        "PUT",
+        &path,
+        &[bearer(&t), len.clone(), "Upload-Offset: 100000".into()],
+        &photo[100_000..],
+    );
+    assert_eq!(rest.status, 201, "{}", rest.text());
+    // Again: already there, nothing written.
+    let again = request(&srv.addr, "PUT", &path, &[bearer(&t), len.clone()], &photo);
+    assert_eq!(
+        (again.status, again.json()["complete"].clone()),
+        (200, json!(true))
+    );
+    let back = call(&srv.addr, "GET", &path, Some(&t), "");
+    assert_eq!((back.status, back.body == photo), (200, true));
+    // Bytes that are not what their name says are discarded.
+    let liar = sha_hex(b"something else");
+    let r = request(
+        &srv.addr,
+        "PUT",
+        &format!("/api/v1/attachments/{liar}"),
+        &[bearer(&t), "Upload-Length: 5".into()],
+        b"hello",
+    );
+    assert_eq!(
+        (r.status, r.json()["code"].clone()),
+        (422, json!("hash_mismatch"))
+    );
+    let st = call(
+        &srv.addr,
+        "GET",
+        &format!("/api/v1/attachments/{liar}/status"),
+        Some(&t),
+        "",
+    );
+    assert_eq!(st.status, 404);
+    // A submission citing the photo lists it with the record.
+    let mut sub = submission(ID, 20.0);
+    sub["answers"]["qual.shop_photo"] = json!([{"sha256": sha, "name": "shop.jpg"}]);
+    assert_eq!(post(&srv.addr, &t, &sub).status, 200);
+    let rec = call(
+        &srv.addr,
+        "GET",
+        &format!("/api/v1/submissions/{ID}"),
+        Some(&t),
+        "",
+    )
+    .json();
+    assert_eq!(
+        rec["attachments"],
+        json!([{"sha256": sha, "complete": true, "size": photo.len()}])
     );
 }
 
 #[test]
-fn acknowledged_records_survive_kill_9() {
+fn acknowledged_records_survive_kill_9_during_a_stream_of_uploads() {
     let dir = data_dir();
     let mut srv = start(dir.clone(), &[]);
-    let ids: Vec<String> = (0..20)
-        .map(|i| format!("6f1c2a9e-3b7d-4c1e-9a55-{i:012}"))
-        .collect();
-    for id in &ids {
-        let (code, _) = http(
-            &srv.addr,
-            "POST",
-            "/api/v1/submissions",
-            &submission(id, 30.0).to_string(),
+    let t = sign_in(&srv.addr, "qiye");
+    let acked = std::sync::Mutex::new(Vec::new());
+    let addr = srv.addr.clone();
+    std::thread::scope(|s| {
+        // Two devices upload as fast as they can while the server is killed under them.
+        for dev in 0..2 {
+            let (acked, addr, t) = (&acked, &addr, &t);
+            s.spawn(move || {
+                for i in 0..10_000 {
+                    let id = uuid(dev * 100_000 + i);
+                    let r = post(addr, t, &submission(&id, 30.0));
+                    if r.status != 200 {
+                        break; // the server is gone
+                    }
+                    acked.lock().unwrap().push(id);
+                }
+            });
+        }
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        srv.child.kill().unwrap(); // SIGKILL: no shutdown, no flush
+        srv.child.wait().unwrap();
+    });
+    let acked = acked.into_inner().unwrap();
+    assert!(
+        acked.len() > 10,
+        "too few uploads before the kill: {}",
+        acked.len()
+    );
+    let again = start(dir, &[]);
+    let t = sign_in(&again.addr, "qiye");
+    for id in &acked {
+        let r = call(
+            &again.addr,
+            "GET",
+            &format!("/api/v1/submissions/{id}"),
+            Some(&t),
+            "",
         );
-        assert_eq!(code, 200);
+        assert_eq!(r.status, 200, "{id} was acknowledged and lost");
+        assert_eq!(r.json()["report"]["level"], "major", "{id} not intact");
     }
-    srv.child.kill().unwrap(); // SIGKILL: no shutdown, no flush
-    srv.child.wait().unwrap();
-    let again = start(srv.dir.clone(), &[]);
-    for id in &ids {
-        let (code, b) = http(&again.addr, "GET", &format!("/api/v1/submissions/{id}"), "");
-        assert_eq!(code, 200, "{id} lost: {b}");
-    }
+}
+
+#[test]
+fn sigterm_shuts_down_gracefully_and_keeps_everything() {
+    let dir = data_dir();
+    let mut srv = start(dir.clone(), &[]);
+    let t = sign_in(&srv.addr, "qiye");
+    assert_eq!(post(&srv.addr, &t, &submission(ID, 30.0)).status, 200);
+    let pid = srv.child.id().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let started = std::time::Instant::now();
+    let code = loop {
+        if let Some(s) = srv.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(started.elapsed().as_secs() < 10, "did not stop on SIGTERM");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(code.success(), "{code:?}");
+    let again = start(dir, &[]);
+    let t = sign_in(&again.addr, "qiye");
+    let r = call(
+        &again.addr,
+        "GET",
+        &format!("/api/v1/submissions/{ID}"),
+        Some(&t),
+        "",
+    );
+    assert_eq!(r.status, 200);
 }
 
 #[test]
@@ -247,16 +482,50 @@ fn the_web_app_is_served_beside_the_api() {
     )
     .unwrap();
     let srv = start(data_dir(), &["--web-root", web.to_str().unwrap()]);
-    let (code, body) = http(&srv.addr, "GET", "/www/index.html", "");
-    assert_eq!((code, body.contains("<title>paicha</title>")), (200, true));
-    // Unknown API paths stay problem details, not files.
-    let (code, body) = http(&srv.addr, "GET", "/api/v1/nope", "");
-    assert_eq!(code, 404);
+    let r = call(&srv.addr, "GET", "/www/index.html", None, "");
     assert_eq!(
-        serde_json::from_str::<Value>(&body).unwrap()["code"],
-        "not_found"
+        (r.status, r.text().contains("<title>paicha</title>")),
+        (200, true)
+    );
+    // Unknown API paths stay problem details, not files.
+    let r = call(&srv.addr, "GET", "/api/v1/nope", None, "");
+    assert_eq!(
+        (r.status, r.json()["code"].clone()),
+        (404, json!("not_found"))
     );
     // No way out of the web root.
-    let (code, _) = http(&srv.addr, "GET", "/../Cargo.toml", "");
-    assert_ne!(code, 200);
+    assert_ne!(
+        call(&srv.addr, "GET", "/../Cargo.toml", None, "").status,
+        200
+    );
+}
+
+#[test]
+fn allowed_portal_origins_get_cors_answers_and_others_do_not() {
+    let srv = start(
+        data_dir(),
+        &["--allow-origin", "https://portal.example.gov.cn"],
+    );
+    let pre = |origin: &str| {
+        request(
+            &srv.addr,
+            "OPTIONS",
+            "/api/v1/submissions",
+            &[
+                format!("Origin: {origin}"),
+                "Access-Control-Request-Method: POST".into(),
+                "Access-Control-Request-Headers: authorization, content-type".into(),
+            ],
+            b"",
+        )
+    };
+    let ok = pre("https://portal.example.gov.cn")
+        .headers
+        .to_ascii_lowercase();
+    assert!(
+        ok.contains("access-control-allow-origin: https://portal.example.gov.cn"),
+        "{ok}"
+    );
+    let other = pre("https://evil.example").headers.to_ascii_lowercase();
+    assert!(!other.contains("access-control-allow-origin"), "{other}");
 }

@@ -1,0 +1,168 @@
+//! The HTTP API (`docs/openapi.yaml` is its one description): sign-in, upload and reading of
+//! submissions, resumable attachments, accounts and the audit log. Errors are problem details
+//! (RFC 9457) with a stable `code` and the message in Chinese and English. Handlers never panic:
+//! storage work runs on the blocking pool and its failures become 503 `storage_unavailable`.
+
+mod accounts;
+mod attachments;
+pub mod submissions;
+
+use crate::storage::Storage;
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::json;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Most records accepted in one upload.
+pub const MAX_BATCH: usize = 1000;
+
+pub struct App {
+    pub store: Arc<dyn Storage>,
+    /// How long a token stays valid.
+    pub token_ttl: chrono::Duration,
+    /// Where attachment bytes live: `partial/` while they arrive, then by hash.
+    pub blobs: PathBuf,
+    pub max_attachment: u64,
+    /// One lock per attachment being uploaded (two tabs may send the same photo at once).
+    pub uploads: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// A problem details body with a stable `code` and a message in both languages.
+pub fn problem(status: StatusCode, code: &str, zh: &str, en: &str) -> Response {
+    let body = json!({
+        "type": format!("https://paicha.invalid/problems/{code}"),
+        "title": en,
+        "status": status.as_u16(),
+        "code": code,
+        "detail": {"zh": zh, "en": en},
+    });
+    (
+        status,
+        [("content-type", "application/problem+json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+pub fn unavailable() -> Response {
+    problem(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "storage_unavailable",
+        "存储暂不可用，请稍后重试",
+        "Storage is unavailable; retry later",
+    )
+}
+
+pub fn not_found() -> Response {
+    problem(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "没有这个地址或记录",
+        "No such resource",
+    )
+}
+
+pub fn invalid_query(what: &str) -> Response {
+    bad_request(
+        "invalid_query",
+        &format!("查询参数有误：{what}"),
+        &format!("Bad query parameter: {what}"),
+    )
+}
+
+pub fn bad_request(code: &str, zh: &str, en: &str) -> Response {
+    problem(StatusCode::BAD_REQUEST, code, zh, en)
+}
+
+/// Run storage work off the async workers; any failure (or a panic in a library) is a 503.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, crate::storage::StoreError> + Send + 'static,
+) -> Result<T, Response> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => {
+            eprintln!("paicha-server: storage: {}", e.0);
+            Err(unavailable())
+        }
+        Err(_) => Err(unavailable()),
+    }
+}
+
+pub fn now() -> chrono::DateTime<chrono::FixedOffset> {
+    chrono::Utc::now().fixed_offset()
+}
+
+/// The API, and (when `web_root` is given) the web app's static files from the same origin.
+/// `origins`: other origins (portals embedding the app) allowed to call the API.
+pub fn router(
+    app: Arc<App>,
+    max_body: usize,
+    web_root: Option<&std::path::Path>,
+    origins: &[String],
+) -> Router {
+    let api = Router::new()
+        .route(
+            "/api/v1/auth/token",
+            post(accounts::sign_in).delete(accounts::sign_out),
+        )
+        .route("/api/v1/me", get(accounts::me))
+        .route(
+            "/api/v1/accounts",
+            get(accounts::list).post(accounts::create),
+        )
+        .route(
+            "/api/v1/accounts/{username}",
+            axum::routing::patch(accounts::update),
+        )
+        .route("/api/v1/audit", get(accounts::audit))
+        .route(
+            "/api/v1/submissions",
+            post(submissions::upload).get(submissions::query),
+        )
+        .route("/api/v1/submissions/{id}", get(submissions::read_one))
+        .route(
+            "/api/v1/attachments/{sha256}",
+            axum::routing::put(attachments::put).get(attachments::get),
+        )
+        .route(
+            "/api/v1/attachments/{sha256}/status",
+            get(attachments::status),
+        )
+        .route("/api/{*rest}", axum::routing::any(|| async { not_found() }))
+        .route("/healthz", get(|| async { "ok" }))
+        .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        .with_state(app);
+    let api = if origins.is_empty() {
+        api
+    } else {
+        let allowed: Vec<HeaderValue> = origins
+            .iter()
+            .filter_map(|o| HeaderValue::from_str(o).ok())
+            .collect();
+        api.layer(
+            tower_http::cors::CorsLayer::new()
+                .allow_origin(allowed)
+                .allow_methods([
+                    Method::GET,
+                    Method::POST,
+                    Method::PUT,
+                    Method::PATCH,
+                    Method::DELETE,
+                ])
+                .allow_headers([
+                    axum::http::header::AUTHORIZATION,
+                    axum::http::header::CONTENT_TYPE,
+                    axum::http::HeaderName::from_static("upload-offset"),
+                    axum::http::HeaderName::from_static("upload-length"),
+                ])
+                .max_age(std::time::Duration::from_secs(3600)),
+        )
+    };
+    match web_root {
+        Some(dir) => api.fallback_service(tower_http::services::ServeDir::new(dir)),
+        None => api.fallback(|| async { not_found() }),
+    }
+}

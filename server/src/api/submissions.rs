@@ -1,0 +1,428 @@
+//! Submissions: batch upload (idempotent by id and the SHA-256 of canonical JSON, re-validated by
+//! the core: the server's report is the one stored and returned), reading one record, and
+//! queries (paged JSON, or CSV for Excel).
+
+use super::{bad_request, blocking, invalid_query, not_found, now, problem, App, MAX_BATCH};
+use crate::auth::{in_scope, region_prefix, sha256_hex, Authed};
+use crate::storage::{Audit, Meta, NewSubmission, Query, Stored, Summary};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use paicha::Catalogue;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// Every `{"sha256": ...}` attachment reference in the answers (photos, signatures, at any depth
+/// of repeat groups).
+fn cited(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(o) => {
+            if let Some(Value::String(s)) = o.get("sha256") {
+                if is_sha256(s) && !out.contains(s) {
+                    out.push(s.clone());
+                }
+            }
+            o.values().for_each(|x| cited(x, out));
+        }
+        Value::Array(a) => a.iter().for_each(|x| cited(x, out)),
+        _ => {}
+    }
+}
+
+pub fn is_sha256(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+fn text(v: &Value, ptr: &str) -> String {
+    v.pointer(ptr)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// What the server makes of one uploaded value before storing it.
+enum Prepared {
+    Store(NewSubmission, Value),
+    Reject { body: String, report: Value },
+    Forbidden(String),
+}
+
+fn prepare(v: &Value, auth: &Authed, at: chrono::DateTime<chrono::FixedOffset>) -> Prepared {
+    let report = paicha::check(Catalogue::builtin(), v, Some(at));
+    let report_json = serde_json::to_value(&report).unwrap_or(Value::Null);
+    // serde_json writes object keys sorted: this is the canonical form the hash is taken of.
+    let body = v.to_string();
+    let id = v
+        .get("id")
+        .and_then(Value::as_str)
+        .filter(|s| paicha::ids::is_uuid(s));
+    let Some(id) = id else {
+        return Prepared::Reject {
+            body,
+            report: report_json,
+        };
+    };
+    let inspected_at = text(v, "/inspected_at");
+    let meta = Meta {
+        uscc: text(v, "/enterprise/uscc"),
+        enterprise_name: text(v, "/enterprise/name"),
+        region: text(v, "/enterprise/region"),
+        product: text(v, "/product"),
+        form: text(v, "/form"),
+        link: text(v, "/link"),
+        inspected_date: inspected_at.get(..10).unwrap_or_default().to_string(),
+        inspected_at,
+        valid: report.valid,
+        level: report_json["level"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        errors: i64::try_from(report.errors.len()).unwrap_or(i64::MAX),
+        findings: i64::try_from(report.findings.len()).unwrap_or(i64::MAX),
+    };
+    if !in_scope(&auth.scope(), &meta.uscc, &meta.region) {
+        return Prepared::Forbidden(id.to_string());
+    }
+    let mut attachments = Vec::new();
+    if let Some(a) = v.get("answers") {
+        cited(a, &mut attachments);
+    }
+    Prepared::Store(
+        NewSubmission {
+            id: id.to_string(),
+            sha256: sha256_hex(body.as_bytes()),
+            report: report_json.to_string(),
+            body,
+            meta,
+            attachments,
+            received_at: at.to_rfc3339(),
+        },
+        report_json,
+    )
+}
+
+/// Check, store and answer every record of one upload; the stored ones in one transaction.
+fn ingest(app: &App, records: &[Value], auth: &Authed) -> crate::storage::Result<Vec<Value>> {
+    let at = now();
+    let at_text = at.to_rfc3339();
+    let actor = auth.account.username.as_str();
+    let prepared: Vec<Prepared> = records.iter().map(|v| prepare(v, auth, at)).collect();
+    let mut answers: Vec<Option<Value>> = vec![None; prepared.len()];
+    let mut to_store = Vec::new();
+    let mut reports = Vec::new();
+    let mut slots = Vec::new();
+    for (i, p) in prepared.into_iter().enumerate() {
+        match p {
+            Prepared::Store(rec, report) => {
+                to_store.push(rec);
+                reports.push(report);
+                slots.push(i);
+            }
+            Prepared::Reject { body, report } => {
+                app.store.put_rejected(
+                    &body,
+                    &report.to_string(),
+                    &Audit {
+                        at: &at_text,
+                        actor,
+                        action: "submission.upload",
+                        target: "",
+                        outcome: "rejected",
+                        detail: "invalid_id",
+                    },
+                )?;
+                if let Some(a) = answers.get_mut(i) {
+                    *a = Some(
+                        json!({"status": "rejected", "http_status": 400, "code": "invalid_id",
+                        "detail": {"zh": "记录缺少有效的编号（UUID）：已保存待查，请修正后重新提交",
+                                   "en": "The record has no valid id (UUID): it is kept for review; correct it and submit again"},
+                        "report": report}),
+                    );
+                }
+            }
+            Prepared::Forbidden(id) => {
+                app.store.audit(&Audit {
+                    at: &at_text,
+                    actor,
+                    action: "submission.upload",
+                    target: &id,
+                    outcome: "forbidden",
+                    detail: "outside_scope",
+                })?;
+                if let Some(a) = answers.get_mut(i) {
+                    *a = Some(
+                        json!({"id": id, "status": "forbidden", "http_status": 403, "code": "outside_scope",
+                        "detail": {"zh": "这条记录属于其他企业或不在您负责的地区，无权提交",
+                                   "en": "This record belongs to another enterprise or a region outside your assignment"}}),
+                    );
+                }
+            }
+        }
+    }
+    let stored = app.store.put_submissions(&to_store, actor)?;
+    for ((outcome, rec), (slot, report)) in stored
+        .iter()
+        .zip(&to_store)
+        .zip(slots.into_iter().zip(reports))
+    {
+        let answer = match outcome {
+            Stored::New => {
+                json!({"id": rec.id, "status": "stored", "http_status": 200, "report": report})
+            }
+            Stored::Duplicate => {
+                json!({"id": rec.id, "status": "duplicate", "http_status": 200, "report": report})
+            }
+            Stored::Conflict => json!({"id": rec.id, "status": "conflict", "http_status": 409,
+                "code": "changed_content",
+                "detail": {"zh": "同一编号的记录内容不同：两个版本均已保留待审核",
+                           "en": "A record with this id but other content exists: both versions are kept for review"}}),
+        };
+        if let Some(a) = answers.get_mut(slot) {
+            *a = Some(answer);
+        }
+    }
+    Ok(answers.into_iter().map(Option::unwrap_or_default).collect())
+}
+
+pub fn too_large() -> Response {
+    problem(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+        "上传内容过大：请分批上传，照片单独上传",
+        "The upload is too large: send fewer records at a time, and photos separately",
+    )
+}
+
+pub async fn upload(
+    State(app): State<Arc<App>>,
+    auth: Authed,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return too_large(),
+        Err(_) => {
+            return bad_request(
+                "unreadable_body",
+                "无法读取请求体",
+                "The body could not be read",
+            )
+        }
+    };
+    let Ok(v) = serde_json::from_slice::<Value>(&body) else {
+        return bad_request(
+            "invalid_json",
+            "请求体不是有效的 JSON",
+            "The body is not valid JSON",
+        );
+    };
+    let (records, single) = match v {
+        Value::Array(a) => (a, false),
+        other => (vec![other], true),
+    };
+    if records.len() > MAX_BATCH {
+        return problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "batch_too_large",
+            "一次最多上传 1000 条记录",
+            "At most 1000 records per upload",
+        );
+    }
+    let a = app.clone();
+    let results = match blocking(move || ingest(&a, &records, &auth)).await {
+        Ok(r) => r,
+        Err(resp) => return resp,
+    };
+    if single {
+        let mut one = results.into_iter().next().unwrap_or_default();
+        let status = one["http_status"]
+            .as_u64()
+            .and_then(|s| StatusCode::from_u16(u16::try_from(s).ok()?).ok())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if let Some(o) = one.as_object_mut() {
+            o.remove("http_status");
+        }
+        (status, Json(one)).into_response()
+    } else {
+        (StatusCode::OK, Json(json!({"results": results}))).into_response()
+    }
+}
+
+pub async fn read_one(
+    State(app): State<Arc<App>>,
+    auth: Authed,
+    Path(id): Path<String>,
+) -> Response {
+    let a = app.clone();
+    let found = blocking(move || {
+        let rec = a.store.submission(&id)?;
+        let conflicts = a.store.conflicts(&id)?;
+        let cites = a.store.cited_attachments(&id)?;
+        Ok((rec, conflicts, cites))
+    })
+    .await;
+    match found {
+        Ok((Some(rec), conflicts, cites))
+            if in_scope(&auth.scope(), &rec.meta.uscc, &rec.meta.region) =>
+        {
+            let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
+            let attachments: Vec<Value> = cites
+                .into_iter()
+                .map(|(sha, m)| {
+                    json!({"sha256": sha, "complete": m.as_ref().is_some_and(|m| m.complete),
+                           "size": m.filter(|m| m.complete).map(|m| m.length)})
+                })
+                .collect();
+            Json(json!({
+                "id": rec.id,
+                "sha256": rec.sha256,
+                "received_at": rec.received_at,
+                "submission": parse(&rec.body),
+                "report": parse(&rec.report),
+                "conflicting_versions": conflicts,
+                "attachments": attachments,
+            }))
+            .into_response()
+        }
+        // Another party's record is answered as if it did not exist: no probing of ids.
+        Ok(_) => not_found(),
+        Err(resp) => resp,
+    }
+}
+
+fn is_date(s: &str) -> bool {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
+}
+
+/// Parse the query string pair by pair, so each bad parameter gets a clear error naming it (a
+/// serde derive over `Query<T>` reports neither the parameter nor a Chinese message).
+fn parse_query(raw: Option<&str>) -> Result<(Query, bool), Response> {
+    let mut q = Query {
+        limit: 50,
+        ..Query::default()
+    };
+    let mut csv = false;
+    for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        let v = v.trim().to_string();
+        match k.as_ref() {
+            "uscc" => q.uscc = Some(v),
+            "region" if v.bytes().all(|b| b.is_ascii_digit()) && !v.is_empty() => {
+                q.region = Some(region_prefix(&v))
+            }
+            "product" => q.product = Some(v),
+            "form" => q.form = Some(v),
+            "link" => q.link = Some(v),
+            "level" if matches!(v.as_str(), "none" | "general" | "major") => q.level = Some(v),
+            "valid" if v == "true" || v == "false" => q.valid = Some(v == "true"),
+            "from" if is_date(&v) => q.from = Some(v),
+            "to" if is_date(&v) => q.to = Some(v),
+            "limit" => match v.parse::<usize>() {
+                Ok(n) if (1..=500).contains(&n) => q.limit = n,
+                _ => return Err(invalid_query("limit (1-500)")),
+            },
+            "after" => match v.parse::<i64>() {
+                Ok(n) => q.after = Some(n),
+                Err(_) => return Err(invalid_query("after")),
+            },
+            "format" if v == "csv" || v == "json" => csv = v == "csv",
+            other => return Err(invalid_query(other)),
+        }
+    }
+    Ok((q, csv))
+}
+
+const CSV_HEADER: [&str; 13] = [
+    "id",
+    "product",
+    "form",
+    "link",
+    "uscc",
+    "enterprise_name",
+    "region",
+    "inspected_at",
+    "received_at",
+    "valid",
+    "level",
+    "errors",
+    "findings",
+];
+
+/// UTF-8 with a byte-order mark, so Excel opens Chinese text correctly.
+fn to_csv(rows: &[Summary]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    w.write_record(CSV_HEADER)?;
+    for r in rows {
+        w.write_record([
+            r.id.as_str(),
+            &r.product,
+            &r.form,
+            &r.link,
+            &r.uscc,
+            &r.enterprise_name,
+            &r.region,
+            &r.inspected_at,
+            &r.received_at,
+            if r.valid { "true" } else { "false" },
+            &r.level,
+            &r.errors.to_string(),
+            &r.findings.to_string(),
+        ])?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+pub async fn query(State(app): State<Arc<App>>, auth: Authed, RawQuery(raw): RawQuery) -> Response {
+    let (mut q, csv) = match parse_query(raw.as_deref()) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let scope = auth.scope();
+    if csv {
+        // The export is every matching row, fetched in pages so no single query holds a lock long.
+        let a = app.clone();
+        let rows = blocking(move || {
+            q.limit = 500;
+            let mut all = Vec::new();
+            loop {
+                let page = a.store.query(&q, &scope)?;
+                let done = page.len() < q.limit;
+                q.after = page.last().map(|r| r.seq);
+                all.extend(page);
+                if done {
+                    return Ok(all);
+                }
+            }
+        })
+        .await;
+        return match rows.map(|r| to_csv(&r)) {
+            Ok(Ok(bytes)) => (
+                StatusCode::OK,
+                [
+                    ("content-type", "text/csv; charset=utf-8"),
+                    (
+                        "content-disposition",
+                        "attachment; filename=\"paicha-submissions.csv\"",
+                    ),
+                ],
+                bytes,
+            )
+                .into_response(),
+            Ok(Err(_)) => super::unavailable(),
+            Err(r) => r,
+        };
+    }
+    let a = app.clone();
+    let limit = q.limit;
+    match blocking(move || a.store.query(&q, &scope)).await {
+        Ok(items) => {
+            let next = (items.len() == limit)
+                .then(|| items.last().map(|r| r.seq.to_string()))
+                .flatten();
+            Json(json!({"items": items, "next": next})).into_response()
+        }
+        Err(r) => r,
+    }
+}

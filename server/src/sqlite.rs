@@ -1,0 +1,691 @@
+//! The SQLite backend (bundled SQLite): one file under the data directory. WAL with
+//! `synchronous = FULL`, so an acknowledged record survives `kill -9` and power loss; the record id
+//! is a unique key and each upload is one transaction, so concurrent retries of one id store it
+//! once. The audit table refuses UPDATE and DELETE (triggers): it is append-only.
+
+use crate::storage::*;
+use rusqlite::types::Value as Sql;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Transaction};
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+pub struct Sqlite {
+    conn: Mutex<Connection>,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS submissions (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    sha256 TEXT NOT NULL,
+    body TEXT NOT NULL,
+    report TEXT NOT NULL,
+    valid INTEGER NOT NULL,
+    level TEXT NOT NULL,
+    errors INTEGER NOT NULL,
+    findings INTEGER NOT NULL,
+    uscc TEXT NOT NULL,
+    enterprise_name TEXT NOT NULL,
+    region TEXT NOT NULL,
+    product TEXT NOT NULL,
+    form TEXT NOT NULL,
+    link TEXT NOT NULL,
+    inspected_at TEXT NOT NULL,
+    inspected_date TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    author TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS submissions_uscc ON submissions (uscc, seq);
+CREATE INDEX IF NOT EXISTS submissions_region ON submissions (region, seq);
+CREATE TABLE IF NOT EXISTS conflicts (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    body TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    author TEXT NOT NULL,
+    UNIQUE (id, sha256)
+);
+CREATE TABLE IF NOT EXISTS rejected (
+    seq INTEGER PRIMARY KEY,
+    body TEXT NOT NULL,
+    report TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    author TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cites (
+    submission TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    PRIMARY KEY (submission, sha256)
+);
+CREATE INDEX IF NOT EXISTS cites_sha ON cites (sha256);
+CREATE TABLE IF NOT EXISTS attachments (
+    sha256 TEXT PRIMARY KEY,
+    length INTEGER NOT NULL,
+    complete INTEGER NOT NULL,
+    uploader TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS accounts (
+    username TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    name TEXT NOT NULL,
+    uscc TEXT,
+    regions TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS tokens (
+    hash TEXT PRIMARY KEY,
+    username TEXT NOT NULL REFERENCES accounts (username),
+    expires_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+PRAGMA user_version = 1;
+";
+
+const SUMMARY_COLUMNS: &str = "seq, id, product, form, link, uscc, enterprise_name, region, \
+    inspected_at, received_at, valid, level, errors, findings";
+
+fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Account, String)> {
+    let role: String = r.get(1)?;
+    let regions: String = r.get(4)?;
+    Ok((
+        Account {
+            username: r.get(0)?,
+            role: Role::parse(&role).unwrap_or(Role::Enterprise),
+            name: r.get(2)?,
+            uscc: r.get(3)?,
+            regions: regions
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+            disabled: r.get(6)?,
+        },
+        r.get(5)?,
+    ))
+}
+
+const ACCOUNT_COLUMNS: &str = "username, role, name, uscc, regions, password_hash, disabled";
+
+fn write_audit(tx: &Connection, a: &Audit<'_>) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO audit (at, actor, action, target, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![a.at, a.actor, a.action, a.target, a.outcome, a.detail],
+    )?;
+    Ok(())
+}
+
+/// The SQL condition (and its parameters) that limits rows to what a scope may see.
+fn scope_sql(scope: &Scope, args: &mut Vec<Sql>) -> String {
+    match scope {
+        Scope::All => "1".into(),
+        Scope::Enterprise(uscc) => {
+            args.push(Sql::Text(uscc.clone()));
+            "uscc = ?".into()
+        }
+        Scope::Regions(prefixes) if prefixes.is_empty() => "0".into(),
+        Scope::Regions(prefixes) => {
+            let parts: Vec<&str> = prefixes
+                .iter()
+                .map(|p| {
+                    // Bound twice: once for the length, once for the comparison.
+                    args.push(Sql::Text(p.clone()));
+                    args.push(Sql::Text(p.clone()));
+                    "substr(region, 1, length(?)) = ?"
+                })
+                .collect();
+            format!("({})", parts.join(" OR "))
+        }
+    }
+}
+
+impl Sqlite {
+    pub fn open(path: &Path) -> Result<Sqlite> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version == 0 {
+            Self::migrate_v0(&conn)?;
+        }
+        conn.execute_batch(SCHEMA)?;
+        Ok(Sqlite {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// Databases of the first server slice had `submissions` without the query columns: move
+    /// their rows over, reading the columns out of the stored JSON (nothing is dropped).
+    fn migrate_v0(conn: &Connection) -> Result<()> {
+        let old: bool = conn
+            .query_row(
+                "SELECT 1 FROM sqlite_master WHERE name = 'submissions' AND sql NOT LIKE '%inspected_date%'",
+                [],
+                |_| Ok(true),
+            )
+            .optional()?
+            .unwrap_or(false);
+        if !old {
+            return Ok(());
+        }
+        conn.execute_batch(
+            "BEGIN;
+             ALTER TABLE submissions RENAME TO submissions_v0;
+             ALTER TABLE conflicts RENAME TO conflicts_v0;
+             ALTER TABLE rejected RENAME TO rejected_v0;",
+        )?;
+        conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(
+            "INSERT INTO submissions (id, sha256, body, report, valid, level, errors, findings, uscc,
+                enterprise_name, region, product, form, link, inspected_at, inspected_date, received_at, author)
+             SELECT id, sha256, body, report, valid, level,
+                coalesce(json_array_length(report, '$.errors'), 0),
+                coalesce(json_array_length(report, '$.findings'), 0),
+                coalesce(json_extract(body, '$.enterprise.uscc'), ''),
+                coalesce(json_extract(body, '$.enterprise.name'), ''),
+                coalesce(json_extract(body, '$.enterprise.region'), ''),
+                coalesce(json_extract(body, '$.product'), ''),
+                coalesce(json_extract(body, '$.form'), ''),
+                coalesce(json_extract(body, '$.link'), ''),
+                coalesce(json_extract(body, '$.inspected_at'), ''),
+                substr(coalesce(json_extract(body, '$.inspected_at'), ''), 1, 10),
+                received_at, ''
+             FROM submissions_v0 ORDER BY received_at;
+             INSERT INTO conflicts (id, sha256, body, received_at, author)
+                SELECT id, sha256, body, received_at, '' FROM conflicts_v0;
+             INSERT INTO rejected (body, report, received_at, author)
+                SELECT body, report, received_at, '' FROM rejected_v0;
+             DROP TABLE submissions_v0; DROP TABLE conflicts_v0; DROP TABLE rejected_v0;
+             COMMIT;",
+        )?;
+        Ok(())
+    }
+
+    fn conn(&self) -> Result<MutexGuard<'_, Connection>> {
+        self.conn
+            .lock()
+            .map_err(|_| StoreError("storage lock poisoned".into()))
+    }
+}
+
+fn put_one(tx: &Transaction<'_>, rec: &NewSubmission, actor: &str) -> Result<Stored> {
+    let m = &rec.meta;
+    let inserted = tx.execute(
+        "INSERT INTO submissions (id, sha256, body, report, valid, level, errors, findings, uscc,
+            enterprise_name, region, product, form, link, inspected_at, inspected_date, received_at, author)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+         ON CONFLICT (id) DO NOTHING",
+        params![
+            rec.id,
+            rec.sha256,
+            rec.body,
+            rec.report,
+            m.valid,
+            m.level,
+            m.errors,
+            m.findings,
+            m.uscc,
+            m.enterprise_name,
+            m.region,
+            m.product,
+            m.form,
+            m.link,
+            m.inspected_at,
+            m.inspected_date,
+            rec.received_at,
+            actor
+        ],
+    )?;
+    let outcome = if inserted == 1 {
+        for sha in &rec.attachments {
+            tx.execute(
+                "INSERT OR IGNORE INTO cites (submission, sha256) VALUES (?1, ?2)",
+                params![rec.id, sha],
+            )?;
+        }
+        Stored::New
+    } else {
+        let existing: String = tx.query_row(
+            "SELECT sha256 FROM submissions WHERE id = ?1",
+            params![rec.id],
+            |r| r.get(0),
+        )?;
+        if existing == rec.sha256 {
+            Stored::Duplicate
+        } else {
+            tx.execute(
+                "INSERT INTO conflicts (id, sha256, body, received_at, author) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id, sha256) DO NOTHING",
+                params![rec.id, rec.sha256, rec.body, rec.received_at, actor],
+            )?;
+            Stored::Conflict
+        }
+    };
+    let outcome_name = match outcome {
+        Stored::New => "stored",
+        Stored::Duplicate => "duplicate",
+        Stored::Conflict => "conflict",
+    };
+    write_audit(
+        tx,
+        &Audit {
+            at: &rec.received_at,
+            actor,
+            action: "submission.upload",
+            target: &rec.id,
+            outcome: outcome_name,
+            detail: &rec.sha256,
+        },
+    )?;
+    Ok(outcome)
+}
+
+fn attachment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AttachmentMeta> {
+    Ok(AttachmentMeta {
+        sha256: r.get(0)?,
+        length: r.get(1)?,
+        complete: r.get(2)?,
+        uploader: r.get(3)?,
+    })
+}
+
+impl Storage for Sqlite {
+    fn put_submissions(&self, recs: &[NewSubmission], actor: &str) -> Result<Vec<Stored>> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        let out = recs
+            .iter()
+            .map(|r| put_one(&tx, r, actor))
+            .collect::<Result<Vec<_>>>()?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    fn put_rejected(&self, body: &str, report: &str, a: &Audit<'_>) -> Result<()> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO rejected (body, report, received_at, author) VALUES (?1, ?2, ?3, ?4)",
+            params![body, report, a.at, a.actor],
+        )?;
+        write_audit(&tx, a)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn submission(&self, id: &str) -> Result<Option<Record>> {
+        let conn = self.conn()?;
+        Ok(conn
+            .query_row(
+                "SELECT id, sha256, body, report, received_at, uscc, enterprise_name, region, product,
+                    form, link, inspected_at, inspected_date, valid, level, errors, findings
+                 FROM submissions WHERE id = ?1",
+                params![id],
+                |r| {
+                    Ok(Record {
+                        id: r.get(0)?,
+                        sha256: r.get(1)?,
+                        body: r.get(2)?,
+                        report: r.get(3)?,
+                        received_at: r.get(4)?,
+                        meta: Meta {
+                            uscc: r.get(5)?,
+                            enterprise_name: r.get(6)?,
+                            region: r.get(7)?,
+                            product: r.get(8)?,
+                            form: r.get(9)?,
+                            link: r.get(10)?,
+                            inspected_at: r.get(11)?,
+                            inspected_date: r.get(12)?,
+                            valid: r.get(13)?,
+                            level: r.get(14)?,
+                            errors: r.get(15)?,
+                            findings: r.get(16)?,
+                        },
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn conflicts(&self, id: &str) -> Result<Vec<String>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare("SELECT sha256 FROM conflicts WHERE id = ?1 ORDER BY seq")?;
+        let rows = stmt.query_map(params![id], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
+    }
+
+    fn query(&self, q: &Query, scope: &Scope) -> Result<Vec<Summary>> {
+        let mut args = Vec::new();
+        let mut conds = vec![scope_sql(scope, &mut args)];
+        let mut eq = |col: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                conds.push(format!("{col} = ?"));
+                args.push(Sql::Text(v.clone()));
+            }
+        };
+        eq("uscc", &q.uscc);
+        eq("product", &q.product);
+        eq("form", &q.form);
+        eq("link", &q.link);
+        eq("level", &q.level);
+        if let Some(p) = &q.region {
+            conds.push("substr(region, 1, length(?)) = ?".into());
+            args.push(Sql::Text(p.clone()));
+            args.push(Sql::Text(p.clone()));
+        }
+        if let Some(v) = q.valid {
+            conds.push("valid = ?".into());
+            args.push(Sql::Integer(i64::from(v)));
+        }
+        if let Some(d) = &q.from {
+            conds.push("inspected_date >= ?".into());
+            args.push(Sql::Text(d.clone()));
+        }
+        if let Some(d) = &q.to {
+            conds.push("inspected_date <= ?".into());
+            args.push(Sql::Text(d.clone()));
+        }
+        if let Some(s) = q.after {
+            conds.push("seq < ?".into());
+            args.push(Sql::Integer(s));
+        }
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM submissions WHERE {} ORDER BY seq DESC LIMIT {}",
+            conds.join(" AND "),
+            q.limit
+        );
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt.query_map(params_from_iter(args), |r| {
+            Ok(Summary {
+                seq: r.get(0)?,
+                id: r.get(1)?,
+                product: r.get(2)?,
+                form: r.get(3)?,
+                link: r.get(4)?,
+                uscc: r.get(5)?,
+                enterprise_name: r.get(6)?,
+                region: r.get(7)?,
+                inspected_at: r.get(8)?,
+                received_at: r.get(9)?,
+                valid: r.get(10)?,
+                level: r.get(11)?,
+                errors: r.get(12)?,
+                findings: r.get(13)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn cited_attachments(&self, id: &str) -> Result<Vec<(String, Option<AttachmentMeta>)>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare(
+            "SELECT c.sha256, a.sha256, a.length, a.complete, a.uploader FROM cites c
+             LEFT JOIN attachments a ON a.sha256 = c.sha256 WHERE c.submission = ?1 ORDER BY c.sha256",
+        )?;
+        let rows = stmt.query_map(params![id], |r| {
+            let sha: String = r.get(0)?;
+            let known: Option<String> = r.get(1)?;
+            let meta = match known {
+                Some(s) => Some(AttachmentMeta {
+                    sha256: s,
+                    length: r.get(2)?,
+                    complete: r.get(3)?,
+                    uploader: r.get(4)?,
+                }),
+                None => None,
+            };
+            Ok((sha, meta))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn account_count(&self) -> Result<i64> {
+        Ok(self
+            .conn()?
+            .query_row("SELECT count(*) FROM accounts", [], |r| r.get(0))?)
+    }
+
+    fn create_account(&self, a: &Account, hash: &str, audit: &Audit<'_>) -> Result<bool> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        let n = tx.execute(
+            "INSERT INTO accounts (username, role, name, uscc, regions, password_hash, disabled)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (username) DO NOTHING",
+            params![
+                a.username,
+                a.role.as_str(),
+                a.name,
+                a.uscc,
+                a.regions.join(","),
+                hash,
+                a.disabled
+            ],
+        )?;
+        if n == 1 {
+            write_audit(&tx, audit)?;
+        }
+        tx.commit()?;
+        Ok(n == 1)
+    }
+
+    fn account(&self, username: &str) -> Result<Option<(Account, String)>> {
+        let conn = self.conn()?;
+        Ok(conn
+            .query_row(
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = ?1"),
+                params![username],
+                account_row,
+            )
+            .optional()?)
+    }
+
+    fn accounts(&self) -> Result<Vec<Account>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY username"
+        ))?;
+        let rows = stmt.query_map([], account_row)?;
+        Ok(rows
+            .map(|r| r.map(|(a, _)| a))
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn update_account(
+        &self,
+        username: &str,
+        c: &AccountChange,
+        audit: &Audit<'_>,
+    ) -> Result<Option<Account>> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        let exists = tx
+            .query_row(
+                "SELECT 1 FROM accounts WHERE username = ?1",
+                params![username],
+                |_| Ok(()),
+            )
+            .optional()?;
+        if exists.is_none() {
+            return Ok(None);
+        }
+        if let Some(h) = &c.password_hash {
+            tx.execute(
+                "UPDATE accounts SET password_hash = ?2 WHERE username = ?1",
+                params![username, h],
+            )?;
+            // A new password ends the sessions of the old one.
+            tx.execute("DELETE FROM tokens WHERE username = ?1", params![username])?;
+        }
+        if let Some(r) = &c.regions {
+            tx.execute(
+                "UPDATE accounts SET regions = ?2 WHERE username = ?1",
+                params![username, r.join(",")],
+            )?;
+        }
+        if let Some(n) = &c.name {
+            tx.execute(
+                "UPDATE accounts SET name = ?2 WHERE username = ?1",
+                params![username, n],
+            )?;
+        }
+        if let Some(d) = c.disabled {
+            tx.execute(
+                "UPDATE accounts SET disabled = ?2 WHERE username = ?1",
+                params![username, d],
+            )?;
+            if d {
+                tx.execute("DELETE FROM tokens WHERE username = ?1", params![username])?;
+            }
+        }
+        write_audit(&tx, audit)?;
+        let acc = tx
+            .query_row(
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = ?1"),
+                params![username],
+                account_row,
+            )
+            .optional()?;
+        tx.commit()?;
+        Ok(acc.map(|(a, _)| a))
+    }
+
+    fn put_token(&self, hash: &str, username: &str, expires_at: &str) -> Result<()> {
+        let conn = self.conn()?;
+        // Expired tokens are of no use to anyone: drop them as new ones are made.
+        conn.execute(
+            "DELETE FROM tokens WHERE expires_at < ?1",
+            params![chrono::Utc::now().to_rfc3339()],
+        )?;
+        conn.execute(
+            "INSERT INTO tokens (hash, username, expires_at) VALUES (?1, ?2, ?3)",
+            params![hash, username, expires_at],
+        )?;
+        Ok(())
+    }
+
+    fn token(&self, hash: &str) -> Result<Option<(Account, String)>> {
+        let conn = self.conn()?;
+        Ok(conn
+            .query_row(
+                "SELECT a.username, a.role, a.name, a.uscc, a.regions, t.expires_at, a.disabled
+                 FROM tokens t JOIN accounts a ON a.username = t.username WHERE t.hash = ?1",
+                params![hash],
+                account_row,
+            )
+            .optional()?)
+    }
+
+    fn revoke_token(&self, hash: &str, audit: &Audit<'_>) -> Result<()> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        tx.execute("DELETE FROM tokens WHERE hash = ?1", params![hash])?;
+        write_audit(&tx, audit)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn audit(&self, a: &Audit<'_>) -> Result<()> {
+        write_audit(&*self.conn()?, a)?;
+        Ok(())
+    }
+
+    fn audit_log(&self, after: Option<i64>, limit: usize) -> Result<Vec<AuditEntry>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare(
+            "SELECT seq, at, actor, action, target, outcome, detail FROM audit
+             WHERE seq < ?1 ORDER BY seq DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(
+            params![
+                after.unwrap_or(i64::MAX),
+                i64::try_from(limit).unwrap_or(100)
+            ],
+            |r| {
+                Ok(AuditEntry {
+                    seq: r.get(0)?,
+                    at: r.get(1)?,
+                    actor: r.get(2)?,
+                    action: r.get(3)?,
+                    target: r.get(4)?,
+                    outcome: r.get(5)?,
+                    detail: r.get(6)?,
+                })
+            },
+        )?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn attachment(&self, sha: &str) -> Result<Option<AttachmentMeta>> {
+        let conn = self.conn()?;
+        Ok(conn
+            .query_row(
+                "SELECT sha256, length, complete, uploader FROM attachments WHERE sha256 = ?1",
+                params![sha],
+                attachment_row,
+            )
+            .optional()?)
+    }
+
+    fn begin_attachment(&self, sha: &str, length: u64, uploader: &str) -> Result<AttachmentMeta> {
+        let conn = self.conn()?;
+        conn.execute(
+            "INSERT INTO attachments (sha256, length, complete, uploader) VALUES (?1, ?2, 0, ?3)
+             ON CONFLICT (sha256) DO NOTHING",
+            params![sha, length, uploader],
+        )?;
+        Ok(conn.query_row(
+            "SELECT sha256, length, complete, uploader FROM attachments WHERE sha256 = ?1",
+            params![sha],
+            attachment_row,
+        )?)
+    }
+
+    fn complete_attachment(&self, sha: &str, audit: &Audit<'_>) -> Result<()> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        tx.execute(
+            "UPDATE attachments SET complete = 1 WHERE sha256 = ?1",
+            params![sha],
+        )?;
+        write_audit(&tx, audit)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn drop_attachment(&self, sha: &str) -> Result<()> {
+        self.conn()?.execute(
+            "DELETE FROM attachments WHERE sha256 = ?1 AND complete = 0",
+            params![sha],
+        )?;
+        Ok(())
+    }
+
+    fn attachment_visible(&self, sha: &str, username: &str, scope: &Scope) -> Result<bool> {
+        let mut args = vec![Sql::Text(sha.into()), Sql::Text(username.into())];
+        let cond = scope_sql(scope, &mut args);
+        let sql = format!(
+            "SELECT EXISTS (SELECT 1 FROM attachments WHERE sha256 = ?1 AND uploader = ?2)
+                 OR EXISTS (SELECT 1 FROM cites c JOIN submissions s ON s.id = c.submission
+                            WHERE c.sha256 = ?1 AND {cond})"
+        );
+        let conn = self.conn()?;
+        Ok(conn.query_row(&sql, params_from_iter(args), |r| r.get(0))?)
+    }
+}

@@ -1,0 +1,239 @@
+//! The storage interface. The API speaks only to this trait, so a PostgreSQL backend can be added
+//! beside the SQLite one (`sqlite.rs`) for deployments that outgrow one machine. Every method is a
+//! whole unit of work (one transaction): idempotency and the audit trail are the database's job,
+//! never a check-then-write in the caller.
+
+use serde::Serialize;
+
+#[derive(Debug)]
+pub struct StoreError(pub String);
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError(e.to_string())
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// What happened to one uploaded record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// New: stored now.
+    New,
+    /// The same id with the same content was already there: nothing new stored.
+    Duplicate,
+    /// The same id with different content: the new version is kept for review, the first stays.
+    Conflict,
+}
+
+/// The envelope fields a record is queried by, copied out of the submission when it arrives.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Meta {
+    pub uscc: String,
+    pub enterprise_name: String,
+    pub region: String,
+    pub product: String,
+    pub form: String,
+    pub link: String,
+    pub inspected_at: String,
+    /// `YYYY-MM-DD` of `inspected_at` in its own offset (what date ranges compare).
+    pub inspected_date: String,
+    pub valid: bool,
+    pub level: String,
+    pub errors: i64,
+    pub findings: i64,
+}
+
+/// A submission ready to store, with the server's own report.
+#[derive(Debug, Clone)]
+pub struct NewSubmission {
+    pub id: String,
+    pub sha256: String,
+    pub body: String,
+    pub report: String,
+    pub meta: Meta,
+    /// SHA-256 of every attachment the answers cite.
+    pub attachments: Vec<String>,
+    pub received_at: String,
+}
+
+/// One stored submission.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub id: String,
+    pub sha256: String,
+    pub body: String,
+    pub report: String,
+    pub received_at: String,
+    pub meta: Meta,
+}
+
+/// A row of a query answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub id: String,
+    pub product: String,
+    pub form: String,
+    pub link: String,
+    pub uscc: String,
+    pub enterprise_name: String,
+    pub region: String,
+    pub inspected_at: String,
+    pub received_at: String,
+    pub valid: bool,
+    pub level: String,
+    pub errors: i64,
+    pub findings: i64,
+    #[serde(skip)]
+    pub seq: i64,
+}
+
+/// What an account may see: everything, one enterprise, or some regions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Enterprise(String),
+    /// Division-code prefixes (`52` for a province, `5201` for a prefecture, `520102` a county).
+    Regions(Vec<String>),
+}
+
+/// Filters of a submission query (all optional), newest first, keyset-paged by `after`.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    pub uscc: Option<String>,
+    /// A division-code prefix, like the scope's.
+    pub region: Option<String>,
+    pub product: Option<String>,
+    pub form: Option<String>,
+    pub link: Option<String>,
+    pub level: Option<String>,
+    pub valid: Option<bool>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub after: Option<i64>,
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Enterprise,
+    Inspector,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Enterprise => "enterprise",
+            Role::Inspector => "inspector",
+            Role::Admin => "admin",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "enterprise" => Some(Role::Enterprise),
+            "inspector" => Some(Role::Inspector),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Account {
+    pub username: String,
+    pub role: Role,
+    pub name: String,
+    pub uscc: Option<String>,
+    pub regions: Vec<String>,
+    pub disabled: bool,
+}
+
+/// Changes an admin makes to an account (`None`: unchanged).
+#[derive(Debug, Clone, Default)]
+pub struct AccountChange {
+    pub password_hash: Option<String>,
+    pub regions: Option<Vec<String>>,
+    pub name: Option<String>,
+    pub disabled: Option<bool>,
+}
+
+/// Who did what, when, with what outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub outcome: String,
+    pub detail: String,
+}
+
+/// What the server knows of an attachment (its bytes live in the blob directory).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentMeta {
+    pub sha256: String,
+    pub length: u64,
+    pub complete: bool,
+    pub uploader: String,
+}
+
+/// The audit line written with a change, in the same transaction.
+pub struct Audit<'a> {
+    pub at: &'a str,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub target: &'a str,
+    pub outcome: &'a str,
+    pub detail: &'a str,
+}
+
+pub trait Storage: Send + Sync {
+    /// Store a batch in one transaction, each record idempotently by id and content hash, with
+    /// one audit line per record.
+    fn put_submissions(&self, recs: &[NewSubmission], actor: &str) -> Result<Vec<Stored>>;
+    /// Keep what could not be stored by id (no usable id): nothing a user sent is lost.
+    fn put_rejected(&self, body: &str, report: &str, audit: &Audit<'_>) -> Result<()>;
+    fn submission(&self, id: &str) -> Result<Option<Record>>;
+    /// Content hashes of the versions of `id` that conflicted with the stored one.
+    fn conflicts(&self, id: &str) -> Result<Vec<String>>;
+    fn query(&self, q: &Query, scope: &Scope) -> Result<Vec<Summary>>;
+    /// Attachments a submission cites, with what the server has of each.
+    fn cited_attachments(&self, id: &str) -> Result<Vec<(String, Option<AttachmentMeta>)>>;
+
+    fn account_count(&self) -> Result<i64>;
+    /// Create an account; `false` if the username is taken.
+    fn create_account(&self, a: &Account, password_hash: &str, audit: &Audit<'_>) -> Result<bool>;
+    /// The account and its password hash.
+    fn account(&self, username: &str) -> Result<Option<(Account, String)>>;
+    fn accounts(&self) -> Result<Vec<Account>>;
+    /// Apply a change; disabling also revokes the account's tokens. `None` if there is no such account.
+    fn update_account(
+        &self,
+        username: &str,
+        c: &AccountChange,
+        audit: &Audit<'_>,
+    ) -> Result<Option<Account>>;
+
+    fn put_token(&self, token_hash: &str, username: &str, expires_at: &str) -> Result<()>;
+    /// The account a token hash belongs to and when the token expires.
+    fn token(&self, token_hash: &str) -> Result<Option<(Account, String)>>;
+    fn revoke_token(&self, token_hash: &str, audit: &Audit<'_>) -> Result<()>;
+
+    fn audit(&self, a: &Audit<'_>) -> Result<()>;
+    fn audit_log(&self, after: Option<i64>, limit: usize) -> Result<Vec<AuditEntry>>;
+
+    fn attachment(&self, sha256: &str) -> Result<Option<AttachmentMeta>>;
+    /// Note an upload that starts; keeps the first uploader. Returns the stored meta.
+    fn begin_attachment(&self, sha256: &str, length: u64, uploader: &str)
+        -> Result<AttachmentMeta>;
+    fn complete_attachment(&self, sha256: &str, audit: &Audit<'_>) -> Result<()>;
+    /// Forget a partial upload whose bytes did not match their name.
+    fn drop_attachment(&self, sha256: &str) -> Result<()>;
+    /// May this scope (or this uploader) read the attachment: uploaded it, or may read a
+    /// submission that cites it.
+    fn attachment_visible(&self, sha256: &str, username: &str, scope: &Scope) -> Result<bool>;
+}

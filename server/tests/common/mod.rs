@@ -1,0 +1,173 @@
+//! Starting the real server binary on a free loopback port with its own data directory, and a
+//! small HTTP/1.1 client (each request on its own connection, so a test sees exactly what a
+//! device would).
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The password the demo accounts get in tests.
+pub const PASSWORD: &str = "test-password-1";
+
+pub struct Server {
+    pub child: Child,
+    pub addr: String,
+    pub dir: PathBuf,
+    /// Everything the server printed after its first line.
+    pub banner: Vec<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+static N: AtomicUsize = AtomicUsize::new(0);
+
+pub fn data_dir() -> PathBuf {
+    let n = N.fetch_add(1, Ordering::SeqCst);
+    let d = std::env::temp_dir().join(format!("paicha-server-test-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+pub fn start(dir: PathBuf, extra: &[&str]) -> Server {
+    start_env(dir, extra, Some(PASSWORD))
+}
+
+pub fn start_env(dir: PathBuf, extra: &[&str], password: Option<&str>) -> Server {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_paicha-server"));
+    cmd.args(["--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(&dir)
+        .args(extra)
+        .stdout(Stdio::piped());
+    match password {
+        Some(p) => cmd.env("PAICHA_DEMO_PASSWORD", p),
+        None => cmd.env_remove("PAICHA_DEMO_PASSWORD"),
+    };
+    let fresh = !dir.join("paicha.sqlite3").exists();
+    let mut child = cmd.spawn().unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let addr = line.trim().rsplit("http://").next().unwrap().to_string();
+    // On first start the demo accounts follow: three lines and a note.
+    let mut banner = Vec::new();
+    while fresh && banner.len() < 4 {
+        let mut l = String::new();
+        if out.read_line(&mut l).unwrap_or(0) == 0 {
+            break;
+        }
+        banner.push(l.trim().to_string());
+    }
+    Server {
+        child,
+        addr,
+        dir,
+        banner,
+    }
+}
+
+pub struct Resp {
+    pub status: u16,
+    pub headers: String,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&self.body)))
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// One request; `headers` like `["Authorization: Bearer x"]`. A connection closed without a
+/// response is status 0.
+pub fn request(addr: &str, method: &str, path: &str, headers: &[String], body: &[u8]) -> Resp {
+    let mut s = TcpStream::connect(addr).unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for h in headers {
+        head.push_str(h);
+        head.push_str("\r\n");
+    }
+    head.push_str("\r\n");
+    let _ = s.write_all(head.as_bytes());
+    let _ = s.write_all(body);
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let split = out
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(out.len());
+    let head = String::from_utf8_lossy(&out[..split]).into_owned();
+    let body = out.get(split + 4..).unwrap_or_default().to_vec();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    Resp {
+        status,
+        headers: head,
+        body,
+    }
+}
+
+pub fn bearer(token: &str) -> String {
+    format!("Authorization: Bearer {token}")
+}
+
+/// JSON request with a token (or none).
+pub fn call(addr: &str, method: &str, path: &str, token: Option<&str>, body: &str) -> Resp {
+    let mut h = vec!["Content-Type: application/json".to_string()];
+    if let Some(t) = token {
+        h.push(bearer(t));
+    }
+    request(addr, method, path, &h, body.as_bytes())
+}
+
+pub fn sign_in(addr: &str, username: &str) -> String {
+    let r = call(
+        addr,
+        "POST",
+        "/api/v1/auth/token",
+        None,
+        &json!({"username": username, "password": PASSWORD}).to_string(),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    r.json()["token"].as_str().unwrap().to_string()
+}
+
+pub const USCC: &str = "91520102MA6DK4L2XN";
+
+pub fn submission(id: &str, speed: f64) -> Value {
+    submission_of(id, speed, USCC, "520102")
+}
+
+pub fn submission_of(id: &str, speed: f64, uscc: &str, region: &str) -> Value {
+    json!({"id": id, "product": "electric-bicycle", "form": "onsite_inspection", "link": "sales",
+           "enterprise": {"uscc": uscc, "name": "贵阳示例车行", "region": region},
+           "inspected_at": "2023-07-20T10:00:00+08:00", "answers": {"ebike.max_speed_kmh": speed}})
+}
+
+pub fn uuid(n: usize) -> String {
+    format!("6f1c2a9e-3b7d-4c1e-9a55-{n:012}")
+}
