@@ -1,0 +1,33 @@
+// Stages the web app for serving: copies www/ and pkg/ into DEST (default target/web) and writes
+// www/js/version.js with a hash of everything staged, so a change to the app, the WASM module or
+// the catalogue installs a new service worker and cache. Also importable: stageWeb(dest, extra).
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function files(dir) {
+  return readdirSync(dir, { recursive: true }).map((f) => join(dir, f)).filter((f) => statSync(f).isFile()).sort();
+}
+
+/** extra: {path: text} written into DEST after the copy (tests use it for config.json). */
+export function stageWeb(dest = join(root, 'target/web'), extra = {}) {
+  dest = resolve(dest);
+  rmSync(dest, { recursive: true, force: true });
+  mkdirSync(dest, { recursive: true });
+  cpSync(join(root, 'www'), join(dest, 'www'), { recursive: true });
+  cpSync(join(root, 'pkg'), join(dest, 'pkg'), { recursive: true, filter: (f) => !f.endsWith('.d.ts') && !f.endsWith('package.json') && !f.endsWith('.gitignore') && !f.endsWith('README.md') });
+  for (const [p, text] of Object.entries(extra)) writeFileSync(join(dest, p), text);
+  const h = createHash('sha256');
+  for (const f of files(dest)) { h.update(f.slice(dest.length)); h.update(readFileSync(f)); }
+  const version = h.digest('hex').slice(0, 16);
+  writeFileSync(join(dest, 'www/js/version.js'), `export const VERSION = '${version}';\n`);
+  return { dest, version };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { dest, version } = stageWeb(process.argv[2]);
+  console.log(`staged ${dest} (version ${version})`);
+}

@@ -1,0 +1,402 @@
+// The app: one mount(root, options) used by the page, the <paicha-checklist> element (in its shadow
+// root) and the iframe mode. Everything is looked up inside `root`, never in `document`.
+import { start, useCatalogue, useLatest, currentHash, productList, merged } from './catalogue.js';
+import { getMeta, setMeta, get, all } from './db.js';
+import { t, tt, setLang, getLang } from './i18n.js';
+import { el, renderChecklist } from './form.js';
+import { newDraft, saveDraft, listDrafts, getDraft, deleteDraft, submitDraft, exportPending, importPending } from './store.js';
+import { drain, counts, backoff, retryRecord, NeedsSignIn } from './outbox.js';
+
+const FORM_OF = { enterprise: 'self_inspection', inspector: 'onsite_inspection' };
+const ROLE_OF = { self_inspection: 'enterprise', onsite_inspection: 'inspector' };
+const PERIOD = 60000;
+
+/**
+ * options: {endpoint, embedded, product, form, link, token, lang, emit(name, detail)}.
+ * Resolves with a controller {sync(), open(id), home()}.
+ */
+export async function mount(root, options = {}) {
+  const emit = options.emit ?? (() => {});
+  // Which draft was open, per kind of host, so a reload reopens it (the page, an iframe, an element).
+  const openKey = `open:${options.slot ?? (options.embedded ? 'embed' : 'app')}`;
+  const endpoint = (options.endpoint || globalThis.location.origin).replace(/\/$/, '');
+  const urls = new Map(); // sha256 -> object URL
+  const fresh = new Map(); // blobs made in this page, before they are saved
+  let view = null; // the checklist on screen: {draft, form, destroy}
+  let needSignIn = false;
+  let lowSpace = false;
+
+  setLang(options.lang ?? (await getMeta('lang', 'zh')));
+  await start();
+  await setMeta('endpoint', endpoint);
+  if (options.token) await setMeta('auth', { token: options.token, account: null });
+
+  // ---- frame ------------------------------------------------------------------------------
+  const title = el('h1', {});
+  const net = el('span', { className: 'net' });
+  const badge = el('button', { type: 'button', className: 'badge', aria: { live: 'polite' } });
+  const langBtn = el('button', { type: 'button', className: 'secondary', lang: 'en' });
+  const acctBtn = el('button', { type: 'button', className: 'secondary' });
+  const banner = el('div', { className: 'banner', attrs: { role: 'alert' }, hidden: true });
+  const main = el('main', { tabIndex: -1 });
+  root.replaceChildren(el('div', { className: 'paicha' },
+    el('header', { className: 'bar' }, title, el('div', { className: 'tools' }, net, badge, langBtn, acctBtn)), banner, main));
+
+  const frame = async () => {
+    title.textContent = t('app');
+    root.host?.setAttribute?.('lang', getLang() === 'en' ? 'en' : 'zh-CN');
+    if (!options.embedded && globalThis.document?.documentElement && root.getRootNode() === document) document.documentElement.lang = getLang() === 'en' ? 'en' : 'zh-CN';
+    langBtn.textContent = t('lang');
+    langBtn.lang = getLang() === 'en' ? 'zh-CN' : 'en';
+    const auth = await getMeta('auth');
+    acctBtn.textContent = auth?.account ? `${t('signOut')} (${auth.account.username})` : t('signIn');
+    net.textContent = navigator.onLine ? t('online') : t('offline');
+    net.className = `net ${navigator.onLine ? 'on' : 'off'}`;
+    const c = await counts();
+    badge.textContent = `${t('outbox')} ${c.pending}${c.attention ? ` · ${t('attention')} ${c.attention}` : ''}`;
+    badge.classList.toggle('warn', c.attention > 0);
+    const msgs = [];
+    if (needSignIn) msgs.push(t('needSignIn'));
+    if (lowSpace) msgs.push(t('lowSpace'));
+    banner.hidden = msgs.length === 0;
+    banner.replaceChildren(...msgs.map((m) => el('p', { textContent: m })));
+  };
+
+  langBtn.addEventListener('click', async () => {
+    setLang(getLang() === 'en' ? 'zh' : 'en');
+    await setMeta('lang', getLang());
+    await frame();
+    if (view) await openDraft(view.draft.id); else await home();
+  });
+  acctBtn.addEventListener('click', async () => {
+    const auth = await getMeta('auth');
+    if (auth?.account) {
+      try { await fetch(`${endpoint}/api/v1/auth/token`, { method: 'DELETE', headers: { authorization: `Bearer ${auth.token}` } }); } catch { /* offline: forget it anyway */ }
+      await setMeta('auth', null);
+      await frame();
+    } else signInView();
+  });
+  badge.addEventListener('click', () => home('outbox'));
+  globalThis.addEventListener('online', () => { frame(); sync.now(); });
+  globalThis.addEventListener('offline', frame);
+
+  // ---- sign in ----------------------------------------------------------------------------
+  function signInView() {
+    closeView();
+    const user = el('input', { id: 'pc-user', autocomplete: 'username', required: true });
+    const pass = el('input', { id: 'pc-pass', type: 'password', autocomplete: 'current-password', required: true });
+    const msg = el('p', { className: 'errors', attrs: { role: 'alert' } });
+    const f = el('form', { className: 'card signin' }, el('h2', { textContent: t('signIn') }),
+      el('label', { htmlFor: 'pc-user', textContent: t('username') }), user,
+      el('label', { htmlFor: 'pc-pass', textContent: t('password') }), pass, msg,
+      el('div', { className: 'buttons' }, el('button', { type: 'submit', textContent: t('signIn') }), backButton()));
+    f.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      msg.textContent = '';
+      try {
+        const res = await fetch(`${endpoint}/api/v1/auth/token`, {
+          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: user.value, password: pass.value }),
+        });
+        if (res.status === 401 || res.status === 400) { msg.textContent = t('badCredentials'); return; }
+        if (!res.ok) { msg.textContent = t('signInFailed'); return; }
+        const tok = await res.json();
+        await setMeta('auth', { token: tok.token, expires_at: tok.expires_at, account: tok.account });
+        needSignIn = false;
+        if (tok.account?.uscc && !(await getMeta('enterprise'))) await setMeta('enterprise', { uscc: tok.account.uscc, name: tok.account.name ?? '', region: '' });
+        await frame();
+        await home();
+        sync.now();
+      } catch { msg.textContent = t('signInFailed'); }
+    });
+    main.replaceChildren(f);
+    user.focus();
+  }
+
+  const backButton = () => {
+    const b = el('button', { type: 'button', className: 'secondary', textContent: t('back') });
+    b.addEventListener('click', () => home());
+    return b;
+  };
+
+  // ---- home: new checklist, drafts, outbox ----------------------------------------------------
+  async function home(focus) {
+    closeView();
+    await setMeta(openKey, null);
+    await useLatest();
+    const ent = (await getMeta('enterprise')) ?? { uscc: '', name: '', region: '' };
+    const role = (await getMeta('role')) ?? (options.form ? ROLE_OF[options.form] : 'enterprise');
+    const roleFs = el('fieldset', { className: 'choices' }, el('legend', { textContent: t('role') }),
+      ...['enterprise', 'inspector'].map((r) => el('label', { className: 'choice' },
+        el('input', { type: 'radio', name: 'pc-role', value: r, checked: r === role }),
+        el('span', { textContent: t(r === 'enterprise' ? 'enterpriseRole' : 'inspectorRole') }))));
+    const field = (id, label, value, extra = {}) => {
+      const i = el('input', { id, value: value ?? '', ...extra });
+      return [el('label', { htmlFor: id, textContent: label }), i];
+    };
+    const [ul, uscc] = field('pc-uscc', t('uscc'), ent.uscc, { maxLength: 18, autocomplete: 'off', spellcheck: false });
+    const [nl, name] = field('pc-name', t('entName'), ent.name, { autocomplete: 'organization' });
+    const [rl, region] = field('pc-region', t('region'), ent.region, { maxLength: 6, inputMode: 'numeric' });
+    const product = el('select', { id: 'pc-product' }, ...productList().map((p) => el('option', { value: p.product, textContent: tt(p.name) || p.product })));
+    product.value = options.product ?? (await getMeta('product')) ?? 'electric-bicycle';
+    const link = el('select', { id: 'pc-link' }, el('option', { value: 'production', textContent: t('production') }), el('option', { value: 'sales', textContent: t('sales') }));
+    link.value = options.link ?? (await getMeta('link')) ?? 'sales';
+    const startForm = el('form', { className: 'card start' }, el('h2', { textContent: t('newCheck') }), roleFs,
+      el('fieldset', { className: 'enterprise' }, el('legend', { textContent: t('enterprise') }), ul, uscc, nl, name, rl, region),
+      el('label', { htmlFor: 'pc-product', textContent: t('product') }), product,
+      el('label', { htmlFor: 'pc-link', textContent: t('link') }), link,
+      el('div', { className: 'buttons' }, el('button', { type: 'submit', className: 'primary', textContent: t('start') })));
+    startForm.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const r = startForm.querySelector('input[name=pc-role]:checked')?.value ?? 'enterprise';
+      const enterprise = { uscc: uscc.value.trim().toUpperCase(), name: name.value.trim(), region: region.value.trim() };
+      await setMeta('enterprise', enterprise);
+      await setMeta('role', r);
+      await setMeta('product', product.value);
+      await setMeta('link', link.value);
+      const info = productList().find((p) => p.product === product.value);
+      const d = newDraft({ product: product.value, form: options.form ?? FORM_OF[r], link: link.value, role: r, enterprise, catalogue: currentHash(), templateVersion: info?.version });
+      await saveDraft(d);
+      await openDraft(d.id);
+    });
+
+    const drafts = await listDrafts();
+    const draftList = el('section', { className: 'card drafts', aria: { labelledby: 'pc-drafts' } }, el('h2', { id: 'pc-drafts', textContent: `${t('drafts')} (${drafts.length})` }));
+    if (!drafts.length) draftList.append(el('p', { className: 'muted', textContent: t('noDrafts') }));
+    const ul2 = el('ul', { className: 'records' });
+    for (const d of drafts) {
+      const o = el('button', { type: 'button', textContent: t('open') });
+      o.addEventListener('click', () => openDraft(d.id));
+      const x = el('button', { type: 'button', className: 'secondary', textContent: t('delete') });
+      x.addEventListener('click', async () => {
+        if (x.dataset.confirm) { await deleteDraft(d.id); home(); } else { x.dataset.confirm = '1'; x.textContent = t('confirmDelete'); }
+      });
+      ul2.append(el('li', { data: { id: d.id } }, el('span', { textContent: `${productName(d.product)} · ${d.enterprise?.name || d.enterprise?.uscc || ''} · ${new Date(d.updatedAt).toLocaleString()}` }), el('span', { className: 'buttons' }, o, x)));
+    }
+    draftList.append(ul2);
+    const box = el('section', { className: 'card outbox', aria: { labelledby: 'pc-outbox' } });
+    main.replaceChildren(startForm, draftList, box);
+    await outboxView(box);
+    if (focus === 'outbox') box.scrollIntoView();
+  }
+
+  const productName = (p) => tt(productList().find((x) => x.product === p)?.name) || p;
+
+  async function outboxView(box) {
+    const rows = (await all('outbox')).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    const sent = (await all('sent')).sort((a, b) => b.sentAt.localeCompare(a.sentAt)).slice(0, 10);
+    const c = await counts();
+    const syncBtn = el('button', { type: 'button', className: 'primary', textContent: t('syncNow') });
+    syncBtn.addEventListener('click', () => sync.now());
+    const exp = el('button', { type: 'button', className: 'secondary', textContent: t('exportPending') });
+    exp.addEventListener('click', async () => {
+      const data = await exportPending();
+      const a = el('a', { href: URL.createObjectURL(new Blob([JSON.stringify(data)], { type: 'application/json' })), download: `paicha-unsent-${new Date().toISOString().slice(0, 10)}.json` });
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+    });
+    const file = el('input', { type: 'file', accept: 'application/json,.json', className: 'sr-only', id: 'pc-import' });
+    const imp = el('label', { className: 'button secondary', htmlFor: 'pc-import' }, el('span', { textContent: t('importFile') }));
+    const impMsg = el('span', { attrs: { role: 'status' } });
+    file.addEventListener('change', async () => {
+      try {
+        const n = await importPending(JSON.parse(await file.files[0].text()));
+        impMsg.textContent = `${t('imported')}: ${n}`;
+        await frame();
+        sync.now();
+      } catch (e) { impMsg.textContent = String(e.message); }
+      file.value = '';
+    });
+    const list = el('ul', { className: 'records' });
+    for (const r of rows) {
+      const li = el('li', { className: `state-${r.state}`, data: { id: r.id, state: r.state } },
+        el('span', { textContent: `${productName(r.submission.product)} · ${r.submission.enterprise?.name ?? ''} · ${r.id.slice(0, 8)}` }),
+        el('strong', { className: 'state', textContent: t(`state_${r.state}`) }));
+      if (r.state === 'attention' && r.reason) {
+        li.append(el('p', { className: 'reason', textContent: getLang() === 'en' ? r.reason.en : r.reason.zh }));
+        if (r.reason.detail) li.append(el('p', { className: 'muted', textContent: tt(r.reason.detail) }));
+        const again = el('button', { type: 'button', className: 'secondary', textContent: t('retry') });
+        again.addEventListener('click', async () => { await retryRecord(r.id); sync.now(); });
+        li.append(again);
+      }
+      list.append(li);
+    }
+    const sentList = el('ul', { className: 'records sent' }, ...sent.map((r) => el('li', { data: { id: r.id, state: 'sent' } },
+      el('span', { textContent: `${productName(r.submission.product)} · ${r.submission.enterprise?.name ?? ''} · ${r.id.slice(0, 8)}` }),
+      el('strong', { className: 'state', textContent: `${t('state_sent')} ${new Date(r.sentAt).toLocaleString()}` }))));
+    const storage = el('p', { className: 'storage muted' });
+    box.replaceChildren(
+      el('h2', { id: 'pc-outbox', textContent: t('outbox') }),
+      el('p', { className: 'counts' },
+        el('span', { className: 'pending-count', textContent: `${t('pending')}: ${c.pending}` }), ' · ',
+        el('span', { className: 'attention-count', textContent: `${t('attention')}: ${c.attention}` }), ' · ',
+        el('span', { className: 'last-sync', textContent: `${t('lastSync')}: ${c.lastSync ? new Date(c.lastSync).toLocaleString() : t('never')}` })),
+      list,
+      el('div', { className: 'buttons' }, syncBtn, exp, imp, file), impMsg,
+      sent.length ? el('h3', { textContent: t('sent') }) : '', sentList,
+      el('h3', { textContent: t('storage') }), storage);
+    storageInfo(storage);
+  }
+
+  async function storageInfo(p) {
+    const s = navigator.storage;
+    if (!s?.estimate) { p.textContent = '—'; return; }
+    const [est, persisted] = await Promise.all([s.estimate(), s.persisted ? s.persisted() : false]);
+    const mb = (n) => `${(n / 1048576).toFixed(1)} MB`;
+    lowSpace = est.quota > 0 && (est.usage / est.quota > 0.9 || est.quota - est.usage < 20 * 1048576);
+    p.replaceChildren(`${t('used')} ${mb(est.usage)} ${t('of')} ${mb(est.quota)} · ${persisted ? t('persistent') : t('notPersistent')}`);
+    if (!persisted && s.persist) {
+      const b = el('button', { type: 'button', className: 'secondary', textContent: t('persistAsk') });
+      b.addEventListener('click', async () => { await s.persist(); storageInfo(p); });
+      p.append(' ', b);
+    }
+    if (lowSpace) frame();
+  }
+
+  // ---- filling ------------------------------------------------------------------------------
+  function closeView() {
+    view?.destroy();
+    view = null;
+  }
+
+  const ctx = {
+    remember: (sha, blob) => fresh.set(sha, blob),
+    blobUrl: async (sha) => {
+      if (urls.has(sha)) return urls.get(sha);
+      const b = fresh.get(sha) ?? (await get('blobs', sha))?.blob;
+      if (!b) return null;
+      const u = URL.createObjectURL(b);
+      urls.set(sha, u);
+      return u;
+    },
+  };
+
+  async function openDraft(id) {
+    closeView();
+    const draft = await getDraft(id);
+    if (!draft) return home();
+    await setMeta(openKey, id);
+    await useCatalogue(draft.catalogue);
+    const tpl = merged(draft.product);
+    const status = el('span', { className: 'save-status', attrs: { role: 'status' } });
+    const summary = el('section', { className: 'summary', aria: { label: t('summary'), live: 'polite' } });
+    const list = el('div', { className: 'checklist' });
+    const submit = el('button', { type: 'button', className: 'primary', textContent: t('submit') });
+    const printBtn = el('button', { type: 'button', className: 'secondary', textContent: t('print') });
+    printBtn.addEventListener('click', () => globalThis.print());
+    const head = el('div', { className: 'card record-head' },
+      el('h2', { textContent: `${productName(draft.product)} · ${t(draft.form === 'onsite_inspection' ? 'inspectorRole' : 'enterpriseRole')} · ${t(draft.link)}` }),
+      el('p', { className: 'muted', textContent: `${draft.enterprise.name} · ${draft.enterprise.uscc} · ${draft.enterprise.region} · ${t('inspectedAt')} ${draft.inspected_at} · ${t('recordId')} ${draft.id}` }),
+      draft.catalogue && draft.catalogue !== (await getMeta('catalogue')) ? el('p', { className: 'note', textContent: t('madeWithOld') }) : '',
+      el('div', { className: 'buttons noprint' }, backButton(), printBtn, status));
+    main.replaceChildren(head, summary, list, el('div', { className: 'buttons submit-row noprint' }, submit));
+    let last = { valid: false, level: 'none' };
+    let chain = Promise.resolve();
+    const saveTimes = (globalThis.__paichaSaveTimes ??= []);
+    const current = { ...draft };
+    const form = renderChecklist(list, tpl, draft, {
+      ctx,
+      onSummary: (d, actions) => { last = d; showSummary(summary, d, actions); },
+      onChange: (answers, blobs = []) => {
+        current.answers = { ...answers };
+        const snapshot = { ...current };
+        const t0 = performance.now();
+        status.textContent = t('saving');
+        chain = chain.then(() => saveDraft(snapshot, blobs)).then(() => {
+          saveTimes.push(performance.now() - t0);
+          for (const b of blobs) fresh.delete(b.ref.sha256);
+          status.textContent = t('saved');
+          root.host?.setAttribute?.('data-saved', snapshot.updatedAt ?? '');
+          emit('saved', { id: draft.id });
+        }, (e) => {
+          status.textContent = `${t('saveFailed')} ${e.message}`;
+          emit('error', { code: 'save_failed', message: String(e.message) });
+        });
+      },
+    });
+    submit.addEventListener('click', async () => {
+      if (!last.valid && !submit.dataset.confirm) {
+        submit.dataset.confirm = '1';
+        form.revealErrors();
+        submit.textContent = `${t('notReady')} → ${t('submit')}`;
+        return;
+      }
+      await chain;
+      const rec = await submitDraft({ ...current }, last.level);
+      emit('submitted', { id: rec.id, level: rec.level });
+      await home('outbox');
+      await frame();
+      requestBackgroundSync();
+      sync.now();
+    });
+    view = { draft, form, destroy: () => form.destroy() };
+    main.focus?.({ preventScroll: true });
+  }
+
+  function showSummary(box, d, actions) {
+    box.className = `summary card level-${d.level}`;
+    box.dataset.level = d.level;
+    box.replaceChildren(
+      el('strong', { className: 'level', textContent: t(d.level) }),
+      el('span', { textContent: ` · ${d.findingCount} ${t('findings')} · ${d.errorCount} ${t('errors')} · ${d.valid ? t('ready') : t('notReadyShort')}` }),
+      actions.length ? el('details', { className: 'actions-box', open: box.dataset.open === '1' },
+        el('summary', { textContent: `${t('actions')} (${actions.length})` }),
+        el('ul', { className: 'actions' }, ...actions.map((a) => el('li', {
+          textContent: `${t(a.kind)}${a.due ? ` — ${t('by')} ${a.due}` : ''}`,
+        })))) : '');
+    box.querySelector('details')?.addEventListener('toggle', (e) => { box.dataset.open = e.target.open ? '1' : ''; });
+  }
+
+  // ---- upload -------------------------------------------------------------------------------
+  const sync = {
+    failures: 0, timer: null, running: null,
+    now() {
+      clearTimeout(this.timer);
+      if (this.running) return this.running;
+      this.running = this.run().finally(() => { this.running = null; });
+      return this.running;
+    },
+    later(ms) {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.now(), ms);
+    },
+    async run() {
+      const auth = await getMeta('auth');
+      try {
+        const r = await drain({ endpoint, token: auth?.token ?? null }, () => refresh());
+        this.failures = 0;
+        needSignIn = false;
+        if (r.acked || r.attention) emit('synced', { ...r, ...(await counts()) });
+        this.later(PERIOD);
+      } catch (e) {
+        if (e instanceof NeedsSignIn) {
+          needSignIn = true;
+          emit('error', { code: 'unauthenticated', message: t('needSignIn') });
+        } else {
+          this.failures++;
+          emit('error', { code: 'retry', message: String(e.message) });
+          this.later(backoff(this.failures));
+        }
+      }
+      await refresh();
+    },
+  };
+  async function refresh() {
+    await frame();
+    const box = main.querySelector('section.outbox');
+    if (box && !view) await outboxView(box);
+  }
+
+  async function requestBackgroundSync() {
+    try {
+      const reg = await navigator.serviceWorker?.getRegistration?.();
+      await reg?.sync?.register('paicha-outbox');
+    } catch { /* no Background Sync here: the timer and the online event do the work */ }
+  }
+
+  if (navigator.storage?.persist && !(await navigator.storage.persisted?.())) navigator.storage.persist().catch(() => {});
+  await frame();
+  const open = await getMeta(openKey);
+  if (open && (await getDraft(open))) await openDraft(open); else await home();
+  sync.now();
+  return { sync: () => sync.now(), open: openDraft, home, get view() { return view; } };
+}

@@ -1,0 +1,53 @@
+// The page: registers the service worker, mounts the app, and in iframe mode (?embed=1&parent=ORIGIN)
+// posts the app's events and its height to the parent, only when ORIGIN is allowed (config.json).
+import { mount } from './app.js';
+
+const q = new URLSearchParams(location.search);
+const embed = q.has('embed');
+let post = () => {};
+
+async function allowedParent() {
+  const parent = q.get('parent');
+  if (!parent || window.parent === window) return null;
+  let allowed = [location.origin];
+  try { allowed = allowed.concat((await (await fetch('config.json')).json()).embedOrigins ?? []); } catch { /* defaults */ }
+  return allowed.includes(parent) ? parent : null;
+}
+
+if (embed) {
+  document.documentElement.classList.add('embedded');
+  const origin = await allowedParent();
+  if (origin) {
+    post = (type, detail) => window.parent.postMessage({ source: 'paicha', type, detail }, origin);
+    let lastH = 0;
+    new ResizeObserver(() => {
+      const h = Math.ceil(document.documentElement.scrollHeight);
+      if (h !== lastH) { lastH = h; post('height', { height: h }); }
+    }).observe(document.body);
+  }
+}
+
+if ('serviceWorker' in navigator && !q.has('nosw')) {
+  navigator.serviceWorker.register('sw.js', { type: 'module', scope: './' }).catch((e) => console.warn('service worker', e));
+}
+
+try {
+  window.paichaApp = await mount(document.getElementById('app'), {
+    embedded: embed,
+    slot: embed ? 'iframe' : 'app',
+    endpoint: q.get('endpoint') ?? undefined,
+    product: q.get('product') ?? undefined,
+    form: q.get('form') ?? undefined,
+    link: q.get('link') ?? undefined,
+    lang: q.get('lang') ?? undefined,
+    emit: (type, detail) => {
+      post(type, detail);
+      window.dispatchEvent(new CustomEvent(`paicha:${type}`, { detail }));
+    },
+  });
+  document.documentElement.dataset.ready = '1';
+} catch (e) {
+  document.getElementById('app').textContent = `排查 paicha: ${e.message}`;
+  document.documentElement.dataset.ready = 'error';
+  post('error', { code: 'start_failed', message: String(e.message) });
+}

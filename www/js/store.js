@@ -1,0 +1,97 @@
+// Drafts, submit, export and import. A draft and the files it adds are written in one
+// transaction; submit moves the draft to the outbox in one transaction, frozen, with its client UUID.
+import { tx, all, get } from './db.js';
+
+/** RFC 3339 with the device's offset (the core wants the offset). */
+export function localTime(d = new Date()) {
+  const off = -d.getTimezoneOffset();
+  const p = (n) => String(Math.floor(Math.abs(n))).padStart(2, '0');
+  const local = new Date(d.getTime() + off * 60000).toISOString().slice(0, 19);
+  return `${local}${off >= 0 ? '+' : '-'}${p(off / 60)}:${p(off % 60)}`;
+}
+
+export function newDraft({ product, form, link, role, enterprise, catalogue, templateVersion }) {
+  const now = new Date();
+  return {
+    id: crypto.randomUUID(), product, form, link, role, enterprise, catalogue, templateVersion,
+    inspected_at: localTime(now), answers: {}, createdAt: now.toISOString(), updatedAt: now.toISOString(),
+  };
+}
+
+/** Saves the draft and any new attachment bytes together. */
+export function saveDraft(draft, blobs = []) {
+  return tx(['drafts', 'blobs'], 'readwrite', (s) => {
+    for (const b of blobs) s.blobs.put({ sha256: b.ref.sha256, blob: b.blob, name: b.ref.name, type: b.ref.type, size: b.ref.size });
+    s.drafts.put({ ...draft, updatedAt: new Date().toISOString() });
+  });
+}
+
+export const listDrafts = async () => (await all('drafts')).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+export const getDraft = (id) => get('drafts', id);
+export const deleteDraft = (id) => tx(['drafts'], 'readwrite', (s) => { s.drafts.delete(id); });
+
+export function toSubmission(d) {
+  const s = {
+    id: d.id, product: d.product, form: d.form, link: d.link, enterprise: d.enterprise,
+    inspected_at: d.inspected_at, answers: d.answers,
+  };
+  if (d.templateVersion) s.template_version = d.templateVersion;
+  return s;
+}
+
+/** Draft -> immutable outbox record, in one transaction. */
+export function submitDraft(draft, level) {
+  const rec = {
+    id: draft.id, submission: toSubmission(draft), state: 'pending', level, catalogue: draft.catalogue,
+    createdAt: new Date().toISOString(),
+  };
+  return tx(['drafts', 'outbox'], 'readwrite', (s) => {
+    s.drafts.delete(draft.id);
+    s.outbox.put(rec);
+  }).then(() => rec);
+}
+
+const b64 = async (blob) => {
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+};
+
+/** Everything not yet acknowledged (outbox, including "needs attention") with its files, as JSON. */
+export async function exportPending() {
+  const records = await all('outbox');
+  const shas = new Set();
+  for (const r of records) JSON.stringify(r.submission.answers, (k, v) => { if (v && typeof v.sha256 === 'string') shas.add(v.sha256); return v; });
+  const files = [];
+  for (const sha of shas) {
+    const b = await get('blobs', sha);
+    if (b) files.push({ sha256: sha, name: b.name, type: b.type, size: b.size, base64: await b64(b.blob) });
+  }
+  return { format: 'paicha-export', version: 1, exportedAt: new Date().toISOString(), records: records.map((r) => ({ id: r.id, submission: r.submission, state: r.state, reason: r.reason ?? null, createdAt: r.createdAt })), files };
+}
+
+/** Puts exported records back in the outbox (those already there or already sent are skipped). */
+export async function importPending(data) {
+  if (data?.format !== 'paicha-export' || !Array.isArray(data.records)) throw new Error('not a paicha export file');
+  const sent = new Set((await all('sent')).map((r) => r.id));
+  let added = 0;
+  await tx(['outbox', 'blobs'], 'readwrite', (s) => {
+    for (const f of data.files ?? []) {
+      const bin = atob(f.base64);
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      s.blobs.put({ sha256: f.sha256, blob: new Blob([bytes], { type: f.type }), name: f.name, type: f.type, size: f.size });
+    }
+    for (const r of data.records) {
+      if (!r?.id || !r.submission || sent.has(r.id)) continue;
+      const q = s.outbox.get(r.id);
+      q.onsuccess = () => {
+        if (q.result) return;
+        s.outbox.put({ id: r.id, submission: r.submission, state: 'pending', createdAt: r.createdAt ?? new Date().toISOString(), imported: true });
+        added++;
+      };
+    }
+  });
+  return added;
+}

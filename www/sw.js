@@ -1,0 +1,67 @@
+// Service worker: the app shell (page, JS, CSS, WASM module, catalogue) from a cache named after
+// the staged version, so after one visit the app opens with no network. The catalogue is served
+// from the cache and refreshed in the background; drafts keep the catalogue they were made with in
+// IndexedDB, so a new one never strands them. API calls are never cached. Background Sync drains
+// the outbox with the same code the page uses (under the same Web Lock).
+import { VERSION } from './js/version.js';
+import { drain } from './js/outbox.js';
+import { getMeta } from './js/db.js';
+
+const CACHE = `paicha-${VERSION}`;
+const SHELL = [
+  './', './index.html', './app.css', './manifest.webmanifest', './icon.svg', './config.json', './portal.html',
+  './js/main.js', './js/app.js', './js/catalogue.js', './js/db.js', './js/form.js', './js/i18n.js', './js/media.js',
+  './js/outbox.js', './js/store.js', './js/version.js', './js/element.js',
+  '../pkg/paicha.js', '../pkg/paicha_bg.wasm', '../pkg/catalogue.json',
+];
+
+self.addEventListener('install', (e) => {
+  e.waitUntil((async () => {
+    const cache = await caches.open(CACHE);
+    await cache.addAll(SHELL);
+    // The glue imports snippet modules whose folder names carry a hash: read them from the glue.
+    const glue = await (await cache.match('../pkg/paicha.js')).text();
+    const snippets = [...glue.matchAll(/from ['"](\.\/snippets\/[^'"]+)['"]/g)].map((m) => `../pkg/${m[1].slice(2)}`);
+    if (snippets.length) await cache.addAll(snippets);
+    await self.skipWaiting();
+  })());
+});
+
+self.addEventListener('activate', (e) => {
+  e.waitUntil((async () => {
+    for (const k of await caches.keys()) if (k.startsWith('paicha-') && k !== CACHE) await caches.delete(k);
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener('fetch', (e) => {
+  const url = new URL(e.request.url);
+  if (e.request.method !== 'GET' || url.origin !== location.origin || url.pathname.startsWith('/api/')) return;
+  if (url.pathname.endsWith('/catalogue.json')) {
+    e.respondWith((async () => {
+      const cache = await caches.open(CACHE);
+      const hit = await cache.match(e.request, { ignoreSearch: true });
+      const refresh = fetch(e.request).then((r) => { if (r.ok) cache.put(e.request, r.clone()); return r; });
+      if (hit) { e.waitUntil(refresh.catch(() => {})); return hit; }
+      return refresh;
+    })());
+    return;
+  }
+  e.respondWith((async () => {
+    const cache = await caches.open(CACHE);
+    const hit = await cache.match(e.request, { ignoreSearch: true });
+    if (hit) return hit;
+    const r = await fetch(e.request);
+    if (r.ok && (url.pathname.includes('/www/') || url.pathname.includes('/pkg/'))) cache.put(e.request, r.clone());
+    return r;
+  })());
+});
+
+self.addEventListener('sync', (e) => {
+  if (e.tag !== 'paicha-outbox') return;
+  e.waitUntil((async () => {
+    const endpoint = await getMeta('endpoint', self.location.origin);
+    const auth = await getMeta('auth');
+    await drain({ endpoint, token: auth?.token ?? null });
+  })());
+});
