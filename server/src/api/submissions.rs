@@ -45,7 +45,7 @@ fn text(v: &Value, ptr: &str) -> String {
 
 /// What the server makes of one uploaded value before storing it.
 enum Prepared {
-    Store(NewSubmission, Value),
+    Store(Box<NewSubmission>, Value),
     Reject { body: String, report: Value },
     Forbidden(String),
 }
@@ -76,8 +76,9 @@ fn prepare(v: &Value, auth: &Authed, at: chrono::DateTime<chrono::FixedOffset>) 
         inspected_date: inspected_at.get(..10).unwrap_or_default().to_string(),
         inspected_at,
         valid: report.valid,
-        level: report_json["level"]
-            .as_str()
+        level: report_json
+            .get("level")
+            .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string(),
         errors: i64::try_from(report.errors.len()).unwrap_or(i64::MAX),
@@ -91,7 +92,7 @@ fn prepare(v: &Value, auth: &Authed, at: chrono::DateTime<chrono::FixedOffset>) 
         cited(a, &mut attachments);
     }
     Prepared::Store(
-        NewSubmission {
+        Box::new(NewSubmission {
             id: id.to_string(),
             sha256: sha256_hex(body.as_bytes()),
             report: report_json.to_string(),
@@ -99,7 +100,7 @@ fn prepare(v: &Value, auth: &Authed, at: chrono::DateTime<chrono::FixedOffset>) 
             meta,
             attachments,
             received_at: at.to_rfc3339(),
-        },
+        }),
         report_json,
     )
 }
@@ -117,7 +118,7 @@ fn ingest(app: &App, records: &[Value], auth: &Authed) -> crate::storage::Result
     for (i, p) in prepared.into_iter().enumerate() {
         match p {
             Prepared::Store(rec, report) => {
-                to_store.push(rec);
+                to_store.push(*rec);
                 reports.push(report);
                 slots.push(i);
             }
@@ -238,8 +239,9 @@ pub async fn upload(
     };
     if single {
         let mut one = results.into_iter().next().unwrap_or_default();
-        let status = one["http_status"]
-            .as_u64()
+        let status = one
+            .get("http_status")
+            .and_then(Value::as_u64)
             .and_then(|s| StatusCode::from_u16(u16::try_from(s).ok()?).ok())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         if let Some(o) = one.as_object_mut() {
