@@ -102,6 +102,15 @@ async fn shutdown() {
     tokio::select! { () = ctrl_c => {}, () = term => {} }
 }
 
+/// Print a line, ignoring a closed stdout: whoever started the server may stop reading its output
+/// (`println!` would panic on the broken pipe and take the server down).
+fn say(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
 /// A file only its owner can read (it holds passwords).
 fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
@@ -202,8 +211,8 @@ async fn main() -> std::process::ExitCode {
         }
     };
     match listener.local_addr() {
-        Ok(a) => println!("paicha-server listening on http://{a}"),
-        Err(_) => println!("paicha-server listening on http://{}", c.addr),
+        Ok(a) => say(&format!("paicha-server listening on http://{a}")),
+        Err(_) => say(&format!("paicha-server listening on http://{}", c.addr)),
     }
     if !demo.is_empty() {
         let lines: Vec<String> = demo
@@ -222,14 +231,14 @@ async fn main() -> std::process::ExitCode {
             })
             .collect();
         for l in &lines {
-            println!("{l}");
+            say(l);
         }
         let file = c.data_dir.join("demo-accounts.txt");
         if write_private(&file, &(lines.join("\n") + "\n")).is_ok() {
-            println!(
+            say(&format!(
                 "(also in {}; change these passwords before real use)",
                 file.display()
-            );
+            ));
         }
     }
     let app = api::router(
