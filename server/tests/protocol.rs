@@ -529,3 +529,72 @@ fn allowed_portal_origins_get_cors_answers_and_others_do_not() {
     let other = pre("https://evil.example").headers.to_ascii_lowercase();
     assert!(!other.contains("access-control-allow-origin"), "{other}");
 }
+
+#[test]
+fn a_database_of_the_first_server_slice_is_migrated_without_loss() {
+    let dir = data_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    {
+        // The schema the first slice wrote (before accounts and query columns).
+        let db = rusqlite::Connection::open(dir.join("paicha.sqlite3")).unwrap();
+        db.execute_batch(
+            "CREATE TABLE submissions (id TEXT PRIMARY KEY, sha256 TEXT NOT NULL, body TEXT NOT NULL,
+                report TEXT NOT NULL, valid INTEGER NOT NULL, level TEXT NOT NULL, received_at TEXT NOT NULL);
+             CREATE TABLE conflicts (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, sha256 TEXT NOT NULL,
+                body TEXT NOT NULL, received_at TEXT NOT NULL, UNIQUE (id, sha256));
+             CREATE TABLE rejected (seq INTEGER PRIMARY KEY, body TEXT NOT NULL, report TEXT NOT NULL,
+                received_at TEXT NOT NULL);",
+        )
+        .unwrap();
+        db.execute(
+            "INSERT INTO submissions VALUES (?1, 'abc', ?2, '{\"level\":\"major\",\"errors\":[],\"findings\":[{}]}', 1, 'major', '2025-01-01T00:00:00+00:00')",
+            rusqlite::params![ID, submission(ID, 30.0).to_string()],
+        )
+        .unwrap();
+        db.execute(
+            "INSERT INTO conflicts (id, sha256, body, received_at) VALUES (?1, 'def', '{}', 'x')",
+            [ID],
+        )
+        .unwrap();
+    }
+    let srv = start_env(dir, &[], Some(PASSWORD));
+    let t = sign_in(&srv.addr, "jiancha");
+    let q = call(
+        &srv.addr,
+        "GET",
+        "/api/v1/submissions?level=major&from=2023-07-20&to=2023-07-20",
+        Some(&t),
+        "",
+    )
+    .json();
+    assert_eq!(q["items"][0]["id"], ID, "{q}");
+    assert_eq!(q["items"][0]["findings"], 1);
+    let rec = call(
+        &srv.addr,
+        "GET",
+        &format!("/api/v1/submissions/{ID}"),
+        Some(&t),
+        "",
+    )
+    .json();
+    assert_eq!(rec["conflicting_versions"], json!(["def"]));
+}
+
+/// `docs/openapi.yaml` is the one description of the protocol: every route the server has is in it.
+#[test]
+fn every_route_is_described_in_the_openapi_file() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("../docs/openapi.yaml")).unwrap();
+    let routes = std::fs::read_to_string(root.join("src/api/mod.rs")).unwrap();
+    let paths: Vec<&str> = routes
+        .split('"')
+        .filter(|s| s.starts_with("/api/v1/") || *s == "/healthz")
+        .collect();
+    assert!(paths.len() >= 8, "{paths:?}");
+    for p in paths {
+        assert!(
+            doc.contains(&format!("\n  {p}:\n")),
+            "{p} is not in docs/openapi.yaml"
+        );
+    }
+}
