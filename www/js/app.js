@@ -351,8 +351,11 @@ export async function mount(root, options = {}) {
     failures: 0, timer: null, running: null,
     now() {
       clearTimeout(this.timer);
-      if (this.running) return this.running;
-      this.running = this.run().finally(() => { this.running = null; });
+      // Asked while a drain runs (it may have read the outbox before a new record came): run again after it.
+      if (this.running) { this.again = true; return this.running; }
+      this.running = (async () => {
+        do { this.again = false; await this.run(); } while (this.again);
+      })().finally(() => { this.running = null; });
       return this.running;
     },
     later(ms) {
@@ -374,7 +377,7 @@ export async function mount(root, options = {}) {
         } else {
           this.failures++;
           emit('error', { code: 'retry', message: String(e.message) });
-          this.later(backoff(this.failures));
+          this.later(backoff(this.failures, Math.random, options.retryBase));
         }
       }
       await refresh();

@@ -40,6 +40,8 @@ try {
     form: q.get('form') ?? undefined,
     link: q.get('link') ?? undefined,
     lang: q.get('lang') ?? undefined,
+    // First retry delay in ms (tests shorten it); doubles up to 5 min.
+    retryBase: q.has('retry') ? Number(q.get('retry')) : undefined,
     emit: (type, detail) => {
       post(type, detail);
       window.dispatchEvent(new CustomEvent(`paicha:${type}`, { detail }));

@@ -69,7 +69,8 @@ async function request(cfg, path, init = {}) {
   if (cfg.token) headers.authorization = `Bearer ${cfg.token}`;
   let res;
   try {
-    res = await (cfg.fetch ?? fetch)(`${cfg.endpoint}${path}`, { ...init, headers, cache: 'no-store', credentials: 'omit' });
+    // A request that hangs must not hold the lock for ever: give up after a while and retry.
+    res = await (cfg.fetch ?? fetch)(`${cfg.endpoint}${path}`, { ...init, headers, cache: 'no-store', credentials: 'omit', signal: AbortSignal.timeout(cfg.timeout ?? 120000) });
   } catch (e) {
     throw new RetryLater(`network: ${e.message}`);
   }
@@ -214,7 +215,7 @@ export async function counts() {
 }
 
 /** Backoff for the next attempt after `failures` failures in a row: 2 s doubling to 5 min, jitter 50-150 %. */
-export function backoff(failures, random = Math.random) {
-  const base = Math.min(300000, 2000 * 2 ** Math.max(0, failures - 1));
+export function backoff(failures, random = Math.random, first = 2000) {
+  const base = Math.min(300000, first * 2 ** Math.max(0, failures - 1));
   return Math.round(base * (0.5 + random()));
 }

@@ -1,0 +1,262 @@
+// The offline web app in a real Chromium against the real paicha-server: drafts survive being
+// offline, reloads and a closed browser; a record submitted offline arrives exactly once when the
+// server comes up; upload faults (500/503, cut connections, lost answers, two tabs, a reload
+// mid-upload) end with each record once on the server and an empty outbox; 400/403/409 land in
+// "needs attention"; 401 keeps records until the user signs in again.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, openApp, startChecklist, item, startServer, faultProxy, serverIds, serverRecord, cleanup, PASSWORD, token } from './helpers.mjs';
+
+async function signIn(page, username = 'qiye') {
+  await page.click('.bar .tools button:last-child');
+  await page.fill('#pc-user', username);
+  await page.fill('#pc-pass', PASSWORD);
+  await page.click('form.signin button[type=submit]');
+  await page.waitForSelector('form.start');
+}
+
+/** Outbox counts read through the app's own module. */
+const counts = (page) => page.evaluate(async () => (await import('/www/js/outbox.js')).counts());
+async function waitCounts(page, want, timeout = 30000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const c = await counts(page);
+    if (Object.entries(want).every(([k, v]) => c[k] === v)) return c;
+    if (Date.now() > end) throw new Error(`outbox ${JSON.stringify(c)}, wanted ${JSON.stringify(want)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Queues n finished records through the app's own store (the path the Submit button takes). */
+function queue(page, n, over = {}) {
+  return page.evaluate(async ([n, over]) => {
+    const store = await import('/www/js/store.js');
+    const ids = [];
+    for (let i = 0; i < n; i++) {
+      const d = store.newDraft({
+        product: 'electric-bicycle', form: 'self_inspection', link: 'sales', role: 'enterprise',
+        enterprise: { uscc: '91520102MA6DK4L2XN', name: '贵阳示例车行', region: '520102' }, ...over,
+      });
+      if (over.id) d.id = over.id;
+      d.answers = { 'ebike.max_speed_kmh': 20 + (i % 10), 'ebike.model': `TDR-${i}` };
+      await store.submitDraft(d, 'none');
+      ids.push(d.id);
+    }
+    return ids;
+  }, [n, over]);
+}
+
+const countOf = (ids, id) => ids.filter((x) => x === id).length;
+
+test('a draft filled offline survives a reload and a closed browser', async () => {
+  const server = await startServer();
+  let b = await launch();
+  try {
+    let page = await openApp(b.ctx, server.url);
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    await b.ctx.setOffline(true);
+    await startChecklist(page);
+    await page.fill(`${item('ebike.model')} input`, 'TDR-2024 型');
+    await page.fill(`${item('ebike.max_speed_kmh')} input`, '32');
+    await page.selectOption(`${item('ebike.battery_chemistry')} select`, 'lithium');
+    await page.waitForFunction(() => document.querySelector('.summary')?.dataset.level === 'major');
+    await page.waitForSelector('.save-status:text("已保存在本机")');
+    await page.reload();
+    await page.waitForFunction(() => document.documentElement.dataset.ready === '1');
+    await page.waitForSelector(`${item('ebike.model')} input`);
+    assert.equal(await page.inputValue(`${item('ebike.model')} input`), 'TDR-2024 型');
+    assert.equal(await page.inputValue(`${item('ebike.max_speed_kmh')} input`), '32');
+    assert.equal(await page.inputValue(`${item('ebike.battery_chemistry')} select`), 'lithium');
+    assert.equal(await page.getAttribute('.summary', 'data-level'), 'major');
+    const dir = b.userDataDir;
+    await b.close();
+    b = await launch(dir);
+    await b.ctx.setOffline(true);
+    page = await openApp(b.ctx, server.url);
+    await page.waitForSelector(`${item('ebike.model')} input`);
+    assert.equal(await page.inputValue(`${item('ebike.model')} input`), 'TDR-2024 型');
+    assert.equal(await page.inputValue(`${item('ebike.max_speed_kmh')} input`), '32');
+    assert.equal(await page.getAttribute('.summary', 'data-level'), 'major');
+    // The error shown next to an item comes from the core: an out-of-range speed.
+    await page.fill(`${item('ebike.max_speed_kmh')} input`, '500');
+    await page.waitForSelector(`${item('ebike.max_speed_kmh')} .errors li`);
+    assert.deepEqual(page.errors.filter((e) => !/net::ERR_INTERNET_DISCONNECTED|Failed to fetch|Failed to load resource/.test(e)), []);
+  } finally {
+    await b.close();
+    await server.stop();
+    cleanup(b.userDataDir, server.dataDir);
+  }
+});
+
+test('a record submitted offline arrives exactly once when the server comes up; the outbox empties', async () => {
+  let server = await startServer();
+  const b = await launch();
+  try {
+    const page = await openApp(b.ctx, server.url);
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    await signIn(page);
+    await server.stop();
+    await b.ctx.setOffline(true);
+    await startChecklist(page);
+    await page.fill(`${item('ebike.model')} input`, 'TDR-1');
+    await page.fill(`${item('ebike.max_speed_kmh')} input`, '24');
+    await page.click('.submit-row button');
+    await page.click('.submit-row button'); // not complete: the second press submits anyway
+    await page.waitForSelector('.outbox li[data-state=pending]');
+    const id = await page.getAttribute('.outbox li[data-state=pending]', 'data-id');
+    assert.deepEqual({ ...(await counts(page)), lastSync: null }, { pending: 1, attention: 0, lastSync: null });
+    server = await startServer({ port: server.port, dataDir: server.dataDir });
+    await b.ctx.setOffline(false); // the online event drains the outbox
+    await waitCounts(page, { pending: 0, attention: 0 });
+    await page.waitForSelector(`.outbox li[data-id="${id}"][data-state=sent]`);
+    const ids = await serverIds(server);
+    assert.equal(countOf(ids, id), 1);
+    const rec = await serverRecord(server, id);
+    assert.equal(rec.submission.answers['ebike.max_speed_kmh'], 24);
+    assert.notEqual(await page.textContent('.last-sync'), '');
+  } finally {
+    await b.close();
+    await server.stop();
+    cleanup(b.userDataDir, server.dataDir);
+  }
+});
+
+test('upload faults: 503, 500, a cut connection and a lost answer still give each record once', async () => {
+  const server = await startServer();
+  let posts = 0;
+  const proxy = await faultProxy(server.url, (req) => {
+    if (req.method !== 'POST' || !req.url.startsWith('/api/v1/submissions')) return 'pass';
+    posts++;
+    return [{ status: 503 }, { status: 500 }, 'drop', 'lose'][posts - 1] ?? 'pass';
+  });
+  const b = await launch();
+  try {
+    const page = await openApp(b.ctx, proxy.url, '?retry=50');
+    await signIn(page);
+    const ids = await queue(page, 5);
+    await page.evaluate(() => window.paichaApp.sync());
+    await waitCounts(page, { pending: 0, attention: 0 });
+    const faults = proxy.log.filter((l) => l.method === 'POST' && l.url.startsWith('/api/v1/submissions')).map((l) => l.fault);
+    assert.deepEqual(faults.slice(0, 5), [503, 500, 'drop', 'lose', 'pass']);
+    const onServer = await serverIds(server);
+    for (const id of ids) assert.equal(countOf(onServer, id), 1, id);
+    assert.equal(onServer.length, 5);
+  } finally {
+    await b.close();
+    await proxy.close();
+    await server.stop();
+    cleanup(b.userDataDir, server.dataDir);
+  }
+});
+
+test('two tabs draining at once, and a reload mid-upload: each record once, outbox empty', async () => {
+  const server = await startServer();
+  let hold = true;
+  const proxy = await faultProxy(server.url, (req) => (hold && req.method === 'POST' && req.url.startsWith('/api/v1/submissions') ? 'hold' : 'pass'));
+  const b = await launch();
+  try {
+    const a = await openApp(b.ctx, proxy.url, '?retry=50');
+    await signIn(a);
+    const ids = await queue(a, 20);
+    const second = await b.ctx.newPage();
+    await second.goto(`${proxy.url}/www/index.html?retry=50`);
+    await second.waitForFunction(() => document.documentElement.dataset.ready === '1');
+    // Both tabs try to drain; the first upload is held in the proxy.
+    a.evaluate(() => window.paichaApp.sync()).catch(() => {});
+    second.evaluate(() => window.paichaApp.sync()).catch(() => {});
+    await waitFor(() => proxy.log.some((l) => l.method === 'POST' && l.url.startsWith('/api/v1/submissions')));
+    // One tab holds the Web Lock: the other waits instead of sending the same records.
+    const held = await second.evaluate(async () => (await navigator.locks.query()).held.length + (await navigator.locks.query()).pending.length);
+    assert.ok(held >= 1);
+    assert.equal(proxy.log.filter((l) => l.method === 'POST' && l.url.startsWith('/api/v1/submissions')).length, 1);
+    // Reload the tab mid-upload; the held request then reaches the server (stored, answer lost).
+    await a.reload();
+    await a.waitForFunction(() => document.documentElement.dataset.ready === '1');
+    hold = false;
+    proxy.release();
+    await a.evaluate(() => window.paichaApp.sync());
+    await waitCounts(a, { pending: 0, attention: 0 });
+    await waitCounts(second, { pending: 0, attention: 0 });
+    const onServer = await serverIds(server);
+    for (const id of ids) assert.equal(countOf(onServer, id), 1, id);
+    assert.equal(onServer.length, 20);
+  } finally {
+    await b.close();
+    await proxy.close();
+    await server.stop();
+    cleanup(b.userDataDir, server.dataDir);
+  }
+});
+
+async function waitFor(cond, timeout = 15000) {
+  const end = Date.now() + timeout;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test('400, 403 and 409 land in "needs attention" with the reason; never retried by themselves, never dropped; 401 asks to sign in', async () => {
+  const server = await startServer();
+  const proxy = await faultProxy(server.url);
+  const b = await launch();
+  try {
+    const page = await openApp(b.ctx, proxy.url, '?retry=50');
+    // 401: a stale token keeps the record and shows the sign-in request.
+    await page.evaluate(async () => (await import('/www/js/db.js')).setMeta('auth', { token: 'stale', account: { username: 'qiye' } }));
+    const [kept] = await queue(page, 1);
+    await page.evaluate(() => window.paichaApp.sync());
+    await page.waitForSelector('.banner:not([hidden]) p');
+    assert.match(await page.textContent('.banner'), /重新登录/);
+    assert.equal((await counts(page)).pending, 1);
+    await page.click('.bar .tools button:last-child'); // "sign out" of the stale account
+    await signIn(page);
+    await waitCounts(page, { pending: 0 });
+    // 409: same id, other content, already on the server.
+    const tok = await token(server);
+    const conflictId = crypto.randomUUID();
+    const first = { id: conflictId, product: 'electric-bicycle', form: 'self_inspection', link: 'sales', enterprise: { uscc: '91520102MA6DK4L2XN', name: '贵阳示例车行', region: '520102' }, inspected_at: '2025-10-15T10:30:00+08:00', answers: {} };
+    const r = await fetch(`${server.url}/api/v1/submissions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tok}` }, body: JSON.stringify(first) });
+    assert.equal(r.status, 200);
+    await queue(page, 1, { id: conflictId });
+    // 400: an id the server cannot use; 403: another enterprise's record.
+    await queue(page, 1, { id: 'not-a-uuid' });
+    await queue(page, 1, { enterprise: { uscc: '91110000100000000X', name: '别的企业', region: '110101' } });
+    await page.evaluate(() => window.paichaApp.sync());
+    await waitCounts(page, { pending: 0, attention: 3 });
+    await page.waitForSelector('.outbox li[data-state=attention] >> nth=2');
+    const reasons = await page.$$eval('.outbox li[data-state=attention] .reason', (ps) => ps.map((p) => p.textContent));
+    assert.equal(reasons.length, 3);
+    assert.ok(reasons.some((t) => /内容不同/.test(t)), reasons.join('\n'));
+    assert.ok(reasons.some((t) => /不接受/.test(t)), reasons.join('\n'));
+    assert.ok(reasons.some((t) => /无权上传/.test(t)), reasons.join('\n'));
+    // Further drains do not send them again.
+    const before = proxy.log.filter((l) => l.method === 'POST' && l.url.startsWith('/api/v1/submissions')).length;
+    await page.evaluate(() => window.paichaApp.sync());
+    await page.evaluate(() => window.paichaApp.sync());
+    assert.equal(proxy.log.filter((l) => l.method === 'POST' && l.url.startsWith('/api/v1/submissions')).length, before);
+    // They can be exported with everything else unsent, and imported back into an empty browser.
+    const exported = await page.evaluate(async () => (await import('/www/js/store.js')).exportPending());
+    assert.equal(exported.records.length, 3);
+    const other = await launch();
+    try {
+      const p2 = await openApp(other.ctx, proxy.url, '?retry=50');
+      const n = await p2.evaluate(async (data) => (await import('/www/js/store.js')).importPending(data), exported);
+      assert.equal(n, 3);
+      assert.equal((await counts(p2)).pending, 3);
+    } finally {
+      await other.close();
+      cleanup(other.userDataDir);
+    }
+    const onServer = await serverIds(server);
+    assert.equal(countOf(onServer, kept), 1);
+    assert.equal(countOf(onServer, conflictId), 1);
+  } finally {
+    await b.close();
+    await proxy.close();
+    await server.stop();
+    cleanup(b.userDataDir, server.dataDir);
+  }
+});
