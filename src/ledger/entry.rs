@@ -343,8 +343,8 @@ impl Entry {
                 if !open {
                     return Err(self.invalid(e));
                 }
+                // An undecided conflict stays on show: closing does not say which verdict was right.
                 self.status = Status::Closed;
-                self.conflict = None;
                 self.closed = Some(Closure {
                     step: Step::of(e),
                     reason: Some(*reason),

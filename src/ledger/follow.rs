@@ -87,7 +87,7 @@ pub fn follow_up(state: &LedgerState, now: DateTime<FixedOffset>) -> Vec<Task> {
     let mut out = Vec::new();
     for e in &state.entries {
         let id = || e.id.clone();
-        if let Some(c) = &e.conflict {
+        if let Some(c) = e.conflict.as_ref().filter(|_| e.is_open()) {
             out.push(Task::Decide {
                 entry: id(),
                 candidates: c.candidates.clone(),
