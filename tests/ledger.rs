@@ -1419,3 +1419,126 @@ proptest! {
         let _ = to_csv(&region_ledger(&s, "520000", now));
     }
 }
+
+#[test]
+fn a_decision_among_three_leaves_the_agreeing_one_concurring() {
+    let mut evs = opened();
+    evs.push(ev(
+        3,
+        100,
+        "phone",
+        "2023-08-01T09:00:00+08:00",
+        rectified("m"),
+    ));
+    evs.push(ev(
+        4,
+        100,
+        "tablet-a",
+        "2023-08-10T09:00:00+08:00",
+        recheck(1, true, None),
+    ));
+    evs.push(ev(
+        5,
+        100,
+        "tablet-b",
+        "2023-08-10T09:30:00+08:00",
+        recheck(1, false, Some("2023-09-09")),
+    ));
+    evs.push(ev(
+        6,
+        100,
+        "tablet-c",
+        "2023-08-10T10:00:00+08:00",
+        recheck(1, true, None),
+    ));
+    evs.push(ev(
+        7,
+        100,
+        "tablet-a",
+        "2023-08-12T09:00:00+08:00",
+        Act::Resolved {
+            chosen: uuid(6),
+            note: None,
+        },
+    ));
+    let s = fold(&evs);
+    let e = s.entry(&uuid(100)).unwrap();
+    assert_eq!(e.status, Status::Closed);
+    assert_eq!(e.rechecks.len(), 1);
+    assert_eq!(e.rechecks[0].step.event, uuid(6));
+    let outcomes: Vec<_> = [4, 5, 6, 7]
+        .iter()
+        .map(|n| s.outcome(&uuid(*n)).unwrap())
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            Outcome::Concurring,
+            Outcome::Overruled,
+            Outcome::Applied,
+            Outcome::Applied
+        ]
+    );
+}
+
+/// The example event in docs/ledger.md is a valid event.
+#[test]
+fn the_documented_example_is_valid() {
+    let doc = include_str!("../docs/ledger.md");
+    let start = doc.find("```json\n").unwrap() + "```json\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    let v: Value = serde_json::from_str(&doc[start..end]).unwrap();
+    let e = Event::from_value(&v).unwrap();
+    assert!(e.validate().is_ok());
+    assert_eq!(e.act.kind(), "rectified");
+    assert_eq!(serde_json::to_value(&e).unwrap(), v);
+}
+
+#[test]
+fn spot_records_are_checked_and_regions_see_their_key_inspections() {
+    let u = SpotResult::Unqualified;
+    let mut s = spot(1, USCC, "2024-01-10", u, &["a"]);
+    assert_eq!(s.validate(), Ok(()));
+    s.batch = " ".into();
+    assert_eq!(s.validate().unwrap_err().code, LedgerCode::Blank);
+    s.batch = "B1".into();
+    s.enterprise.uscc = "91520102MA6DK4L2XA".into();
+    assert_eq!(
+        s.validate().unwrap_err().code,
+        LedgerCode::InvalidEnterprise
+    );
+    s.enterprise.uscc = USCC.into();
+    s.announced_on = Some("2024-13-01".into());
+    assert_eq!(s.validate().unwrap_err().code, LedgerCode::InvalidDate);
+
+    let mut far = [
+        spot(3, OTHER_USCC, "2024-01-10", u, &[]),
+        spot(4, OTHER_USCC, "2024-02-10", u, &[]),
+    ];
+    for x in &mut far {
+        x.enterprise.region = "510104".into();
+    }
+    let mut spots = vec![
+        spot(1, USCC, "2024-01-10", u, &["a"]),
+        spot(2, USCC, "2024-03-01", u, &["b"]),
+    ];
+    spots.extend(far);
+    let today = d("2024-04-01");
+    let uscc = |ks: Vec<spot::KeyInspection>| {
+        ks.into_iter()
+            .map(|k| k.enterprise.uscc)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        uscc(region_key_inspections(&spots, "520000", today)),
+        [USCC]
+    );
+    assert_eq!(
+        uscc(region_key_inspections(&spots, "510100", today)),
+        [OTHER_USCC]
+    );
+    assert_eq!(
+        uscc(region_key_inspections(&spots, "520201", today)),
+        Vec::<String>::new()
+    );
+}

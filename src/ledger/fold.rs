@@ -122,7 +122,16 @@ fn distinct(events: &[Event]) -> (Vec<&Event>, Vec<IdConflict>) {
 /// Re-checks of one entry and round that disagree, and the decision on them if there is one.
 struct Dispute {
     members: Vec<String>,
+    /// Each member's verdict (passed, new deadline when failed), beside `members`.
+    verdicts: Vec<(bool, Option<String>)>,
     chosen: Option<String>,
+}
+
+impl Dispute {
+    fn verdict(&self, id: &str) -> Option<&(bool, Option<String>)> {
+        let i = self.members.iter().position(|m| m == id)?;
+        self.verdicts.get(i)
+    }
 }
 
 /// One re-check's verdict: event id, passed, new deadline when failed.
@@ -157,11 +166,16 @@ fn disputes(
                 .any(|w| w.first().map(|a| (a.1, a.2)) != w.get(1).map(|b| (b.1, b.2)))
         })
         .map(|(k, g)| {
-            let members = g.into_iter().map(|(id, _, _)| id.to_string()).collect();
+            let members = g.iter().map(|(id, _, _)| id.to_string()).collect();
+            let verdicts = g
+                .iter()
+                .map(|(_, p, d)| (*p, d.map(str::to_string)))
+                .collect();
             (
                 k,
                 Dispute {
                     members,
+                    verdicts,
                     chosen: None,
                 },
             )
@@ -263,8 +277,14 @@ pub fn fold(events: &[Event]) -> LedgerState {
         if let Act::Rechecked { round, .. } = &e.act {
             if let Some(d) = disputes.get(&(e.entry.clone(), *round)) {
                 match &d.chosen {
+                    // Of the others, those that said the same as the chosen one concur with it.
                     Some(c) if *c != e.id => {
-                        done(Outcome::Overruled);
+                        let agrees = d.verdict(c) == d.verdict(&e.id);
+                        done(if agrees {
+                            Outcome::Concurring
+                        } else {
+                            Outcome::Overruled
+                        });
                         continue;
                     }
                     Some(_) => {}

@@ -116,6 +116,29 @@ pub struct SpotTask {
     pub done: bool,
 }
 
+impl SpotCheck {
+    /// Check the record on its own: UUID, enterprise codes, non-blank product and batch, dates.
+    /// What a server runs before storing one.
+    pub fn validate(&self) -> Result<(), LedgerError> {
+        let err = |code, what: &str| LedgerError::new(code, &self.id, &self.id, what, what);
+        if !crate::ids::is_uuid(&self.id) {
+            return Err(err(LedgerCode::InvalidId, "id"));
+        }
+        if crate::ids::check_uscc(&self.enterprise.uscc).is_err() {
+            return Err(err(LedgerCode::InvalidEnterprise, "uscc"));
+        }
+        if crate::ids::check_region(&self.enterprise.region).is_err() {
+            return Err(err(LedgerCode::InvalidEnterprise, "region"));
+        }
+        for (v, what) in [(&self.product, "product"), (&self.batch, "batch")] {
+            if v.trim().is_empty() {
+                return Err(err(LedgerCode::Blank, what));
+            }
+        }
+        spot_tasks(self).map(|_| ())
+    }
+}
+
 fn day(s: &SpotCheck, d: &str, what: &str) -> Result<NaiveDate, LedgerError> {
     parse_date(d).ok_or_else(|| LedgerError::new(LedgerCode::InvalidDate, &s.id, &s.id, what, what))
 }

@@ -5,7 +5,8 @@ use super::date::{date_text, Deadline};
 use super::entry::{Entry, Status};
 use super::fold::LedgerState;
 use super::follow::{next_due, Due};
-use chrono::{DateTime, FixedOffset};
+use super::spot::{key_inspections, KeyInspection, SpotCheck};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 
 /// One entry as a list shows it.
@@ -98,6 +99,19 @@ pub fn region_ledger<'a>(
             .map(|e| Row::of(e, now))
             .collect(),
     )
+}
+
+/// What an inspector sees beside the ledger: the region's enterprises due a key on-site inspection
+/// (two or more unqualified spot checks in the two years up to `today`).
+pub fn region_key_inspections(
+    spots: &[SpotCheck],
+    region: &str,
+    today: NaiveDate,
+) -> Vec<KeyInspection> {
+    key_inspections(spots, today)
+        .into_iter()
+        .filter(|k| in_region(&k.enterprise.region, region))
+        .collect()
 }
 
 /// One CSV field, quoted when it must be (RFC 4180: comma, quote, CR or LF inside; quotes doubled).
