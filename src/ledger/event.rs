@@ -108,7 +108,7 @@ pub enum CloseReason {
 
 /// What happened, with the fields of that kind.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Act {
     /// Boxed: it is far larger than the other acts.
     Created(Box<Created>),
@@ -355,6 +355,40 @@ mod tests {
         ));
         let back = e.ok().and_then(|e| serde_json::to_value(e).ok());
         assert_eq!(back, Some(v));
+    }
+
+    #[test]
+    fn created_events_read_strictly() {
+        use serde_json::json;
+        let created = json!({
+            "kind": "created",
+            "submission": "00000000-0000-4000-8000-000000000002",
+            "item": "ebike.max_speed_kmh",
+            "enterprise": {"uscc": "91520102MA6DK4L2XN", "region": "520102"},
+            "product": "electric-bicycle",
+            "danger": {"text": {"zh": "超速", "en": "Too fast"}, "severity": "major",
+                       "violation": "substandard", "basis": "GB 17761-2018 4.1"},
+            "actions": ["stop_production_sale", "credit_publicity"]
+        });
+        let v = ev(created.clone());
+        let e = Event::from_value(&v);
+        assert!(matches!(e.as_ref().map(|e| &e.act), Ok(Act::Created(_))));
+        assert_eq!(
+            e.as_ref().ok().map(Event::validate).map(|r| r.is_ok()),
+            Some(true)
+        );
+        assert_eq!(e.ok().and_then(|e| serde_json::to_value(e).ok()), Some(v));
+        // A misspelt field inside the kind's fields is an error, not silently dropped.
+        let mut bad = created;
+        if let Some(o) = bad.as_object_mut() {
+            o.insert("responsable".into(), json!("x"));
+        }
+        assert_eq!(code(ev(bad)), Some(LedgerCode::InvalidEvent));
+        assert_eq!(
+            code(ev(json!({"kind": "refused", "nota": "x"}))),
+            Some(LedgerCode::InvalidEvent)
+        );
+        assert_eq!(code(ev(json!({"kind": "refused", "note": "x"}))), None);
     }
 
     #[test]
