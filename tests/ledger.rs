@@ -1542,3 +1542,67 @@ fn spot_records_are_checked_and_regions_see_their_key_inspections() {
         Vec::<String>::new()
     );
 }
+
+#[test]
+fn closing_during_a_conflict_keeps_it_and_a_later_decision_still_counts() {
+    let mut evs = opened();
+    evs.push(ev(
+        3,
+        100,
+        "phone",
+        "2023-08-01T09:00:00+08:00",
+        rectified("m"),
+    ));
+    evs.push(ev(
+        4,
+        100,
+        "tablet-a",
+        "2023-08-10T09:00:00+08:00",
+        recheck(1, true, None),
+    ));
+    evs.push(ev(
+        5,
+        100,
+        "tablet-a",
+        "2023-08-10T10:00:00+08:00",
+        Act::Closed {
+            reason: CloseReason::Ceased,
+            note: None,
+        },
+    ));
+    evs.push(ev(
+        6,
+        100,
+        "tablet-b",
+        "2023-08-11T09:30:00+08:00",
+        recheck(1, false, Some("2023-09-09")),
+    ));
+    let s = fold(&evs);
+    let e = s.entry(&uuid(100)).unwrap();
+    assert_eq!(e.status, Status::Closed);
+    assert_eq!(e.conflict.as_ref().unwrap().candidates, [uuid(4), uuid(6)]);
+    assert_eq!(
+        (s.outcome(&uuid(4)), s.outcome(&uuid(6))),
+        (Some(Outcome::Pending), Some(Outcome::Pending))
+    );
+    // No decision task once closed.
+    assert!(!follow_up(&s, t("2023-08-12T09:00:00+08:00"))
+        .iter()
+        .any(|t| matches!(t, Task::Decide { .. })));
+    // Deciding for the pass: the entry is closed out by it, and the administrative closing, now
+    // after a closed entry, is rejected.
+    evs.push(ev(
+        7,
+        100,
+        "tablet-a",
+        "2023-08-12T09:00:00+08:00",
+        Act::Resolved {
+            chosen: uuid(4),
+            note: None,
+        },
+    ));
+    let s = fold(&evs);
+    let e = s.entry(&uuid(100)).unwrap();
+    assert!(e.closed.as_ref().unwrap().reason.is_none());
+    assert_eq!(codes(&s), [(uuid(5), "invalid_transition")]);
+}

@@ -289,7 +289,15 @@ pub fn fold(events: &[Event]) -> LedgerState {
                     }
                     Some(_) => {}
                     None => {
-                        match entry.can_recheck(e, *round) {
+                        // The first member that fits the entry opens the conflict; the others join
+                        // it even if the entry was closed in between (closing decides nothing).
+                        let open = entry.conflict.as_ref().is_some_and(|c| c.round == *round);
+                        let fits = if open {
+                            Ok(())
+                        } else {
+                            entry.can_recheck(e, *round)
+                        };
+                        match fits {
                             Ok(()) => {
                                 entry.conflict = Some(Conflict {
                                     round: *round,
