@@ -140,13 +140,27 @@ pub fn follow_up(state: &LedgerState, now: DateTime<FixedOffset>) -> Vec<Task> {
 /// The rectification order the policy sets for a danger of `severity` ordered at `at`: rectify by
 /// day N, re-check by day M, counted in calendar days from the day of `at` in its own offset.
 pub fn default_order(policy: &Policy, severity: Severity, at: DateTime<FixedOffset>) -> Act {
-    let p = policy.for_severity(severity);
-    let day = at.date_naive();
+    let (deadline, recheck_by) = default_deadlines(policy, severity, at);
     Act::RectificationOrdered {
-        deadline: date_text(add_days(day, p.rectify_days)),
-        recheck_by: Some(date_text(add_days(day, p.recheck_days))),
+        deadline,
+        recheck_by: Some(recheck_by),
         note: None,
     }
+}
+
+/// The policy's (rectify by, re-check by) days for an order made at `at`, `YYYY-MM-DD`: also what a
+/// failed re-check's new deadlines default to.
+pub fn default_deadlines(
+    policy: &Policy,
+    severity: Severity,
+    at: DateTime<FixedOffset>,
+) -> (String, String) {
+    let p = policy.for_severity(severity);
+    let day = at.date_naive();
+    (
+        date_text(add_days(day, p.rectify_days)),
+        date_text(add_days(day, p.recheck_days)),
+    )
 }
 
 /// The envelope of events one person makes on one device at one time.
