@@ -16,6 +16,7 @@ pub mod doc;
 pub mod expr;
 pub mod ids;
 pub mod issue;
+pub mod ledger;
 pub mod policy;
 pub mod report;
 pub mod session;

@@ -1,0 +1,359 @@
+//! One ledger entry and the closed loop it goes through:
+//!
+//! ```text
+//! found --rectification_ordered--> ordered --rectified--> rectified --rechecked(passed)--> closed
+//!   |                                 ^  |                    |
+//!   |                                 |  +--refused--> refused (escalate)
+//!   +--rectified (removed at once)    +---rechecked(failed, new deadline): next round
+//! ```
+//!
+//! `escalated` and `action_taken` record what was done beside the loop; `closed` ends it for other
+//! reasons. An act that does not fit the state is an error as data and leaves the entry unchanged.
+
+use super::date::{parse_date, Deadline};
+use super::error::{LedgerCode, LedgerError};
+use super::event::{Act, Attachment, CloseReason, Created, EscalationReason, Event};
+use crate::policy::ActionKind;
+use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
+
+/// Where an entry stands in the loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Recorded, no order yet.
+    Found,
+    /// Rectification ordered, deadline running.
+    Ordered,
+    /// The enterprise reports it rectified; a re-check is due.
+    Rectified,
+    /// The enterprise refuses to rectify.
+    Refused,
+    /// Closed out (销号) by a passed re-check, or closed for another reason.
+    Closed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Found => "found",
+            Status::Ordered => "ordered",
+            Status::Rectified => "rectified",
+            Status::Refused => "refused",
+            Status::Closed => "closed",
+        }
+    }
+}
+
+/// Who did something, where and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Step {
+    pub event: String,
+    pub author: String,
+    pub device: String,
+    pub at: String,
+}
+
+impl Step {
+    fn of(e: &Event) -> Step {
+        Step {
+            event: e.id.clone(),
+            author: e.author.clone(),
+            device: e.device.clone(),
+            at: e.at.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rectification {
+    #[serde(flatten)]
+    pub step: Step,
+    pub round: u32,
+    pub measures: String,
+    pub evidence: Vec<Attachment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Recheck {
+    #[serde(flatten)]
+    pub step: Step,
+    pub round: u32,
+    pub passed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub evidence: Vec<Attachment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Escalation {
+    #[serde(flatten)]
+    pub step: Step,
+    /// The round it was escalated in: a new order and a new refusal call for a new escalation.
+    pub round: u32,
+    pub reason: EscalationReason,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ActionDone {
+    #[serde(flatten)]
+    pub step: Step,
+    pub action: ActionKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Closure {
+    #[serde(flatten)]
+    pub step: Step,
+    /// Absent when closed out by a passed re-check.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<CloseReason>,
+}
+
+/// Concurrent acts that disagree, waiting for an inspector's `resolved` event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Conflict {
+    pub round: u32,
+    /// The events in conflict, in the ledger's order.
+    pub candidates: Vec<String>,
+}
+
+/// A ledger entry: one hidden danger and everything done about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Entry {
+    pub id: String,
+    pub created: Created,
+    pub opened: Step,
+    pub status: Status,
+    /// Rectification round: 1, and one more after each failed re-check.
+    pub round: u32,
+    /// Rectify by (current round).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<Deadline>,
+    /// Re-check by (current round).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recheck_by: Option<Deadline>,
+    /// The latest refusal, while refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<Step>,
+    pub rectifications: Vec<Rectification>,
+    pub rechecks: Vec<Recheck>,
+    pub escalations: Vec<Escalation>,
+    pub actions_taken: Vec<ActionDone>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conflict: Option<Conflict>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closed: Option<Closure>,
+    /// Events applied to this entry, in order.
+    pub events: Vec<String>,
+}
+
+/// What applying an event did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Effect {
+    Applied,
+    /// Agrees with a re-check already applied for the same round (two inspectors, one verdict).
+    Concurring,
+}
+
+impl Entry {
+    pub(crate) fn new(e: &Event, c: &Created) -> Entry {
+        Entry {
+            id: e.entry.clone(),
+            created: c.clone(),
+            opened: Step::of(e),
+            status: Status::Found,
+            round: 1,
+            deadline: None,
+            recheck_by: None,
+            refused: None,
+            rectifications: Vec::new(),
+            rechecks: Vec::new(),
+            escalations: Vec::new(),
+            actions_taken: Vec::new(),
+            conflict: None,
+            closed: None,
+            events: vec![e.id.clone()],
+        }
+    }
+
+    /// Whether the entry is still open (not closed out).
+    pub fn is_open(&self) -> bool {
+        self.status != Status::Closed
+    }
+
+    /// Whether `action` was recorded as done.
+    pub fn took(&self, action: ActionKind) -> bool {
+        self.actions_taken.iter().any(|a| a.action == action)
+    }
+
+    /// Check that a re-check of `round` fits the entry now (without applying it).
+    pub(crate) fn can_recheck(&self, e: &Event, round: u32) -> Result<(), LedgerError> {
+        if self.status != Status::Rectified {
+            return Err(self.invalid(e));
+        }
+        if round != self.round {
+            return Err(LedgerError::new(
+                LedgerCode::StaleRound,
+                &e.id,
+                &e.entry,
+                &format!("复查第 {round} 轮，当前为第 {} 轮", self.round),
+                &format!(
+                    "re-check of round {round}, the current round is {}",
+                    self.round
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn invalid(&self, e: &Event) -> LedgerError {
+        LedgerError::new(
+            LedgerCode::InvalidTransition,
+            &e.id,
+            &e.entry,
+            &format!("状态 {} 下不能 {}", self.status.as_str(), e.act.kind()),
+            &format!(
+                "{} is not allowed when {}",
+                e.act.kind(),
+                self.status.as_str()
+            ),
+        )
+    }
+
+    /// Apply one valid event made at `at`. On error the entry is left as it was.
+    pub(crate) fn apply(
+        &mut self,
+        e: &Event,
+        at: DateTime<FixedOffset>,
+    ) -> Result<Effect, LedgerError> {
+        // Dates were checked by `Event::validate`; a failed parse here only drops the deadline.
+        let deadline = |d: &str| parse_date(d).map(|d| Deadline::new(d, at));
+        let open = self.status != Status::Closed;
+        match &e.act {
+            Act::Created(_) => {
+                return Err(LedgerError::new(
+                    LedgerCode::EntryExists,
+                    &e.id,
+                    &e.entry,
+                    "",
+                    "",
+                ))
+            }
+            Act::RectificationOrdered {
+                deadline: d,
+                recheck_by,
+                ..
+            } => {
+                if !matches!(
+                    self.status,
+                    Status::Found | Status::Ordered | Status::Refused
+                ) {
+                    return Err(self.invalid(e));
+                }
+                self.status = Status::Ordered;
+                self.refused = None;
+                self.deadline = deadline(d);
+                self.recheck_by = recheck_by.as_deref().and_then(deadline);
+            }
+            Act::Rectified { measures, evidence } => {
+                // From `found` too: a general danger may be removed on the spot (Order 16 art. 3).
+                if !open {
+                    return Err(self.invalid(e));
+                }
+                self.status = Status::Rectified;
+                self.refused = None;
+                self.rectifications.push(Rectification {
+                    step: Step::of(e),
+                    round: self.round,
+                    measures: measures.clone(),
+                    evidence: evidence.clone(),
+                });
+            }
+            Act::Rechecked {
+                round,
+                passed,
+                deadline: d,
+                recheck_by,
+                note,
+                evidence,
+            } => {
+                let same = |r: &Recheck| {
+                    r.round == *round && r.passed == *passed && (*passed || r.deadline == *d)
+                };
+                if self.rechecks.iter().any(same) {
+                    return Ok(Effect::Concurring);
+                }
+                self.can_recheck(e, *round)?;
+                self.rechecks.push(Recheck {
+                    step: Step::of(e),
+                    round: *round,
+                    passed: *passed,
+                    deadline: d.clone(),
+                    note: note.clone(),
+                    evidence: evidence.clone(),
+                });
+                if *passed {
+                    self.status = Status::Closed;
+                    self.closed = Some(Closure {
+                        step: Step::of(e),
+                        reason: None,
+                    });
+                } else {
+                    self.status = Status::Ordered;
+                    self.round = self.round.saturating_add(1);
+                    self.deadline = d.as_deref().and_then(deadline);
+                    self.recheck_by = recheck_by.as_deref().and_then(deadline);
+                }
+            }
+            Act::Refused { .. } => {
+                if !matches!(
+                    self.status,
+                    Status::Found | Status::Ordered | Status::Refused
+                ) {
+                    return Err(self.invalid(e));
+                }
+                self.status = Status::Refused;
+                self.refused = Some(Step::of(e));
+            }
+            Act::Escalated { reason, to, .. } => {
+                if !open {
+                    return Err(self.invalid(e));
+                }
+                self.escalations.push(Escalation {
+                    step: Step::of(e),
+                    round: self.round,
+                    reason: *reason,
+                    to: to.clone(),
+                });
+            }
+            // Measures such as listing or publicity outlive the danger: allowed after closing too.
+            Act::ActionTaken { action, note } => self.actions_taken.push(ActionDone {
+                step: Step::of(e),
+                action: *action,
+                note: note.clone(),
+            }),
+            Act::Closed { reason, .. } => {
+                if !open {
+                    return Err(self.invalid(e));
+                }
+                // An undecided conflict stays on show: closing does not say which verdict was right.
+                self.status = Status::Closed;
+                self.closed = Some(Closure {
+                    step: Step::of(e),
+                    reason: Some(*reason),
+                });
+            }
+            // The decision itself was taken into account before the fold (see `fold`).
+            Act::Resolved { .. } => {}
+        }
+        self.events.push(e.id.clone());
+        Ok(Effect::Applied)
+    }
+}

@@ -1,0 +1,112 @@
+//! Ledger errors as data: `{code, event, entry, message: {zh, en}}`.
+//!
+//! A code of its own rather than more variants of `issue::Code`: an issue points into one submission
+//! with a JSON Pointer, while a ledger error points at an event (and its entry) among many, so the
+//! shape differs. The codes are listed in `docs/ledger.md`; a test keeps the two in step.
+
+use crate::text::Text;
+use serde::Serialize;
+
+macro_rules! ledger_codes {
+    ($($variant:ident => $name:literal, $zh:literal, $en:literal;)*) => {
+        /// A stable ledger error code. The string form (`as_str`) is the public contract.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum LedgerCode { $($variant),* }
+
+        impl LedgerCode {
+            /// Every code, for documentation checks.
+            pub const ALL: &'static [LedgerCode] = &[$(LedgerCode::$variant),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(LedgerCode::$variant => $name),* }
+            }
+
+            /// The general meaning of the code; an error's message may be more specific.
+            pub fn meaning(self) -> Text {
+                match self { $(LedgerCode::$variant => Text::new($zh, $en)),* }
+            }
+        }
+    };
+}
+
+ledger_codes! {
+    // One event on its own.
+    InvalidEvent => "invalid_event", "事件不是有效的台账事件 JSON", "Not a valid ledger event";
+    InvalidId => "invalid_id", "事件编号或台账条目编号不是 UUID", "The event or entry id is not a UUID";
+    InvalidDatetime => "invalid_datetime", "时间须为带时区的 RFC 3339 格式", "The time must be an RFC 3339 date-time with an offset";
+    InvalidDate => "invalid_date", "日期无效（YYYY-MM-DD，须真实存在）", "Invalid date (YYYY-MM-DD, must exist)";
+    Blank => "blank", "不能为空", "Must not be blank";
+    InvalidEnterprise => "invalid_enterprise", "企业统一社会信用代码或行政区划代码错误", "The enterprise's credit code or division code is wrong";
+    InvalidAttachment => "invalid_attachment", "附件引用无效（需要 64 位小写十六进制 sha256）", "Invalid attachment reference (64 lowercase hex digits of sha256 needed)";
+    // Events against each other.
+    IdConflict => "id_conflict", "同一事件编号对应不同内容", "One event id with different contents";
+    UnknownEntry => "unknown_entry", "没有创建此台账条目的事件", "No event creates this ledger entry";
+    EntryExists => "entry_exists", "此台账条目已创建", "This ledger entry already exists";
+    InvalidTransition => "invalid_transition", "当前状态下不能进行此操作", "This act is not allowed in the entry's current state";
+    StaleRound => "stale_round", "复查的整改轮次不是当前轮次", "The re-check names a rectification round that is not the current one";
+    DeadlineRequired => "deadline_required", "复查不合格须给出新的整改期限", "A failed re-check must set a new deadline";
+    InvalidDeadline => "invalid_deadline", "期限早于作出决定的日期", "The deadline is earlier than the day it was set";
+    NothingToResolve => "nothing_to_resolve", "所选事件不属于此条目待决的冲突", "The chosen event is not part of a conflict of this entry";
+}
+
+impl Serialize for LedgerCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// One error: which event, which entry, a stable code and a message in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LedgerError {
+    pub code: LedgerCode,
+    /// The event at fault (as sent, even when it is not a UUID).
+    pub event: String,
+    /// The entry the event names.
+    pub entry: String,
+    pub message: Text,
+}
+
+impl LedgerError {
+    /// An error whose message is the code's general meaning followed by a detail in each language.
+    pub fn new(code: LedgerCode, event: &str, entry: &str, zh: &str, en: &str) -> Self {
+        let m = code.meaning();
+        let message = if zh.is_empty() {
+            m
+        } else {
+            Text::new(format!("{}：{zh}", m.zh), format!("{}: {en}", m.en))
+        };
+        LedgerError {
+            code,
+            event: event.to_string(),
+            entry: entry.to_string(),
+            message,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_documented() {
+        let doc = include_str!("../../docs/ledger.md");
+        for c in LedgerCode::ALL {
+            let m = c.meaning();
+            assert!(
+                doc.contains(&format!("| `{}` | {} | {} |", c.as_str(), m.zh, m.en)),
+                "docs/ledger.md lacks the row of {}",
+                c.as_str()
+            );
+        }
+    }
+
+    #[test]
+    fn messages_carry_the_detail() {
+        let e = LedgerError::new(LedgerCode::Blank, "e", "n", "作者", "author");
+        assert_eq!(e.message.en, "Must not be blank: author");
+        assert!(e.message.zh.ends_with("：作者"));
+        let e = LedgerError::new(LedgerCode::Blank, "e", "n", "", "");
+        assert_eq!(e.message, LedgerCode::Blank.meaning());
+    }
+}

@@ -1,0 +1,235 @@
+//! What is due: overdue deadlines and the follow-up tasks an entry calls for at a given "now", and
+//! the events that open entries from a report with the policy's default deadlines.
+//!
+//! Nothing here is stored: tasks are derived from the state and "now", so they disappear by
+//! themselves once the event that does them (an order, an escalation, `action_taken`) is recorded.
+
+use super::date::{date_text, Deadline};
+use super::entry::{Entry, Status};
+use super::event::{Act, Created, Danger, Enterprise, EscalationReason, Event};
+use super::fold::LedgerState;
+use crate::policy::{add_days, ActionKind, Policy, Severity};
+use crate::report::{Finding, Report};
+use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
+
+/// Which deadline has passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Due {
+    /// The enterprise's rectification deadline.
+    Rectify,
+    /// The bureau's re-check deadline.
+    Recheck,
+}
+
+/// The deadline running for an entry now, if any: rectification while ordered or refused, the
+/// re-check once rectified.
+pub fn next_due(e: &Entry) -> Option<(Due, Deadline)> {
+    match e.status {
+        Status::Ordered | Status::Refused => e.deadline.map(|d| (Due::Rectify, d)),
+        Status::Rectified => e.recheck_by.map(|d| (Due::Recheck, d)),
+        Status::Found | Status::Closed => None,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Overdue {
+    pub entry: String,
+    pub due: Due,
+    pub deadline: Deadline,
+    pub days_late: i64,
+}
+
+/// Entries past their running deadline at `now` (in the deadline's own offset), latest first.
+pub fn overdue(state: &LedgerState, now: DateTime<FixedOffset>) -> Vec<Overdue> {
+    let mut out: Vec<Overdue> = state
+        .entries
+        .iter()
+        .filter_map(|e| {
+            let (due, deadline) = next_due(e)?;
+            let days_late = deadline.days_late(now);
+            (days_late > 0).then(|| Overdue {
+                entry: e.id.clone(),
+                due,
+                deadline,
+                days_late,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| (b.days_late, &a.entry).cmp(&(a.days_late, &b.entry)));
+    out
+}
+
+/// Something an inspector has to do about an entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "task", rename_all = "snake_case")]
+pub enum Task {
+    /// Found, no rectification ordered yet.
+    Order { entry: String },
+    /// Refused or overdue, not escalated in this round.
+    Escalate {
+        entry: String,
+        reason: EscalationReason,
+    },
+    /// A measure the entry requires, not recorded as done (`report_to_government` for a major
+    /// danger not controlled in time; the violation measures kept from the report).
+    Act { entry: String, action: ActionKind },
+    /// Concurrent acts disagree: pick one with a `resolved` event.
+    Decide {
+        entry: String,
+        candidates: Vec<String>,
+    },
+}
+
+/// The follow-up tasks of every entry at `now`.
+pub fn follow_up(state: &LedgerState, now: DateTime<FixedOffset>) -> Vec<Task> {
+    let mut out = Vec::new();
+    for e in &state.entries {
+        let id = || e.id.clone();
+        if let Some(c) = e.conflict.as_ref().filter(|_| e.is_open()) {
+            out.push(Task::Decide {
+                entry: id(),
+                candidates: c.candidates.clone(),
+            });
+        }
+        let late = e.status == Status::Ordered && e.deadline.is_some_and(|d| d.days_late(now) > 0);
+        let refused = e.status == Status::Refused;
+        if e.status == Status::Found {
+            out.push(Task::Order { entry: id() });
+        }
+        if (late || refused) && !e.escalations.iter().any(|x| x.round == e.round) {
+            let reason = if refused {
+                EscalationReason::Refused
+            } else {
+                EscalationReason::Overdue
+            };
+            out.push(Task::Escalate {
+                entry: id(),
+                reason,
+            });
+        }
+        let mut actions: Vec<ActionKind> = e
+            .created
+            .actions
+            .iter()
+            .copied()
+            .filter(|a| !matches!(a, ActionKind::Rectify | ActionKind::Recheck))
+            .collect();
+        // The notice: major dangers not controlled (refused, or not rectified in time) go to the
+        // local Party committee and government for joint supervision.
+        if e.is_open() && e.created.danger.severity == Severity::Major && (late || refused) {
+            actions.push(ActionKind::ReportToGovernment);
+        }
+        actions.sort();
+        actions.dedup();
+        for a in actions {
+            // The stop order only matters while the danger is there; the others outlive it.
+            let needed = e.is_open() || a != ActionKind::StopProductionSale;
+            if needed && !e.took(a) {
+                out.push(Task::Act {
+                    entry: id(),
+                    action: a,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The rectification order the policy sets for a danger of `severity` ordered at `at`: rectify by
+/// day N, re-check by day M, counted in calendar days from the day of `at` in its own offset.
+pub fn default_order(policy: &Policy, severity: Severity, at: DateTime<FixedOffset>) -> Act {
+    let (deadline, recheck_by) = default_deadlines(policy, severity, at);
+    Act::RectificationOrdered {
+        deadline,
+        recheck_by: Some(recheck_by),
+        note: None,
+    }
+}
+
+/// The policy's (rectify by, re-check by) days for an order made at `at`, `YYYY-MM-DD`: also what a
+/// failed re-check's new deadlines default to.
+pub fn default_deadlines(
+    policy: &Policy,
+    severity: Severity,
+    at: DateTime<FixedOffset>,
+) -> (String, String) {
+    let p = policy.for_severity(severity);
+    let day = at.date_naive();
+    (
+        date_text(add_days(day, p.rectify_days)),
+        date_text(add_days(day, p.recheck_days)),
+    )
+}
+
+/// The envelope of events one person makes on one device at one time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Maker<'a> {
+    pub author: &'a str,
+    pub device: &'a str,
+    /// RFC 3339 with offset.
+    pub at: &'a str,
+}
+
+impl Maker<'_> {
+    pub fn event(&self, id: String, entry: String, act: Act) -> Event {
+        Event {
+            id,
+            entry,
+            author: self.author.to_string(),
+            device: self.device.to_string(),
+            at: self.at.to_string(),
+            act,
+        }
+    }
+}
+
+/// The events that open one ledger entry per finding of `report`, each `created` with the
+/// measures the policy requires for it and then `rectification_ordered` with the policy's default
+/// deadlines. `new_id` makes UUIDs (the core has no random source: the client brings its own).
+/// `None` when `at` is not an RFC 3339 date-time with an offset.
+pub fn open_entries(
+    report: &Report,
+    enterprise: &Enterprise,
+    product: &str,
+    policy: &Policy,
+    maker: &Maker<'_>,
+    new_id: &mut dyn FnMut() -> String,
+) -> Option<Vec<Event>> {
+    let at = super::date::parse_at(maker.at)?;
+    let mut out = Vec::with_capacity(report.findings.len() * 2);
+    for f in &report.findings {
+        let entry = new_id();
+        let created = Created {
+            submission: Some(report.id.clone()),
+            item: Some(f.item.clone()),
+            instance: f.instance,
+            enterprise: enterprise.clone(),
+            product: product.to_string(),
+            danger: Danger {
+                text: f.message.clone(),
+                severity: f.severity,
+                violation: f.violation,
+                basis: f.basis.clone(),
+                escalate: f.escalate,
+            },
+            actions: measures(f, policy),
+            responsible: None,
+            photos: Vec::new(),
+        };
+        out.push(maker.event(new_id(), entry.clone(), Act::Created(Box::new(created))));
+        out.push(maker.event(new_id(), entry, default_order(policy, f.severity, at)));
+    }
+    Some(out)
+}
+
+/// The submission-wide measures of the core (stop, list, publicity, revocation, transfer review,
+/// report to government) that this one finding calls for.
+fn measures(f: &Finding, policy: &Policy) -> Vec<ActionKind> {
+    crate::report::actions(&[f], None, policy)
+        .into_iter()
+        .map(|a| a.kind)
+        .filter(|k| !matches!(k, ActionKind::Rectify | ActionKind::Recheck))
+        .collect()
+}

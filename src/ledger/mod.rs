@@ -1,0 +1,35 @@
+//! The rectification ledger (整改台账): every hidden danger found, followed until it is closed out.
+//!
+//! Inspectors and enterprises act on the same ledger from different devices, offline. So the
+//! ledger is not a table that devices edit but a set of immutable [`Event`]s, and its state is a
+//! pure function of that set ([`fold`]): merging two devices' events in any order, with copies,
+//! gives the same [`LedgerState`]. Acts that do not fit an entry's state, and concurrent acts that
+//! disagree, are data in the state (errors, conflicts waiting for a decision), never lost.
+//!
+//! The core reads no clock: "now" is an argument of the views ([`overdue`], [`follow_up`],
+//! [`region_ledger`]...). Deadlines are calendar days in the offset of the event that set them.
+//! Spot checks (监督抽查) and the two-failures-in-two-years rule are in [`spot`].
+//!
+//! Event shapes, states and error codes: `docs/ledger.md`.
+
+pub mod date;
+pub mod entry;
+pub mod error;
+pub mod event;
+pub mod fold;
+pub mod follow;
+pub mod spot;
+pub mod view;
+
+pub use date::Deadline;
+pub use entry::{Entry, Status};
+pub use error::{LedgerCode, LedgerError};
+pub use event::{
+    Act, Attachment, CloseReason, Created, Danger, Enterprise, EscalationReason, Event,
+};
+pub use fold::{fold, LedgerState, Logged, Outcome};
+pub use follow::{
+    default_deadlines, default_order, follow_up, open_entries, overdue, Due, Maker, Overdue, Task,
+};
+pub use spot::{key_inspections, spot_tasks, KeyInspection, SpotCheck, SpotResult, SpotTask};
+pub use view::{enterprise_open, in_region, region_key_inspections, region_ledger, to_csv, Row};
