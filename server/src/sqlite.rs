@@ -53,6 +53,28 @@ CREATE TABLE IF NOT EXISTS rejected (
     received_at TEXT NOT NULL,
     author TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    entry TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    body TEXT NOT NULL,
+    uscc TEXT NOT NULL,
+    region TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    author TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_entry ON events (entry, kind);
+CREATE TABLE IF NOT EXISTS event_conflicts (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    body TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    author TEXT NOT NULL,
+    UNIQUE (id, sha256)
+);
 CREATE TABLE IF NOT EXISTS cites (
     submission TEXT NOT NULL,
     sha256 TEXT NOT NULL,
@@ -276,11 +298,7 @@ fn put_one(tx: &Transaction<'_>, rec: &NewSubmission, actor: &str) -> Result<Sto
             Stored::Conflict
         }
     };
-    let outcome_name = match outcome {
-        Stored::New => "stored",
-        Stored::Duplicate => "duplicate",
-        Stored::Conflict => "conflict",
-    };
+    let outcome_name = stored_name(outcome);
     write_audit(
         tx,
         &Audit {
@@ -293,6 +311,70 @@ fn put_one(tx: &Transaction<'_>, rec: &NewSubmission, actor: &str) -> Result<Sto
         },
     )?;
     Ok(outcome)
+}
+
+fn put_event(tx: &Transaction<'_>, ev: &NewEvent, actor: &str) -> Result<Stored> {
+    let inserted = tx.execute(
+        "INSERT INTO events (id, entry, kind, sha256, body, uscc, region, received_at, author)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (id) DO NOTHING",
+        params![
+            ev.id,
+            ev.entry,
+            ev.kind,
+            ev.sha256,
+            ev.body,
+            ev.uscc,
+            ev.region,
+            ev.received_at,
+            actor
+        ],
+    )?;
+    let outcome = if inserted == 1 {
+        // Evidence photos are cited like a submission's: whoever may see the event may see them.
+        for sha in &ev.attachments {
+            tx.execute(
+                "INSERT OR IGNORE INTO cites (submission, sha256) VALUES (?1, ?2)",
+                params![ev.id, sha],
+            )?;
+        }
+        Stored::New
+    } else {
+        let existing: String = tx.query_row(
+            "SELECT sha256 FROM events WHERE id = ?1",
+            params![ev.id],
+            |r| r.get(0),
+        )?;
+        if existing == ev.sha256 {
+            Stored::Duplicate
+        } else {
+            tx.execute(
+                "INSERT INTO event_conflicts (id, sha256, body, received_at, author)
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id, sha256) DO NOTHING",
+                params![ev.id, ev.sha256, ev.body, ev.received_at, actor],
+            )?;
+            Stored::Conflict
+        }
+    };
+    write_audit(
+        tx,
+        &Audit {
+            at: &ev.received_at,
+            actor,
+            action: "ledger.event",
+            target: &ev.id,
+            outcome: stored_name(outcome),
+            detail: &ev.kind,
+        },
+    )?;
+    Ok(outcome)
+}
+
+fn stored_name(s: Stored) -> &'static str {
+    match s {
+        Stored::New => "stored",
+        Stored::Duplicate => "duplicate",
+        Stored::Conflict => "conflict",
+    }
 }
 
 fn attachment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AttachmentMeta> {
@@ -453,6 +535,45 @@ impl Storage for Sqlite {
             };
             Ok((sha, meta))
         })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn put_events(&self, evs: &[NewEvent], actor: &str) -> Result<Vec<Stored>> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        let out = evs
+            .iter()
+            .map(|e| put_event(&tx, e, actor))
+            .collect::<Result<Vec<_>>>()?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    fn entry_owner(&self, entry: &str) -> Result<Option<(String, String)>> {
+        let conn = self.conn()?;
+        Ok(conn
+            .query_row(
+                "SELECT uscc, region FROM events WHERE entry = ?1 AND kind = 'created' ORDER BY seq LIMIT 1",
+                params![entry],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    fn events(
+        &self,
+        scope: &Scope,
+        after: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<(i64, String)>> {
+        let mut args = vec![Sql::Integer(after.unwrap_or(0))];
+        let cond = scope_sql(scope, &mut args);
+        let sql = format!(
+            "SELECT seq, body FROM events WHERE seq > ? AND {cond} ORDER BY seq LIMIT {limit}"
+        );
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt.query_map(params_from_iter(args), |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
@@ -679,11 +800,14 @@ impl Storage for Sqlite {
 
     fn attachment_visible(&self, sha: &str, username: &str, scope: &Scope) -> Result<bool> {
         let mut args = vec![Sql::Text(sha.into()), Sql::Text(username.into())];
-        let cond = scope_sql(scope, &mut args);
+        let in_submissions = scope_sql(scope, &mut args);
+        let in_events = scope_sql(scope, &mut args);
+        // `cites.submission` holds the id of the citing submission or ledger event.
         let sql = format!(
             "SELECT EXISTS (SELECT 1 FROM attachments WHERE sha256 = ?1 AND uploader = ?2)
-                 OR EXISTS (SELECT 1 FROM cites c JOIN submissions s ON s.id = c.submission
-                            WHERE c.sha256 = ?1 AND {cond})"
+                 OR EXISTS (SELECT 1 FROM cites c WHERE c.sha256 = ?1 AND (
+                        c.submission IN (SELECT id FROM submissions WHERE {in_submissions})
+                     OR c.submission IN (SELECT id FROM events WHERE {in_events})))"
         );
         let conn = self.conn()?;
         Ok(conn.query_row(&sql, params_from_iter(args), |r| r.get(0))?)

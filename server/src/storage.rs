@@ -160,6 +160,22 @@ pub struct AccountChange {
     pub disabled: Option<bool>,
 }
 
+/// A ledger event ready to store: the event as sent (canonical JSON) and the enterprise of its
+/// entry (from the entry's `created` event), which decides who may see it.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub id: String,
+    pub entry: String,
+    pub kind: String,
+    pub sha256: String,
+    pub body: String,
+    pub uscc: String,
+    pub region: String,
+    /// SHA-256 of every attachment the event cites (evidence, photos).
+    pub attachments: Vec<String>,
+    pub received_at: String,
+}
+
 /// Who did what, when, with what outcome.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditEntry {
@@ -203,6 +219,15 @@ pub trait Storage: Send + Sync {
     fn query(&self, q: &Query, scope: &Scope) -> Result<Vec<Summary>>;
     /// Attachments a submission cites, with what the server has of each.
     fn cited_attachments(&self, id: &str) -> Result<Vec<(String, Option<AttachmentMeta>)>>;
+
+    /// Store ledger events in one transaction, idempotently by id and content hash (as
+    /// submissions), with one audit line each.
+    fn put_events(&self, evs: &[NewEvent], actor: &str) -> Result<Vec<Stored>>;
+    /// The enterprise (USCC, division code) of a ledger entry, from its `created` event.
+    fn entry_owner(&self, entry: &str) -> Result<Option<(String, String)>>;
+    /// Events a scope may see, in the order the server received them, after `after` (a `seq`).
+    fn events(&self, scope: &Scope, after: Option<i64>, limit: usize)
+        -> Result<Vec<(i64, String)>>;
 
     fn account_count(&self) -> Result<i64>;
     /// Create an account; `false` if the username is taken.

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod attachments;
+mod ledger;
 pub mod submissions;
 
 use crate::storage::Storage;
@@ -123,6 +124,8 @@ pub fn router(
             post(submissions::upload).get(submissions::query),
         )
         .route("/api/v1/submissions/{id}", get(submissions::read_one))
+        .route("/api/v1/events", post(ledger::upload).get(ledger::pull))
+        .route("/api/v1/ledger", get(ledger::view))
         .route(
             "/api/v1/attachments/{sha256}",
             axum::routing::put(attachments::put).get(attachments::get),

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 /// Every `{"sha256": ...}` attachment reference in the answers (photos, signatures, at any depth
 /// of repeat groups).
-fn cited(v: &Value, out: &mut Vec<String>) {
+pub fn cited(v: &Value, out: &mut Vec<String>) {
     match v {
         Value::Object(o) => {
             if let Some(Value::String(s)) = o.get("sha256") {

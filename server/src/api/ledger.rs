@@ -1,0 +1,339 @@
+//! The rectification ledger over HTTP: devices upload ledger events (the same batch protocol and
+//! idempotency as submissions), pull the events they may see to fold the ledger offline, and read
+//! the server's own fold as views (an enterprise's open items; a region's ledger, overdue first),
+//! in JSON or CSV. The core (`paicha::ledger`) decides what events mean; the server decides who
+//! may make them: the author is the signed-in account, an enterprise may create entries for
+//! itself and report rectification, inspectors act within their regions.
+
+use super::{bad_request, blocking, invalid_query, now, problem, App, MAX_BATCH};
+use crate::auth::{in_scope, sha256_hex, Authed};
+use crate::storage::{Audit, NewEvent, Role, Scope, Stored};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use paicha::ledger::{self, Act, Event};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// May an account of this role make this kind of event?
+fn may_make(role: Role, act: &Act) -> bool {
+    match role {
+        Role::Admin | Role::Inspector => true,
+        // An enterprise records dangers it finds itself and reports them removed; orders,
+        // verdicts, escalation and closing are the supervisor's.
+        Role::Enterprise => matches!(act, Act::Created(_) | Act::Rectified { .. }),
+    }
+}
+
+fn result(id: &str, status: &str, http: u16, code: &str, zh: &str, en: &str) -> Value {
+    json!({"id": id, "status": status, "http_status": http, "code": code, "detail": {"zh": zh, "en": en}})
+}
+
+/// Check, authorise and store the events of one upload (the stored ones in one transaction).
+/// Events are taken in the order sent, so a device can send an entry's `created` with its acts.
+fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<Vec<Value>> {
+    let at = now().to_rfc3339();
+    let actor = auth.account.username.as_str();
+    let scope = auth.scope();
+    let mut owners: HashMap<String, (String, String)> = HashMap::new();
+    let mut answers: Vec<Value> = Vec::with_capacity(values.len());
+    let mut to_store: Vec<(usize, NewEvent)> = Vec::new();
+    for (i, v) in values.iter().enumerate() {
+        let event = Event::from_value(v).and_then(|e| e.validate().map(|_| e));
+        let e = match event {
+            Ok(e) => e,
+            Err(err) => {
+                let why = serde_json::to_value(&err).unwrap_or(Value::Null);
+                app.store.put_rejected(
+                    &v.to_string(),
+                    &why.to_string(),
+                    &Audit {
+                        at: &at,
+                        actor,
+                        action: "ledger.event",
+                        target: v.get("id").and_then(Value::as_str).unwrap_or_default(),
+                        outcome: "rejected",
+                        detail: "invalid_event",
+                    },
+                )?;
+                answers.push(
+                    json!({"id": v.get("id"), "status": "rejected", "http_status": 400,
+                    "code": "invalid_event", "error": why}),
+                );
+                continue;
+            }
+        };
+        let deny = |code: &str, zh: &str, en: &str| -> crate::storage::Result<Value> {
+            app.store.audit(&Audit {
+                at: &at,
+                actor,
+                action: "ledger.event",
+                target: &e.id,
+                outcome: "forbidden",
+                detail: code,
+            })?;
+            Ok(result(&e.id, "forbidden", 403, code, zh, en))
+        };
+        if e.author != actor {
+            answers.push(deny(
+                "author_mismatch",
+                "事件的 author 须为当前登录的账号",
+                "An event's author must be the signed-in account",
+            )?);
+            continue;
+        }
+        if !may_make(auth.account.role, &e.act) {
+            answers.push(deny(
+                "role_forbidden",
+                "您的角色不能进行此操作（企业只能登记隐患和报告整改）",
+                "Your role may not do this (enterprises record dangers and report rectification)",
+            )?);
+            continue;
+        }
+        let owner = match &e.act {
+            Act::Created(c) => Some((c.enterprise.uscc.clone(), c.enterprise.region.clone())),
+            _ => match owners.get(&e.entry) {
+                Some(o) => Some(o.clone()),
+                None => app.store.entry_owner(&e.entry)?,
+            },
+        };
+        let Some((uscc, region)) = owner else {
+            answers.push(result(
+                &e.id,
+                "rejected",
+                400,
+                "unknown_entry",
+                "台账中没有这一条目：请先上传其登记事件（created）",
+                "No such ledger entry: upload its `created` event first",
+            ));
+            continue;
+        };
+        if !in_scope(&scope, &uscc, &region) {
+            answers.push(deny(
+                "outside_scope",
+                "这一台账条目属于其他企业或不在您负责的地区",
+                "This ledger entry belongs to another enterprise or a region outside your assignment",
+            )?);
+            continue;
+        }
+        if matches!(e.act, Act::Created(_)) {
+            owners
+                .entry(e.entry.clone())
+                .or_insert((uscc.clone(), region.clone()));
+        }
+        let body = v.to_string();
+        let mut attachments = Vec::new();
+        super::submissions::cited(v, &mut attachments);
+        to_store.push((
+            i,
+            NewEvent {
+                id: e.id.clone(),
+                entry: e.entry.clone(),
+                kind: e.act.kind().to_string(),
+                sha256: sha256_hex(body.as_bytes()),
+                body,
+                uscc,
+                region,
+                attachments,
+                received_at: at.clone(),
+            },
+        ));
+        answers.push(Value::Null); // filled once stored
+    }
+    let events: Vec<NewEvent> = to_store.iter().map(|(_, e)| e.clone()).collect();
+    let stored = app.store.put_events(&events, actor)?;
+    for ((slot, ev), outcome) in to_store.iter().zip(stored) {
+        let answer = match outcome {
+            Stored::New => json!({"id": ev.id, "status": "stored", "http_status": 200}),
+            Stored::Duplicate => json!({"id": ev.id, "status": "duplicate", "http_status": 200}),
+            Stored::Conflict => result(
+                &ev.id,
+                "conflict",
+                409,
+                "changed_content",
+                "同一编号的事件内容不同：两个版本均已保留待审核",
+                "An event with this id but other content exists: both versions are kept for review",
+            ),
+        };
+        if let Some(a) = answers.get_mut(*slot) {
+            *a = answer;
+        }
+    }
+    Ok(answers)
+}
+
+pub async fn upload(
+    State(app): State<Arc<App>>,
+    auth: Authed,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return super::submissions::too_large()
+        }
+        Err(_) => {
+            return bad_request(
+                "unreadable_body",
+                "无法读取请求体",
+                "The body could not be read",
+            )
+        }
+    };
+    let Ok(v) = serde_json::from_slice::<Value>(&body) else {
+        return bad_request(
+            "invalid_json",
+            "请求体不是有效的 JSON",
+            "The body is not valid JSON",
+        );
+    };
+    let values = match v {
+        Value::Array(a) => a,
+        other => vec![other],
+    };
+    if values.len() > MAX_BATCH {
+        return problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "batch_too_large",
+            "一次最多上传 1000 条记录",
+            "At most 1000 records per upload",
+        );
+    }
+    let a = app.clone();
+    match blocking(move || ingest(&a, &values, &auth)).await {
+        Ok(results) => Json(json!({ "results": results })).into_response(),
+        Err(r) => r,
+    }
+}
+
+/// `after` and `limit` of a pull; anything else is an error naming it.
+fn paging(raw: Option<&str>) -> Result<(Option<i64>, usize), Response> {
+    let mut after = None;
+    let mut limit = 500;
+    for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        match k.as_ref() {
+            "after" => after = Some(v.parse().map_err(|_| invalid_query("after"))?),
+            "limit" => {
+                limit = v
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=1000).contains(n))
+                    .ok_or_else(|| invalid_query("limit"))?
+            }
+            other => return Err(invalid_query(other)),
+        }
+    }
+    Ok((after, limit))
+}
+
+/// `GET /api/v1/events?after=SEQ&limit=N`: the events this account may see, oldest first, so a
+/// device can bring its copy of the ledger up to date and fold it offline.
+pub async fn pull(State(app): State<Arc<App>>, auth: Authed, RawQuery(raw): RawQuery) -> Response {
+    let (after, limit) = match paging(raw.as_deref()) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let scope = auth.scope();
+    let a = app.clone();
+    match blocking(move || a.store.events(&scope, after, limit)).await {
+        Ok(rows) => {
+            let next = (rows.len() == limit)
+                .then(|| rows.last().map(|(s, _)| s.to_string()))
+                .flatten();
+            let items: Vec<Value> = rows
+                .iter()
+                .map(|(_, b)| serde_json::from_str(b).unwrap_or(Value::Null))
+                .collect();
+            Json(json!({"items": items, "next": next})).into_response()
+        }
+        Err(r) => r,
+    }
+}
+
+/// Every event the scope may see, parsed (they were checked when they arrived).
+fn all_events(app: &App, scope: &Scope) -> crate::storage::Result<Vec<Event>> {
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let page = app.store.events(scope, after, 1000)?;
+        let done = page.len() < 1000;
+        after = page.last().map(|(s, _)| *s);
+        out.extend(page.iter().filter_map(|(_, b)| {
+            serde_json::from_str::<Value>(b)
+                .ok()
+                .and_then(|v| Event::from_value(&v).ok())
+        }));
+        if done {
+            return Ok(out);
+        }
+    }
+}
+
+/// `GET /api/v1/ledger[?region=CODE][&format=csv]`: the server's fold of the ledger as the
+/// account's view: an enterprise's open entries; for an inspector or admin the ledger of a region
+/// (default: the first assigned), overdue first; with conflicts and rejected acts counted.
+pub async fn view(State(app): State<Arc<App>>, auth: Authed, RawQuery(raw): RawQuery) -> Response {
+    let mut region = None;
+    let mut csv = false;
+    for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        match (k.as_ref(), v.as_ref()) {
+            ("region", r) if paicha::ids::check_region(r).is_ok() => region = Some(r.to_string()),
+            ("format", "csv") => csv = true,
+            ("format", "json") => csv = false,
+            (other, _) => return invalid_query(other),
+        }
+    }
+    let scope = auth.scope();
+    let region = match (&auth.account.role, region) {
+        (Role::Enterprise, _) => None,
+        (_, Some(r)) if in_scope(&scope, "", &r) => Some(r),
+        (_, Some(_)) => {
+            return problem(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "该地区不在您负责的范围内",
+                "This region is outside your assignment",
+            )
+        }
+        (Role::Inspector, None) => auth.account.regions.first().cloned(),
+        (_, None) => return invalid_query("region (required for an administrator)"),
+    };
+    let a = app.clone();
+    let s2 = scope.clone();
+    let events = match blocking(move || all_events(&a, &s2)).await {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
+    let state = ledger::fold(&events);
+    let at = now();
+    let rows = match (&region, &auth.account.uscc) {
+        (Some(r), _) => ledger::region_ledger(&state, r, at),
+        (None, Some(uscc)) => ledger::enterprise_open(&state, uscc, at),
+        (None, None) => vec![],
+    };
+    if csv {
+        return (
+            StatusCode::OK,
+            [
+                ("content-type", "text/csv; charset=utf-8"),
+                (
+                    "content-disposition",
+                    "attachment; filename=\"paicha-ledger.csv\"",
+                ),
+            ],
+            ledger::to_csv(&rows),
+        )
+            .into_response();
+    }
+    Json(json!({
+        "region": region,
+        "rows": rows,
+        "conflicts": state.conflicts().count(),
+        "rejected": state.errors().count(),
+    }))
+    .into_response()
+}

@@ -1,0 +1,310 @@
+//! The rectification ledger through the server, end to end over real HTTP: an on-site inspection
+//! finds a major danger, the inspector's tablet opens ledger entries, the enterprise's phone
+//! reports the rectification with a photo, the tablet re-checks, and both devices, pulling the
+//! events, fold the same closed-out ledger as the server. And who may make which event.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod common;
+use common::*;
+use paicha::ledger::{fold, Event, Status};
+use serde_json::{json, Value};
+
+const ENTRY: &str = "0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c6b";
+
+fn ev(n: usize, author: &str, device: &str, at: &str, kind: Value) -> Value {
+    let mut e = json!({"id": format!("5a0c7f4e-2b1d-4e8a-9c3f-{n:012}"), "entry": ENTRY,
+                       "author": author, "device": device, "at": at});
+    for (k, v) in kind.as_object().unwrap() {
+        e[k] = v.clone();
+    }
+    e
+}
+
+fn created(author: &str, uscc: &str, region: &str) -> Value {
+    ev(
+        1,
+        author,
+        "tablet",
+        "2023-07-20T10:30:00+08:00",
+        json!({
+            "kind": "created",
+            "submission": "6f1c2a9e-3b7d-4c1e-9a55-0d2f6b8e4a10",
+            "item": "ebike.max_speed_kmh",
+            "enterprise": {"uscc": uscc, "region": region, "name": "贵阳示例车行"},
+            "product": "electric-bicycle",
+            "danger": {"text": {"zh": "最高车速超过 25 km/h", "en": "Top speed above 25 km/h"},
+                       "severity": "major", "basis": "GB 17761-2018 6.1.1"}
+        }),
+    )
+}
+
+fn post_events(addr: &str, token: &str, events: &[Value]) -> Vec<Value> {
+    let r = call(
+        addr,
+        "POST",
+        "/api/v1/events",
+        Some(token),
+        &json!(events).to_string(),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    r.json()["results"].as_array().unwrap().clone()
+}
+
+fn statuses(results: &[Value]) -> Vec<String> {
+    results
+        .iter()
+        .map(|r| r["status"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn pull(addr: &str, token: &str) -> Vec<Event> {
+    let r = call(addr, "GET", "/api/v1/events?limit=1000", Some(token), "").json();
+    r["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| Event::from_value(v).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_major_danger_is_closed_out_with_phone_and_tablet_converging() {
+    let srv = start(data_dir(), &[]);
+    let tablet = sign_in(&srv.addr, "jiancha");
+    let phone = sign_in(&srv.addr, "qiye");
+    // The on-site inspection: graded major by the server.
+    let r = call(
+        &srv.addr,
+        "POST",
+        "/api/v1/submissions",
+        Some(&tablet),
+        &submission("6f1c2a9e-3b7d-4c1e-9a55-0d2f6b8e4a10", 30.0).to_string(),
+    )
+    .json();
+    assert_eq!(r["report"]["level"], "major");
+    // The tablet opens the entry and orders rectification (60 days, re-check within 75).
+    let opened = [
+        created("jiancha", USCC, "520102"),
+        ev(
+            2,
+            "jiancha",
+            "tablet",
+            "2023-07-20T10:31:00+08:00",
+            json!({"kind": "rectification_ordered", "deadline": "2023-09-18", "recheck_by": "2023-10-03"}),
+        ),
+    ];
+    assert_eq!(
+        statuses(&post_events(&srv.addr, &tablet, &opened)),
+        ["stored", "stored"]
+    );
+    // A retry of the same batch stores nothing new.
+    assert_eq!(
+        statuses(&post_events(&srv.addr, &tablet, &opened)),
+        ["duplicate", "duplicate"]
+    );
+    // The phone pulls the ledger, rectifies, and sends its photo and the event.
+    assert_eq!(pull(&srv.addr, &phone).len(), 2);
+    let photo = b"\xFF\xD8\xFF photo of the restored speed limiter";
+    let sha: String =
+        sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), photo))
+            .iter()
+            .map(|x| format!("{x:02x}"))
+            .collect();
+    let up = request(
+        &srv.addr,
+        "PUT",
+        &format!("/api/v1/attachments/{sha}"),
+        &[bearer(&phone), format!("Upload-Length: {}", photo.len())],
+        photo,
+    );
+    assert_eq!(up.status, 201);
+    let rectified = ev(
+        3,
+        "qiye",
+        "phone",
+        "2023-08-30T16:20:00+08:00",
+        json!({
+        "kind": "rectified", "measures": "限速器已恢复出厂设置，改装车辆已召回",
+        "evidence": [{"sha256": sha, "media_type": "image/jpeg"}]}),
+    );
+    assert_eq!(
+        statuses(&post_events(&srv.addr, &phone, &[rectified])),
+        ["stored"]
+    );
+    // The enterprise cannot pass its own re-check, nor sign as the inspector.
+    let self_check = ev(
+        9,
+        "qiye",
+        "phone",
+        "2023-08-31T09:00:00+08:00",
+        json!({"kind": "rechecked", "round": 1, "passed": true}),
+    );
+    let r = post_events(&srv.addr, &phone, std::slice::from_ref(&self_check));
+    assert_eq!(
+        (r[0]["status"].clone(), r[0]["code"].clone()),
+        (json!("forbidden"), json!("role_forbidden"))
+    );
+    let mut spoofed = self_check;
+    spoofed["author"] = json!("jiancha");
+    let r = post_events(&srv.addr, &phone, &[spoofed]);
+    assert_eq!(r[0]["code"], "author_mismatch");
+    // The tablet, having pulled the rectification, re-checks on site: passed, closed out.
+    assert_eq!(pull(&srv.addr, &tablet).len(), 3);
+    let recheck = ev(
+        4,
+        "jiancha",
+        "tablet",
+        "2023-09-05T11:00:00+08:00",
+        json!({"kind": "rechecked", "round": 1, "passed": true}),
+    );
+    assert_eq!(
+        statuses(&post_events(&srv.addr, &tablet, &[recheck])),
+        ["stored"]
+    );
+    // The server's view, the inspector's region ledger: closed out.
+    let view = call(&srv.addr, "GET", "/api/v1/ledger", Some(&tablet), "").json();
+    assert_eq!(view["region"], "520100");
+    assert_eq!(view["rows"][0]["entry"]["status"], "closed");
+    assert_eq!(
+        view["rows"][0]["entry"]["rectifications"][0]["evidence"][0]["sha256"],
+        sha.as_str()
+    );
+    // The enterprise's open items: none left.
+    let mine = call(&srv.addr, "GET", "/api/v1/ledger", Some(&phone), "").json();
+    assert_eq!(mine["rows"], json!([]));
+    // Both devices pull everything and fold the same state, whatever the order.
+    let a = pull(&srv.addr, &phone);
+    let mut b = pull(&srv.addr, &tablet);
+    b.reverse();
+    let (sa, sb) = (fold(&a), fold(&b));
+    assert_eq!(sa, sb);
+    assert_eq!(sa.entry(ENTRY).unwrap().status, Status::Closed);
+    // The evidence photo is the enterprise's upload; the inspector of the region may see it
+    // because a ledger event it may see cites it; another enterprise may not.
+    let photo_path = format!("/api/v1/attachments/{sha}");
+    let seen = call(&srv.addr, "GET", &photo_path, Some(&tablet), "");
+    assert_eq!((seen.status, seen.body.as_slice()), (200, &photo[..]));
+    assert!(seen
+        .headers
+        .to_ascii_lowercase()
+        .contains("content-type: image/jpeg"));
+    let csv = call(
+        &srv.addr,
+        "GET",
+        "/api/v1/ledger?format=csv",
+        Some(&tablet),
+        "",
+    );
+    assert!(csv.body.starts_with(b"\xEF\xBB\xBF"));
+    assert!(csv.text().contains(ENTRY));
+}
+
+#[test]
+fn ledger_events_are_checked_and_scoped() {
+    let srv = start(data_dir(), &[]);
+    let admin = sign_in(&srv.addr, "admin");
+    let other_uscc = "91110108551385082Q";
+    let r = call(
+        &srv.addr,
+        "POST",
+        "/api/v1/accounts",
+        Some(&admin),
+        &json!({
+        "username": "other", "password": PASSWORD, "role": "enterprise", "uscc": other_uscc})
+        .to_string(),
+    );
+    assert_eq!(r.status, 201);
+    let tablet = sign_in(&srv.addr, "jiancha");
+    let other = sign_in(&srv.addr, "other");
+    let qiye = sign_in(&srv.addr, "qiye");
+    // An inspector cannot open entries outside the assigned regions.
+    let r = post_events(
+        &srv.addr,
+        &tablet,
+        &[created("jiancha", other_uscc, "110108")],
+    );
+    assert_eq!(r[0]["code"], "outside_scope");
+    // Another enterprise cannot act on qiye's entry, nor see its events.
+    assert_eq!(
+        statuses(&post_events(
+            &srv.addr,
+            &tablet,
+            &[created("jiancha", USCC, "520102")]
+        )),
+        ["stored"]
+    );
+    let r = post_events(
+        &srv.addr,
+        &other,
+        &[ev(
+            5,
+            "other",
+            "phone",
+            "2023-08-01T09:00:00+08:00",
+            json!({"kind": "rectified", "measures": "x"}),
+        )],
+    );
+    assert_eq!(r[0]["code"], "outside_scope");
+    assert!(pull(&srv.addr, &other).is_empty());
+    assert_eq!(pull(&srv.addr, &qiye).len(), 1);
+    // Acts on an entry the server does not know, and malformed events, are refused and kept.
+    let mut orphan = ev(
+        6,
+        "jiancha",
+        "tablet",
+        "2023-08-01T09:00:00+08:00",
+        json!({"kind": "refused"}),
+    );
+    orphan["entry"] = json!("0b9e8d7c-6a5f-4e3d-8c2b-000000000000");
+    let r = post_events(
+        &srv.addr,
+        &tablet,
+        &[orphan, json!({"id": "x", "kind": "flying"}), json!(7)],
+    );
+    assert_eq!(statuses(&r), ["rejected", "rejected", "rejected"]);
+    assert_eq!(r[0]["code"], "unknown_entry");
+    assert_eq!(r[1]["code"], "invalid_event");
+    // Same id, other content: a conflict, both kept.
+    let mut changed = created("jiancha", USCC, "520102");
+    changed["product"] = json!("cement");
+    assert_eq!(
+        statuses(&post_events(&srv.addr, &tablet, &[changed])),
+        ["conflict"]
+    );
+    // An admin must name the region; an inspector may not look outside the assignment.
+    assert_eq!(
+        call(&srv.addr, "GET", "/api/v1/ledger", Some(&admin), "").status,
+        400
+    );
+    assert_eq!(
+        call(
+            &srv.addr,
+            "GET",
+            "/api/v1/ledger?region=520000",
+            Some(&admin),
+            ""
+        )
+        .status,
+        200
+    );
+    assert_eq!(
+        call(
+            &srv.addr,
+            "GET",
+            "/api/v1/ledger?region=110000",
+            Some(&tablet),
+            ""
+        )
+        .status,
+        403
+    );
+    assert_eq!(
+        call(&srv.addr, "GET", "/api/v1/events", None, "").status,
+        401
+    );
+}
