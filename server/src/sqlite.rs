@@ -75,6 +75,23 @@ CREATE TABLE IF NOT EXISTS event_conflicts (
     author TEXT NOT NULL,
     UNIQUE (id, sha256)
 );
+CREATE TABLE IF NOT EXISTS spot_checks (
+    id TEXT PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    body TEXT NOT NULL,
+    uscc TEXT NOT NULL,
+    region TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS spot_check_versions (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    body TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    author TEXT NOT NULL,
+    UNIQUE (id, sha256)
+);
 CREATE TABLE IF NOT EXISTS cites (
     submission TEXT NOT NULL,
     sha256 TEXT NOT NULL,
@@ -575,6 +592,69 @@ impl Storage for Sqlite {
         let mut stmt = conn.prepare(&sql)?;
         let rows = stmt.query_map(params_from_iter(args), |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn put_spot_check(
+        &self,
+        id: &str,
+        sha: &str,
+        body: &str,
+        uscc: &str,
+        region: &str,
+        a: &Audit<'_>,
+    ) -> Result<Versioned> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        let current: Option<String> = tx
+            .query_row(
+                "SELECT sha256 FROM spot_checks WHERE id = ?1",
+                params![id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let outcome = match current {
+            Some(c) if c == sha => Versioned::Duplicate,
+            Some(_) => Versioned::Updated,
+            None => Versioned::New,
+        };
+        if outcome != Versioned::Duplicate {
+            tx.execute(
+                "INSERT INTO spot_checks (id, sha256, body, uscc, region, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (id) DO UPDATE SET sha256 = ?2, body = ?3, uscc = ?4, region = ?5, updated_at = ?6",
+                params![id, sha, body, uscc, region, a.at],
+            )?;
+            tx.execute(
+                "INSERT OR IGNORE INTO spot_check_versions (id, sha256, body, received_at, author)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, sha, body, a.at, a.actor],
+            )?;
+        }
+        let outcome_name = match outcome {
+            Versioned::New => "stored",
+            Versioned::Duplicate => "duplicate",
+            Versioned::Updated => "updated",
+        };
+        write_audit(
+            &tx,
+            &Audit {
+                outcome: outcome_name,
+                ..*a
+            },
+        )?;
+        tx.commit()?;
+        Ok(outcome)
+    }
+
+    fn spot_checks(&self, scope: &Scope) -> Result<Vec<String>> {
+        let mut args = Vec::new();
+        let cond = scope_sql(scope, &mut args);
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT body FROM spot_checks WHERE {cond} ORDER BY id"
+        ))?;
+        let rows = stmt.query_map(params_from_iter(args), |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
     }
 
     fn account_count(&self) -> Result<i64> {

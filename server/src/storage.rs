@@ -176,6 +176,16 @@ pub struct NewEvent {
     pub received_at: String,
 }
 
+/// What happened to an uploaded spot-check record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Versioned {
+    New,
+    Duplicate,
+    /// A later version of a known record (a re-check or announcement date added): it is now the
+    /// current one, and the earlier versions stay in the history.
+    Updated,
+}
+
 /// Who did what, when, with what outcome.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditEntry {
@@ -228,6 +238,19 @@ pub trait Storage: Send + Sync {
     /// Events a scope may see, in the order the server received them, after `after` (a `seq`).
     fn events(&self, scope: &Scope, after: Option<i64>, limit: usize)
         -> Result<Vec<(i64, String)>>;
+
+    /// Store a spot-check record (one supervision result and what followed), keeping every version.
+    fn put_spot_check(
+        &self,
+        id: &str,
+        sha256: &str,
+        body: &str,
+        uscc: &str,
+        region: &str,
+        audit: &Audit<'_>,
+    ) -> Result<Versioned>;
+    /// The current version of every spot check a scope may see.
+    fn spot_checks(&self, scope: &Scope) -> Result<Vec<String>>;
 
     fn account_count(&self) -> Result<i64>;
     /// Create an account; `false` if the username is taken.

@@ -308,3 +308,171 @@ fn ledger_events_are_checked_and_scoped() {
         401
     );
 }
+
+fn spot(n: usize, date: &str, failed: &[&str]) -> Value {
+    json!({"id": format!("7c1d2e3f-4a5b-4c6d-8e9f-{n:012}"),
+           "enterprise": {"uscc": USCC, "region": "520102", "name": "贵阳示例车行"},
+           "product": "electric-bicycle", "batch": format!("B{n}"), "level": "provincial",
+           "date": date, "result": if failed.is_empty() { "qualified" } else { "unqualified" },
+           "failed_items": failed})
+}
+
+#[test]
+fn spot_checks_set_order_18_going_and_two_failures_call_for_a_key_inspection() {
+    let srv = start(data_dir(), &[]);
+    let tablet = sign_in(&srv.addr, "jiancha");
+    let phone = sign_in(&srv.addr, "qiye");
+    // Dates relative to today, so the two-year window holds whenever the test runs.
+    let day = |days_ago: i64| {
+        (chrono::Utc::now() - chrono::Duration::days(days_ago))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let first = spot(1, &day(400), &["ebike.max_speed_kmh"]);
+    let r = call(
+        &srv.addr,
+        "POST",
+        "/api/v1/spot-checks",
+        Some(&tablet),
+        &first.to_string(),
+    )
+    .json();
+    assert_eq!(r["results"][0]["status"], "stored", "{r}");
+    let kinds: Vec<&str> = r["results"][0]["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "stop_production_sale",
+            "correct",
+            "recheck",
+            "trace_upstream",
+            "trace_downstream"
+        ]
+    );
+    // One failure: no key inspection yet.
+    let due = call(
+        &srv.addr,
+        "GET",
+        "/api/v1/key-inspections",
+        Some(&tablet),
+        "",
+    )
+    .json();
+    assert_eq!(due["items"], json!([]));
+    // The re-check is recorded on the same record: a new version, the old one kept.
+    let mut rechecked = first.clone();
+    rechecked["recheck"] = json!({"date": day(340), "passed": true});
+    let r = call(
+        &srv.addr,
+        "POST",
+        "/api/v1/spot-checks",
+        Some(&tablet),
+        &rechecked.to_string(),
+    )
+    .json();
+    assert_eq!(r["results"][0]["status"], "updated");
+    let r = call(
+        &srv.addr,
+        "POST",
+        "/api/v1/spot-checks",
+        Some(&tablet),
+        &rechecked.to_string(),
+    )
+    .json();
+    assert_eq!(r["results"][0]["status"], "duplicate");
+    let db = rusqlite::Connection::open(srv.dir.join("paicha.sqlite3")).unwrap();
+    let versions: i64 = db
+        .query_row("SELECT count(*) FROM spot_check_versions", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(versions, 2);
+    // A second failure within two years (and a pass, which does not count): key inspection due,
+    // aimed at the items that failed.
+    let batch = json!([
+        spot(
+            2,
+            &day(30),
+            &["ebike.battery_voltage_v", "ccc.certificate_valid"]
+        ),
+        spot(3, &day(10), &[])
+    ]);
+    let r = call(
+        &srv.addr,
+        "POST",
+        "/api/v1/spot-checks",
+        Some(&tablet),
+        &batch.to_string(),
+    )
+    .json();
+    assert_eq!(
+        statuses(r["results"].as_array().unwrap()),
+        ["stored", "stored"]
+    );
+    let due = call(
+        &srv.addr,
+        "GET",
+        "/api/v1/key-inspections",
+        Some(&tablet),
+        "",
+    )
+    .json();
+    assert_eq!(due["items"].as_array().unwrap().len(), 1, "{due}");
+    assert_eq!(due["items"][0]["enterprise"]["uscc"], USCC);
+    let items: Vec<&str> = due["items"][0]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_str().unwrap())
+        .collect();
+    assert!(
+        items.contains(&"ebike.max_speed_kmh") && items.contains(&"ccc.certificate_valid"),
+        "{items:?}"
+    );
+    // The enterprise reads its own records and tasks, but neither records results nor sees the
+    // supervisors' key-inspection list.
+    let mine = call(&srv.addr, "GET", "/api/v1/spot-checks", Some(&phone), "").json();
+    assert_eq!(mine["items"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        call(
+            &srv.addr,
+            "POST",
+            "/api/v1/spot-checks",
+            Some(&phone),
+            &first.to_string()
+        )
+        .status,
+        403
+    );
+    assert_eq!(
+        call(
+            &srv.addr,
+            "GET",
+            "/api/v1/key-inspections",
+            Some(&phone),
+            ""
+        )
+        .status,
+        403
+    );
+    // Outside the inspector's regions, and malformed records.
+    let mut beijing = spot(4, &day(5), &["x"]);
+    beijing["enterprise"] = json!({"uscc": "91110108551385082Q", "region": "110108"});
+    let mut bad_date = spot(5, "2023-02-30", &["x"]);
+    bad_date["batch"] = json!("B5");
+    let r = call(
+        &srv.addr,
+        "POST",
+        "/api/v1/spot-checks",
+        Some(&tablet),
+        &json!([beijing, bad_date, {"id": 1}]).to_string(),
+    )
+    .json();
+    assert_eq!(
+        statuses(r["results"].as_array().unwrap()),
+        ["forbidden", "rejected", "rejected"]
+    );
+}

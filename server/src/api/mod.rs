@@ -6,6 +6,7 @@
 mod accounts;
 mod attachments;
 mod ledger;
+mod spot;
 pub mod submissions;
 
 use crate::storage::Storage;
@@ -126,6 +127,8 @@ pub fn router(
         .route("/api/v1/submissions/{id}", get(submissions::read_one))
         .route("/api/v1/events", post(ledger::upload).get(ledger::pull))
         .route("/api/v1/ledger", get(ledger::view))
+        .route("/api/v1/spot-checks", post(spot::upload).get(spot::list))
+        .route("/api/v1/key-inspections", get(spot::key_inspections))
         .route(
             "/api/v1/attachments/{sha256}",
             axum::routing::put(attachments::put).get(attachments::get),

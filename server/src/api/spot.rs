@@ -1,0 +1,161 @@
+//! Supervision spot checks (监督抽查) over HTTP: inspectors record results and the dates of what
+//! followed (a record is updated as the re-checks happen; every version is kept); everyone reads
+//! what their scope covers, with the tasks SAMR Order 18 sets going; inspectors see the
+//! enterprises of their region due a key on-site inspection (two or more failures within two years).
+
+use super::{bad_request, blocking, invalid_query, now, problem, App};
+use crate::auth::{in_scope, sha256_hex, Authed};
+use crate::storage::{Audit, Role, Versioned};
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use paicha::ledger::{self, SpotCheck};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// The days of Order 18 are China's calendar days: "today" is taken in UTC+8.
+fn today_in_china() -> chrono::NaiveDate {
+    match chrono::FixedOffset::east_opt(8 * 3600) {
+        Some(cst) => now().with_timezone(&cst).date_naive(),
+        None => now().date_naive(),
+    }
+}
+
+pub async fn upload(State(app): State<Arc<App>>, auth: Authed, body: Bytes) -> Response {
+    if auth.account.role == Role::Enterprise {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "role_forbidden",
+            "抽查结果由监管部门录入",
+            "Spot-check results are recorded by the supervisors",
+        );
+    }
+    let Ok(v) = serde_json::from_slice::<Value>(&body) else {
+        return bad_request(
+            "invalid_json",
+            "请求体不是有效的 JSON",
+            "The body is not valid JSON",
+        );
+    };
+    let values = match v {
+        Value::Array(a) => a,
+        other => vec![other],
+    };
+    if values.len() > super::MAX_BATCH {
+        return super::submissions::too_large();
+    }
+    let a = app.clone();
+    let results = blocking(move || {
+        let at = now().to_rfc3339();
+        let actor = auth.account.username.clone();
+        let scope = auth.scope();
+        let mut out = Vec::new();
+        for v in &values {
+            let parsed = serde_json::from_value::<SpotCheck>(v.clone())
+                .map_err(|e| json!({"code": "invalid_spot_check", "message": {"zh": e.to_string(), "en": e.to_string()}}))
+                .and_then(|s| match s.validate() {
+                    Ok(()) => Ok(s),
+                    Err(e) => Err(serde_json::to_value(&e).unwrap_or(Value::Null)),
+                });
+            let s = match parsed {
+                Ok(s) => s,
+                Err(why) => {
+                    out.push(json!({"id": v.get("id"), "status": "rejected", "http_status": 400,
+                                    "code": "invalid_spot_check", "error": why}));
+                    continue;
+                }
+            };
+            if !in_scope(&scope, &s.enterprise.uscc, &s.enterprise.region) {
+                out.push(json!({"id": s.id, "status": "forbidden", "http_status": 403, "code": "outside_scope"}));
+                continue;
+            }
+            let body = v.to_string();
+            let stored = a.store.put_spot_check(
+                &s.id,
+                &sha256_hex(body.as_bytes()),
+                &body,
+                &s.enterprise.uscc,
+                &s.enterprise.region,
+                &Audit { at: &at, actor: &actor, action: "spot_check.put", target: &s.id, outcome: "", detail: &s.product },
+            )?;
+            let status = match stored {
+                Versioned::New => "stored",
+                Versioned::Duplicate => "duplicate",
+                Versioned::Updated => "updated",
+            };
+            out.push(json!({"id": s.id, "status": status, "http_status": 200,
+                            "tasks": ledger::spot_tasks(&s).unwrap_or_default()}));
+        }
+        Ok(out)
+    })
+    .await;
+    match results {
+        Ok(r) => Json(json!({ "results": r })).into_response(),
+        Err(r) => r,
+    }
+}
+
+fn visible_spots(app: &App, auth: &Authed) -> crate::storage::Result<Vec<SpotCheck>> {
+    Ok(app
+        .store
+        .spot_checks(&auth.scope())?
+        .iter()
+        .filter_map(|b| serde_json::from_str(b).ok())
+        .collect())
+}
+
+/// `GET /api/v1/spot-checks`: every record the account may see, with its tasks.
+pub async fn list(State(app): State<Arc<App>>, auth: Authed) -> Response {
+    let a = app.clone();
+    match blocking(move || visible_spots(&a, &auth)).await {
+        Ok(spots) => {
+            let items: Vec<Value> = spots
+                .iter()
+                .map(|s| json!({"record": s, "tasks": ledger::spot_tasks(s).unwrap_or_default()}))
+                .collect();
+            Json(json!({ "items": items })).into_response()
+        }
+        Err(r) => r,
+    }
+}
+
+/// `GET /api/v1/key-inspections[?region=CODE]`: enterprises with two or more unqualified results
+/// within two years, with the items that failed (the targets of the inspection).
+pub async fn key_inspections(
+    State(app): State<Arc<App>>,
+    auth: Authed,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    if auth.account.role == Role::Enterprise {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "仅监管人员可查看",
+            "For supervisors only",
+        );
+    }
+    let mut region = auth.account.regions.first().cloned();
+    for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        match k.as_ref() {
+            "region"
+                if paicha::ids::check_region(&v).is_ok() && in_scope(&auth.scope(), "", &v) =>
+            {
+                region = Some(v.into_owned())
+            }
+            other => return invalid_query(other),
+        }
+    }
+    let Some(region) = region else {
+        return invalid_query("region (required for an administrator)");
+    };
+    let a = app.clone();
+    match blocking(move || visible_spots(&a, &auth)).await {
+        Ok(spots) => {
+            let due = ledger::region_key_inspections(&spots, &region, today_in_china());
+            Json(json!({"region": region, "items": due})).into_response()
+        }
+        Err(r) => r,
+    }
+}
