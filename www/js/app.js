@@ -7,6 +7,8 @@ import { el, renderChecklist } from './form.js';
 import { newDraft, saveDraft, listDrafts, getDraft, deleteDraft, submitDraft, exportPending, importPending } from './store.js';
 import { drain, counts, backoff, retryRecord, NeedsSignIn } from './outbox.js';
 
+/** A time as people read it, in the UI language. */
+const when = (iso) => new Date(iso).toLocaleString(getLang() === 'en' ? 'en-GB' : 'zh-CN', { dateStyle: 'medium', timeStyle: 'short' });
 const FORM_OF = { enterprise: 'self_inspection', inspector: 'onsite_inspection' };
 const ROLE_OF = { self_inspection: 'enterprise', onsite_inspection: 'inspector' };
 const PERIOD = 60000;
@@ -79,6 +81,8 @@ export async function mount(root, options = {}) {
   badge.addEventListener('click', () => home('outbox'));
   globalThis.addEventListener('online', () => { frame(); sync.now(); });
   globalThis.addEventListener('offline', frame);
+  // The printed record shows the legal basis and the actions, which the screen folds away.
+  globalThis.addEventListener('beforeprint', () => root.querySelectorAll('details').forEach((d) => { d.open = true; }));
 
   // ---- sign in ----------------------------------------------------------------------------
   function signInView() {
@@ -131,7 +135,7 @@ export async function mount(root, options = {}) {
         el('span', { textContent: t(r === 'enterprise' ? 'enterpriseRole' : 'inspectorRole') }))));
     const field = (id, label, value, extra = {}) => {
       const i = el('input', { id, value: value ?? '', ...extra });
-      return [el('label', { htmlFor: id, textContent: label }), i];
+      return [el('div', { className: 'field' }, el('label', { htmlFor: id, textContent: label }), i), i];
     };
     const [ul, uscc] = field('pc-uscc', t('uscc'), ent.uscc, { maxLength: 18, autocomplete: 'off', spellcheck: false });
     const [nl, name] = field('pc-name', t('entName'), ent.name, { autocomplete: 'organization' });
@@ -141,9 +145,10 @@ export async function mount(root, options = {}) {
     const link = el('select', { id: 'pc-link' }, el('option', { value: 'production', textContent: t('production') }), el('option', { value: 'sales', textContent: t('sales') }));
     link.value = options.link ?? (await getMeta('link')) ?? 'sales';
     const startForm = el('form', { className: 'card start' }, el('h2', { textContent: t('newCheck') }), roleFs,
-      el('fieldset', { className: 'enterprise' }, el('legend', { textContent: t('enterprise') }), ul, uscc, nl, name, rl, region),
-      el('label', { htmlFor: 'pc-product', textContent: t('product') }), product,
-      el('label', { htmlFor: 'pc-link', textContent: t('link') }), link,
+      el('fieldset', { className: 'enterprise' }, el('legend', { textContent: t('enterprise') }), ul, nl, rl),
+      el('div', { className: 'pair' },
+        el('div', { className: 'field' }, el('label', { htmlFor: 'pc-product', textContent: t('product') }), product),
+        el('div', { className: 'field' }, el('label', { htmlFor: 'pc-link', textContent: t('link') }), link)),
       el('div', { className: 'buttons' }, el('button', { type: 'submit', className: 'primary', textContent: t('start') })));
     startForm.addEventListener('submit', async (e) => {
       e.preventDefault();
@@ -170,7 +175,7 @@ export async function mount(root, options = {}) {
       x.addEventListener('click', async () => {
         if (x.dataset.confirm) { await deleteDraft(d.id); home(); } else { x.dataset.confirm = '1'; x.textContent = t('confirmDelete'); }
       });
-      ul2.append(el('li', { data: { id: d.id } }, el('span', { textContent: `${productName(d.product)} · ${d.enterprise?.name || d.enterprise?.uscc || ''} · ${new Date(d.updatedAt).toLocaleString()}` }), el('span', { className: 'buttons' }, o, x)));
+      ul2.append(el('li', { data: { id: d.id } }, el('span', { textContent: `${productName(d.product)} · ${d.enterprise?.name || d.enterprise?.uscc || ''} · ${when(d.updatedAt)}` }), el('span', { className: 'buttons' }, o, x)));
     }
     draftList.append(ul2);
     const box = el('section', { className: 'card outbox', aria: { labelledby: 'pc-outbox' } });
@@ -222,14 +227,14 @@ export async function mount(root, options = {}) {
     }
     const sentList = el('ul', { className: 'records sent' }, ...sent.map((r) => el('li', { data: { id: r.id, state: 'sent' } },
       el('span', { textContent: `${productName(r.submission.product)} · ${r.submission.enterprise?.name ?? ''} · ${r.id.slice(0, 8)}` }),
-      el('strong', { className: 'state', textContent: `${t('state_sent')} ${new Date(r.sentAt).toLocaleString()}` }))));
+      el('strong', { className: 'state', textContent: `${t('state_sent')} ${when(r.sentAt)}` }))));
     const storage = el('p', { className: 'storage muted' });
     box.replaceChildren(
       el('h2', { id: 'pc-outbox', textContent: t('outbox') }),
       el('p', { className: 'counts' },
         el('span', { className: 'pending-count', textContent: `${t('pending')}: ${c.pending}` }), ' · ',
         el('span', { className: 'attention-count', textContent: `${t('attention')}: ${c.attention}` }), ' · ',
-        el('span', { className: 'last-sync', textContent: `${t('lastSync')}: ${c.lastSync ? new Date(c.lastSync).toLocaleString() : t('never')}` })),
+        el('span', { className: 'last-sync', textContent: `${t('lastSync')}: ${c.lastSync ? when(c.lastSync) : t('never')}` })),
       list,
       el('div', { className: 'buttons' }, syncBtn, exp, imp, file), impMsg,
       sent.length ? el('h3', { textContent: t('sent') }) : '', sentList,

@@ -33,7 +33,7 @@ const T = {
   general: ['一般隐患', 'General hidden danger'],
   major: ['重大隐患', 'Major hidden danger'],
   findings: ['项隐患', 'findings'],
-  errors: ['处待改正', 'entries to fix'],
+  errors: ['处待填写或改正', 'to answer or fix'],
   ready: ['可以提交', 'ready to submit'],
   notReadyShort: ['尚不能提交', 'not ready'],
   by: ['期限', 'due'],

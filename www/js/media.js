@@ -41,7 +41,7 @@ export function photoInput(item, value, set, ctx) {
   const max = item.max_count ?? 1;
   const list = el('ul', { className: 'photos' });
   const file = el('input', { type: 'file', accept: 'image/*', multiple: max > 1, attrs: { capture: 'environment' }, className: 'sr-only' });
-  const pick = el('label', { className: 'button secondary' }, file, el('span', { textContent: `📷 ${t('photo')}` }));
+  const pick = el('label', { className: 'button secondary' }, file, el('span', { textContent: t('photo') }));
   const draw = () => {
     list.replaceChildren(...refs.map((r, i) => {
       const img = el('img', { alt: r.name ?? '', width: 96, height: 96 });
@@ -128,7 +128,7 @@ export function geoInput(item, value, set) {
   };
   lat.addEventListener('input', () => { accuracy = undefined; commit(); });
   lon.addEventListener('input', () => { accuracy = undefined; commit(); });
-  const locate = el('button', { type: 'button', className: 'secondary', textContent: `📍 ${t('locate')}` });
+  const locate = el('button', { type: 'button', className: 'secondary', textContent: t('locate') });
   locate.addEventListener('click', () => {
     if (!navigator.geolocation) { note.textContent = t('geoRefused'); return; }
     note.textContent = t('locating');
