@@ -24,6 +24,10 @@ export function stageWeb(dest = join(root, 'target/web'), extra = {}) {
   for (const f of files(dest)) { h.update(f.slice(dest.length)); h.update(readFileSync(f)); }
   const version = h.digest('hex').slice(0, 16);
   writeFileSync(join(dest, 'www/js/version.js'), `export const VERSION = '${version}';\n`);
+  const sw = join(dest, 'www/sw.js');
+  const text = readFileSync(sw, 'utf8');
+  if (!text.includes("const VERSION = 'dev';")) throw new Error('sw.js: no VERSION line to stamp');
+  writeFileSync(sw, text.replace("const VERSION = 'dev';", `const VERSION = '${version}';`));
   return { dest, version };
 }
 

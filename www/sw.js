@@ -3,7 +3,9 @@
 // from the cache and refreshed in the background; drafts keep the catalogue they were made with in
 // IndexedDB, so a new one never strands them. API calls are never cached. Background Sync drains
 // the outbox with the same code the page uses (under the same Web Lock).
-import { VERSION } from './js/version.js';
+// Replaced when staged (scripts/stage-web.mjs) by a hash of everything staged: the browser installs a
+// new worker only when this file's bytes change.
+const VERSION = 'dev';
 import { drain } from './js/outbox.js';
 import { getMeta } from './js/db.js';
 

@@ -1,7 +1,7 @@
 // Shared by the app's browser tests and the web benchmark: stage www+pkg, start the real
 // paicha-server on a free loopback port with a temp data dir, a fault-injecting proxy in front of
 // it, and Chromium (playwright-core, Debian's /usr/bin/chromium) with a fresh user-data-dir.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer, request as httpRequest } from 'node:http';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,7 +34,11 @@ export function staging(origins = []) {
  * {url, port, dataDir, stop()}; the data dir survives stop() so a test can restart on it.
  */
 export async function startServer(opts = {}) {
-  if (!existsSync(SERVER_BIN)) throw new Error(`${SERVER_BIN} missing: cargo build -p paicha-server`);
+  if (!existsSync(SERVER_BIN) && !process.env.PAICHA_SERVER) {
+    // A fresh checkout: build it once (the Rust tests usually have already).
+    const r = spawnSync('cargo', ['build', '-p', 'paicha-server'], { cwd: root, stdio: 'inherit' });
+    if (r.status !== 0 || !existsSync(SERVER_BIN)) throw new Error(`${SERVER_BIN} missing and cargo build -p paicha-server failed`);
+  }
   const dataDir = opts.dataDir ?? tempDir('data');
   const args = ['--addr', `127.0.0.1:${opts.port ?? 0}`, '--data-dir', dataDir, '--web-root', opts.webRoot ?? staging(), ...(opts.args ?? [])];
   const child = spawn(SERVER_BIN, args, { env: { ...process.env, PAICHA_DEMO_PASSWORD: PASSWORD }, stdio: ['ignore', 'pipe', 'inherit'] });

@@ -28,7 +28,8 @@ if (embed) {
 }
 
 if ('serviceWorker' in navigator && !q.has('nosw')) {
-  navigator.serviceWorker.register('sw.js', { type: 'module', scope: './' }).catch((e) => console.warn('service worker', e));
+  // updateViaCache 'none': the update check must see a new js/version.js, not an HTTP-cached copy.
+  navigator.serviceWorker.register('sw.js', { type: 'module', scope: './', updateViaCache: 'none' }).catch((e) => console.warn('service worker', e));
 }
 
 try {
