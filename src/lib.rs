@@ -28,7 +28,7 @@ mod answer;
 mod change;
 mod state;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "bindings"))]
 mod wasm;
 
 pub use catalogue::Catalogue;

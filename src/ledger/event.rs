@@ -224,6 +224,29 @@ impl Event {
         })
     }
 
+    /// Read one event from JSON text, as `from_value` does; a device's WASM module reads events
+    /// this way only, which keeps serde_json's `Value` deserializer out of it.
+    pub fn from_json(text: &str) -> Result<Event, LedgerError> {
+        serde_json::from_str::<Event>(text).map_err(|e| {
+            // Name the ids the text has, if any, so the error can be traced to its event.
+            #[derive(Deserialize, Default)]
+            struct Ids {
+                #[serde(default)]
+                id: String,
+                #[serde(default)]
+                entry: String,
+            }
+            let ids: Ids = serde_json::from_str(text).unwrap_or_default();
+            LedgerError::new(
+                LedgerCode::InvalidEvent,
+                &ids.id,
+                &ids.entry,
+                &e.to_string(),
+                &e.to_string(),
+            )
+        })
+    }
+
     /// Check the event on its own (ids, times, dates, attachments, enterprise). Returns its time.
     pub fn validate(&self) -> Result<DateTime<FixedOffset>, LedgerError> {
         let err = |code, zh: &str, en: &str| LedgerError::new(code, &self.id, &self.entry, zh, en);

@@ -32,4 +32,7 @@ pub use follow::{
     default_deadlines, default_order, follow_up, open_entries, overdue, Due, Maker, Overdue, Task,
 };
 pub use spot::{key_inspections, spot_tasks, KeyInspection, SpotCheck, SpotResult, SpotTask};
-pub use view::{enterprise_open, in_region, region_key_inspections, region_ledger, to_csv, Row};
+pub use view::{
+    enterprise_open, in_region, region_key_inspections, region_ledger, to_csv, view, LedgerView, Row,
+    Viewer,
+};

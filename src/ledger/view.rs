@@ -72,6 +72,47 @@ pub fn enterprise_open<'a>(
     )
 }
 
+/// Whose ledger a view shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Viewer<'a> {
+    /// An enterprise: its open entries.
+    Enterprise(&'a str),
+    /// A supervisor: a region's ledger (a division code and everything under it).
+    Region(&'a str),
+}
+
+/// One view of the ledger, the same on the server (`GET /api/v1/ledger`) and on a device folding
+/// the events it pulled: the rows, and how many conflicts wait for a decision and how many acts
+/// were refused.
+#[derive(Debug, Serialize)]
+pub struct LedgerView<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uscc: Option<&'a str>,
+    pub rows: Vec<Row<'a>>,
+    pub conflicts: usize,
+    pub rejected: usize,
+}
+
+pub fn view<'a>(
+    state: &'a LedgerState,
+    who: Viewer<'a>,
+    now: DateTime<FixedOffset>,
+) -> LedgerView<'a> {
+    let (rows, region, uscc) = match who {
+        Viewer::Enterprise(u) => (enterprise_open(state, u, now), None, Some(u)),
+        Viewer::Region(r) => (region_ledger(state, r, now), Some(r), None),
+    };
+    LedgerView {
+        region,
+        uscc,
+        rows,
+        conflicts: state.conflicts().count(),
+        rejected: state.errors().count(),
+    }
+}
+
 /// Whether a division code lies within `region`: trailing `00` pairs widen it (`520000` is the
 /// province of Guizhou, `520100` the city of Guiyang, `520102` one district).
 pub fn in_region(code: &str, region: &str) -> bool {

@@ -309,31 +309,22 @@ pub async fn view(State(app): State<Arc<App>>, auth: Authed, RawQuery(raw): RawQ
         Err(r) => return r,
     };
     let state = ledger::fold(&events);
-    let at = now();
-    let rows = match (&region, &auth.account.uscc) {
-        (Some(r), _) => ledger::region_ledger(&state, r, at),
-        (None, Some(uscc)) => ledger::enterprise_open(&state, uscc, at),
-        (None, None) => vec![],
+    let who = match (&region, &auth.account.uscc) {
+        (Some(r), _) => ledger::Viewer::Region(r),
+        (None, Some(uscc)) => ledger::Viewer::Enterprise(uscc),
+        (None, None) => return invalid_query("region"),
     };
+    let view = ledger::view(&state, who, now());
     if csv {
         return (
             StatusCode::OK,
             [
                 ("content-type", "text/csv; charset=utf-8"),
-                (
-                    "content-disposition",
-                    "attachment; filename=\"paicha-ledger.csv\"",
-                ),
+                ("content-disposition", "attachment; filename=\"paicha-ledger.csv\""),
             ],
-            ledger::to_csv(&rows),
+            ledger::to_csv(&view.rows),
         )
             .into_response();
     }
-    Json(json!({
-        "region": region,
-        "rows": rows,
-        "conflicts": state.conflicts().count(),
-        "rejected": state.errors().count(),
-    }))
-    .into_response()
+    Json(view).into_response()
 }

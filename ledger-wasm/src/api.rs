@@ -1,0 +1,240 @@
+//! The module's functions over JSON text: events in (an array of event objects, as pulled from
+//! `GET /api/v1/events` or kept in the outbox), state, views, tasks and events out. Errors are
+//! `{code, message: {zh, en}}` objects, never panics.
+
+use chrono::{DateTime, FixedOffset};
+use paicha::ledger::{self, Enterprise, Event, LedgerError, Maker, Viewer};
+use paicha::policy::{Severity, Violation};
+use paicha::text::Text;
+use paicha::{Finding, Level, Policy, Report};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+/// A misuse of the interface (bad JSON, a bad `now`): `{code, message}`.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct Misuse {
+    pub code: &'static str,
+    pub message: Text,
+}
+
+fn misuse(code: &'static str, zh: &str, en: &str) -> Misuse {
+    Misuse {
+        code,
+        message: Text {
+            zh: zh.into(),
+            en: en.into(),
+        },
+    }
+}
+
+fn to_text<T: Serialize>(v: &T) -> Result<String, Misuse> {
+    serde_json::to_string(v).map_err(|e| misuse("internal", &e.to_string(), &e.to_string()))
+}
+
+fn parse_now(now: &str) -> Result<DateTime<FixedOffset>, Misuse> {
+    ledger::date::parse_at(now).ok_or_else(|| {
+        misuse(
+            "invalid_now",
+            "now 须为带时区的 RFC 3339 时间",
+            "now must be an RFC 3339 time with an offset",
+        )
+    })
+}
+
+/// The events of a JSON array; those that do not read as events are returned apart, with why.
+/// Each member is read from its own text (no `Value` tree: less code in the module).
+fn events(json: &str) -> Result<(Vec<Event>, Vec<LedgerError>), Misuse> {
+    let members: Vec<&RawValue> = serde_json::from_str(json).map_err(|e| {
+        misuse(
+            "invalid_json",
+            &format!("事件须为 JSON 数组：{e}"),
+            &format!("events must be a JSON array: {e}"),
+        )
+    })?;
+    let mut good = Vec::with_capacity(members.len());
+    let mut bad = Vec::new();
+    for m in members {
+        match Event::from_json(m.get()) {
+            Ok(e) => good.push(e),
+            Err(e) => bad.push(e),
+        }
+    }
+    Ok((good, bad))
+}
+
+#[derive(Serialize)]
+struct Folded<'a> {
+    state: &'a ledger::LedgerState,
+    /// Array members that are not events at all (the fold never saw them).
+    unreadable: &'a [LedgerError],
+}
+
+/// `fold(events)`: the ledger state.
+pub fn fold(events_json: &str) -> Result<String, Misuse> {
+    let (evs, bad) = events(events_json)?;
+    let state = ledger::fold(&evs);
+    to_text(&Folded {
+        state: &state,
+        unreadable: &bad,
+    })
+}
+
+/// The view an account sees: `who` is `enterprise` (with its USCC) or `region` (a division code).
+pub fn view(events_json: &str, who: &str, code: &str, now: &str) -> Result<String, Misuse> {
+    let state = ledger::fold(&events(events_json)?.0);
+    let v = ledger::view(&state, viewer(who, code)?, parse_now(now)?);
+    to_text(&v)
+}
+
+fn viewer<'a>(who: &str, code: &'a str) -> Result<Viewer<'a>, Misuse> {
+    match who {
+        "enterprise" => Ok(Viewer::Enterprise(code)),
+        "region" => Ok(Viewer::Region(code)),
+        _ => Err(misuse(
+            "invalid_viewer",
+            "视图须为 enterprise 或 region",
+            "the view is `enterprise` or `region`",
+        )),
+    }
+}
+
+/// The same view as CSV (UTF-8 with BOM).
+pub fn csv(events_json: &str, who: &str, code: &str, now: &str) -> Result<String, Misuse> {
+    let state = ledger::fold(&events(events_json)?.0);
+    let v = ledger::view(&state, viewer(who, code)?, parse_now(now)?);
+    Ok(ledger::to_csv(&v.rows))
+}
+
+#[derive(Serialize)]
+struct Due<'a> {
+    overdue: &'a [ledger::Overdue],
+    tasks: &'a [ledger::Task],
+}
+
+/// What is due now: overdue entries and follow-up tasks.
+pub fn due(events_json: &str, now: &str) -> Result<String, Misuse> {
+    let state = ledger::fold(&events(events_json)?.0);
+    let now = parse_now(now)?;
+    to_text(&Due {
+        overdue: &ledger::overdue(&state, now),
+        tasks: &ledger::follow_up(&state, now),
+    })
+}
+
+/// Check one event on its own before it is stored on the device: `null` or the error.
+pub fn check_event(event_json: &str) -> Result<String, Misuse> {
+    let err = Event::from_json(event_json)
+        .and_then(|e| e.validate().map(|_| ()))
+        .err();
+    to_text(&err)
+}
+
+/// The part of a report the ledger needs (the report is what `check` / `FormSession.report()` gave).
+#[derive(Deserialize)]
+struct ReportIn {
+    id: String,
+    findings: Vec<FindingIn>,
+}
+
+#[derive(Deserialize)]
+struct FindingIn {
+    item: String,
+    severity: Severity,
+    #[serde(default)]
+    violation: Option<Violation>,
+    basis: String,
+    #[serde(default)]
+    path: String,
+    message: Text,
+    #[serde(default)]
+    escalate: bool,
+    #[serde(default)]
+    rule: usize,
+    #[serde(default)]
+    instance: Option<usize>,
+}
+
+#[derive(Deserialize)]
+struct MakerIn {
+    author: String,
+    device: String,
+    at: String,
+}
+
+/// Ledger entries for a report's findings: a `created` and a `rectification_ordered` event each,
+/// deadlines from the policy. `ids` is a JSON array of fresh UUIDs (the core has no random
+/// source): per finding one for the entry and one for each of its two events.
+pub fn open_entries(
+    report_json: &str,
+    enterprise_json: &str,
+    product: &str,
+    maker_json: &str,
+    ids_json: &str,
+    policy_json: &str,
+) -> Result<String, Misuse> {
+    let bad = |what: &str, e: serde_json::Error| {
+        misuse(
+            "invalid_json",
+            &format!("{what} 有误：{e}"),
+            &format!("bad {what}: {e}"),
+        )
+    };
+    let r: ReportIn = serde_json::from_str(report_json).map_err(|e| bad("report", e))?;
+    let enterprise: Enterprise =
+        serde_json::from_str(enterprise_json).map_err(|e| bad("enterprise", e))?;
+    let m: MakerIn = serde_json::from_str(maker_json).map_err(|e| bad("maker", e))?;
+    let ids: Vec<String> = serde_json::from_str(ids_json).map_err(|e| bad("ids", e))?;
+    let policy = Policy::from_json(policy_json).map_err(|_| {
+        misuse(
+            "invalid_policy",
+            "处置规则（policy）有误",
+            "The policy is not valid",
+        )
+    })?;
+    if ids.len() < 3 * r.findings.len() || ids.iter().any(|i| !paicha::ids::is_uuid(i)) {
+        return Err(misuse(
+            "not_enough_ids",
+            "每项隐患需要 3 个新的 UUID",
+            "Three fresh UUIDs are needed per finding",
+        ));
+    }
+    let report = Report {
+        id: r.id,
+        valid: true,
+        errors: vec![],
+        findings: r
+            .findings
+            .into_iter()
+            .map(|f| Finding {
+                item: f.item,
+                severity: f.severity,
+                violation: f.violation,
+                basis: f.basis,
+                path: f.path,
+                message: f.message,
+                escalate: f.escalate,
+                rule: f.rule,
+                instance: f.instance,
+            })
+            .collect(),
+        level: Level::None,
+        actions: vec![],
+        template_version: None,
+    };
+    let mut fresh = ids.into_iter();
+    let mut new_id = || fresh.next().unwrap_or_default();
+    let maker = Maker {
+        author: &m.author,
+        device: &m.device,
+        at: &m.at,
+    };
+    let evs = ledger::open_entries(&report, &enterprise, product, &policy, &maker, &mut new_id)
+        .ok_or_else(|| {
+            misuse(
+                "invalid_at",
+                "at 须为带时区的 RFC 3339 时间",
+                "at must be an RFC 3339 time with an offset",
+            )
+        })?;
+    to_text(&evs)
+}

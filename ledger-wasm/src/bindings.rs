@@ -1,0 +1,48 @@
+//! wasm-bindgen names over `api` (camelCase; JSON text in and out; a misuse throws an Error whose
+//! message is the `{code, message}` JSON).
+
+use crate::api;
+use wasm_bindgen::prelude::*;
+
+fn js(r: Result<String, api::Misuse>) -> Result<String, JsError> {
+    r.map_err(|m| JsError::new(&serde_json::to_string(&m).unwrap_or_default()))
+}
+
+#[wasm_bindgen(js_name = fold)]
+pub fn fold(events: &str) -> Result<String, JsError> {
+    js(api::fold(events))
+}
+
+#[wasm_bindgen(js_name = view)]
+pub fn view(events: &str, who: &str, code: &str, now: &str) -> Result<String, JsError> {
+    js(api::view(events, who, code, now))
+}
+
+#[wasm_bindgen(js_name = csv)]
+pub fn csv(events: &str, who: &str, code: &str, now: &str) -> Result<String, JsError> {
+    js(api::csv(events, who, code, now))
+}
+
+#[wasm_bindgen(js_name = due)]
+pub fn due(events: &str, now: &str) -> Result<String, JsError> {
+    js(api::due(events, now))
+}
+
+#[wasm_bindgen(js_name = checkEvent)]
+pub fn check_event(event: &str) -> Result<String, JsError> {
+    js(api::check_event(event))
+}
+
+#[wasm_bindgen(js_name = openEntries)]
+pub fn open_entries(
+    report: &str,
+    enterprise: &str,
+    product: &str,
+    maker: &str,
+    ids: &str,
+    policy: &str,
+) -> Result<String, JsError> {
+    js(api::open_entries(
+        report, enterprise, product, maker, ids, policy,
+    ))
+}

@@ -1,0 +1,149 @@
+//! The ledger corpus (`tests/ledger-fixtures/`): event sets with the view, the due list and the
+//! fold the core gives for them. This test holds the native results to the files; the WASM module
+//! is held to the same files in Node (`tests/js/ledger.test.mjs`), so device and server fold alike.
+//! After a deliberate change: `PAICHA_BLESS=1 cargo test -p paicha-ledger --test corpus`, then
+//! read the diff.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use paicha_ledger::api;
+use serde_json::{json, Value};
+
+fn results(case: &Value) -> Value {
+    let events = case["events"].to_string();
+    let now = case["now"].as_str().unwrap();
+    let who = case["viewer"]["who"].as_str().unwrap();
+    let code = case["viewer"]["code"].as_str().unwrap();
+    let parse = |s: String| serde_json::from_str::<Value>(&s).unwrap();
+    json!({
+        "view": parse(api::view(&events, who, code, now).unwrap()),
+        "due": parse(api::due(&events, now).unwrap()),
+        "fold": parse(api::fold(&events).unwrap()),
+        "csv": api::csv(&events, who, code, now).unwrap(),
+    })
+}
+
+#[test]
+fn the_corpus_gives_the_recorded_results() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/ledger-fixtures");
+    let mut n = 0;
+    for f in std::fs::read_dir(&dir).unwrap() {
+        let path = f.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        n += 1;
+        let mut case: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let got = results(&case);
+        if std::env::var_os("PAICHA_BLESS").is_some() {
+            case["expected"] = got;
+            std::fs::write(&path, serde_json::to_string_pretty(&case).unwrap() + "\n").unwrap();
+            continue;
+        }
+        assert_eq!(got, case["expected"], "{}", path.display());
+    }
+    assert!(n >= 3, "the corpus is missing");
+}
+
+#[test]
+fn the_fold_is_the_same_in_any_order() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/ledger-fixtures");
+    let case: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("conflicting-rechecks.json")).unwrap(),
+    )
+    .unwrap();
+    let mut events = case["events"].as_array().unwrap().clone();
+    let state = |evs: &[Value]| {
+        serde_json::from_str::<Value>(&api::fold(&json!(evs).to_string()).unwrap()).unwrap()
+            ["state"]
+            .clone()
+    };
+    let first = state(&events);
+    events.reverse();
+    let copy = events[3].clone();
+    events.push(copy);
+    assert_eq!(state(&events), first);
+}
+
+#[test]
+fn misuse_is_an_error_with_a_code_not_a_panic() {
+    for (r, code) in [
+        (api::fold("{not json"), "invalid_json"),
+        (api::fold("{}"), "invalid_json"),
+        (
+            api::view("[]", "mayor", "520100", "2023-01-01T00:00:00+08:00"),
+            "invalid_viewer",
+        ),
+        (
+            api::view("[]", "region", "520100", "yesterday"),
+            "invalid_now",
+        ),
+        (api::due("[]", "2023-01-01"), "invalid_now"),
+    ] {
+        assert_eq!(r.unwrap_err().code, code);
+    }
+    let e: Value =
+        serde_json::from_str(&api::check_event("{\"id\": \"x\", \"kind\": \"created\"}").unwrap())
+            .unwrap();
+    assert_eq!(e["code"], "invalid_event");
+    assert_eq!(api::check_event(&json!({"id": "5a0c7f4e-2b1d-4e8a-9c3f-000000000003", "entry": "0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c6b",
+        "author": "qiye", "device": "phone", "at": "2023-08-30T16:20:00+08:00", "kind": "rectified", "measures": "x"}).to_string()).unwrap(), "null");
+}
+
+#[test]
+fn entries_open_from_a_report_with_the_policys_deadlines() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let fixture: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            root.join("tests/fixtures/ebike-onsite-sales-speed-and-modification.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let report = fixture["report"].to_string();
+    let policy = std::fs::read_to_string(root.join("policy.json")).unwrap();
+    let findings = fixture["report"]["findings"].as_array().unwrap().len();
+    let ids: Vec<String> = (0..3 * findings)
+        .map(|i| format!("6f1c2a9e-3b7d-4c1e-9a55-{i:012}"))
+        .collect();
+    let enterprise = json!({"uscc": "91520102MA6DK4L2XN", "region": "520102"}).to_string();
+    let maker = json!({"author": "jiancha", "device": "tablet", "at": "2023-07-20T10:30:00+08:00"})
+        .to_string();
+    let out = api::open_entries(
+        &report,
+        &enterprise,
+        "electric-bicycle",
+        &maker,
+        &json!(ids).to_string(),
+        &policy,
+    )
+    .unwrap();
+    let events: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(events.len(), 2 * findings);
+    // Each rectification deadline equals the report's own `rectify` action for that item.
+    for pair in events.chunks(2) {
+        let item = pair[0]["item"].as_str().unwrap();
+        let due = fixture["report"]["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["kind"] == "rectify" && a["item"] == item)
+            .map(|a| a["due"].clone());
+        assert_eq!(Some(pair[1]["deadline"].clone()), due, "{item}");
+    }
+    // Too few ids: an error, not a panic or an entry without an id.
+    let few = api::open_entries(
+        &report,
+        &enterprise,
+        "electric-bicycle",
+        &maker,
+        "[]",
+        &policy,
+    );
+    assert_eq!(few.unwrap_err().code, "not_enough_ids");
+}
