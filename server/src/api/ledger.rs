@@ -320,7 +320,10 @@ pub async fn view(State(app): State<Arc<App>>, auth: Authed, RawQuery(raw): RawQ
             StatusCode::OK,
             [
                 ("content-type", "text/csv; charset=utf-8"),
-                ("content-disposition", "attachment; filename=\"paicha-ledger.csv\""),
+                (
+                    "content-disposition",
+                    "attachment; filename=\"paicha-ledger.csv\"",
+                ),
             ],
             ledger::to_csv(&view.rows),
         )
