@@ -241,14 +241,15 @@ pub async fn pull(State(app): State<Arc<App>>, auth: Authed, RawQuery(raw): RawQ
     let a = app.clone();
     match blocking(move || a.store.events(&scope, after, limit)).await {
         Ok(rows) => {
-            let next = (rows.len() == limit)
-                .then(|| rows.last().map(|(s, _)| s.to_string()))
-                .flatten();
+            // `cursor`: where this page ended (or `after` when it is empty), to ask from next
+            // time; `next`: the same while more pages wait now.
+            let cursor = rows.last().map(|(s, _)| *s).or(after).unwrap_or(0).to_string();
+            let next = (rows.len() == limit).then(|| cursor.clone());
             let items: Vec<Value> = rows
                 .iter()
                 .map(|(_, b)| serde_json::from_str(b).unwrap_or(Value::Null))
                 .collect();
-            Json(json!({"items": items, "next": next})).into_response()
+            Json(json!({"items": items, "next": next, "cursor": cursor})).into_response()
         }
         Err(r) => r,
     }
