@@ -81,8 +81,31 @@ async function request(cfg, path, init = {}) {
   return { status: res.status, body };
 }
 
+/** Ledger events (issue 6) travel in the same queue as submissions, to their own endpoint, which
+ * always answers a batch with one result per event. Events go in the order they were made, so an
+ * entry's `created` reaches the server before the acts on it. */
+const isEvent = (rec) => rec.kind === 'event';
+const payload = (rec) => (isEvent(rec) ? rec.event : rec.submission);
+/** What a record cites: a submission's photos and signatures, an event's evidence. */
+const refsOf = (rec) => attachmentRefs(isEvent(rec) ? rec.event : rec.submission.answers);
+
+async function sendEvents(cfg, records) {
+  const r = await request(cfg, '/api/v1/events', {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(records.map(payload)),
+  });
+  if (r.status === 200 && Array.isArray(r.body?.results) && r.body.results.length === records.length) {
+    return records.map((rec, i) => [rec, outcome(r.body.results[i].http_status ?? 200, r.body.results[i])]);
+  }
+  if (r.status === 200) throw new RetryLater('answer lost');
+  if (records.length === 1) return [[records[0], outcome(r.status, r.body)]];
+  const out = [];
+  for (const rec of records) out.push(...(await sendEvents(cfg, [rec])));
+  return out;
+}
+
 /** Sends records' submissions; returns [[record, outcome]]. A 413 for a batch retries one by one. */
 async function sendBatch(cfg, records) {
+  if (records.length > 0 && isEvent(records[0])) return sendEvents(cfg, records);
   if (records.length === 1) {
     const r = await request(cfg, '/api/v1/submissions', {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(records[0].submission),
@@ -159,15 +182,20 @@ export function drain(cfg, onProgress = () => {}) {
 async function drainLocked(cfg, onProgress) {
   // Read afresh under the lock: another tab may just have sent what we saw before.
   const pending = (await all('outbox')).filter((r) => r.state === 'pending').sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  // Submissions first, then ledger events (an inspector's entries cite the submission).
+  const batches = [];
+  for (const group of [pending.filter((r) => !isEvent(r)), pending.filter(isEvent)]) {
+    for (let i = 0; i < group.length; i += BATCH) batches.push(group.slice(i, i + BATCH));
+  }
   let acked = 0;
   let attention = 0;
-  for (let i = 0; i < pending.length; i += BATCH) {
-    const results = await sendBatch(cfg, pending.slice(i, i + BATCH));
+  for (const batch of batches) {
+    const results = await sendBatch(cfg, batch);
     // One transaction per batch: the acknowledgements of a batch land together.
     await tx(['outbox', 'sent'], 'readwrite', (s) => {
       for (const [rec, o] of results) {
         if (o.ack) {
-          const files = [...attachmentRefs(rec.submission.answers).keys()];
+          const files = [...refsOf(rec).keys()];
           if (files.length === 0) {
             s.outbox.delete(rec.id);
             s.sent.put({ ...rec, state: 'sent', serverStatus: o.status, level: o.report?.level ?? rec.level, sentAt: new Date().toISOString() });

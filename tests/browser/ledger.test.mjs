@@ -1,0 +1,135 @@
+// The rectification ledger in a real Chromium against the real server (issue 6 end to end): an
+// inspector's tablet finds a major danger and opens a ledger entry; the enterprise's phone pulls it,
+// reports the rectification offline with a photo (folded on the phone at once, "not yet sent"),
+// and it arrives once the network returns, through the same outbox as submissions; the tablet
+// re-checks and closes it out; phone, tablet and server agree.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, openApp, startServer, cleanup, PASSWORD, token, root } from './helpers.mjs';
+
+const USCC = '91520102MA6DK4L2XN';
+const SUB = '6f1c2a9e-3b7d-4c1e-9a55-0d2f6b8e4a99';
+
+async function signIn(page, username) {
+  await page.click('.bar .tools button:last-child');
+  await page.fill('#pc-user', username);
+  await page.fill('#pc-pass', PASSWORD);
+  await page.click('form.signin button[type=submit]');
+  await page.waitForSelector('form.start');
+}
+
+/** Every URL the page got a 404 for. */
+function watch404(page) {
+  page.notFound = [];
+  page.on('response', (r) => { if (r.status() === 404) page.notFound.push(r.url()); });
+  return page;
+}
+
+async function openLedger(page, base) {
+  await page.goto(`${base}/www/ledger.html`);
+  await page.waitForFunction(() => document.documentElement.dataset.ready === '1', null, { timeout: 20000 });
+}
+
+/** The server's own view of the ledger for an account. */
+async function serverLedger(server, username) {
+  const tok = await token(server, username);
+  const r = await fetch(`${server.url}/api/v1/ledger`, { headers: { authorization: `Bearer ${tok}` } });
+  assert.equal(r.status, 200);
+  return r.json();
+}
+
+async function until(fn, what, timeout = 20000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('a major danger is found, rectified offline on a phone, re-checked on a tablet and closed out', async () => {
+  const server = await startServer();
+  const phone = await launch();
+  const tablet = await launch();
+  try {
+    // The tablet's inspection: graded major by the server; entries opened with the policy's
+    // deadlines by the ledger module (as the app does after an on-site submission).
+    const tok = await token(server, 'jiancha');
+    const sub = { id: SUB, product: 'electric-bicycle', form: 'onsite_inspection', link: 'sales',
+      enterprise: { uscc: USCC, name: '贵阳示例车行', region: '520102' }, inspected_at: '2026-11-20T10:00:00+08:00',
+      answers: { 'ebike.max_speed_kmh': 32 } };
+    const up = await (await fetch(`${server.url}/api/v1/submissions`, { method: 'POST', headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' }, body: JSON.stringify(sub) })).json();
+    assert.equal(up.report.level, 'major');
+    const tpage = watch404(await openApp(tablet.ctx, server.url, '?nosw'));
+    await signIn(tpage, 'jiancha');
+    const events = await tpage.evaluate(async ({ report, policy }) => {
+      const l = await import('/pkg/ledger/paicha_ledger.js');
+      await l.default();
+      const ids = Array.from({ length: 3 * report.findings.length }, () => crypto.randomUUID());
+      return JSON.parse(l.openEntries(JSON.stringify(report), JSON.stringify({ uscc: '91520102MA6DK4L2XN', region: '520102', name: '贵阳示例车行' }),
+        'electric-bicycle', JSON.stringify({ author: 'jiancha', device: 'tablet', at: '2026-11-20T10:30:00+08:00' }), JSON.stringify(ids), policy));
+    }, { report: up.report, policy: await (await fetch(`${server.url}/pkg/catalogue.json`)).json().then((b) => JSON.stringify(b.policy)) });
+    const r = await (await fetch(`${server.url}/api/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' }, body: JSON.stringify(events) })).json();
+    assert.ok(r.results.every((x) => x.status === 'stored'), JSON.stringify(r));
+    const entry = events[0].entry;
+
+    // The phone pulls the ledger: one entry, being rectified, with its deadline.
+    const ppage = watch404(await openApp(phone.ctx, server.url, '?nosw'));
+    await signIn(ppage, 'qiye');
+    await openLedger(ppage, server.url);
+    const card = `article[data-entry="${entry}"]`;
+    await ppage.waitForSelector(`${card}[data-status="ordered"]`);
+    assert.match(await ppage.textContent(card), /重大隐患/);
+    assert.match(await ppage.textContent(card), /期限 2027-01-19/);
+    await ppage.screenshot({ path: `${root}/target/screenshots/ledger-phone-360.png`, fullPage: true });
+
+    // Offline: the rectification with a photo is folded on the phone at once and kept.
+    await phone.ctx.setOffline(true);
+    await ppage.fill(`${card} textarea`, '限速器已恢复出厂设置，改装车辆已召回');
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg==', 'base64');
+    await ppage.setInputFiles(`${card} input[type=file]`, { name: 'limiter.png', mimeType: 'image/png', buffer: png });
+    await ppage.click(`${card} button[type=submit]`);
+    await ppage.waitForSelector(`${card}[data-status="rectified"]`);
+    assert.match(await ppage.textContent(card), /未上传/);
+    assert.equal((await serverLedger(server, 'jiancha')).rows[0].entry.status, 'ordered');
+
+    // Online again: the event and its photo arrive through the outbox, once.
+    await phone.ctx.setOffline(false);
+    await ppage.evaluate(() => window.dispatchEvent(new Event('online')));
+    await until(async () => (await serverLedger(server, 'jiancha')).rows[0]?.entry.status === 'rectified', 'the rectification on the server');
+    const row = (await serverLedger(server, 'jiancha')).rows[0];
+    const sha = row.entry.rectifications[0].evidence[0].sha256;
+    const photo = await until(async () => {
+      const res = await fetch(`${server.url}/api/v1/attachments/${sha}`, { headers: { authorization: `Bearer ${tok}` } });
+      return res.status === 200 ? res : null;
+    }, 'the evidence photo on the server');
+    assert.ok((await photo.arrayBuffer()).byteLength > 0);
+    await ppage.waitForFunction((c) => !document.querySelector(c)?.textContent.includes('未上传'), card);
+
+    // The tablet re-checks: passed, closed out (销号).
+    await tablet.ctx.pages()[0].setViewportSize({ width: 1024, height: 768 });
+    await openLedger(tpage, server.url);
+    await tpage.waitForSelector(`${card}[data-status="rectified"]`);
+    await tpage.screenshot({ path: `${root}/target/screenshots/ledger-tablet-1024.png`, fullPage: true });
+    await tpage.click(`${card} button:has-text("复查通过")`);
+    await tpage.waitForSelector(`${card}[data-status="closed"]`);
+    await until(async () => (await serverLedger(server, 'jiancha')).rows[0]?.entry.status === 'closed', 'closed on the server');
+
+    // The phone syncs: nothing open any more, as the server says.
+    await ppage.click('button:has-text("同步")');
+    await ppage.waitForFunction((c) => !document.querySelector(c), card);
+    assert.deepEqual((await serverLedger(server, 'qiye')).rows, []);
+    // Each event once on the server: created, ordered, rectified, re-checked.
+    const all = await (await fetch(`${server.url}/api/v1/events?limit=1000`, { headers: { authorization: `Bearer ${tok}` } })).json();
+    assert.deepEqual(all.items.map((e) => e.kind).sort(), ['created', 'rechecked', 'rectification_ordered', 'rectified']);
+    // The only failed loads allowed: an attachment status asked before its first byte (404 by the protocol).
+    for (const p of [ppage, tpage]) assert.deepEqual(p.errors.filter((e) => !e.includes("404")), []);
+    for (const p of [ppage, tpage]) assert.deepEqual(p.notFound.filter((u) => !/\/api\/v1\/attachments\/[0-9a-f]{64}\/status$/.test(u)), []);
+  } finally {
+    await phone.close();
+    await tablet.close();
+    await server.stop();
+    cleanup(phone.userDataDir, tablet.userDataDir, server.dataDir);
+  }
+});

@@ -1,0 +1,306 @@
+// The rectification ledger on a device (issue 6): the entries the account may see, folded on the
+// device by the core's own ledger module (pkg/ledger/, loaded only here) from the events pulled from
+// the server plus the device's own events not yet acknowledged, so the view is right offline and
+// equals the server's once synced. Acts become events in the same outbox as submissions (one
+// upload queue, docs/openapi.yaml); evidence photos go with them. No text is inserted as HTML.
+import init, * as ledger from '../../pkg/ledger/paicha_ledger.js';
+import { tx, all, getMeta, setMeta } from './db.js';
+import { el } from './form.js';
+import { getLang, setLang, tt } from './i18n.js';
+import { compress, sha256Blob } from './media.js';
+import { drain } from './outbox.js';
+import { localTime } from './store.js';
+
+const T = {
+  title: ['整改台账', 'Rectification ledger'],
+  lang: ['English', '中文'],
+  sync: ['同步', 'Sync'],
+  csv: ['导出 CSV', 'Export CSV'],
+  app: ['检查表', 'Checklists'],
+  signInFirst: ['请先在检查表页面登录。', 'Sign in on the checklist page first.'],
+  region: ['地区', 'Region'],
+  show: ['查看', 'Show'],
+  none: ['没有条目', 'No entries'],
+  due: ['待办', 'To do'],
+  overdueBy: ['已逾期 {n} 天', '{n} days overdue'],
+  daysLeft: ['剩 {n} 天', '{n} days left'],
+  deadline: ['期限', 'Deadline'],
+  round: ['第 {n} 轮', 'round {n}'],
+  unsent: ['未上传', 'not yet sent'],
+  conflict: ['复查结论不一致，需要决定采用哪一个：', 'Re-checks disagree; decide which stands:'],
+  choose: ['采用此结论', 'Choose this verdict'],
+  passed: ['通过', 'passed'], failed: ['不通过', 'failed'],
+  measures: ['整改措施', 'Measures taken'],
+  reported: ['企业报告的整改', 'Rectification reported'],
+  photo: ['整改照片（可选）', 'Evidence photo (optional)'],
+  reportRectified: ['报告已整改', 'Report rectified'],
+  order: ['责令整改', 'Order rectification'],
+  pass: ['复查通过（销号）', 'Re-check passed (close out)'],
+  fail: ['复查不通过', 'Re-check failed'],
+  newDeadline: ['新的整改期限', 'New deadline'],
+  escalate: ['上报', 'Escalate'],
+  refused: ['企业拒绝整改', 'Enterprise refuses'],
+  synced: ['已同步', 'Synced'],
+  offline: ['离线：已保存在本机，联网后上传', 'Offline: kept on this device, sent when online'],
+  needSignIn: ['登录已失效：请重新登录后同步（记录仍在本机）', 'Signed out: sign in again to sync (records stay here)'],
+  status_found: ['待责令整改', 'found'], status_ordered: ['整改中', 'being rectified'],
+  status_rectified: ['待复查', 'awaiting re-check'], status_refused: ['拒绝整改', 'refused'],
+  status_closed: ['已销号', 'closed out'],
+  general: ['一般隐患', 'general'], major: ['重大隐患', 'major'],
+  task_order: ['待责令整改', 'order rectification'], task_escalate: ['需上报', 'escalate'],
+  task_act: ['需采取措施', 'measure to take'], task_decide: ['需决定复查结论', 'decide the re-check'],
+  rejected: ['有 {n} 个操作未被采纳（与状态不符）', '{n} acts were not accepted (did not fit the state)'],
+  stop_production_sale: ['停止生产销售', 'stop production and sale'],
+  serious_violation_list: ['列入严重违法失信名单', 'serious-violation list'],
+  credit_publicity: ['信用公示', 'credit publicity'],
+  revoke_certificate: ['吊销证书', 'revoke the certificate'],
+  judicial_transfer_review: ['研判移送司法机关', 'review for judicial transfer'],
+  report_to_government: ['报告地方政府', 'report to the local government'],
+};
+const t = (k, n) => (T[k]?.[getLang() === 'en' ? 1 : 0] ?? k).replace('{n}', String(n));
+
+const root = document.getElementById('ledger');
+let auth = null;
+let account = null;
+let status = '';
+/** Product names and item labels from the catalogue (the same file the checklists use). */
+const names = { products: new Map(), items: new Map() };
+const photoUrls = new Map(); // sha256 -> object URL of evidence shown
+
+async function loadNames() {
+  try {
+    const b = await (await fetch('../pkg/catalogue.json')).json();
+    for (const f of b.files ?? []) {
+      if (f.product && f.name) names.products.set(f.product, f.name);
+      for (const i of f.items ?? []) if (i.label && !names.items.has(i.key)) names.items.set(i.key, i.label);
+    }
+  } catch { /* offline with no cache: codes are shown instead */ }
+}
+
+/** An evidence photo: from this device if it was taken here, else from the server (with the token). */
+async function photoUrl(sha) {
+  if (photoUrls.has(sha)) return photoUrls.get(sha);
+  let blob = (await tx(['blobs'], 'readonly', (s) => s.blobs.get(sha)))?.blob ?? null;
+  if (!blob && navigator.onLine) {
+    try {
+      const r = await fetch(`${location.origin}/api/v1/attachments/${sha}`, { headers: { authorization: `Bearer ${auth.token}` } });
+      if (r.ok) blob = await r.blob();
+    } catch { /* shown when online */ }
+  }
+  const url = blob ? URL.createObjectURL(blob) : null;
+  if (url) photoUrls.set(sha, url);
+  return url;
+}
+
+/** Events the server confirmed (pulled) and the device's own, not yet pulled back. */
+async function allEvents() {
+  const pulled = (await getMeta('ledger:events')) ?? [];
+  const mine = [...(await all('outbox')), ...(await all('sent'))].filter((r) => r.kind === 'event').map((r) => r.event);
+  return { pulled, mine, all: [...pulled, ...mine] };
+}
+
+/** Brings the device's copy of the events up to date from where it last stopped. */
+async function pull() {
+  let cursor = await getMeta('ledger:cursor');
+  const known = (await getMeta('ledger:events')) ?? [];
+  const ids = new Set(known.map((e) => e.id));
+  for (;;) {
+    const q = `?limit=1000${cursor ? `&after=${encodeURIComponent(cursor)}` : ''}`;
+    const res = await fetch(`${location.origin}/api/v1/events${q}`, { headers: { authorization: `Bearer ${auth.token}` }, cache: 'no-store' });
+    if (res.status === 401) throw new Error('signin');
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const page = await res.json();
+    for (const e of page.items) if (!ids.has(e.id)) { ids.add(e.id); known.push(e); }
+    cursor = page.cursor;
+    // The events and the position they reach are saved together.
+    await tx(['meta'], 'readwrite', (s) => {
+      s.meta.put({ key: 'ledger:events', value: known });
+      s.meta.put({ key: 'ledger:cursor', value: cursor });
+    });
+    if (!page.next) break;
+  }
+}
+
+async function sync() {
+  if (!auth) return;
+  if (!navigator.onLine) { status = t('offline'); return render(); }
+  try {
+    await drain({ endpoint: location.origin, token: auth.token });
+    await pull();
+    status = `${t('synced')} ${new Date().toLocaleTimeString(getLang() === 'en' ? 'en' : 'zh-CN')}`;
+  } catch (e) {
+    status = e.message === 'signin' || e.constructor?.name === 'NeedsSignIn' ? t('needSignIn') : t('offline');
+  }
+  await render();
+}
+
+/** A new event made on this device, kept in the outbox with any evidence bytes, in one transaction. */
+async function act(entry, fields, files = []) {
+  const event = { id: crypto.randomUUID(), entry, author: account.username, device: deviceName(), at: localTime(), ...fields };
+  const problem = JSON.parse(ledger.checkEvent(JSON.stringify(event)));
+  if (problem) { status = tt(problem.message); return render(); }
+  await tx(['outbox', 'blobs'], 'readwrite', (s) => {
+    for (const f of files) s.blobs.put({ sha256: f.ref.sha256, blob: f.blob, name: f.ref.name, type: f.ref.type, size: f.ref.size });
+    s.outbox.put({ id: event.id, kind: 'event', event, state: 'pending', createdAt: new Date().toISOString() });
+  });
+  await render();
+  sync();
+}
+
+function deviceName() {
+  const ua = navigator.userAgent;
+  return /Mobi|Android|iPhone/.test(ua) ? 'phone' : /iPad|Tablet/.test(ua) ? 'tablet' : 'browser';
+}
+
+function viewer() {
+  if (account.role === 'enterprise') return ['enterprise', account.uscc];
+  return ['region', account.regions?.[0] ?? '000000'];
+}
+
+const plusDays = (days) => {
+  const d = new Date(Date.now() + days * 86400000);
+  return localTime(d).slice(0, 10);
+};
+
+function actions(row, local) {
+  const e = row.entry;
+  const box = el('div', { className: 'buttons' });
+  const btn = (label, fn, cls = '') => {
+    const b = el('button', { type: 'button', className: cls, textContent: label });
+    b.addEventListener('click', fn);
+    return b;
+  };
+  if (e.status === 'closed') return null;
+  if (account.role === 'enterprise') {
+    if (['found', 'ordered', 'refused'].includes(e.status)) {
+      const id = `m-${e.id}`;
+      const text = el('textarea', { id, required: true });
+      const file = el('input', { type: 'file', accept: 'image/*', id: `p-${e.id}` });
+      const form = el('form', {}, el('label', { htmlFor: id, textContent: t('measures') }), text,
+        el('label', { htmlFor: `p-${e.id}`, textContent: t('photo') }), file,
+        el('div', { className: 'buttons' }, el('button', { type: 'submit', textContent: t('reportRectified') })));
+      form.addEventListener('submit', async (ev) => {
+        ev.preventDefault();
+        if (!text.value.trim()) { text.setAttribute('aria-invalid', 'true'); text.focus(); return; }
+        const files = [];
+        const f = file.files?.[0];
+        if (f) {
+          const blob = (await compress(f)) ?? f;
+          files.push({ ref: { sha256: await sha256Blob(blob), name: f.name, type: blob.type, size: blob.size }, blob });
+        }
+        await act(e.id, { kind: 'rectified', measures: text.value.trim(), evidence: files.map((x) => ({ sha256: x.ref.sha256, name: x.ref.name, media_type: x.ref.type, size: x.ref.size })) }, files);
+      });
+      return form;
+    }
+    return null;
+  }
+  if (e.conflict) {
+    const c = el('div', { className: 'conflict' }, el('p', { textContent: t('conflict') }));
+    for (const cand of e.conflict.candidates) {
+      const ev = local.find((x) => x.id === cand);
+      const label = ev ? `${ev.author} · ${ev.device} · ${ev.at.slice(0, 16)} · ${t(ev.passed ? 'passed' : 'failed')}` : cand;
+      c.append(el('div', { className: 'buttons' }, el('span', { textContent: label }),
+        btn(t('choose'), () => act(e.id, { kind: 'resolved', chosen: cand }), 'secondary')));
+    }
+    return c;
+  }
+  if (e.status === 'found') {
+    const days = e.created.danger.severity === 'major' ? 60 : 7;
+    box.append(btn(t('order'), () => act(e.id, { kind: 'rectification_ordered', deadline: plusDays(days), recheck_by: plusDays(days + 15) })));
+  }
+  if (e.status === 'rectified') {
+    const id = `d-${e.id}`;
+    const date = el('input', { type: 'date', id, value: plusDays(e.created.danger.severity === 'major' ? 60 : 7) });
+    box.append(btn(t('pass'), () => act(e.id, { kind: 'rechecked', round: e.round, passed: true })),
+      el('label', { htmlFor: id, textContent: t('newDeadline') }), date,
+      btn(t('fail'), () => act(e.id, { kind: 'rechecked', round: e.round, passed: false, deadline: date.value }), 'secondary'));
+  }
+  if (e.status === 'ordered') box.append(btn(t('refused'), () => act(e.id, { kind: 'refused' }), 'secondary'));
+  if (['ordered', 'refused'].includes(e.status) && (row.days_left ?? 0) < 0 || e.status === 'refused') {
+    box.append(btn(t('escalate'), () => act(e.id, { kind: 'escalated', reason: e.status === 'refused' ? 'refused' : 'overdue' }), 'secondary'));
+  }
+  return box.childElementCount ? box : null;
+}
+
+function card(row, unsent, events) {
+  const e = row.entry;
+  const c = e.created;
+  const late = (row.days_left ?? 0) < 0;
+  const when = row.deadline
+    ? `${t('deadline')} ${row.deadline.date} · ${late ? t('overdueBy', -row.days_left) : t('daysLeft', row.days_left)}`
+    : '';
+  return el('article', { className: `card entry ${late ? 'overdue' : ''} ${e.status === 'closed' ? 'closed' : ''}`, data: { entry: e.id, status: e.status } },
+    el('h3', {}, el('span', { className: `sev ${c.danger.severity}`, textContent: t(c.danger.severity) }), ' ', tt(c.danger.text)),
+    el('div', { className: 'meta' },
+      el('span', { textContent: `${c.enterprise.name ?? c.enterprise.uscc} · ${tt(names.products.get(c.product)) || c.product}${c.item ? ` · ${tt(names.items.get(c.item)) || c.item}` : ''}` }),
+      el('span', { textContent: `${t(`status_${e.status}`)} · ${t('round', e.round)}` }),
+      when ? el('span', { className: late ? 'late' : '', textContent: when }) : null,
+      unsent.has(e.id) ? el('span', { className: 'local', textContent: t('unsent') }) : null),
+    el('p', { className: 'muted', textContent: c.danger.basis }),
+    rectification(e),
+    actions(row, events));
+}
+
+/** The latest rectification the enterprise reported: what the inspector re-checks. */
+function rectification(e) {
+  const r = e.rectifications?.[e.rectifications.length - 1];
+  if (!r) return null;
+  const box = el('div', { className: 'note' }, el('strong', { textContent: `${t('reported')} (${r.at.slice(0, 10)})` }), el('p', { textContent: r.measures }));
+  for (const ev of r.evidence ?? []) {
+    const img = el('img', { alt: ev.name ?? t('photo'), className: 'evidence', width: 160 });
+    photoUrl(ev.sha256).then((u) => { if (u) img.src = u; else img.remove(); });
+    box.append(img);
+  }
+  return box;
+}
+
+async function render() {
+  const { all: events } = await allEvents();
+  const outbox = (await all('outbox')).filter((r) => r.kind === 'event');
+  const unsent = new Set(outbox.map((r) => r.event.entry));
+  const [who, code] = viewer();
+  const now = localTime();
+  const text = JSON.stringify(events);
+  const view = JSON.parse(ledger.view(text, who, code, now));
+  const due = JSON.parse(ledger.due(text, now));
+  const csv = el('button', { type: 'button', className: 'secondary', textContent: t('csv') });
+  csv.addEventListener('click', () => {
+    const a = el('a', { href: URL.createObjectURL(new Blob([ledger.csv(text, who, code, now)], { type: 'text/csv' })), download: 'paicha-ledger.csv' });
+    a.click();
+  });
+  const syncBtn = el('button', { type: 'button', className: 'secondary', textContent: t('sync') });
+  syncBtn.addEventListener('click', sync);
+  const langBtn = el('button', { type: 'button', className: 'secondary', textContent: t('lang') });
+  langBtn.addEventListener('click', async () => { setLang(getLang() === 'en' ? 'zh' : 'en'); await setMeta('lang', getLang()); render(); });
+  // An enterprise's to-do is what it must do itself (stop selling); the rest is the supervisors'.
+  const mineToDo = (x) => account.role !== 'enterprise' || x.action === 'stop_production_sale';
+  const dangerOf = (id) => tt(view.rows.find((r) => r.entry.id === id)?.entry.created.danger.text) || id.slice(0, 8);
+  const tasks = due.tasks.filter(mineToDo).map((x) => el('li', { textContent: `${t(`task_${x.task ?? 'act'}`)}${x.action ? ` (${t(x.action)})` : ''} · ${dangerOf(x.entry)}` }));
+  document.documentElement.lang = getLang() === 'en' ? 'en' : 'zh-CN';
+  root.replaceChildren(el('div', { className: 'paicha' },
+    el('header', { className: 'bar' }, el('h1', { textContent: `${t('title')} · ${account.role === 'enterprise' ? account.name || code : code}` }),
+      el('div', { className: 'tools' }, el('a', { className: 'button secondary', href: './', textContent: t('app') }), syncBtn, csv, langBtn)),
+    el('main', {},
+      el('p', { className: 'muted', attrs: { role: 'status' }, textContent: status }),
+      view.rejected ? el('p', { className: 'note', textContent: t('rejected', view.rejected) }) : null,
+      tasks.length ? el('section', { className: 'card' }, el('h2', { textContent: t('due') }), el('ul', { className: 'tasks' }, ...tasks)) : null,
+      view.rows.length ? el('section', { attrs: { 'aria-label': t('title') } }, ...view.rows.map((r) => card(r, unsent, events))) : el('p', { textContent: t('none') }))));
+  document.documentElement.dataset.ready = '1';
+}
+
+async function main() {
+  setLang(new URLSearchParams(location.search).get('lang') ?? (await getMeta('lang', 'zh')));
+  auth = await getMeta('auth');
+  account = auth?.account ?? null;
+  if (!account) {
+    root.replaceChildren(el('main', {}, el('p', { textContent: t('signInFirst') }), el('a', { className: 'button', href: './', textContent: t('app') })));
+    document.documentElement.dataset.ready = '1';
+    return;
+  }
+  await Promise.all([init(), loadNames()]);
+  await render();
+  await sync();
+  addEventListener('online', sync);
+}
+
+main().catch((e) => { root.textContent = `paicha: ${e.message}`; document.documentElement.dataset.ready = 'error'; });
