@@ -262,128 +262,155 @@ impl Sqlite {
     }
 }
 
-fn put_one(tx: &Transaction<'_>, rec: &NewSubmission, actor: &str) -> Result<Stored> {
-    let m = &rec.meta;
-    let inserted = tx.execute(
-        "INSERT INTO submissions (id, sha256, body, report, valid, level, errors, findings, uscc,
-            enterprise_name, region, product, form, link, inspected_at, inspected_date, received_at, author)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
-         ON CONFLICT (id) DO NOTHING",
-        params![
-            rec.id,
-            rec.sha256,
-            rec.body,
-            rec.report,
-            m.valid,
-            m.level,
-            m.errors,
-            m.findings,
-            m.uscc,
-            m.enterprise_name,
-            m.region,
-            m.product,
-            m.form,
-            m.link,
-            m.inspected_at,
-            m.inspected_date,
-            rec.received_at,
-            actor
-        ],
-    )?;
-    let outcome = if inserted == 1 {
-        for sha in &rec.attachments {
+/// Where one kind of record lives: its table, the table of conflicting versions, and the audit
+/// action its uploads are logged as.
+struct Kind {
+    table: &'static str,
+    conflicts: &'static str,
+    action: &'static str,
+}
+
+const SUBMISSIONS: Kind = Kind {
+    table: "submissions",
+    conflicts: "conflicts",
+    action: "submission.upload",
+};
+const EVENTS: Kind = Kind {
+    table: "events",
+    conflicts: "event_conflicts",
+    action: "ledger.event",
+};
+
+/// What an idempotent upload of one record needs besides its own insert.
+struct Upload<'a> {
+    id: &'a str,
+    sha256: &'a str,
+    body: &'a str,
+    received_at: &'a str,
+    attachments: &'a [String],
+    /// Written in the audit line's detail.
+    detail: &'a str,
+}
+
+/// Store one record idempotently: `insert` adds it unless the id is known (returning the rows it
+/// inserted); a known id with the same hash is a duplicate; with another hash the new version goes
+/// to the conflicts table. The attachments a new record cites are noted; one audit line always.
+fn put_idempotent(
+    tx: &Transaction<'_>,
+    kind: &Kind,
+    u: &Upload<'_>,
+    actor: &str,
+    insert: impl FnOnce() -> rusqlite::Result<usize>,
+) -> Result<Stored> {
+    let outcome = if insert()? == 1 {
+        for sha in u.attachments {
             tx.execute(
                 "INSERT OR IGNORE INTO cites (submission, sha256) VALUES (?1, ?2)",
-                params![rec.id, sha],
+                params![u.id, sha],
             )?;
         }
         Stored::New
     } else {
         let existing: String = tx.query_row(
-            "SELECT sha256 FROM submissions WHERE id = ?1",
-            params![rec.id],
+            &format!("SELECT sha256 FROM {} WHERE id = ?1", kind.table),
+            params![u.id],
             |r| r.get(0),
         )?;
-        if existing == rec.sha256 {
+        if existing == u.sha256 {
             Stored::Duplicate
         } else {
             tx.execute(
-                "INSERT INTO conflicts (id, sha256, body, received_at, author) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (id, sha256) DO NOTHING",
-                params![rec.id, rec.sha256, rec.body, rec.received_at, actor],
+                &format!(
+                    "INSERT INTO {} (id, sha256, body, received_at, author) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (id, sha256) DO NOTHING",
+                    kind.conflicts
+                ),
+                params![u.id, u.sha256, u.body, u.received_at, actor],
             )?;
             Stored::Conflict
         }
     };
-    let outcome_name = stored_name(outcome);
     write_audit(
         tx,
         &Audit {
-            at: &rec.received_at,
+            at: u.received_at,
             actor,
-            action: "submission.upload",
-            target: &rec.id,
-            outcome: outcome_name,
-            detail: &rec.sha256,
+            action: kind.action,
+            target: u.id,
+            outcome: stored_name(outcome),
+            detail: u.detail,
         },
     )?;
     Ok(outcome)
 }
 
-fn put_event(tx: &Transaction<'_>, ev: &NewEvent, actor: &str) -> Result<Stored> {
-    let inserted = tx.execute(
-        "INSERT INTO events (id, entry, kind, sha256, body, uscc, region, received_at, author)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (id) DO NOTHING",
-        params![
-            ev.id,
-            ev.entry,
-            ev.kind,
-            ev.sha256,
-            ev.body,
-            ev.uscc,
-            ev.region,
-            ev.received_at,
-            actor
-        ],
-    )?;
-    let outcome = if inserted == 1 {
-        // Evidence photos are cited like a submission's: whoever may see the event may see them.
-        for sha in &ev.attachments {
-            tx.execute(
-                "INSERT OR IGNORE INTO cites (submission, sha256) VALUES (?1, ?2)",
-                params![ev.id, sha],
-            )?;
-        }
-        Stored::New
-    } else {
-        let existing: String = tx.query_row(
-            "SELECT sha256 FROM events WHERE id = ?1",
-            params![ev.id],
-            |r| r.get(0),
-        )?;
-        if existing == ev.sha256 {
-            Stored::Duplicate
-        } else {
-            tx.execute(
-                "INSERT INTO event_conflicts (id, sha256, body, received_at, author)
-                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id, sha256) DO NOTHING",
-                params![ev.id, ev.sha256, ev.body, ev.received_at, actor],
-            )?;
-            Stored::Conflict
-        }
+fn put_one(tx: &Transaction<'_>, rec: &NewSubmission, actor: &str) -> Result<Stored> {
+    let m = &rec.meta;
+    let u = Upload {
+        id: &rec.id,
+        sha256: &rec.sha256,
+        body: &rec.body,
+        received_at: &rec.received_at,
+        attachments: &rec.attachments,
+        detail: &rec.sha256,
     };
-    write_audit(
-        tx,
-        &Audit {
-            at: &ev.received_at,
-            actor,
-            action: "ledger.event",
-            target: &ev.id,
-            outcome: stored_name(outcome),
-            detail: &ev.kind,
-        },
-    )?;
-    Ok(outcome)
+    put_idempotent(tx, &SUBMISSIONS, &u, actor, || {
+        tx.execute(
+            "INSERT INTO submissions (id, sha256, body, report, valid, level, errors, findings, uscc,
+                enterprise_name, region, product, form, link, inspected_at, inspected_date, received_at, author)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+             ON CONFLICT (id) DO NOTHING",
+            params![
+                rec.id,
+                rec.sha256,
+                rec.body,
+                rec.report,
+                m.valid,
+                m.level,
+                m.errors,
+                m.findings,
+                m.uscc,
+                m.enterprise_name,
+                m.region,
+                m.product,
+                m.form,
+                m.link,
+                m.inspected_at,
+                m.inspected_date,
+                rec.received_at,
+                actor
+            ],
+        )
+    })
+}
+
+fn put_event(tx: &Transaction<'_>, ev: &NewEvent, actor: &str) -> Result<Stored> {
+    let u = Upload {
+        id: &ev.id,
+        sha256: &ev.sha256,
+        body: &ev.body,
+        received_at: &ev.received_at,
+        // Evidence photos are cited like a submission's: whoever may see the event may see them.
+        attachments: &ev.attachments,
+        detail: &ev.kind,
+    };
+    put_idempotent(tx, &EVENTS, &u, actor, || {
+        tx.execute(
+            "INSERT INTO events (id, entry, kind, sha256, body, uscc, region, received_at, author)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (id) DO NOTHING",
+            params![
+                ev.id,
+                ev.entry,
+                ev.kind,
+                ev.sha256,
+                ev.body,
+                ev.uscc,
+                ev.region,
+                ev.received_at,
+                actor
+            ],
+        )
+    })
 }
 
 fn stored_name(s: Stored) -> &'static str {

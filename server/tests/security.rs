@@ -494,6 +494,17 @@ fn garbage_gets_problem_details_never_a_crash() {
             .as_str()
             .is_some_and(|z| !z.is_empty()));
     }
+    // Every endpoint that takes a body answers an oversized one as a problem, not plain text.
+    let admin = sign_in(&srv.addr, "admin");
+    for path in [
+        "/api/v1/events",
+        "/api/v1/spot-checks",
+        "/api/v1/accounts",
+        "/api/v1/auth/token",
+    ] {
+        let r = call(&srv.addr, "POST", path, Some(&admin), &"x".repeat(5000));
+        assert_eq!(code(&r), (413, json!("too_large")), "{path}");
+    }
     let many = json!((0..1001).map(|_| json!(1)).collect::<Vec<_>>()).to_string();
     let srv2 = start(data_dir(), &[]);
     let t2 = sign_in(&srv2.addr, "qiye");

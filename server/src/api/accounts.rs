@@ -4,6 +4,7 @@ use super::{bad_request, blocking, now, problem, App};
 use crate::auth::{hash_password, new_token, verify_password, Authed};
 use crate::storage::{Account, AccountChange, Audit, Role};
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -12,8 +13,11 @@ use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
 
-fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
-    serde_json::from_slice(body).map_err(|e| {
+fn parse_json<T: serde::de::DeserializeOwned>(
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, Response> {
+    let body = super::body(body)?;
+    serde_json::from_slice(&body).map_err(|e| {
         bad_request(
             "invalid_json",
             &format!("请求体不是所需的 JSON：{e}"),
@@ -37,8 +41,8 @@ fn bad_credentials() -> Response {
     )
 }
 
-pub async fn sign_in(State(app): State<Arc<App>>, body: Bytes) -> Response {
-    let c: Credentials = match parse_json(&body) {
+pub async fn sign_in(State(app): State<Arc<App>>, body: Result<Bytes, BytesRejection>) -> Response {
+    let c: Credentials = match parse_json(body) {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -207,11 +211,15 @@ fn new_account(n: NewAccount) -> Result<(Account, String), Response> {
     ))
 }
 
-pub async fn create(State(app): State<Arc<App>>, auth: Authed, body: Bytes) -> Response {
+pub async fn create(
+    State(app): State<Arc<App>>,
+    auth: Authed,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     if let Err(r) = auth.require_admin() {
         return r;
     }
-    let (account, password) = match parse_json::<NewAccount>(&body).and_then(new_account) {
+    let (account, password) = match parse_json::<NewAccount>(body).and_then(new_account) {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -258,12 +266,12 @@ pub async fn update(
     State(app): State<Arc<App>>,
     auth: Authed,
     Path(username): Path<String>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     if let Err(r) = auth.require_admin() {
         return r;
     }
-    let c: Change = match parse_json(&body) {
+    let c: Change = match parse_json(body) {
         Ok(c) => c,
         Err(r) => return r,
     };

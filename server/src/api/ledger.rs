@@ -5,7 +5,7 @@
 //! may make them: the author is the signed-in account, an enterprise may create entries for
 //! itself and report rectification, inspectors act within their regions.
 
-use super::{bad_request, blocking, invalid_query, now, problem, App, MAX_BATCH};
+use super::{blocking, invalid_query, now, problem, App};
 use crate::auth::{in_scope, sha256_hex, Authed};
 use crate::storage::{Audit, NewEvent, Role, Scope, Stored};
 use axum::body::Bytes;
@@ -171,38 +171,10 @@ pub async fn upload(
     auth: Authed,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
-        Ok(b) => b,
-        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return super::submissions::too_large()
-        }
-        Err(_) => {
-            return bad_request(
-                "unreadable_body",
-                "无法读取请求体",
-                "The body could not be read",
-            )
-        }
+    let values = match super::records(body) {
+        Ok((v, _)) => v,
+        Err(r) => return r,
     };
-    let Ok(v) = serde_json::from_slice::<Value>(&body) else {
-        return bad_request(
-            "invalid_json",
-            "请求体不是有效的 JSON",
-            "The body is not valid JSON",
-        );
-    };
-    let values = match v {
-        Value::Array(a) => a,
-        other => vec![other],
-    };
-    if values.len() > MAX_BATCH {
-        return problem(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "batch_too_large",
-            "一次最多上传 1000 条记录",
-            "At most 1000 records per upload",
-        );
-    }
     let a = app.clone();
     match blocking(move || ingest(&a, &values, &auth)).await {
         Ok(results) => Json(json!({ "results": results })).into_response(),
@@ -243,7 +215,12 @@ pub async fn pull(State(app): State<Arc<App>>, auth: Authed, RawQuery(raw): RawQ
         Ok(rows) => {
             // `cursor`: where this page ended (or `after` when it is empty), to ask from next
             // time; `next`: the same while more pages wait now.
-            let cursor = rows.last().map(|(s, _)| *s).or(after).unwrap_or(0).to_string();
+            let cursor = rows
+                .last()
+                .map(|(s, _)| *s)
+                .or(after)
+                .unwrap_or(0)
+                .to_string();
             let next = (rows.len() == limit).then(|| cursor.clone());
             let items: Vec<Value> = rows
                 .iter()

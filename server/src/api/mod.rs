@@ -10,11 +10,13 @@ mod spot;
 pub mod submissions;
 
 use crate::storage::Storage;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use serde_json::json;
+use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -77,6 +79,55 @@ pub fn invalid_query(what: &str) -> Response {
 
 pub fn bad_request(code: &str, zh: &str, en: &str) -> Response {
     problem(StatusCode::BAD_REQUEST, code, zh, en)
+}
+
+pub fn too_large() -> Response {
+    problem(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+        "上传内容过大：请分批上传，照片单独上传",
+        "The upload is too large: send fewer records at a time, and photos separately",
+    )
+}
+
+/// A request body, or the problem the protocol answers when it cannot be had (413 over the
+/// limit: axum's own rejection would be plain text).
+pub fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Response> {
+    match body {
+        Ok(b) => Ok(b),
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(too_large()),
+        Err(_) => Err(bad_request(
+            "unreadable_body",
+            "无法读取请求体",
+            "The body could not be read",
+        )),
+    }
+}
+
+/// The records of an upload: one JSON object, or an array of at most `MAX_BATCH`. `true` when it
+/// was a single object (answered with that record's own status).
+pub fn records(b: Result<Bytes, BytesRejection>) -> Result<(Vec<Value>, bool), Response> {
+    let b = body(b)?;
+    let Ok(v) = serde_json::from_slice::<Value>(&b) else {
+        return Err(bad_request(
+            "invalid_json",
+            "请求体不是有效的 JSON",
+            "The body is not valid JSON",
+        ));
+    };
+    let (list, single) = match v {
+        Value::Array(a) => (a, false),
+        other => (vec![other], true),
+    };
+    if list.len() > MAX_BATCH {
+        return Err(problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "batch_too_large",
+            "一次最多上传 1000 条记录",
+            "At most 1000 records per upload",
+        ));
+    }
+    Ok((list, single))
 }
 
 /// Run storage work off the async workers; any failure (or a panic in a library) is a 503.

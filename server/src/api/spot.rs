@@ -3,10 +3,11 @@
 //! what their scope covers, with the tasks SAMR Order 18 sets going; inspectors see the
 //! enterprises of their region due a key on-site inspection (two or more failures within two years).
 
-use super::{bad_request, blocking, invalid_query, now, problem, App};
+use super::{blocking, invalid_query, now, problem, App};
 use crate::auth::{in_scope, sha256_hex, Authed};
 use crate::storage::{Audit, Role, Versioned};
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -23,7 +24,11 @@ fn today_in_china() -> chrono::NaiveDate {
     }
 }
 
-pub async fn upload(State(app): State<Arc<App>>, auth: Authed, body: Bytes) -> Response {
+pub async fn upload(
+    State(app): State<Arc<App>>,
+    auth: Authed,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     if auth.account.role == Role::Enterprise {
         return problem(
             StatusCode::FORBIDDEN,
@@ -32,20 +37,10 @@ pub async fn upload(State(app): State<Arc<App>>, auth: Authed, body: Bytes) -> R
             "Spot-check results are recorded by the supervisors",
         );
     }
-    let Ok(v) = serde_json::from_slice::<Value>(&body) else {
-        return bad_request(
-            "invalid_json",
-            "请求体不是有效的 JSON",
-            "The body is not valid JSON",
-        );
+    let values = match super::records(body) {
+        Ok((v, _)) => v,
+        Err(r) => return r,
     };
-    let values = match v {
-        Value::Array(a) => a,
-        other => vec![other],
-    };
-    if values.len() > super::MAX_BATCH {
-        return super::submissions::too_large();
-    }
     let a = app.clone();
     let results = blocking(move || {
         let at = now().to_rfc3339();

@@ -2,7 +2,7 @@
 //! the core: the server's report is the one stored and returned), reading one record, and
 //! queries (paged JSON, or CSV for Excel).
 
-use super::{bad_request, blocking, invalid_query, not_found, now, problem, App, MAX_BATCH};
+use super::{blocking, invalid_query, not_found, now, App};
 use crate::auth::{in_scope, region_prefix, sha256_hex, Authed};
 use crate::storage::{Audit, Meta, NewSubmission, Query, Stored, Summary};
 use axum::body::Bytes;
@@ -188,50 +188,15 @@ fn ingest(app: &App, records: &[Value], auth: &Authed) -> crate::storage::Result
     Ok(answers.into_iter().map(Option::unwrap_or_default).collect())
 }
 
-pub fn too_large() -> Response {
-    problem(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "too_large",
-        "上传内容过大：请分批上传，照片单独上传",
-        "The upload is too large: send fewer records at a time, and photos separately",
-    )
-}
-
 pub async fn upload(
     State(app): State<Arc<App>>,
     auth: Authed,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
-        Ok(b) => b,
-        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return too_large(),
-        Err(_) => {
-            return bad_request(
-                "unreadable_body",
-                "无法读取请求体",
-                "The body could not be read",
-            )
-        }
+    let (records, single) = match super::records(body) {
+        Ok(x) => x,
+        Err(r) => return r,
     };
-    let Ok(v) = serde_json::from_slice::<Value>(&body) else {
-        return bad_request(
-            "invalid_json",
-            "请求体不是有效的 JSON",
-            "The body is not valid JSON",
-        );
-    };
-    let (records, single) = match v {
-        Value::Array(a) => (a, false),
-        other => (vec![other], true),
-    };
-    if records.len() > MAX_BATCH {
-        return problem(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "batch_too_large",
-            "一次最多上传 1000 条记录",
-            "At most 1000 records per upload",
-        );
-    }
     let a = app.clone();
     let results = match blocking(move || ingest(&a, &records, &auth)).await {
         Ok(r) => r,
