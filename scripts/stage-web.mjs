@@ -12,6 +12,27 @@ function files(dir) {
   return readdirSync(dir, { recursive: true }).map((f) => join(dir, f)).filter((f) => statSync(f).isFile()).sort();
 }
 
+/**
+ * pkg/catalogue/index.json (products, versions, names) and one bundle per product
+ * (pkg/catalogue/PRODUCT.json: the policy, the product's template and the fragments it includes),
+ * so a page loads only the checklist it shows; the service worker caches them all for offline use.
+ */
+export function splitCatalogue(pkg) {
+  const bundle = JSON.parse(readFileSync(join(pkg, 'catalogue.json'), 'utf8'));
+  mkdirSync(join(pkg, 'catalogue'), { recursive: true });
+  const products = [];
+  for (const f of bundle.files.filter((x) => x.product)) {
+    const frags = (f.include ?? []).map((i) => (typeof i === 'string' ? i : i.fragment));
+    const files = [...bundle.files.filter((x) => x.fragment && frags.includes(x.fragment)), f];
+    const file = `${f.product}.json`;
+    const text = JSON.stringify({ format: bundle.format, policy: bundle.policy, files });
+    writeFileSync(join(pkg, 'catalogue', file), text);
+    const hash = createHash('sha256').update(text).digest('hex');
+    products.push({ product: f.product, version: f.version, name: f.name ?? null, forms: f.forms ?? null, links: f.links ?? null, file, hash });
+  }
+  writeFileSync(join(pkg, 'catalogue', 'index.json'), JSON.stringify({ format: 1, products }));
+}
+
 /** extra: {path: text} written into DEST after the copy (tests use it for config.json). */
 export function stageWeb(dest = join(root, 'target/web'), extra = {}) {
   dest = resolve(dest);
@@ -20,6 +41,7 @@ export function stageWeb(dest = join(root, 'target/web'), extra = {}) {
   cpSync(join(root, 'www'), join(dest, 'www'), { recursive: true });
   cpSync(join(root, 'pkg'), join(dest, 'pkg'), { recursive: true, filter: (f) => !f.endsWith('.d.ts') && !f.endsWith('package.json') && !f.endsWith('.gitignore') && !f.endsWith('README.md') });
   for (const [p, text] of Object.entries(extra)) writeFileSync(join(dest, p), text);
+  splitCatalogue(join(dest, 'pkg'));
   const h = createHash('sha256');
   for (const f of files(dest)) { h.update(f.slice(dest.length)); h.update(readFileSync(f)); }
   const version = h.digest('hex').slice(0, 16);

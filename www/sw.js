@@ -1,6 +1,6 @@
 // Service worker: the app shell (page, JS, CSS, WASM module, catalogue) from a cache named after
-// the staged version, so after one visit the app opens with no network. The catalogue is served
-// from the cache and refreshed in the background; drafts keep the catalogue they were made with in
+// the staged version, so after one visit the app opens with no network. The catalogue (index and
+// one bundle per product) is served from the cache and refreshed in the background; drafts keep the catalogue they were made with in
 // IndexedDB, so a new one never strands them. API calls are never cached. Background Sync drains
 // the outbox with the same code the page uses (under the same Web Lock).
 // Replaced when staged (scripts/stage-web.mjs) by a hash of everything staged: the browser installs a
@@ -14,7 +14,7 @@ const SHELL = [
   './', './index.html', './app.css', './manifest.webmanifest', './icon.svg', './config.json', './portal.html',
   './js/main.js', './js/app.js', './js/catalogue.js', './js/db.js', './js/form.js', './js/i18n.js', './js/media.js',
   './js/outbox.js', './js/store.js', './js/version.js', './js/element.js',
-  '../pkg/paicha.js', '../pkg/paicha_bg.wasm', '../pkg/catalogue.json',
+  '../pkg/paicha.js', '../pkg/paicha_bg.wasm', '../pkg/catalogue/index.json',
 ];
 
 self.addEventListener('install', (e) => {
@@ -25,6 +25,9 @@ self.addEventListener('install', (e) => {
     const glue = await (await cache.match('../pkg/paicha.js')).text();
     const snippets = [...glue.matchAll(/from ['"](\.\/snippets\/[^'"]+)['"]/g)].map((m) => `../pkg/${m[1].slice(2)}`);
     if (snippets.length) await cache.addAll(snippets);
+    // Every product's checklist, so any of them opens offline.
+    const index = await (await cache.match('../pkg/catalogue/index.json')).json();
+    await cache.addAll(index.products.map((p) => `../pkg/catalogue/${p.file}`));
     await self.skipWaiting();
   })());
 });
@@ -39,7 +42,7 @@ self.addEventListener('activate', (e) => {
 self.addEventListener('fetch', (e) => {
   const url = new URL(e.request.url);
   if (e.request.method !== 'GET' || url.origin !== location.origin || url.pathname.startsWith('/api/')) return;
-  if (url.pathname.endsWith('/catalogue.json')) {
+  if (url.pathname.includes('/pkg/catalogue')) {
     e.respondWith((async () => {
       const cache = await caches.open(CACHE);
       const hit = await cache.match(e.request, { ignoreSearch: true });

@@ -140,6 +140,9 @@ test('evidence on the on-site form: photo compressed and hashed, signature, GPS 
     await page.setInputFiles(`${item('ebike.onsite_photo')} input[type=file]`, { name: 'nameplate.png', mimeType: 'image/png', buffer: png });
     await page.waitForSelector(`${item('ebike.onsite_photo')} .photos img[src^="blob:"]`);
     for (const key of ['ebike.inspector_signature', 'ebike.enterprise_signature']) {
+      // Sections off screen are not laid out (content-visibility): scroll, let layout settle, then measure.
+      await page.locator(`${item(key)} canvas`).scrollIntoViewIfNeeded();
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
       await page.locator(`${item(key)} canvas`).scrollIntoViewIfNeeded();
       const box = await page.locator(`${item(key)} canvas`).boundingBox();
       await page.mouse.move(box.x + 20, box.y + 20);

@@ -1,6 +1,6 @@
 // The app: one mount(root, options) used by the page, the <paicha-checklist> element (in its shadow
 // root) and the iframe mode. Everything is looked up inside `root`, never in `document`.
-import { start, useCatalogue, useLatest, currentHash, productList, merged } from './catalogue.js';
+import { start, useCatalogue, useProduct, latestHash, productList, merged } from './catalogue.js';
 import { getMeta, setMeta, get, all } from './db.js';
 import { t, tt, setLang, getLang } from './i18n.js';
 import { el, renderChecklist } from './form.js';
@@ -126,7 +126,6 @@ export async function mount(root, options = {}) {
   async function home(focus) {
     closeView();
     await setMeta(openKey, null);
-    await useLatest();
     const ent = (await getMeta('enterprise')) ?? { uscc: '', name: '', region: '' };
     const role = (await getMeta('role')) ?? (options.form ? ROLE_OF[options.form] : 'enterprise');
     const roleFs = el('fieldset', { className: 'choices' }, el('legend', { textContent: t('role') }),
@@ -158,8 +157,9 @@ export async function mount(root, options = {}) {
       await setMeta('role', r);
       await setMeta('product', product.value);
       await setMeta('link', link.value);
-      const info = productList().find((p) => p.product === product.value);
-      const d = newDraft({ product: product.value, form: options.form ?? FORM_OF[r], link: link.value, role: r, enterprise, catalogue: currentHash(), templateVersion: info?.version });
+      const hash = await useProduct(product.value);
+      const tpl = merged(product.value);
+      const d = newDraft({ product: product.value, form: options.form ?? FORM_OF[r], link: link.value, role: r, enterprise, catalogue: hash, templateVersion: tpl?.version });
       await saveDraft(d);
       await openDraft(d.id);
     });
@@ -185,6 +185,10 @@ export async function mount(root, options = {}) {
   }
 
   const productName = (p) => tt(productList().find((x) => x.product === p)?.name) || p;
+  /** One line for a queued record: a checklist, or a ledger event (issue 6) riding the same outbox. */
+  const describe = (r) => (r.submission
+    ? `${productName(r.submission.product)} · ${r.submission.enterprise?.name ?? ''} · ${r.id.slice(0, 8)}`
+    : `${t('ledgerEvent')} ${r.event?.kind ?? ''} · ${r.id.slice(0, 8)}`);
 
   async function outboxView(box) {
     const rows = (await all('outbox')).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
@@ -214,7 +218,7 @@ export async function mount(root, options = {}) {
     const list = el('ul', { className: 'records' });
     for (const r of rows) {
       const li = el('li', { className: `state-${r.state}`, data: { id: r.id, state: r.state } },
-        el('span', { textContent: `${productName(r.submission.product)} · ${r.submission.enterprise?.name ?? ''} · ${r.id.slice(0, 8)}` }),
+        el('span', { textContent: describe(r) }),
         el('strong', { className: 'state', textContent: t(`state_${r.state}`) }));
       if (r.state === 'attention' && r.reason) {
         li.append(el('p', { className: 'reason', textContent: getLang() === 'en' ? r.reason.en : r.reason.zh }));
@@ -226,7 +230,7 @@ export async function mount(root, options = {}) {
       list.append(li);
     }
     const sentList = el('ul', { className: 'records sent' }, ...sent.map((r) => el('li', { data: { id: r.id, state: 'sent' } },
-      el('span', { textContent: `${productName(r.submission.product)} · ${r.submission.enterprise?.name ?? ''} · ${r.id.slice(0, 8)}` }),
+      el('span', { textContent: describe(r) }),
       el('strong', { className: 'state', textContent: `${t('state_sent')} ${when(r.sentAt)}` }))));
     const storage = el('p', { className: 'storage muted' });
     box.replaceChildren(
@@ -280,7 +284,7 @@ export async function mount(root, options = {}) {
     const draft = await getDraft(id);
     if (!draft) return home();
     await setMeta(openKey, id);
-    await useCatalogue(draft.catalogue);
+    await useCatalogue(draft.catalogue, draft.product);
     const tpl = merged(draft.product);
     const status = el('span', { className: 'save-status', attrs: { role: 'status' } });
     const summary = el('section', { className: 'summary', aria: { label: t('summary'), live: 'polite' } });
@@ -291,20 +295,21 @@ export async function mount(root, options = {}) {
     const head = el('div', { className: 'card record-head' },
       el('h2', { textContent: `${productName(draft.product)} · ${t(draft.form === 'onsite_inspection' ? 'inspectorRole' : 'enterpriseRole')} · ${t(draft.link)}` }),
       el('p', { className: 'muted', textContent: `${draft.enterprise.name} · ${draft.enterprise.uscc} · ${draft.enterprise.region} · ${t('inspectedAt')} ${draft.inspected_at} · ${t('recordId')} ${draft.id}` }),
-      draft.catalogue && draft.catalogue !== (await getMeta('catalogue')) ? el('p', { className: 'note', textContent: t('madeWithOld') }) : '',
+      draft.catalogue && draft.catalogue !== (await latestHash(draft.product)) ? el('p', { className: 'note', textContent: t('madeWithOld') }) : '',
       el('div', { className: 'buttons noprint' }, backButton(), printBtn, status));
     main.replaceChildren(head, summary, list, el('div', { className: 'buttons submit-row noprint' }, submit));
     let last = { valid: false, level: 'none' };
     let chain = Promise.resolve();
     const saveTimes = (globalThis.__paichaSaveTimes ??= []);
     const current = { ...draft };
+    const r0 = performance.now();
     const form = renderChecklist(list, tpl, draft, {
       ctx,
       onSummary: (d, actions) => { last = d; showSummary(summary, d, actions); },
       onChange: (answers, blobs = []) => {
         current.answers = { ...answers };
         const snapshot = { ...current };
-        const t0 = performance.now();
+        const t0 = globalThis.__paichaChangeAt ?? performance.now();
         status.textContent = t('saving');
         chain = chain.then(() => saveDraft(snapshot, blobs)).then(() => {
           saveTimes.push(performance.now() - t0);
@@ -318,6 +323,7 @@ export async function mount(root, options = {}) {
         });
       },
     });
+    globalThis.__paichaRenderMs = performance.now() - r0; // build + validate, for bench/web.mjs
     submit.addEventListener('click', async () => {
       if (!last.valid && !submit.dataset.confirm) {
         submit.dataset.confirm = '1';

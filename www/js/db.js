@@ -51,7 +51,7 @@ export async function tx(names, mode, fn) {
   for (let attempt = 0; ; attempt++) {
     let t;
     try {
-      t = (await db()).transaction(names, mode, { durability: 'strict' });
+      t = (await db()).transaction(names, mode, { durability: globalThis.__paichaDurability ?? 'strict' });
     } catch (e) {
       // InvalidStateError: the connection is closing or closed.
       dbp = null;

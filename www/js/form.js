@@ -153,6 +153,7 @@ export function renderChecklist(root, tpl, draft, { onChange, onSummary, ctx, no
   };
 
   const change = (key, value, blobs = []) => {
+    globalThis.__paichaChangeAt = performance.now(); // autosave latency counts from here (bench/web.mjs)
     touched.add(key);
     if (value === null) delete answers[key]; else answers[key] = value;
     const d = session.set(key, value);

@@ -98,6 +98,7 @@ const T = {
   required: ['必填', 'required'],
   checklist: ['检查表', 'Checklist'],
   records: ['条', 'records'],
+  ledgerEvent: ['整改台账事件', 'Ledger event'],
 };
 
 let lang = 'zh';

@@ -49,6 +49,7 @@ try {
     },
   });
   document.documentElement.dataset.ready = '1';
+  document.documentElement.dataset.readyMs = performance.now().toFixed(1); // time to interactive (bench/web.mjs)
 } catch (e) {
   document.getElementById('app').textContent = `排查 paicha: ${e.message}`;
   document.documentElement.dataset.ready = 'error';

@@ -62,13 +62,13 @@ const b64 = async (blob) => {
 export async function exportPending() {
   const records = await all('outbox');
   const shas = new Set();
-  for (const r of records) JSON.stringify(r.submission.answers, (k, v) => { if (v && typeof v.sha256 === 'string') shas.add(v.sha256); return v; });
+  for (const r of records) JSON.stringify(r.submission?.answers ?? r.event ?? null, (k, v) => { if (v && typeof v.sha256 === 'string') shas.add(v.sha256); return v; });
   const files = [];
   for (const sha of shas) {
     const b = await get('blobs', sha);
     if (b) files.push({ sha256: sha, name: b.name, type: b.type, size: b.size, base64: await b64(b.blob) });
   }
-  return { format: 'paicha-export', version: 1, exportedAt: new Date().toISOString(), records: records.map((r) => ({ id: r.id, submission: r.submission, state: r.state, reason: r.reason ?? null, createdAt: r.createdAt })), files };
+  return { format: 'paicha-export', version: 1, exportedAt: new Date().toISOString(), records: records.map((r) => ({ id: r.id, kind: r.kind ?? 'submission', submission: r.submission, event: r.event, state: r.state, reason: r.reason ?? null, createdAt: r.createdAt })), files };
 }
 
 /** Puts exported records back in the outbox (those already there or already sent are skipped). */
@@ -84,11 +84,12 @@ export async function importPending(data) {
       s.blobs.put({ sha256: f.sha256, blob: new Blob([bytes], { type: f.type }), name: f.name, type: f.type, size: f.size });
     }
     for (const r of data.records) {
-      if (!r?.id || !r.submission || sent.has(r.id)) continue;
+      if (!r?.id || !(r.submission || r.event) || sent.has(r.id)) continue;
       const q = s.outbox.get(r.id);
       q.onsuccess = () => {
         if (q.result) return;
-        s.outbox.put({ id: r.id, submission: r.submission, state: 'pending', createdAt: r.createdAt ?? new Date().toISOString(), imported: true });
+        const body = r.event ? { kind: 'event', event: r.event } : { submission: r.submission };
+        s.outbox.put({ id: r.id, ...body, state: 'pending', createdAt: r.createdAt ?? new Date().toISOString(), imported: true });
         added++;
       };
     }
