@@ -1,10 +1,10 @@
 // Size of what a page must load before the first checklist shows: the WASM module, its JS glue
-// (and snippet) and the catalogue bundle, gzip -9. With --check, fail when over the budgets.
+// (and snippet), the catalogue index and one product's bundle, and the app's files, gzip -9. With --check, fail when over the budgets.
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
 const BUDGET_WASM = 150 * 1024;
-const BUDGET_PAGE = 250 * 1024;
+const BUDGET_PAGE = 200 * 1024; // the issue's aim is 200 KB; this guards it (200 KiB)
 const gz = (f) => gzipSync(readFileSync(f), { level: 9 }).length;
 import { readdirSync } from 'node:fs';
 const snippets = readdirSync('pkg/snippets', { recursive: true })
@@ -14,13 +14,27 @@ const snippets = readdirSync('pkg/snippets', { recursive: true })
 // worker, fetched after, is listed apart).
 const app = ['www/index.html', 'www/app.css', 'www/manifest.webmanifest', 'www/icon.svg',
   ...['main', 'app', 'catalogue', 'db', 'i18n', 'form', 'media', 'store', 'outbox'].map((m) => `www/js/${m}.js`)];
-const files = ['pkg/paicha_bg.wasm', 'pkg/paicha.js', ...snippets, 'pkg/catalogue.json', ...app];
-const sizes = Object.fromEntries(files.map((f) => [f, { raw: readFileSync(f).length, gzip: gz(f) }]));
+// The catalogue as the app loads it (scripts/stage-web.mjs splits it when staging): the product
+// index and one product's bundle, the largest one.
+const { catalogueParts } = await import('./stage-web.mjs');
+const parts = catalogueParts(JSON.parse(readFileSync('pkg/catalogue.json', 'utf8')));
+const gzText = (t) => gzipSync(Buffer.from(t), { level: 9 }).length;
+const largest = Object.entries(parts.bundles).sort((a, b) => gzText(b[1]) - gzText(a[1]))[0];
+const virtual = {
+  'pkg/catalogue/index.json (staged)': parts.index,
+  [`pkg/catalogue/${largest[0]} (staged, largest)`]: largest[1],
+};
+const files = ['pkg/paicha_bg.wasm', 'pkg/paicha.js', ...snippets, ...Object.keys(virtual), ...app];
+const sizes = Object.fromEntries(files.map((f) => (virtual[f] !== undefined
+  ? [f, { raw: Buffer.byteLength(virtual[f]), gzip: gzText(virtual[f]) }]
+  : [f, { raw: readFileSync(f).length, gzip: gz(f) }])));
+const whole = gz('pkg/catalogue.json');
 const total = files.reduce((s, f) => s + sizes[f].gzip, 0);
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
 for (const f of files) console.log(`${f.padEnd(50)} ${kb(sizes[f].raw).padStart(10)} raw ${kb(sizes[f].gzip).padStart(10)} gzip`);
 console.log(`${'first load (all above)'.padEnd(50)} ${''.padStart(14)} ${kb(total).padStart(10)} gzip (${(total / 1000).toFixed(1)} kB)`);
 const sw = gz('www/sw.js');
+console.log(`${'pkg/catalogue.json (whole; the app loads parts)'.padEnd(50)} ${''.padStart(14)} ${kb(whole).padStart(10)} gzip`);
 console.log(`${'www/sw.js (after the first render)'.padEnd(50)} ${''.padStart(14)} ${kb(sw).padStart(10)} gzip`);
 console.log(`budgets: wasm ${kb(BUDGET_WASM)}, first load ${kb(BUDGET_PAGE)}`);
 if (process.argv.includes('--check')) {

@@ -18,19 +18,26 @@ function files(dir) {
  * so a page loads only the checklist it shows; the service worker caches them all for offline use.
  */
 export function splitCatalogue(pkg) {
-  const bundle = JSON.parse(readFileSync(join(pkg, 'catalogue.json'), 'utf8'));
+  const { index, bundles } = catalogueParts(JSON.parse(readFileSync(join(pkg, 'catalogue.json'), 'utf8')));
   mkdirSync(join(pkg, 'catalogue'), { recursive: true });
+  for (const [file, text] of Object.entries(bundles)) writeFileSync(join(pkg, 'catalogue', file), text);
+  writeFileSync(join(pkg, 'catalogue', 'index.json'), index);
+}
+
+/** The index text and {file: bundle text} per product, from the whole bundle. */
+export function catalogueParts(bundle) {
   const products = [];
+  const bundles = {};
   for (const f of bundle.files.filter((x) => x.product)) {
     const frags = (f.include ?? []).map((i) => (typeof i === 'string' ? i : i.fragment));
     const files = [...bundle.files.filter((x) => x.fragment && frags.includes(x.fragment)), f];
     const file = `${f.product}.json`;
     const text = JSON.stringify({ format: bundle.format, policy: bundle.policy, files });
-    writeFileSync(join(pkg, 'catalogue', file), text);
+    bundles[file] = text;
     const hash = createHash('sha256').update(text).digest('hex');
     products.push({ product: f.product, version: f.version, name: f.name ?? null, forms: f.forms ?? null, links: f.links ?? null, file, hash });
   }
-  writeFileSync(join(pkg, 'catalogue', 'index.json'), JSON.stringify({ format: 1, products }));
+  return { index: JSON.stringify({ format: 1, products }), bundles };
 }
 
 /** extra: {path: text} written into DEST after the copy (tests use it for config.json). */
