@@ -26,6 +26,7 @@ export async function mount(root, options = {}) {
   const fresh = new Map(); // blobs made in this page, before they are saved
   let view = null; // the checklist on screen: {draft, form, destroy}
   let needSignIn = false;
+  let importNote = ''; // the outcome of the last import, kept across redraws of the outbox
   let lowSpace = false;
 
   setLang(options.lang ?? (await getMeta('lang', 'zh')));
@@ -205,14 +206,14 @@ export async function mount(root, options = {}) {
     });
     const file = el('input', { type: 'file', accept: 'application/json,.json', className: 'sr-only', id: 'pc-import' });
     const imp = el('label', { className: 'button secondary', htmlFor: 'pc-import' }, el('span', { textContent: t('importFile') }));
-    const impMsg = el('span', { attrs: { role: 'status' } });
+    const impMsg = el('span', { attrs: { role: 'status' }, textContent: importNote });
     file.addEventListener('change', async () => {
       try {
         const n = await importPending(JSON.parse(await file.files[0].text()));
-        impMsg.textContent = `${t('imported')}: ${n}`;
-        await frame();
+        impMsg.textContent = importNote = `${t('imported')}: ${n}`;
+        await refresh();
         sync.now();
-      } catch (e) { impMsg.textContent = String(e.message); }
+      } catch (e) { impMsg.textContent = importNote = String(e.message); }
       file.value = '';
     });
     const list = el('ul', { className: 'records' });

@@ -1,0 +1,88 @@
+// Storage that fails under the app: the browser closing (and wiping) IndexedDB while a checklist
+// is open, storage running low, and the export / import of unsent records through the buttons.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { launch, openApp, startChecklist, item, startServer, cleanup } from './helpers.mjs';
+
+let server;
+before(async () => { server = await startServer(); });
+after(async () => { await server.stop(); cleanup(server.dataDir); });
+
+const saved = (page) => page.waitForSelector('.save-status:text("已保存在本机")');
+
+test('the browser closes and wipes IndexedDB under an open checklist: the next change saves the whole draft again', async () => {
+  const b = await launch();
+  try {
+    const page = await openApp(b.ctx, server.url, '?nosw');
+    await startChecklist(page);
+    await page.fill(`${item('ebike.model')} input`, 'A-1');
+    await saved(page);
+    // What iOS Safari does under memory pressure, and what "clear site data" does: the connection
+    // is closed by the browser (here with the data gone too).
+    const cdp = await b.ctx.newCDPSession(page);
+    await cdp.send('Storage.clearDataForOrigin', { origin: new URL(server.url).origin, storageTypes: 'indexeddb' });
+    await page.evaluate(() => document.querySelector('.save-status').replaceChildren());
+    await page.fill(`${item('ebike.max_speed_kmh')} input`, '24');
+    await saved(page);
+    await page.reload();
+    await page.waitForFunction(() => document.documentElement.dataset.ready === '1');
+    await page.click('.drafts li button');
+    await page.waitForSelector(`${item('ebike.model')} input`);
+    assert.equal(await page.inputValue(`${item('ebike.model')} input`), 'A-1');
+    assert.equal(await page.inputValue(`${item('ebike.max_speed_kmh')} input`), '24');
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await b.close();
+    cleanup(b.userDataDir);
+  }
+});
+
+test('low storage is shown as a warning, with the quota and whether storage is persistent', async () => {
+  const b = await launch();
+  try {
+    await b.ctx.addInitScript(() => {
+      navigator.storage.estimate = async () => ({ usage: 95 * 1048576, quota: 100 * 1048576 });
+    });
+    const page = await openApp(b.ctx, server.url, '?nosw');
+    await page.waitForSelector('.banner:not([hidden])');
+    assert.match(await page.textContent('.banner'), /存储空间即将用完/);
+    assert.match(await page.textContent('.storage'), /已用 95\.0 MB 共 100\.0 MB/);
+    assert.match(await page.textContent('.storage'), /持久/);
+  } finally {
+    await b.close();
+    cleanup(b.userDataDir);
+  }
+});
+
+test('export unsent records to a file with the button, import the file in another browser', async () => {
+  const b = await launch();
+  const other = await launch();
+  try {
+    const page = await openApp(b.ctx, server.url, '?nosw');
+    // Not signed in: nothing can be sent, everything stays queued.
+    await startChecklist(page);
+    await page.fill(`${item('ebike.model')} input`, 'EXP-1');
+    await page.click('.submit-row button');
+    await page.click('.submit-row button');
+    await page.waitForSelector('.outbox li[data-state=pending]');
+    const id = await page.getAttribute('.outbox li[data-state=pending]', 'data-id');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('.outbox button:has-text("导出未上传记录")')]);
+    const path = await download.path();
+    const data = JSON.parse(readFileSync(path, 'utf8'));
+    assert.equal(data.format, 'paicha-export');
+    assert.deepEqual(data.records.map((r) => r.id), [id]);
+    assert.equal(data.records[0].submission.answers['ebike.model'], 'EXP-1');
+    const p2 = await openApp(other.ctx, server.url, '?nosw');
+    await p2.setInputFiles('#pc-import', path);
+    await p2.waitForSelector(`.outbox li[data-id="${id}"][data-state=pending]`);
+    assert.match(await p2.textContent('.outbox [role=status]'), /已导入: 1/);
+    // Importing the same file again adds nothing.
+    await p2.setInputFiles('#pc-import', path);
+    await p2.waitForSelector('.outbox [role=status]:text("已导入: 0")');
+  } finally {
+    await b.close();
+    await other.close();
+    cleanup(b.userDataDir, other.userDataDir);
+  }
+});
