@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { launch, openApp, startChecklist, item, startServer, serverRecord, cleanup, PASSWORD, root } from './helpers.mjs';
+import { createServer } from 'node:http';
+import { launch, openApp, startChecklist, item, startServer, serverRecord, cleanup, PASSWORD, root, tempDir } from './helpers.mjs';
+import { stageWeb } from '../../scripts/stage-web.mjs';
 
 const shots = join(root, 'target/screenshots');
 mkdirSync(shots, { recursive: true });
@@ -274,5 +276,48 @@ test('an iframe whose parent origin is not allowed posts nothing', async () => {
   } finally {
     await b.close();
     cleanup(b.userDataDir);
+  }
+});
+
+test('iframe in a portal on another origin: events and height reach the allowed portal origin', async () => {
+  // The portal: another origin (its own port), allowed in the app's config.json.
+  const portal = createServer((req, res) => {
+    if (req.url.startsWith('/portal.js')) {
+      res.writeHead(200, { 'content-type': 'text/javascript' }).end(`
+        const f = document.getElementById('f');
+        window.addEventListener('message', (e) => {
+          if (e.origin !== new URL(f.src).origin || e.data?.source !== 'paicha') return;
+          const li = document.createElement('li'); li.dataset.type = e.data.type; li.textContent = JSON.stringify(e.data.detail);
+          document.getElementById('log').append(li);
+          if (e.data.type === 'height') f.style.height = e.data.detail.height + 'px';
+        });`);
+      return;
+    }
+    const q = new URL(req.url, 'http://x').searchParams;
+    res.writeHead(200, { 'content-type': 'text/html', 'content-security-policy': "default-src 'self'; frame-src " + q.get('app') })
+      .end(`<!doctype html><title>portal</title><iframe id="f" title="paicha" src="${q.get('app')}/www/index.html?embed=1&nosw&parent=${encodeURIComponent(`http://127.0.0.1:${portal.address().port}`)}"></iframe><ol id="log"></ol><script type="module" src="/portal.js"></script>`);
+  });
+  await new Promise((ok) => portal.listen(0, '127.0.0.1', ok));
+  const origin = `http://127.0.0.1:${portal.address().port}`;
+  const web = stageWeb(tempDir('web-xo'), { 'www/config.json': JSON.stringify({ embedOrigins: [origin] }) });
+  const app = await startServer({ webRoot: web.dest });
+  const b = await launch();
+  try {
+    const page = b.ctx.pages()[0];
+    await page.goto(`${origin}/?app=${encodeURIComponent(app.url)}`);
+    await page.waitForSelector('#log li[data-type=height]');
+    const frame = page.frameLocator('#f');
+    await frame.locator('#pc-uscc').fill('91520102MA6DK4L2XN');
+    await frame.locator('#pc-name').fill('贵阳示例车行');
+    await frame.locator('#pc-region').fill('520102');
+    await frame.locator('.start button[type=submit]').click();
+    await frame.locator(`${item('ebike.max_speed_kmh')} input`).fill('31');
+    await page.waitForSelector('#log li[data-type=saved]');
+    assert.ok(Number(await page.evaluate(() => parseInt(document.getElementById('f').style.height, 10))) > 1000);
+  } finally {
+    await b.close();
+    await app.stop();
+    portal.close();
+    cleanup(b.userDataDir, app.dataDir, web.dest);
   }
 });
