@@ -118,6 +118,56 @@ test('keyboard: the checklist is reachable and answerable with the keyboard alon
   }
 });
 
+test('a repeat group (vehicles checked on site), skip logic and the legal basis on demand', async () => {
+  const b = await launch();
+  try {
+    const page = await openApp(b.ctx, server.url);
+    await startChecklist(page, { role: 'inspector' });
+    const rep = item('ebike.samples');
+    await page.click(`${rep} .repeat > button`);
+    await page.click(`${rep} .repeat > button`);
+    await page.fill(`${rep} .instance >> nth=0 >> .child:has-text("车架号") input`, 'F-001');
+    await page.fill(`${rep} .instance >> nth=0 >> .child:has-text("实测最高车速") input`, '31');
+    await page.fill(`${rep} .instance >> nth=1 >> .child:has-text("车架号") input`, 'F-002');
+    await page.fill(`${rep} .instance >> nth=1 >> .child:has-text("实测最高车速") input`, '22');
+    await page.waitForSelector(`${rep} .findings li.major`);
+    await page.waitForSelector('.save-status:text("已保存在本机")');
+    const draft = await page.evaluate(async () => (await (await import('/www/js/store.js')).listDrafts())[0]);
+    assert.deepEqual(draft.answers['ebike.samples'], [
+      { 'ebike.samples.frame_no': 'F-001', 'ebike.samples.speed_kmh': 31 },
+      { 'ebike.samples.frame_no': 'F-002', 'ebike.samples.speed_kmh': 22 },
+    ]);
+    // Removing the fast vehicle removes the finding.
+    await page.click(`${rep} .instance >> nth=0 >> button:has-text("删除此条")`);
+    await page.waitForFunction((sel) => !document.querySelector(`${sel} .findings li`), rep);
+    // The legal basis is there on demand.
+    const basis = `${item('ebike.max_speed_kmh')} details.basis`;
+    assert.equal(await page.isVisible(`${basis} p`), false);
+    await page.click(`${basis} summary`);
+    assert.match(await page.textContent(`${basis} p`), /GB 17761-2018 4\.1/);
+    // Skip logic: the CCC follow-up questions show only when the certificate is valid, the
+    // charger handshake only for lithium batteries.
+    const follow = item('ccc.model_matches_certificate');
+    assert.equal(await page.isHidden(follow), true);
+    await page.check(`${item('ccc.certificate_valid')} input[value=yes]`);
+    await page.waitForSelector(`${follow}:not([hidden])`);
+    await page.check(`${item('ccc.certificate_valid')} input[value=no]`);
+    await page.waitForSelector(`${follow}[hidden]`, { state: 'attached' });
+    assert.equal(await page.isHidden(item('ebike.charger_handshake')), true);
+    await page.selectOption(`${item('ebike.battery_chemistry')} select`, 'lithium');
+    await page.waitForSelector(`${item('ebike.charger_handshake')}:not([hidden])`);
+    // Items the session marks irrelevant are exactly the hidden ones.
+    const hidden = await page.$$eval('.checklist .item[hidden]', (els) => els.map((e) => e.dataset.key));
+    const shown = await page.$$eval('.checklist .item:not([hidden])', (els) => els.map((e) => e.dataset.key));
+    assert.ok(shown.length > 20);
+    const states = await page.evaluate(async () => window.paichaApp.view.form.session.items().filter((i) => !i.relevant).map((i) => i.key));
+    assert.deepEqual(hidden.sort(), states.filter((k) => shown.concat(hidden).includes(k)).sort());
+  } finally {
+    await b.close();
+    cleanup(b.userDataDir);
+  }
+});
+
 test('evidence on the on-site form: photo compressed and hashed, signature, GPS and the refused fallback; uploaded with the record', async () => {
   const b = await launch();
   try {

@@ -69,7 +69,7 @@ export async function mount(root, options = {}) {
     setLang(getLang() === 'en' ? 'zh' : 'en');
     await setMeta('lang', getLang());
     await frame();
-    if (view) await openDraft(view.draft.id); else await home();
+    if (view) await openDraft(view.draft.id, false); else await home();
   });
   acctBtn.addEventListener('click', async () => {
     const auth = await getMeta('auth');
@@ -182,7 +182,7 @@ export async function mount(root, options = {}) {
     const box = el('section', { className: 'card outbox', aria: { labelledby: 'pc-outbox' } });
     main.replaceChildren(startForm, draftList, box);
     await outboxView(box);
-    if (focus === 'outbox') box.scrollIntoView();
+    if (focus === 'outbox') { const h = box.querySelector('h2'); h.tabIndex = -1; h.focus(); }
   }
 
   const productName = (p) => tt(productList().find((x) => x.product === p)?.name) || p;
@@ -280,7 +280,7 @@ export async function mount(root, options = {}) {
     },
   };
 
-  async function openDraft(id) {
+  async function openDraft(id, focus = true) {
     closeView();
     const draft = await getDraft(id);
     if (!draft) return home();
@@ -288,7 +288,10 @@ export async function mount(root, options = {}) {
     await useCatalogue(draft.catalogue, draft.product);
     const tpl = merged(draft.product);
     const status = el('span', { className: 'save-status', attrs: { role: 'status' } });
-    const summary = el('section', { className: 'summary', aria: { label: t('summary'), live: 'polite' } });
+    // The summary changes with every keystroke; a screen reader hears only when the grading changes.
+    const summary = el('section', { className: 'summary', aria: { label: t('summary') } });
+    const announce = el('p', { className: 'sr-only', attrs: { role: 'status' } });
+    let heard = null;
     const list = el('div', { className: 'checklist' });
     const submit = el('button', { type: 'button', className: 'primary', textContent: t('submit') });
     const printBtn = el('button', { type: 'button', className: 'secondary', textContent: t('print') });
@@ -298,7 +301,7 @@ export async function mount(root, options = {}) {
       el('p', { className: 'muted', textContent: `${draft.enterprise.name} · ${draft.enterprise.uscc} · ${draft.enterprise.region} · ${t('inspectedAt')} ${draft.inspected_at} · ${t('recordId')} ${draft.id}` }),
       draft.catalogue && draft.catalogue !== (await latestHash(draft.product)) ? el('p', { className: 'note', textContent: t('madeWithOld') }) : '',
       el('div', { className: 'buttons noprint' }, backButton(), printBtn, status));
-    main.replaceChildren(head, summary, list, el('div', { className: 'buttons submit-row noprint' }, submit));
+    main.replaceChildren(head, summary, announce, list, el('div', { className: 'buttons submit-row noprint' }, submit));
     let last = { valid: false, level: 'none' };
     let chain = Promise.resolve();
     const saveTimes = (globalThis.__paichaSaveTimes ??= []);
@@ -306,7 +309,13 @@ export async function mount(root, options = {}) {
     const r0 = performance.now();
     const form = renderChecklist(list, tpl, draft, {
       ctx,
-      onSummary: (d, actions) => { last = d; showSummary(summary, d, actions); },
+      onSummary: (d, actions) => {
+        last = d;
+        showSummary(summary, d, actions);
+        const said = `${t(d.level)} · ${d.findingCount} ${t('findings')}`;
+        if (heard !== null && said !== heard) announce.textContent = said;
+        heard = said;
+      },
       onChange: (answers, blobs = []) => {
         current.answers = { ...answers };
         const snapshot = { ...current };
@@ -341,7 +350,8 @@ export async function mount(root, options = {}) {
       sync.now();
     });
     view = { draft, form, destroy: () => form.destroy() };
-    main.focus?.({ preventScroll: true });
+    // Opened by the user: move focus to the record's title (not when a reload restores it).
+    if (focus) { const h = head.querySelector('h2'); h.tabIndex = -1; h.focus(); }
   }
 
   function showSummary(box, d, actions) {
@@ -411,7 +421,7 @@ export async function mount(root, options = {}) {
   if (navigator.storage?.persist && !(await navigator.storage.persisted?.())) navigator.storage.persist().catch(() => {});
   await frame();
   const open = await getMeta(openKey);
-  if (open && (await getDraft(open))) await openDraft(open); else await home();
+  if (open && (await getDraft(open))) await openDraft(open, false); else await home();
   sync.now();
   return { sync: () => sync.now(), open: openDraft, home, get view() { return view; } };
 }
