@@ -3,7 +3,7 @@
 //! lets no one sign in. Tokens expire after the server's token lifetime.
 
 use crate::api::{problem, App};
-use crate::storage::{Account, Role, Scope};
+use crate::storage::{region_prefix, Account, Role, Scope};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use axum::extract::FromRequestParts;
@@ -66,36 +66,16 @@ pub fn new_password() -> Result<String, String> {
         .collect())
 }
 
-/// The prefix a division code covers: `520000` (a province) covers every code starting `52`,
-/// `520100` (a prefecture) every code starting `5201`, `520102` (a county) itself.
-pub fn region_prefix(code: &str) -> String {
-    let mut p = code;
-    while p.len() > 2 {
-        match p.strip_suffix("00") {
-            Some(rest) => p = rest,
-            None => break,
-        }
-    }
-    p.to_string()
-}
-
 /// What an account may read and write.
 pub fn scope(a: &Account) -> Scope {
+    let prefixes = |rs: &[String]| rs.iter().map(|r| region_prefix(r)).collect();
     match a.role {
         Role::Admin => Scope::All,
-        Role::Enterprise => Scope::Enterprise(a.uscc.clone().unwrap_or_default()),
-        Role::Inspector => Scope::Regions(a.regions.iter().map(|r| region_prefix(r)).collect()),
-    }
-}
-
-/// May a record of this enterprise and region be written or read under `scope`?
-pub fn in_scope(scope: &Scope, uscc: &str, region: &str) -> bool {
-    match scope {
-        Scope::All => true,
-        Scope::Enterprise(own) => !own.is_empty() && own == uscc,
-        Scope::Regions(prefixes) => prefixes
-            .iter()
-            .any(|p| !p.is_empty() && region.starts_with(p.as_str())),
+        Role::Enterprise => Scope::Enterprise {
+            uscc: a.uscc.clone().unwrap_or_default(),
+            regions: prefixes(&a.regions),
+        },
+        Role::Inspector => Scope::Regions(prefixes(&a.regions)),
     }
 }
 
@@ -186,10 +166,22 @@ mod tests {
         assert_eq!(region_prefix("520102"), "520102");
         assert_eq!(region_prefix("100000"), "10");
         let s = Scope::Regions(vec![region_prefix("520100")]);
-        assert!(in_scope(&s, "x", "520102"));
-        assert!(!in_scope(&s, "x", "520201"));
-        assert!(!in_scope(&Scope::Regions(vec![]), "x", "520102"));
-        assert!(!in_scope(&Scope::Enterprise(String::new()), "", ""));
+        assert!(s.covers("x", "520102") && s.may_write("x", "520102"));
+        assert!(!s.covers("x", "520201"));
+        assert!(!Scope::Regions(vec![]).covers("x", "520102"));
+        let none = Scope::Enterprise {
+            uscc: String::new(),
+            regions: vec![],
+        };
+        assert!(!none.covers("", ""));
+        // An enterprise reads all its records but files them only under its own regions.
+        let e = Scope::Enterprise {
+            uscc: "U".into(),
+            regions: vec!["520102".into()],
+        };
+        assert!(e.covers("U", "110108") && !e.may_write("U", "110108"));
+        assert!(e.may_write("U", "520102") && !e.may_write("V", "520102"));
+        assert!(!e.has_region("520102"));
     }
 
     #[test]

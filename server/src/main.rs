@@ -134,7 +134,7 @@ fn demo_accounts(store: &dyn Storage) -> Result<Vec<(Account, String)>, String> 
             role: Role::Enterprise,
             name: "贵阳示例车行".into(),
             uscc: Some("91520102MA6DK4L2XN".into()),
-            regions: vec![],
+            regions: vec!["520102".into()],
             disabled: false,
         },
         Account {
@@ -223,7 +223,11 @@ async fn main() -> std::process::ExitCode {
                     a.username,
                     a.role.as_str(),
                     match a.role {
-                        Role::Enterprise => format!(" uscc={}", a.uscc.clone().unwrap_or_default()),
+                        Role::Enterprise => format!(
+                            " uscc={} regions={}",
+                            a.uscc.clone().unwrap_or_default(),
+                            a.regions.join(",")
+                        ),
                         Role::Inspector => format!(" regions={}", a.regions.join(",")),
                         Role::Admin => String::new(),
                     }
@@ -248,6 +252,7 @@ async fn main() -> std::process::ExitCode {
             blobs: c.data_dir.join("attachments"),
             max_attachment: c.max_attachment,
             uploads: Default::default(),
+            ledger_lock: Default::default(),
         }),
         c.max_body,
         c.web_root.as_deref(),

@@ -66,6 +66,7 @@ CREATE TABLE IF NOT EXISTS events (
     author TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_entry ON events (entry, kind);
+CREATE UNIQUE INDEX IF NOT EXISTS events_one_created ON events (entry) WHERE kind = 'created';
 CREATE TABLE IF NOT EXISTS event_conflicts (
     seq INTEGER PRIMARY KEY,
     id TEXT NOT NULL,
@@ -171,7 +172,8 @@ fn write_audit(tx: &Connection, a: &Audit<'_>) -> rusqlite::Result<()> {
 fn scope_sql(scope: &Scope, args: &mut Vec<Sql>) -> String {
     match scope {
         Scope::All => "1".into(),
-        Scope::Enterprise(uscc) => {
+        Scope::Enterprise { uscc, .. } if uscc.is_empty() => "0".into(),
+        Scope::Enterprise { uscc, .. } => {
             args.push(Sql::Text(uscc.clone()));
             "uscc = ?".into()
         }
@@ -300,6 +302,7 @@ fn put_idempotent(
     kind: &Kind,
     u: &Upload<'_>,
     actor: &str,
+    scope: &Scope,
     insert: impl FnOnce() -> rusqlite::Result<usize>,
 ) -> Result<Stored> {
     let outcome = if insert()? == 1 {
@@ -311,12 +314,18 @@ fn put_idempotent(
         }
         Stored::New
     } else {
-        let existing: String = tx.query_row(
-            &format!("SELECT sha256 FROM {} WHERE id = ?1", kind.table),
+        let (existing, uscc, region): (String, String, String) = tx.query_row(
+            &format!(
+                "SELECT sha256, uscc, region FROM {} WHERE id = ?1",
+                kind.table
+            ),
             params![u.id],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
-        if existing == u.sha256 {
+        if !scope.covers(&uscc, &region) {
+            // Another party's id: no conflict row in its review queue, no hint that it exists.
+            Stored::Forbidden
+        } else if existing == u.sha256 {
             Stored::Duplicate
         } else {
             tx.execute(
@@ -344,7 +353,12 @@ fn put_idempotent(
     Ok(outcome)
 }
 
-fn put_one(tx: &Transaction<'_>, rec: &NewSubmission, actor: &str) -> Result<Stored> {
+fn put_one(
+    tx: &Transaction<'_>,
+    rec: &NewSubmission,
+    actor: &str,
+    scope: &Scope,
+) -> Result<Stored> {
     let m = &rec.meta;
     let u = Upload {
         id: &rec.id,
@@ -354,7 +368,7 @@ fn put_one(tx: &Transaction<'_>, rec: &NewSubmission, actor: &str) -> Result<Sto
         attachments: &rec.attachments,
         detail: &rec.sha256,
     };
-    put_idempotent(tx, &SUBMISSIONS, &u, actor, || {
+    put_idempotent(tx, &SUBMISSIONS, &u, actor, scope, || {
         tx.execute(
             "INSERT INTO submissions (id, sha256, body, report, valid, level, errors, findings, uscc,
                 enterprise_name, region, product, form, link, inspected_at, inspected_date, received_at, author)
@@ -384,7 +398,32 @@ fn put_one(tx: &Transaction<'_>, rec: &NewSubmission, actor: &str) -> Result<Sto
     })
 }
 
-fn put_event(tx: &Transaction<'_>, ev: &NewEvent, actor: &str) -> Result<Stored> {
+fn put_event(tx: &Transaction<'_>, ev: &NewEvent, actor: &str, scope: &Scope) -> Result<Stored> {
+    if ev.kind == "created" {
+        // One creation per entry: a second one (backdated, from another party) would take the
+        // entry over in the fold. Checked in the transaction; the unique index is the backstop.
+        let first: Option<String> = tx
+            .query_row(
+                "SELECT id FROM events WHERE entry = ?1 AND kind = 'created'",
+                params![ev.entry],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if first.is_some_and(|id| id != ev.id) {
+            write_audit(
+                tx,
+                &Audit {
+                    at: &ev.received_at,
+                    actor,
+                    action: EVENTS.action,
+                    target: &ev.id,
+                    outcome: "entry_exists",
+                    detail: &ev.entry,
+                },
+            )?;
+            return Ok(Stored::EntryExists);
+        }
+    }
     let u = Upload {
         id: &ev.id,
         sha256: &ev.sha256,
@@ -394,7 +433,7 @@ fn put_event(tx: &Transaction<'_>, ev: &NewEvent, actor: &str) -> Result<Stored>
         attachments: &ev.attachments,
         detail: &ev.kind,
     };
-    put_idempotent(tx, &EVENTS, &u, actor, || {
+    put_idempotent(tx, &EVENTS, &u, actor, scope, || {
         tx.execute(
             "INSERT INTO events (id, entry, kind, sha256, body, uscc, region, received_at, author)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (id) DO NOTHING",
@@ -418,6 +457,8 @@ fn stored_name(s: Stored) -> &'static str {
         Stored::New => "stored",
         Stored::Duplicate => "duplicate",
         Stored::Conflict => "conflict",
+        Stored::Forbidden => "forbidden",
+        Stored::EntryExists => "entry_exists",
     }
 }
 
@@ -431,12 +472,17 @@ fn attachment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AttachmentMeta> {
 }
 
 impl Storage for Sqlite {
-    fn put_submissions(&self, recs: &[NewSubmission], actor: &str) -> Result<Vec<Stored>> {
+    fn put_submissions(
+        &self,
+        recs: &[NewSubmission],
+        actor: &str,
+        scope: &Scope,
+    ) -> Result<Vec<Stored>> {
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
         let out = recs
             .iter()
-            .map(|r| put_one(&tx, r, actor))
+            .map(|r| put_one(&tx, r, actor, scope))
             .collect::<Result<Vec<_>>>()?;
         tx.commit()?;
         Ok(out)
@@ -582,24 +628,24 @@ impl Storage for Sqlite {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    fn put_events(&self, evs: &[NewEvent], actor: &str) -> Result<Vec<Stored>> {
+    fn put_events(&self, evs: &[NewEvent], actor: &str, scope: &Scope) -> Result<Vec<Stored>> {
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
         let out = evs
             .iter()
-            .map(|e| put_event(&tx, e, actor))
+            .map(|e| put_event(&tx, e, actor, scope))
             .collect::<Result<Vec<_>>>()?;
         tx.commit()?;
         Ok(out)
     }
 
-    fn entry_owner(&self, entry: &str) -> Result<Option<(String, String)>> {
+    fn entry_owner(&self, entry: &str) -> Result<Option<(String, String, String)>> {
         let conn = self.conn()?;
         Ok(conn
             .query_row(
-                "SELECT uscc, region FROM events WHERE entry = ?1 AND kind = 'created' ORDER BY seq LIMIT 1",
+                "SELECT uscc, region, id FROM events WHERE entry = ?1 AND kind = 'created' ORDER BY seq LIMIT 1",
                 params![entry],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?)
     }
@@ -628,23 +674,28 @@ impl Storage for Sqlite {
         body: &str,
         uscc: &str,
         region: &str,
+        scope: &Scope,
         a: &Audit<'_>,
     ) -> Result<Versioned> {
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
-        let current: Option<String> = tx
+        let current: Option<(String, String, String)> = tx
             .query_row(
-                "SELECT sha256 FROM spot_checks WHERE id = ?1",
+                "SELECT sha256, uscc, region FROM spot_checks WHERE id = ?1",
                 params![id],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
         let outcome = match current {
-            Some(c) if c == sha => Versioned::Duplicate,
+            // Another region's record, or an update that would move it: refused.
+            Some((_, u, r)) if !scope.covers(&u, &r) || u != uscc || r != region => {
+                Versioned::Forbidden
+            }
+            Some((c, _, _)) if c == sha => Versioned::Duplicate,
             Some(_) => Versioned::Updated,
             None => Versioned::New,
         };
-        if outcome != Versioned::Duplicate {
+        if matches!(outcome, Versioned::New | Versioned::Updated) {
             tx.execute(
                 "INSERT INTO spot_checks (id, sha256, body, uscc, region, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -661,6 +712,7 @@ impl Storage for Sqlite {
             Versioned::New => "stored",
             Versioned::Duplicate => "duplicate",
             Versioned::Updated => "updated",
+            Versioned::Forbidden => "forbidden",
         };
         write_audit(
             &tx,

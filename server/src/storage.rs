@@ -25,6 +25,10 @@ pub enum Stored {
     Duplicate,
     /// The same id with different content: the new version is kept for review, the first stays.
     Conflict,
+    /// The id is taken by a record outside the uploader's scope: nothing stored, nothing told.
+    Forbidden,
+    /// A second `created` event for a ledger entry that already has one: refused.
+    EntryExists,
 }
 
 /// The envelope fields a record is queried by, copied out of the submission when it arrives.
@@ -93,9 +97,64 @@ pub struct Summary {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
     All,
-    Enterprise(String),
+    /// An enterprise: its USCC, and the division-code prefixes where it operates (its records must
+    /// be filed there, so they reach the supervisors in charge of it).
+    Enterprise {
+        uscc: String,
+        regions: Vec<String>,
+    },
     /// Division-code prefixes (`52` for a province, `5201` for a prefecture, `520102` a county).
     Regions(Vec<String>),
+}
+
+/// The prefix a division code covers: `520000` (a province) covers every code starting `52`,
+/// `520100` (a prefecture) every code starting `5201`, `520102` (a county) itself.
+pub fn region_prefix(code: &str) -> String {
+    let mut p = code;
+    while p.len() > 2 {
+        match p.strip_suffix("00") {
+            Some(rest) => p = rest,
+            None => break,
+        }
+    }
+    p.to_string()
+}
+
+fn within(prefixes: &[String], region: &str) -> bool {
+    prefixes
+        .iter()
+        .any(|p| !p.is_empty() && region.starts_with(p.as_str()))
+}
+
+impl Scope {
+    /// May a record of this enterprise and region be read?
+    pub fn covers(&self, uscc: &str, region: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Enterprise { uscc: own, .. } => !own.is_empty() && own == uscc,
+            Scope::Regions(prefixes) => within(prefixes, region),
+        }
+    }
+
+    /// May a record of this enterprise and region be written? An enterprise also files only under
+    /// its own regions (a record filed elsewhere would escape its supervisors).
+    pub fn may_write(&self, uscc: &str, region: &str) -> bool {
+        match self {
+            Scope::Enterprise { regions, .. } => {
+                self.covers(uscc, region) && within(regions, region)
+            }
+            _ => self.covers(uscc, region),
+        }
+    }
+
+    /// Is this division code within the scope (for supervisors' region views)?
+    pub fn has_region(&self, region: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Enterprise { .. } => false,
+            Scope::Regions(prefixes) => within(prefixes, region),
+        }
+    }
 }
 
 /// Filters of a submission query (all optional), newest first, keyset-paged by `after`.
@@ -184,6 +243,9 @@ pub enum Versioned {
     /// A later version of a known record (a re-check or announcement date added): it is now the
     /// current one, and the earlier versions stay in the history.
     Updated,
+    /// The record exists outside the uploader's scope, or the update would move it to another
+    /// enterprise or region: refused.
+    Forbidden,
 }
 
 /// Who did what, when, with what outcome.
@@ -220,7 +282,13 @@ pub struct Audit<'a> {
 pub trait Storage: Send + Sync {
     /// Store a batch in one transaction, each record idempotently by id and content hash, with
     /// one audit line per record.
-    fn put_submissions(&self, recs: &[NewSubmission], actor: &str) -> Result<Vec<Stored>>;
+    /// `scope`: the uploader's; an id already taken outside it is `Forbidden`, never a conflict.
+    fn put_submissions(
+        &self,
+        recs: &[NewSubmission],
+        actor: &str,
+        scope: &Scope,
+    ) -> Result<Vec<Stored>>;
     /// Keep what could not be stored by id (no usable id): nothing a user sent is lost.
     fn put_rejected(&self, body: &str, report: &str, audit: &Audit<'_>) -> Result<()>;
     fn submission(&self, id: &str) -> Result<Option<Record>>;
@@ -232,9 +300,10 @@ pub trait Storage: Send + Sync {
 
     /// Store ledger events in one transaction, idempotently by id and content hash (as
     /// submissions), with one audit line each.
-    fn put_events(&self, evs: &[NewEvent], actor: &str) -> Result<Vec<Stored>>;
-    /// The enterprise (USCC, division code) of a ledger entry, from its `created` event.
-    fn entry_owner(&self, entry: &str) -> Result<Option<(String, String)>>;
+    /// A second `created` for an entry is `EntryExists`.
+    fn put_events(&self, evs: &[NewEvent], actor: &str, scope: &Scope) -> Result<Vec<Stored>>;
+    /// The enterprise (USCC, division code) of a ledger entry and the id of its `created` event.
+    fn entry_owner(&self, entry: &str) -> Result<Option<(String, String, String)>>;
     /// Events a scope may see, in the order the server received them, after `after` (a `seq`).
     fn events(&self, scope: &Scope, after: Option<i64>, limit: usize)
         -> Result<Vec<(i64, String)>>;
@@ -247,6 +316,7 @@ pub trait Storage: Send + Sync {
         body: &str,
         uscc: &str,
         region: &str,
+        scope: &Scope,
         audit: &Audit<'_>,
     ) -> Result<Versioned>;
     /// The current version of every spot check a scope may see.

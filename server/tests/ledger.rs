@@ -476,3 +476,127 @@ fn spot_checks_set_order_18_going_and_two_failures_call_for_a_key_inspection() {
         ["forbidden", "rejected", "rejected"]
     );
 }
+
+#[test]
+fn a_second_creation_cannot_take_over_an_entry_however_it_is_dated() {
+    let srv = start(data_dir(), &[]);
+    let admin = sign_in(&srv.addr, "admin");
+    let other_uscc = "91110108551385082Q";
+    let r = call(
+        &srv.addr,
+        "POST",
+        "/api/v1/accounts",
+        Some(&admin),
+        &json!({
+        "username": "qiyeb", "password": PASSWORD, "role": "enterprise", "uscc": other_uscc})
+        .to_string(),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let tablet = sign_in(&srv.addr, "jiancha");
+    let qiye = sign_in(&srv.addr, "qiye");
+    let qiyeb = sign_in(&srv.addr, "qiyeb");
+    let opened = [
+        created("jiancha", USCC, "520102"),
+        ev(
+            2,
+            "jiancha",
+            "tablet",
+            "2023-07-20T10:31:00+08:00",
+            json!({"kind": "rectification_ordered", "deadline": "2023-09-18"}),
+        ),
+    ];
+    assert_eq!(
+        statuses(&post_events(&srv.addr, &tablet, &opened)),
+        ["stored", "stored"]
+    );
+    // The enterprise tries to replace the regulator's major danger with a minor one, backdated.
+    let mut downgrade = created("qiye", USCC, "520102");
+    downgrade["id"] = json!("5a0c7f4e-2b1d-4e8a-9c3f-000000000077");
+    downgrade["at"] = json!("2020-01-01T00:00:00+08:00");
+    downgrade["danger"]["severity"] = json!("general");
+    let r = post_events(&srv.addr, &qiye, &[downgrade]);
+    assert_eq!(
+        (r[0]["http_status"].clone(), r[0]["code"].clone()),
+        (json!(409), json!("entry_exists"))
+    );
+    // Another enterprise tries to claim the entry and act on it in one batch.
+    let mut claim = created("qiyeb", other_uscc, "110108");
+    claim["id"] = json!("5a0c7f4e-2b1d-4e8a-9c3f-000000000078");
+    claim["at"] = json!("2020-01-01T00:00:00+08:00");
+    let act = ev(
+        79,
+        "qiyeb",
+        "phone",
+        "2023-08-01T09:00:00+08:00",
+        json!({"kind": "rectified", "measures": "x"}),
+    );
+    let r = post_events(&srv.addr, &qiyeb, &[claim, act]);
+    assert_eq!(r[0]["code"], "entry_exists");
+    assert_eq!(r[1]["code"], "outside_scope");
+    // The regulator's entry stands as made.
+    let view = call(&srv.addr, "GET", "/api/v1/ledger", Some(&tablet), "").json();
+    assert_eq!(view["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        view["rows"][0]["entry"]["created"]["danger"]["severity"],
+        "major"
+    );
+    assert_eq!(view["rows"][0]["entry"]["status"], "ordered");
+    // A retry of the original creation is still just a duplicate.
+    assert_eq!(
+        statuses(&post_events(&srv.addr, &tablet, &opened[..1])),
+        ["duplicate"]
+    );
+}
+
+#[test]
+fn an_inspector_cannot_overwrite_or_move_another_regions_spot_check() {
+    let srv = start(data_dir(), &[]);
+    let admin = sign_in(&srv.addr, "admin");
+    let r = call(
+        &srv.addr,
+        "POST",
+        "/api/v1/accounts",
+        Some(&admin),
+        &json!({
+        "username": "zunyi", "password": PASSWORD, "role": "inspector", "regions": ["520300"]})
+        .to_string(),
+    );
+    assert_eq!(r.status, 201);
+    let guiyang = sign_in(&srv.addr, "jiancha");
+    let zunyi = sign_in(&srv.addr, "zunyi");
+    let record = spot(1, "2025-06-01", &["ebike.max_speed_kmh"]);
+    let r = call(
+        &srv.addr,
+        "POST",
+        "/api/v1/spot-checks",
+        Some(&guiyang),
+        &record.to_string(),
+    )
+    .json();
+    assert_eq!(r["results"][0]["status"], "stored");
+    let mut moved = record.clone();
+    moved["enterprise"]["region"] = json!("520302");
+    moved["result"] = json!("qualified");
+    moved["failed_items"] = json!([]);
+    let r = call(
+        &srv.addr,
+        "POST",
+        "/api/v1/spot-checks",
+        Some(&zunyi),
+        &moved.to_string(),
+    )
+    .json();
+    assert_eq!(r["results"][0]["status"], "forbidden");
+    // Nor may the owner's own inspector move it to another region.
+    let r = call(
+        &srv.addr,
+        "POST",
+        "/api/v1/spot-checks",
+        Some(&guiyang),
+        &json!(moved).to_string(),
+    )
+    .json();
+    assert_eq!(r["results"][0]["status"], "forbidden");
+    let mine = call(&srv.addr, "GET", "/api/v1/spot-checks", Some(&guiyang), "").json();
+    assert_eq!(mine["items"][0]["record"]["result"], "unqualified");
+}

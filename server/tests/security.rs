@@ -592,3 +592,61 @@ fn garbage_gets_problem_details_never_a_crash() {
     assert!(!srv.dir.join("attachments/partial/..").join("etc").exists());
     assert_eq!(call(&srv.addr, "GET", "/healthz", None, "").text(), "ok");
 }
+
+#[test]
+fn another_partys_id_is_refused_not_a_conflict_and_enterprises_file_only_at_home() {
+    let srv = start(data_dir(), &[]);
+    let admin = sign_in(&srv.addr, "admin");
+    let r = call(
+        &srv.addr,
+        "POST",
+        "/api/v1/accounts",
+        Some(&admin),
+        &json!({
+        "username": "other", "password": PASSWORD, "role": "enterprise", "uscc": OTHER_USCC})
+        .to_string(),
+    );
+    assert_eq!(r.status, 201);
+    // The enterprise account's region defaults to its registration authority's (USCC chars 3-8).
+    assert_eq!(r.json()["regions"], json!(["110108"]));
+    let a = sign_in(&srv.addr, "qiye");
+    let b = sign_in(&srv.addr, "other");
+    assert_eq!(
+        call(
+            &srv.addr,
+            "POST",
+            "/api/v1/submissions",
+            Some(&a),
+            &submission(&uuid(1), 30.0).to_string()
+        )
+        .status,
+        200
+    );
+    // B reuses A's id for its own record: refused, and nothing lands in A's review queue.
+    let r = call(
+        &srv.addr,
+        "POST",
+        "/api/v1/submissions",
+        Some(&b),
+        &submission_of(&uuid(1), 20.0, OTHER_USCC, "110108").to_string(),
+    );
+    assert_eq!(code(&r), (403, json!("outside_scope")));
+    let rec = call(
+        &srv.addr,
+        "GET",
+        &format!("/api/v1/submissions/{}", uuid(1)),
+        Some(&a),
+        "",
+    )
+    .json();
+    assert_eq!(rec["conflicting_versions"], json!([]));
+    // An enterprise cannot file its records under another bureau's region.
+    let r = call(
+        &srv.addr,
+        "POST",
+        "/api/v1/submissions",
+        Some(&a),
+        &submission_of(&uuid(2), 20.0, USCC, "110108").to_string(),
+    );
+    assert_eq!(code(&r), (403, json!("outside_scope")));
+}

@@ -161,7 +161,7 @@ fn check_password(p: &str) -> Result<(), Response> {
 }
 
 /// Validate a new account against its role: enterprises need a valid USCC, inspectors regions.
-fn new_account(n: NewAccount) -> Result<(Account, String), Response> {
+fn new_account(mut n: NewAccount) -> Result<(Account, String), Response> {
     let username_ok = (2..=64).contains(&n.username.len())
         && n.username
             .bytes()
@@ -181,15 +181,24 @@ fn new_account(n: NewAccount) -> Result<(Account, String), Response> {
     };
     match role {
         Role::Enterprise => {
-            if n.uscc
+            let Some(uscc) = n
+                .uscc
                 .as_deref()
-                .is_none_or(|u| paicha::ids::check_uscc(u).is_err())
-            {
+                .filter(|u| paicha::ids::check_uscc(u).is_ok())
+            else {
                 return Err(invalid_account(
                     "企业账号须有有效的统一社会信用代码",
                     "An enterprise account needs a valid USCC",
                 ));
+            };
+            // Where it operates: as given, or else the division of its registration authority
+            // (characters 3-8 of the USCC, GB 32100-2015).
+            if n.regions.is_empty() {
+                if let Some(d) = uscc.get(2..8) {
+                    n.regions.push(d.to_string());
+                }
             }
+            check_regions(&n.regions)?;
         }
         Role::Inspector => check_regions(&n.regions)?,
         Role::Admin => {}
@@ -200,10 +209,10 @@ fn new_account(n: NewAccount) -> Result<(Account, String), Response> {
             role,
             name: n.name,
             uscc: n.uscc.filter(|_| role == Role::Enterprise),
-            regions: if role == Role::Inspector {
-                n.regions
-            } else {
+            regions: if role == Role::Admin {
                 vec![]
+            } else {
+                n.regions
             },
             disabled: false,
         },

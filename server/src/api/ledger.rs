@@ -6,7 +6,7 @@
 //! itself and report rectification, inspectors act within their regions.
 
 use super::{blocking, invalid_query, now, problem, App};
-use crate::auth::{in_scope, sha256_hex, Authed};
+use crate::auth::{sha256_hex, Authed};
 use crate::storage::{Audit, NewEvent, Role, Scope, Stored};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -31,6 +31,17 @@ fn may_make(role: Role, act: &Act) -> bool {
 
 fn result(id: &str, status: &str, http: u16, code: &str, zh: &str, en: &str) -> Value {
     json!({"id": id, "status": status, "http_status": http, "code": code, "detail": {"zh": zh, "en": en}})
+}
+
+fn entry_exists(id: &str) -> Value {
+    result(
+        id,
+        "conflict",
+        409,
+        "entry_exists",
+        "该台账条目已经登记过：不能再次登记",
+        "This ledger entry was already created: it cannot be created again",
+    )
 }
 
 /// Check, authorise and store the events of one upload (the stored ones in one transaction).
@@ -95,10 +106,22 @@ fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<
             continue;
         }
         let owner = match &e.act {
+            // One creation per entry, whoever sends it and however it is dated: a second one
+            // would take the entry over in the fold (the stored one's own retry is judged below).
+            Act::Created(_)
+                if owners.contains_key(&e.entry)
+                    || app
+                        .store
+                        .entry_owner(&e.entry)?
+                        .is_some_and(|(_, _, first)| first != e.id) =>
+            {
+                answers.push(entry_exists(&e.id));
+                continue;
+            }
             Act::Created(c) => Some((c.enterprise.uscc.clone(), c.enterprise.region.clone())),
             _ => match owners.get(&e.entry) {
                 Some(o) => Some(o.clone()),
-                None => app.store.entry_owner(&e.entry)?,
+                None => app.store.entry_owner(&e.entry)?.map(|(u, r, _)| (u, r)),
             },
         };
         let Some((uscc, region)) = owner else {
@@ -112,7 +135,7 @@ fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<
             ));
             continue;
         };
-        if !in_scope(&scope, &uscc, &region) {
+        if !scope.may_write(&uscc, &region) {
             answers.push(deny(
                 "outside_scope",
                 "这一台账条目属于其他企业或不在您负责的地区",
@@ -145,11 +168,20 @@ fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<
         answers.push(Value::Null); // filled once stored
     }
     let events: Vec<NewEvent> = to_store.iter().map(|(_, e)| e.clone()).collect();
-    let stored = app.store.put_events(&events, actor)?;
+    let stored = app.store.put_events(&events, actor, &scope)?;
     for ((slot, ev), outcome) in to_store.iter().zip(stored) {
         let answer = match outcome {
             Stored::New => json!({"id": ev.id, "status": "stored", "http_status": 200}),
             Stored::Duplicate => json!({"id": ev.id, "status": "duplicate", "http_status": 200}),
+            Stored::Forbidden => result(
+                &ev.id,
+                "forbidden",
+                403,
+                "outside_scope",
+                "这一编号属于其他企业或地区的台账",
+                "This id belongs to another enterprise's or region's ledger",
+            ),
+            Stored::EntryExists => entry_exists(&ev.id),
             Stored::Conflict => result(
                 &ev.id,
                 "conflict",
@@ -176,7 +208,17 @@ pub async fn upload(
         Err(r) => return r,
     };
     let a = app.clone();
-    match blocking(move || ingest(&a, &values, &auth)).await {
+    match blocking(move || {
+        // Who owns an entry is decided from what is stored: one ledger upload at a time, so no
+        // other upload can create the entry between the check and the store.
+        let _one = a
+            .ledger_lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        ingest(&a, &values, &auth)
+    })
+    .await
+    {
         Ok(results) => Json(json!({ "results": results })).into_response(),
         Err(r) => r,
     }
@@ -268,7 +310,7 @@ pub async fn view(State(app): State<Arc<App>>, auth: Authed, RawQuery(raw): RawQ
     let scope = auth.scope();
     let region = match (&auth.account.role, region) {
         (Role::Enterprise, _) => None,
-        (_, Some(r)) if in_scope(&scope, "", &r) => Some(r),
+        (_, Some(r)) if scope.has_region(&r) => Some(r),
         (_, Some(_)) => {
             return problem(
                 StatusCode::FORBIDDEN,

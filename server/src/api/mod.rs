@@ -32,6 +32,8 @@ pub struct App {
     pub max_attachment: u64,
     /// One lock per attachment being uploaded (two tabs may send the same photo at once).
     pub uploads: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Held across a ledger upload's ownership checks and its store.
+    pub ledger_lock: std::sync::Mutex<()>,
 }
 
 /// A problem details body with a stable `code` and a message in both languages.

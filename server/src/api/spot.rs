@@ -4,7 +4,7 @@
 //! enterprises of their region due a key on-site inspection (two or more failures within two years).
 
 use super::{blocking, invalid_query, now, problem, App};
-use crate::auth::{in_scope, sha256_hex, Authed};
+use crate::auth::{sha256_hex, Authed};
 use crate::storage::{Audit, Role, Versioned};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -62,7 +62,7 @@ pub async fn upload(
                     continue;
                 }
             };
-            if !in_scope(&scope, &s.enterprise.uscc, &s.enterprise.region) {
+            if !scope.may_write(&s.enterprise.uscc, &s.enterprise.region) {
                 out.push(json!({"id": s.id, "status": "forbidden", "http_status": 403, "code": "outside_scope"}));
                 continue;
             }
@@ -73,12 +73,17 @@ pub async fn upload(
                 &body,
                 &s.enterprise.uscc,
                 &s.enterprise.region,
+                &scope,
                 &Audit { at: &at, actor: &actor, action: "spot_check.put", target: &s.id, outcome: "", detail: &s.product },
             )?;
             let status = match stored {
                 Versioned::New => "stored",
                 Versioned::Duplicate => "duplicate",
                 Versioned::Updated => "updated",
+                Versioned::Forbidden => {
+                    out.push(json!({"id": s.id, "status": "forbidden", "http_status": 403, "code": "outside_scope"}));
+                    continue;
+                }
             };
             out.push(json!({"id": s.id, "status": status, "http_status": 200,
                             "tasks": ledger::spot_tasks(&s).unwrap_or_default()}));
@@ -134,9 +139,7 @@ pub async fn key_inspections(
     let mut region = auth.account.regions.first().cloned();
     for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
         match k.as_ref() {
-            "region"
-                if paicha::ids::check_region(&v).is_ok() && in_scope(&auth.scope(), "", &v) =>
-            {
+            "region" if paicha::ids::check_region(&v).is_ok() && auth.scope().has_region(&v) => {
                 region = Some(v.into_owned())
             }
             other => return invalid_query(other),

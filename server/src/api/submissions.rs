@@ -3,7 +3,8 @@
 //! queries (paged JSON, or CSV for Excel).
 
 use super::{blocking, invalid_query, not_found, now, App};
-use crate::auth::{in_scope, region_prefix, sha256_hex, Authed};
+use crate::auth::{sha256_hex, Authed};
+use crate::storage::region_prefix;
 use crate::storage::{Audit, Meta, NewSubmission, Query, Stored, Summary};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -84,7 +85,7 @@ fn prepare(v: &Value, auth: &Authed, at: chrono::DateTime<chrono::FixedOffset>) 
         errors: i64::try_from(report.errors.len()).unwrap_or(i64::MAX),
         findings: i64::try_from(report.findings.len()).unwrap_or(i64::MAX),
     };
-    if !in_scope(&auth.scope(), &meta.uscc, &meta.region) {
+    if !auth.scope().may_write(&meta.uscc, &meta.region) {
         return Prepared::Forbidden(id.to_string());
     }
     let mut attachments = Vec::new();
@@ -103,6 +104,13 @@ fn prepare(v: &Value, auth: &Authed, at: chrono::DateTime<chrono::FixedOffset>) 
         }),
         report_json,
     )
+}
+
+/// The answer for a record the uploader may not write (another enterprise's or region's).
+fn forbidden(id: &str) -> Value {
+    json!({"id": id, "status": "forbidden", "http_status": 403, "code": "outside_scope",
+        "detail": {"zh": "这条记录属于其他企业或不在您负责的地区，无权提交",
+                   "en": "This record belongs to another enterprise or a region outside your assignment"}})
 }
 
 /// Check, store and answer every record of one upload; the stored ones in one transaction.
@@ -154,16 +162,12 @@ fn ingest(app: &App, records: &[Value], auth: &Authed) -> crate::storage::Result
                     detail: "outside_scope",
                 })?;
                 if let Some(a) = answers.get_mut(i) {
-                    *a = Some(
-                        json!({"id": id, "status": "forbidden", "http_status": 403, "code": "outside_scope",
-                        "detail": {"zh": "这条记录属于其他企业或不在您负责的地区，无权提交",
-                                   "en": "This record belongs to another enterprise or a region outside your assignment"}}),
-                    );
+                    *a = Some(forbidden(&id));
                 }
             }
         }
     }
-    let stored = app.store.put_submissions(&to_store, actor)?;
+    let stored = app.store.put_submissions(&to_store, actor, &auth.scope())?;
     for ((outcome, rec), (slot, report)) in stored
         .iter()
         .zip(&to_store)
@@ -176,10 +180,13 @@ fn ingest(app: &App, records: &[Value], auth: &Authed) -> crate::storage::Result
             Stored::Duplicate => {
                 json!({"id": rec.id, "status": "duplicate", "http_status": 200, "report": report})
             }
-            Stored::Conflict => json!({"id": rec.id, "status": "conflict", "http_status": 409,
+            Stored::Forbidden => forbidden(&rec.id),
+            Stored::Conflict | Stored::EntryExists => {
+                json!({"id": rec.id, "status": "conflict", "http_status": 409,
                 "code": "changed_content",
                 "detail": {"zh": "同一编号的记录内容不同：两个版本均已保留待审核",
-                           "en": "A record with this id but other content exists: both versions are kept for review"}}),
+                           "en": "A record with this id but other content exists: both versions are kept for review"}})
+            }
         };
         if let Some(a) = answers.get_mut(slot) {
             *a = Some(answer);
@@ -233,7 +240,7 @@ pub async fn read_one(
     .await;
     match found {
         Ok((Some(rec), conflicts, cites))
-            if in_scope(&auth.scope(), &rec.meta.uscc, &rec.meta.region) =>
+            if auth.scope().covers(&rec.meta.uscc, &rec.meta.region) =>
         {
             let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
             let attachments: Vec<Value> = cites
