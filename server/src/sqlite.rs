@@ -669,11 +669,7 @@ impl Storage for Sqlite {
 
     fn put_spot_check(
         &self,
-        id: &str,
-        sha: &str,
-        body: &str,
-        uscc: &str,
-        region: &str,
+        rec: &SpotRecord<'_>,
         scope: &Scope,
         a: &Audit<'_>,
     ) -> Result<Versioned> {
@@ -682,16 +678,16 @@ impl Storage for Sqlite {
         let current: Option<(String, String, String)> = tx
             .query_row(
                 "SELECT sha256, uscc, region FROM spot_checks WHERE id = ?1",
-                params![id],
+                params![rec.id],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
         let outcome = match current {
             // Another region's record, or an update that would move it: refused.
-            Some((_, u, r)) if !scope.covers(&u, &r) || u != uscc || r != region => {
+            Some((_, u, r)) if !scope.covers(&u, &r) || u != rec.uscc || r != rec.region => {
                 Versioned::Forbidden
             }
-            Some((c, _, _)) if c == sha => Versioned::Duplicate,
+            Some((c, _, _)) if c == rec.sha256 => Versioned::Duplicate,
             Some(_) => Versioned::Updated,
             None => Versioned::New,
         };
@@ -700,12 +696,12 @@ impl Storage for Sqlite {
                 "INSERT INTO spot_checks (id, sha256, body, uscc, region, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (id) DO UPDATE SET sha256 = ?2, body = ?3, uscc = ?4, region = ?5, updated_at = ?6",
-                params![id, sha, body, uscc, region, a.at],
+                params![rec.id, rec.sha256, rec.body, rec.uscc, rec.region, a.at],
             )?;
             tx.execute(
                 "INSERT OR IGNORE INTO spot_check_versions (id, sha256, body, received_at, author)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![id, sha, body, a.at, a.actor],
+                params![rec.id, rec.sha256, rec.body, a.at, a.actor],
             )?;
         }
         let outcome_name = match outcome {

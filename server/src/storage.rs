@@ -235,6 +235,15 @@ pub struct NewEvent {
     pub received_at: String,
 }
 
+/// A spot-check record to store: its id, content hash, text, and the enterprise it concerns.
+pub struct SpotRecord<'a> {
+    pub id: &'a str,
+    pub sha256: &'a str,
+    pub body: &'a str,
+    pub uscc: &'a str,
+    pub region: &'a str,
+}
+
 /// What happened to an uploaded spot-check record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Versioned {
@@ -311,11 +320,7 @@ pub trait Storage: Send + Sync {
     /// Store a spot-check record (one supervision result and what followed), keeping every version.
     fn put_spot_check(
         &self,
-        id: &str,
-        sha256: &str,
-        body: &str,
-        uscc: &str,
-        region: &str,
+        rec: &SpotRecord<'_>,
         scope: &Scope,
         audit: &Audit<'_>,
     ) -> Result<Versioned>;

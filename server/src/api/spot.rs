@@ -5,7 +5,7 @@
 
 use super::{blocking, invalid_query, now, problem, App};
 use crate::auth::{sha256_hex, Authed};
-use crate::storage::{Audit, Role, Versioned};
+use crate::storage::{Audit, Role, SpotRecord, Versioned};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
@@ -68,11 +68,13 @@ pub async fn upload(
             }
             let body = v.to_string();
             let stored = a.store.put_spot_check(
-                &s.id,
-                &sha256_hex(body.as_bytes()),
-                &body,
-                &s.enterprise.uscc,
-                &s.enterprise.region,
+                &SpotRecord {
+                    id: &s.id,
+                    sha256: &sha256_hex(body.as_bytes()),
+                    body: &body,
+                    uscc: &s.enterprise.uscc,
+                    region: &s.enterprise.region,
+                },
                 &scope,
                 &Audit { at: &at, actor: &actor, action: "spot_check.put", target: &s.id, outcome: "", detail: &s.product },
             )?;
