@@ -99,11 +99,12 @@ CREATE TABLE IF NOT EXISTS cites (
     PRIMARY KEY (submission, sha256)
 );
 CREATE INDEX IF NOT EXISTS cites_sha ON cites (sha256);
-CREATE TABLE IF NOT EXISTS attachments (
-    sha256 TEXT PRIMARY KEY,
+CREATE TABLE IF NOT EXISTS uploads (
+    sha256 TEXT NOT NULL,
+    uploader TEXT NOT NULL,
     length INTEGER NOT NULL,
     complete INTEGER NOT NULL,
-    uploader TEXT NOT NULL
+    PRIMARY KEY (sha256, uploader)
 );
 CREATE TABLE IF NOT EXISTS accounts (
     username TEXT PRIMARY KEY,
@@ -132,7 +133,7 @@ CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 ";
 
 const SUMMARY_COLUMNS: &str = "seq, id, product, form, link, uscc, enterprise_name, region, \
@@ -204,6 +205,9 @@ impl Sqlite {
         if version == 0 {
             Self::migrate_v0(&conn)?;
         }
+        if version <= 1 {
+            Self::migrate_v1(&conn)?;
+        }
         conn.execute_batch(SCHEMA)?;
         Ok(Sqlite {
             conn: Mutex::new(conn),
@@ -252,6 +256,31 @@ impl Sqlite {
              INSERT INTO rejected (body, report, received_at, author)
                 SELECT body, report, received_at, '' FROM rejected_v0;
              DROP TABLE submissions_v0; DROP TABLE conflicts_v0; DROP TABLE rejected_v0;
+             COMMIT;",
+        )?;
+        Ok(())
+    }
+
+    /// Version 1 kept one upload per attachment (the first uploader's); version 2 keeps each
+    /// uploader's own. Finished uploads move over; unfinished ones restart from their first byte.
+    fn migrate_v1(conn: &Connection) -> Result<()> {
+        let old: bool = conn
+            .query_row(
+                "SELECT 1 FROM sqlite_master WHERE name = 'attachments'",
+                [],
+                |_| Ok(true),
+            )
+            .optional()?
+            .unwrap_or(false);
+        if !old {
+            return Ok(());
+        }
+        conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(
+            "BEGIN;
+             INSERT OR IGNORE INTO uploads (sha256, uploader, length, complete)
+                SELECT sha256, uploader, length, 1 FROM attachments WHERE complete = 1;
+             DROP TABLE attachments;
              COMMIT;",
         )?;
         Ok(())
@@ -608,8 +637,10 @@ impl Storage for Sqlite {
     fn cited_attachments(&self, id: &str) -> Result<Vec<(String, Option<AttachmentMeta>)>> {
         let conn = self.conn()?;
         let mut stmt = conn.prepare(
-            "SELECT c.sha256, a.sha256, a.length, a.complete, a.uploader FROM cites c
-             LEFT JOIN attachments a ON a.sha256 = c.sha256 WHERE c.submission = ?1 ORDER BY c.sha256",
+            "SELECT c.sha256, u.sha256, u.length, u.complete, u.uploader FROM cites c
+             JOIN submissions s ON s.id = c.submission
+             LEFT JOIN uploads u ON u.sha256 = c.sha256 AND u.uploader = s.author
+             WHERE c.submission = ?1 ORDER BY c.sha256",
         )?;
         let rows = stmt.query_map(params![id], |r| {
             let sha: String = r.get(0)?;
@@ -908,47 +939,57 @@ impl Storage for Sqlite {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    fn attachment(&self, sha: &str) -> Result<Option<AttachmentMeta>> {
+    fn attachment(&self, sha: &str, uploader: &str) -> Result<Option<AttachmentMeta>> {
         let conn = self.conn()?;
         Ok(conn
             .query_row(
-                "SELECT sha256, length, complete, uploader FROM attachments WHERE sha256 = ?1",
-                params![sha],
+                "SELECT sha256, length, complete, uploader FROM uploads WHERE sha256 = ?1 AND uploader = ?2",
+                params![sha, uploader],
                 attachment_row,
             )
             .optional()?)
     }
 
-    fn begin_attachment(&self, sha: &str, length: u64, uploader: &str) -> Result<AttachmentMeta> {
+    fn begin_attachment(
+        &self,
+        sha: &str,
+        length: u64,
+        uploader: &str,
+    ) -> Result<(AttachmentMeta, bool)> {
         let conn = self.conn()?;
+        let restarted = conn.execute(
+            "UPDATE uploads SET length = ?3 WHERE sha256 = ?1 AND uploader = ?2 AND complete = 0 AND length <> ?3",
+            params![sha, uploader, length],
+        )? == 1;
         conn.execute(
-            "INSERT INTO attachments (sha256, length, complete, uploader) VALUES (?1, ?2, 0, ?3)
-             ON CONFLICT (sha256) DO NOTHING",
-            params![sha, length, uploader],
+            "INSERT INTO uploads (sha256, uploader, length, complete) VALUES (?1, ?2, ?3, 0)
+             ON CONFLICT (sha256, uploader) DO NOTHING",
+            params![sha, uploader, length],
         )?;
-        Ok(conn.query_row(
-            "SELECT sha256, length, complete, uploader FROM attachments WHERE sha256 = ?1",
-            params![sha],
+        let meta = conn.query_row(
+            "SELECT sha256, length, complete, uploader FROM uploads WHERE sha256 = ?1 AND uploader = ?2",
+            params![sha, uploader],
             attachment_row,
-        )?)
+        )?;
+        Ok((meta, restarted))
     }
 
-    fn complete_attachment(&self, sha: &str, audit: &Audit<'_>) -> Result<()> {
+    fn complete_attachment(&self, sha: &str, uploader: &str, audit: &Audit<'_>) -> Result<()> {
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
         tx.execute(
-            "UPDATE attachments SET complete = 1 WHERE sha256 = ?1",
-            params![sha],
+            "UPDATE uploads SET complete = 1 WHERE sha256 = ?1 AND uploader = ?2",
+            params![sha, uploader],
         )?;
         write_audit(&tx, audit)?;
         tx.commit()?;
         Ok(())
     }
 
-    fn drop_attachment(&self, sha: &str) -> Result<()> {
+    fn drop_attachment(&self, sha: &str, uploader: &str) -> Result<()> {
         self.conn()?.execute(
-            "DELETE FROM attachments WHERE sha256 = ?1 AND complete = 0",
-            params![sha],
+            "DELETE FROM uploads WHERE sha256 = ?1 AND uploader = ?2 AND complete = 0",
+            params![sha, uploader],
         )?;
         Ok(())
     }
@@ -957,12 +998,16 @@ impl Storage for Sqlite {
         let mut args = vec![Sql::Text(sha.into()), Sql::Text(username.into())];
         let in_submissions = scope_sql(scope, &mut args);
         let in_events = scope_sql(scope, &mut args);
-        // `cites.submission` holds the id of the citing submission or ledger event.
+        // A citing record counts only when its author uploaded the bytes: citing a hash one has
+        // merely seen somewhere gives no access to them.
         let sql = format!(
-            "SELECT EXISTS (SELECT 1 FROM attachments WHERE sha256 = ?1 AND uploader = ?2)
-                 OR EXISTS (SELECT 1 FROM cites c WHERE c.sha256 = ?1 AND (
-                        c.submission IN (SELECT id FROM submissions WHERE {in_submissions})
-                     OR c.submission IN (SELECT id FROM events WHERE {in_events})))"
+            "SELECT EXISTS (SELECT 1 FROM uploads WHERE sha256 = ?1 AND uploader = ?2 AND complete = 1)
+                 OR EXISTS (SELECT 1 FROM cites c JOIN submissions s ON s.id = c.submission
+                            JOIN uploads u ON u.sha256 = c.sha256 AND u.uploader = s.author AND u.complete = 1
+                            WHERE c.sha256 = ?1 AND s.id IN (SELECT id FROM submissions WHERE {in_submissions}))
+                 OR EXISTS (SELECT 1 FROM cites c JOIN events e ON e.id = c.submission
+                            JOIN uploads u ON u.sha256 = c.sha256 AND u.uploader = e.author AND u.complete = 1
+                            WHERE c.sha256 = ?1 AND e.id IN (SELECT id FROM events WHERE {in_events}))"
         );
         let conn = self.conn()?;
         Ok(conn.query_row(&sql, params_from_iter(args), |r| r.get(0))?)

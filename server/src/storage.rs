@@ -304,7 +304,7 @@ pub trait Storage: Send + Sync {
     /// Content hashes of the versions of `id` that conflicted with the stored one.
     fn conflicts(&self, id: &str) -> Result<Vec<String>>;
     fn query(&self, q: &Query, scope: &Scope) -> Result<Vec<Summary>>;
-    /// Attachments a submission cites, with what the server has of each.
+    /// Attachments a submission cites, with its author's upload of each (if any).
     fn cited_attachments(&self, id: &str) -> Result<Vec<(String, Option<AttachmentMeta>)>>;
 
     /// Store ledger events in one transaction, idempotently by id and content hash (as
@@ -349,14 +349,21 @@ pub trait Storage: Send + Sync {
     fn audit(&self, a: &Audit<'_>) -> Result<()>;
     fn audit_log(&self, after: Option<i64>, limit: usize) -> Result<Vec<AuditEntry>>;
 
-    fn attachment(&self, sha256: &str) -> Result<Option<AttachmentMeta>>;
-    /// Note an upload that starts; keeps the first uploader. Returns the stored meta.
-    fn begin_attachment(&self, sha256: &str, length: u64, uploader: &str)
-        -> Result<AttachmentMeta>;
-    fn complete_attachment(&self, sha256: &str, audit: &Audit<'_>) -> Result<()>;
-    /// Forget a partial upload whose bytes did not match their name.
-    fn drop_attachment(&self, sha256: &str) -> Result<()>;
-    /// May this scope (or this uploader) read the attachment: uploaded it, or may read a
-    /// submission that cites it.
+    /// One uploader's upload of an attachment. Each account sends (and proves it has) the bytes
+    /// itself: a hash known to someone else gives neither read access nor a say over the upload.
+    fn attachment(&self, sha256: &str, uploader: &str) -> Result<Option<AttachmentMeta>>;
+    /// Note an upload that starts, or restart an unfinished one announced with another length
+    /// (`true`: its partial bytes must be discarded).
+    fn begin_attachment(
+        &self,
+        sha256: &str,
+        length: u64,
+        uploader: &str,
+    ) -> Result<(AttachmentMeta, bool)>;
+    fn complete_attachment(&self, sha256: &str, uploader: &str, audit: &Audit<'_>) -> Result<()>;
+    /// Forget an unfinished upload whose bytes did not match their name.
+    fn drop_attachment(&self, sha256: &str, uploader: &str) -> Result<()>;
+    /// May this account read the attachment: it uploaded the bytes itself, or it may read a
+    /// submission or ledger event that cites them and whose author uploaded them.
     fn attachment_visible(&self, sha256: &str, username: &str, scope: &Scope) -> Result<bool>;
 }

@@ -650,3 +650,109 @@ fn another_partys_id_is_refused_not_a_conflict_and_enterprises_file_only_at_home
     );
     assert_eq!(code(&r), (403, json!("outside_scope")));
 }
+
+#[test]
+fn a_known_hash_gives_no_access_and_no_say_over_anothers_upload() {
+    let srv = start(data_dir(), &[]);
+    let admin = sign_in(&srv.addr, "admin");
+    let r = call(
+        &srv.addr,
+        "POST",
+        "/api/v1/accounts",
+        Some(&admin),
+        &json!({
+        "username": "other", "password": PASSWORD, "role": "enterprise", "uscc": OTHER_USCC})
+        .to_string(),
+    );
+    assert_eq!(r.status, 201);
+    let a = sign_in(&srv.addr, "qiye");
+    let b = sign_in(&srv.addr, "other");
+    let inspector = sign_in(&srv.addr, "jiancha");
+    let photo = b"photo of A's shop, 2026";
+    let sha: String =
+        sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), photo))
+            .iter()
+            .map(|x| format!("{x:02x}"))
+            .collect();
+    let path = format!("/api/v1/attachments/{sha}");
+    // B learns the hash first and squats it: a huge length, then garbage of the right length.
+    let r = request(
+        &srv.addr,
+        "PUT",
+        &path,
+        &[bearer(&b), "Upload-Length: 20000000".into()],
+        b"",
+    );
+    assert_eq!(r.status, 202);
+    let r = request(
+        &srv.addr,
+        "PUT",
+        &path,
+        &[bearer(&b), format!("Upload-Length: {}", photo.len())],
+        &vec![b'x'; photo.len()],
+    );
+    assert_eq!(code(&r), (422, json!("hash_mismatch")));
+    // A's own upload is untouched by either.
+    let r = request(
+        &srv.addr,
+        "PUT",
+        &path,
+        &[bearer(&a), format!("Upload-Length: {}", photo.len())],
+        photo,
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    // B's status says nothing about A's upload; B's record citing the hash gives B no access.
+    assert_eq!(
+        call(&srv.addr, "GET", &format!("{path}/status"), Some(&b), "").status,
+        404
+    );
+    let mut sub = submission_of(&uuid(7), 20.0, OTHER_USCC, "110108");
+    sub["answers"]["qual.shop_photo"] = json!([{"sha256": sha}]);
+    assert_eq!(
+        call(
+            &srv.addr,
+            "POST",
+            "/api/v1/submissions",
+            Some(&b),
+            &sub.to_string()
+        )
+        .status,
+        200
+    );
+    assert_eq!(call(&srv.addr, "GET", &path, Some(&b), "").status, 404);
+    // A's record citing it lets A's inspector see it; B's record lists it as not uploaded.
+    let mut mine = submission(&uuid(8), 20.0);
+    mine["answers"]["qual.shop_photo"] = json!([{"sha256": sha}]);
+    assert_eq!(
+        call(
+            &srv.addr,
+            "POST",
+            "/api/v1/submissions",
+            Some(&a),
+            &mine.to_string()
+        )
+        .status,
+        200
+    );
+    let seen = call(&srv.addr, "GET", &path, Some(&inspector), "");
+    assert_eq!((seen.status, seen.body.as_slice()), (200, &photo[..]));
+    let theirs = call(
+        &srv.addr,
+        "GET",
+        &format!("/api/v1/submissions/{}", uuid(7)),
+        Some(&b),
+        "",
+    )
+    .json();
+    assert_eq!(theirs["attachments"][0]["complete"], false);
+    // Having proved it holds the bytes, B may read them too (dedup keeps one copy).
+    let r = request(
+        &srv.addr,
+        "PUT",
+        &path,
+        &[bearer(&b), format!("Upload-Length: {}", photo.len())],
+        photo,
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(call(&srv.addr, "GET", &path, Some(&b), "").status, 200);
+}

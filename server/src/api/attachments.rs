@@ -1,7 +1,10 @@
-//! Attachments (photos, signatures): content-addressed by SHA-256 and resumable. Bytes arrive in
-//! `partial/<sha256>`, are kept even when the connection drops (the client asks `status` and goes
-//! on from `received`), and once complete are checked against their name and moved to
-//! `<sha256[..2]>/<sha256>`. The name is only ever 64 hex digits, so no path can be smuggled in.
+//! Attachments (photos, signatures): content-addressed by SHA-256 and resumable. Each account
+//! uploads (and so proves it holds) the bytes itself: they arrive in `partial/<sha256>.<account>`,
+//! are kept even when the connection drops (the client asks `status` and goes on from
+//! `received`), and once complete are checked against their name and kept once at
+//! `<sha256[..2]>/<sha256>`. Someone else's unfinished or bogus upload of the same hash cannot get
+//! in the way, and knowing a hash gives no access. The name is only ever 64 hex digits, so no path
+//! can be smuggled in.
 
 use super::{bad_request, blocking, not_found, now, problem, App};
 use crate::api::submissions::is_sha256;
@@ -35,8 +38,12 @@ fn bad_headers(en: &str) -> Response {
     )
 }
 
-fn partial_path(app: &App, sha: &str) -> PathBuf {
-    app.blobs.join("partial").join(sha)
+/// An uploader's unfinished bytes (the account name enters the file name only as a hash).
+fn partial_path(app: &App, sha: &str, uploader: &str) -> PathBuf {
+    let who = crate::auth::sha256_hex(uploader.as_bytes());
+    app.blobs
+        .join("partial")
+        .join(format!("{sha}.{}", who.get(..16).unwrap_or_default()))
 }
 
 pub fn final_path(app: &App, sha: &str) -> PathBuf {
@@ -55,20 +62,32 @@ fn header_u64(h: &HeaderMap, name: &str) -> Result<Option<u64>, ()> {
     }
 }
 
-async fn received(app: &App, sha: &str) -> u64 {
-    tokio::fs::metadata(partial_path(app, sha))
+async fn received(app: &App, sha: &str, uploader: &str) -> u64 {
+    tokio::fs::metadata(partial_path(app, sha, uploader))
         .await
         .map(|m| m.len())
         .unwrap_or(0)
 }
 
-/// One upload of a given attachment at a time (two tabs may send the same photo).
-fn lock_for(app: &App, sha: &str) -> Arc<tokio::sync::Mutex<()>> {
+/// One upload of a given attachment by one account at a time (two tabs may send the same photo).
+fn lock_for(app: &App, key: &str) -> Arc<tokio::sync::Mutex<()>> {
     let mut map = app
         .uploads
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    map.entry(sha.to_string()).or_default().clone()
+    map.entry(key.to_string()).or_default().clone()
+}
+
+/// Forget the lock of a finished request when no other request holds or waits for it.
+fn release(app: &App, key: &str, lock: Arc<tokio::sync::Mutex<()>>) {
+    let mut map = app
+        .uploads
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // Two references: the map's and ours.
+    if Arc::strong_count(&lock) <= 2 {
+        map.remove(key);
+    }
 }
 
 fn sha256_file(path: &std::path::Path) -> std::io::Result<String> {
@@ -105,13 +124,35 @@ pub async fn put(
             "The attachment is too large: compress the photo and send it again",
         );
     }
-    let lock = lock_for(&app, &sha);
-    let _guard = lock.lock().await;
-    let (a, s, user) = (app.clone(), sha.clone(), auth.account.username.clone());
-    let meta = match blocking(move || a.store.begin_attachment(&s, length, &user)).await {
+    let user = auth.account.username.clone();
+    let key = format!("{sha}/{user}");
+    let lock = lock_for(&app, &key);
+    let answer = {
+        let _guard = lock.lock().await;
+        upload(&app, &sha, &user, length, offset, body).await
+    };
+    release(&app, &key, lock);
+    answer
+}
+
+/// One request's part of an upload, under the uploader's lock for this attachment.
+async fn upload(
+    app: &Arc<App>,
+    sha: &str,
+    user: &str,
+    length: u64,
+    offset: u64,
+    body: Body,
+) -> Response {
+    let (a, s, u) = (app.clone(), sha.to_string(), user.to_string());
+    let (meta, restarted) = match blocking(move || a.store.begin_attachment(&s, length, &u)).await {
         Ok(m) => m,
         Err(r) => return r,
     };
+    if restarted {
+        // The same uploader began again with another length: what it sent before is void.
+        let _ = tokio::fs::remove_file(partial_path(app, sha, user)).await;
+    }
     if meta.complete {
         return (
             StatusCode::OK,
@@ -119,10 +160,7 @@ pub async fn put(
         )
             .into_response();
     }
-    if meta.length != length {
-        return bad_headers("Upload-Length differs from the length this upload began with");
-    }
-    let have = received(&app, &sha).await;
+    let have = received(app, sha, user).await;
     if offset != have {
         return (
             StatusCode::CONFLICT,
@@ -136,7 +174,7 @@ pub async fn put(
         )
             .into_response();
     }
-    let path = partial_path(&app, &sha);
+    let path = partial_path(app, sha, user);
     if let Some(dir) = path.parent() {
         if tokio::fs::create_dir_all(dir).await.is_err() {
             return super::unavailable();
@@ -159,7 +197,7 @@ pub async fn put(
         let Ok(data) = frame.into_data() else {
             continue;
         };
-        let room = usize::try_from(length - have).unwrap_or(usize::MAX);
+        let room = usize::try_from(length.saturating_sub(have)).unwrap_or(usize::MAX);
         let take = data.len().min(room);
         if file
             .write_all(data.get(..take).unwrap_or_default())
@@ -190,19 +228,19 @@ pub async fn put(
         )
             .into_response();
     }
-    finish(&app, &sha, &auth.account.username, length).await
+    finish(app, sha, user, length).await
 }
 
 /// All bytes are there: check them against the name, then move them to their final place.
 async fn finish(app: &Arc<App>, sha: &str, actor: &str, length: u64) -> Response {
     let (a, s, actor) = (app.clone(), sha.to_string(), actor.to_string());
     let outcome = blocking(move || {
-        let partial = partial_path(&a, &s);
+        let partial = partial_path(&a, &s, &actor);
         let actual =
             sha256_file(&partial).map_err(|e| crate::storage::StoreError(e.to_string()))?;
         if actual != s {
             let _ = std::fs::remove_file(&partial);
-            a.store.drop_attachment(&s)?;
+            a.store.drop_attachment(&s, &actor)?;
             return Ok(false);
         }
         let dest = final_path(&a, &s);
@@ -210,7 +248,12 @@ async fn finish(app: &Arc<App>, sha: &str, actor: &str, length: u64) -> Response
         if let Some(dir) = dest.parent() {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
-        std::fs::rename(&partial, &dest).map_err(io)?;
+        if dest.exists() {
+            // Someone uploaded these bytes before: they are kept once.
+            std::fs::remove_file(&partial).map_err(io)?;
+        } else {
+            std::fs::rename(&partial, &dest).map_err(io)?;
+        }
         if let Some(dir) = dest.parent() {
             // The rename is durable only once its directory is synced.
             std::fs::File::open(dir)
@@ -219,6 +262,7 @@ async fn finish(app: &Arc<App>, sha: &str, actor: &str, length: u64) -> Response
         }
         a.store.complete_attachment(
             &s,
+            &actor,
             &Audit {
                 at: &now().to_rfc3339(),
                 actor: &actor,
@@ -247,21 +291,23 @@ async fn finish(app: &Arc<App>, sha: &str, actor: &str, length: u64) -> Response
     }
 }
 
+/// The caller's own upload of the attachment: someone else's says nothing to it (no probing).
 pub async fn status(
     State(app): State<Arc<App>>,
-    _auth: Authed,
+    auth: Authed,
     Path(sha): Path<String>,
 ) -> Response {
     if !is_sha256(&sha) {
         return invalid_hash();
     }
-    let (a, s) = (app.clone(), sha.clone());
-    match blocking(move || a.store.attachment(&s)).await {
+    let user = auth.account.username;
+    let (a, s, u) = (app.clone(), sha.clone(), user.clone());
+    match blocking(move || a.store.attachment(&s, &u)).await {
         Ok(Some(m)) => {
             let got = if m.complete {
                 m.length
             } else {
-                received(&app, &sha).await
+                received(&app, &sha, &user).await
             };
             Json(
                 json!({"sha256": sha, "received": got, "length": m.length, "complete": m.complete}),
@@ -293,11 +339,7 @@ pub async fn get(State(app): State<Arc<App>>, auth: Authed, Path(sha): Path<Stri
         auth.account.username.clone(),
         auth.scope(),
     );
-    let visible = blocking(move || {
-        let m = a.store.attachment(&s)?;
-        Ok(m.is_some_and(|m| m.complete) && a.store.attachment_visible(&s, &user, &scope)?)
-    })
-    .await;
+    let visible = blocking(move || a.store.attachment_visible(&s, &user, &scope)).await;
     match visible {
         Ok(true) => match tokio::fs::read(final_path(&app, &sha)).await {
             Ok(bytes) => (
