@@ -2,7 +2,7 @@
 // canvas, the GPS position with a plain fallback when it is refused. Files are referenced from the
 // answer as {sha256, name, type, size}; their bytes travel to the draft's save as "new blobs" so the
 // record and its files are written in one transaction.
-import { t, tt } from './i18n.js';
+import { t, tt, getLang } from './i18n.js';
 import { el } from './form.js';
 
 const MAX_SIDE = 1600;
@@ -136,7 +136,7 @@ export function geoInput(item, value, set) {
       lat.value = p.coords.latitude.toFixed(6);
       lon.value = p.coords.longitude.toFixed(6);
       accuracy = Math.round(p.coords.accuracy);
-      note.textContent = `± ${accuracy} m · ${new Date(p.timestamp).toLocaleString()}`;
+      note.textContent = `± ${accuracy} m · ${new Date(p.timestamp).toLocaleString(getLang() === 'en' ? 'en-GB' : 'zh-CN')}`;
       commit();
     }, () => { note.textContent = t('geoRefused'); lat.focus(); }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
   });
