@@ -260,3 +260,26 @@ test('400, 403 and 409 land in "needs attention" with the reason; never retried 
     cleanup(b.userDataDir, server.dataDir);
   }
 });
+
+test('413 for a batch is retried one record at a time; a record the server finds too large needs attention', async () => {
+  const server = await startServer();
+  const proxy = await faultProxy(server.url, (req) => (req.method === 'POST' && req.url.startsWith('/api/v1/submissions') ? { status: 413 } : 'pass'));
+  const b = await launch();
+  try {
+    const page = await openApp(b.ctx, proxy.url, '?retry=50&nosw');
+    await signIn(page);
+    await queue(page, 2);
+    await page.evaluate(() => window.paichaApp.sync());
+    await waitCounts(page, { pending: 0, attention: 2 });
+    const sizes = proxy.log.filter((l) => l.method === 'POST' && l.url.startsWith('/api/v1/submissions')).length;
+    assert.equal(sizes, 3); // the batch, then each record alone
+    await page.waitForSelector('.outbox li[data-state=attention] >> nth=1');
+    const reasons = await page.$$eval('.outbox li[data-state=attention] .reason', (ps) => ps.map((p) => p.textContent));
+    assert.ok(reasons.every((t) => /太大/.test(t)), reasons.join('\n'));
+  } finally {
+    await b.close();
+    await proxy.close();
+    await server.stop();
+    cleanup(b.userDataDir, server.dataDir);
+  }
+});
