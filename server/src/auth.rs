@@ -49,6 +49,12 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// A hash no password matches, computed once: verified against when the account does not exist.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password("no account has this password").unwrap_or_default())
+}
+
 /// A new token (64 hex digits) and the hash the server keeps of it.
 pub fn new_token() -> Result<(String, String), String> {
     let token = hex(&random(32)?);

@@ -253,6 +253,9 @@ async fn main() -> std::process::ExitCode {
             max_attachment: c.max_attachment,
             uploads: Default::default(),
             ledger_lock: Default::default(),
+            argon: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
+            )),
         }),
         c.max_body,
         c.web_root.as_deref(),

@@ -226,7 +226,11 @@ fn queries_filter_page_and_export_csv_with_a_bom() {
             "520102",
         );
         s["inspected_at"] = json!(format!("2023-07-{:02}T10:00:00+08:00", 10 + i));
-        s["enterprise"]["name"] = json!("贵阳示例车行, \"总店\"");
+        s["enterprise"]["name"] = json!(if i == 6 {
+            "=HYPERLINK(\"http://evil.example\",\"点击\")"
+        } else {
+            "贵阳示例车行, \"总店\""
+        });
         batch.push(s);
     }
     assert_eq!(post(&srv.addr, &t, &json!(batch)).status, 200);
@@ -285,7 +289,15 @@ fn queries_filter_page_and_export_csv_with_a_bom() {
     assert_eq!(rdr.headers().unwrap().get(0), Some("id"));
     let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 4);
-    assert_eq!(rows[0].get(5), Some("贵阳示例车行, \"总店\""));
+    assert_eq!(rows[1].get(5), Some("贵阳示例车行, \"总店\""));
+    // A name that a spreadsheet would run as a formula stays text.
+    let all = get("format=csv");
+    let mut rdr = csv::Reader::from_reader(&all.body[3..]);
+    let first: csv::StringRecord = rdr.records().next().unwrap().unwrap();
+    assert_eq!(
+        first.get(5),
+        Some("'=HYPERLINK(\"http://evil.example\",\"点击\")")
+    );
     assert_eq!(rows[0].get(10), Some("major"));
 }
 

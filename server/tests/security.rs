@@ -72,6 +72,15 @@ fn every_api_call_needs_a_valid_token() {
         "{\"username\": 1",
     );
     assert_eq!(code(&r), (400, json!("invalid_json")));
+    // A name no account can have is refused before any hashing or logging.
+    let huge = json!({"username": "x".repeat(100_000), "password": PASSWORD}).to_string();
+    let r = call(&srv.addr, "POST", "/api/v1/auth/token", None, &huge);
+    assert_eq!(code(&r), (401, json!("bad_credentials")));
+    let db = rusqlite::Connection::open(srv.dir.join("paicha.sqlite3")).unwrap();
+    let longest: i64 = db
+        .query_row("SELECT max(length(actor)) FROM audit", [], |r| r.get(0))
+        .unwrap();
+    assert!(longest <= 64, "{longest}");
 }
 
 #[test]

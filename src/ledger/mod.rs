@@ -33,6 +33,6 @@ pub use follow::{
 };
 pub use spot::{key_inspections, spot_tasks, KeyInspection, SpotCheck, SpotResult, SpotTask};
 pub use view::{
-    enterprise_open, in_region, region_key_inspections, region_ledger, to_csv, view, LedgerView,
-    Row, Viewer,
+    enterprise_open, in_region, looks_like_formula, region_key_inspections, region_ledger, to_csv,
+    view, LedgerView, Row, Viewer,
 };

@@ -160,11 +160,17 @@ pub fn region_key_inspections(
 /// leading `'`: measures and notes are typed by enterprises, and an export is opened in Excel.
 /// Written by hand rather than with the `csv` crate: the core also compiles to WASM, where every
 /// KiB counts, and this is all the CSV it needs.
-pub fn csv_field(s: &str) -> String {
-    let guarded = matches!(
+/// Whether a spreadsheet would take the text for a formula (`=`, `+`, `-`, `@`, tab, CR first):
+/// such a field is written with a leading `'` so it stays text (CSV injection).
+pub fn looks_like_formula(s: &str) -> bool {
+    matches!(
         s.as_bytes().first(),
         Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
-    );
+    )
+}
+
+pub fn csv_field(s: &str) -> String {
+    let guarded = looks_like_formula(s);
     let quote = s.contains([',', '"', '\r', '\n']);
     let mut out = String::with_capacity(s.len() + 3);
     if quote {

@@ -46,15 +46,44 @@ pub async fn sign_in(State(app): State<Arc<App>>, body: Result<Bytes, BytesRejec
         Ok(c) => c,
         Err(r) => return r,
     };
+    // No account has a longer name, and nothing this long is worth hashing or logging.
+    if c.username.len() > 64 || c.password.len() > 1024 {
+        return bad_credentials();
+    }
+    // Each Argon2 run takes about 19 MiB: a few at a time, so a flood of sign-ins cannot exhaust
+    // memory; the rest wait briefly or are told to come back.
+    let permit = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        app.argon.clone().acquire_owned(),
+    )
+    .await;
+    let Ok(Ok(permit)) = permit else {
+        return (
+            [("retry-after", "5")],
+            problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "登录请求过多，请稍后再试",
+                "Too many sign-ins at once; try again shortly",
+            ),
+        )
+            .into_response();
+    };
     let a = app.clone();
     // Argon2 is slow on purpose: verify on the blocking pool.
     let result = blocking(move || {
         let at = now();
         let found = a.store.account(&c.username)?;
+        // An unknown or disabled account costs the same time as a known one: the answer's
+        // delay must not tell which usernames exist.
         let ok = match &found {
-            Some((acc, hash)) => !acc.disabled && verify_password(&c.password, hash),
-            None => false,
+            Some((acc, hash)) if !acc.disabled => verify_password(&c.password, hash),
+            _ => {
+                verify_password(&c.password, crate::auth::dummy_hash());
+                false
+            }
         };
+        drop(permit);
         a.store.audit(&Audit {
             at: &at.to_rfc3339(),
             actor: &c.username,

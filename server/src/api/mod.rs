@@ -34,6 +34,8 @@ pub struct App {
     pub uploads: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Held across a ledger upload's ownership checks and its store.
     pub ledger_lock: std::sync::Mutex<()>,
+    /// Argon2 runs allowed at once (each takes about 19 MiB).
+    pub argon: Arc<tokio::sync::Semaphore>,
 }
 
 /// A problem details body with a stable `code` and a message in both languages.

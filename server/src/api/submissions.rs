@@ -324,25 +324,33 @@ const CSV_HEADER: [&str; 13] = [
     "findings",
 ];
 
-/// UTF-8 with a byte-order mark, so Excel opens Chinese text correctly.
+/// UTF-8 with a byte-order mark, so Excel opens Chinese text correctly. Text that a spreadsheet
+/// would run as a formula gets a leading `'` (the same rule as the ledger's export).
 fn to_csv(rows: &[Summary]) -> Result<Vec<u8>, csv::Error> {
+    let text = |s: &str| {
+        if paicha::ledger::looks_like_formula(s) {
+            format!("'{s}")
+        } else {
+            s.to_string()
+        }
+    };
     let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     w.write_record(CSV_HEADER)?;
     for r in rows {
         w.write_record([
-            r.id.as_str(),
-            &r.product,
-            &r.form,
-            &r.link,
-            &r.uscc,
-            &r.enterprise_name,
-            &r.region,
-            &r.inspected_at,
-            &r.received_at,
-            if r.valid { "true" } else { "false" },
-            &r.level,
-            &r.errors.to_string(),
-            &r.findings.to_string(),
+            text(&r.id),
+            text(&r.product),
+            text(&r.form),
+            text(&r.link),
+            text(&r.uscc),
+            text(&r.enterprise_name),
+            text(&r.region),
+            text(&r.inspected_at),
+            r.received_at.clone(),
+            r.valid.to_string(),
+            text(&r.level),
+            r.errors.to_string(),
+            r.findings.to_string(),
         ])?;
     }
     w.into_inner().map_err(|e| e.into_error().into())
