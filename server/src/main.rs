@@ -83,6 +83,10 @@ fn config() -> Result<Config, String> {
             _ => return Err(format!("unknown argument {a}")),
         }
     }
+    // A wildcard would let any site drive the API with a user's token; origins are named.
+    if c.origins.iter().any(|o| o.trim() == "*") {
+        return Err("--allow-origin takes the portals' origins by name, not *".into());
+    }
     Ok(c)
 }
 

@@ -92,17 +92,21 @@ async function photoUrl(sha) {
   return url;
 }
 
+/** The device keeps each account's copy of the ledger apart: what one account pulled is never
+ * shown to another signed in on the same device, and each resumes from its own cursor. */
+const key = (what) => `ledger:${what}:${account.username}`;
+
 /** Events the server confirmed (pulled) and the device's own, not yet pulled back. */
 async function allEvents() {
-  const pulled = (await getMeta('ledger:events')) ?? [];
-  const mine = [...(await all('outbox')), ...(await all('sent'))].filter((r) => r.kind === 'event').map((r) => r.event);
+  const pulled = (await getMeta(key('events'))) ?? [];
+  const mine = [...(await all('outbox')), ...(await all('sent'))].filter((r) => r.kind === 'event' && r.event.author === account.username).map((r) => r.event);
   return { pulled, mine, all: [...pulled, ...mine] };
 }
 
 /** Brings the device's copy of the events up to date from where it last stopped. */
 async function pull() {
-  let cursor = await getMeta('ledger:cursor');
-  const known = (await getMeta('ledger:events')) ?? [];
+  let cursor = await getMeta(key('cursor'));
+  const known = (await getMeta(key('events'))) ?? [];
   const ids = new Set(known.map((e) => e.id));
   for (;;) {
     const q = `?limit=1000${cursor ? `&after=${encodeURIComponent(cursor)}` : ''}`;
@@ -114,8 +118,8 @@ async function pull() {
     cursor = page.cursor;
     // The events and the position they reach are saved together.
     await tx(['meta'], 'readwrite', (s) => {
-      s.meta.put({ key: 'ledger:events', value: known });
-      s.meta.put({ key: 'ledger:cursor', value: cursor });
+      s.meta.put({ key: key('events'), value: known });
+      s.meta.put({ key: key('cursor'), value: cursor });
     });
     if (!page.next) break;
   }
@@ -273,7 +277,8 @@ async function render() {
   const langBtn = el('button', { type: 'button', className: 'secondary', textContent: t('lang') });
   langBtn.addEventListener('click', async () => { setLang(getLang() === 'en' ? 'zh' : 'en'); await setMeta('lang', getLang()); render(); });
   // An enterprise's to-do is what it must do itself (stop selling); the rest is the supervisors'.
-  const mineToDo = (x) => account.role !== 'enterprise' || x.action === 'stop_production_sale';
+  const shown = new Set(view.rows.map((r) => r.entry.id));
+  const mineToDo = (x) => shown.has(x.entry) && (account.role !== 'enterprise' || x.action === 'stop_production_sale');
   const dangerOf = (id) => tt(view.rows.find((r) => r.entry.id === id)?.entry.created.danger.text) || id.slice(0, 8);
   const tasks = due.tasks.filter(mineToDo).map((x) => el('li', { textContent: `${t(`task_${x.task ?? 'act'}`)}${x.action ? ` (${t(x.action)})` : ''} · ${dangerOf(x.entry)}` }));
   document.documentElement.lang = getLang() === 'en' ? 'en' : 'zh-CN';

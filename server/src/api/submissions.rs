@@ -408,3 +408,15 @@ pub async fn query(State(app): State<Arc<App>>, auth: Authed, RawQuery(raw): Raw
         Err(r) => r,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The content hash relies on serde_json writing object keys sorted (its default map). Should
+    /// any crate switch on `preserve_order`, every retry would become a conflict: this fails first.
+    #[test]
+    fn canonical_json_sorts_keys() {
+        let a: serde_json::Value =
+            serde_json::from_str(r#"{"b": 1, "a": {"d": 2, "c": 3}}"#).unwrap_or_default();
+        assert_eq!(a.to_string(), r#"{"a":{"c":3,"d":2},"b":1}"#);
+    }
+}
