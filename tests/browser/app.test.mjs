@@ -283,3 +283,48 @@ test('413 for a batch is retried one record at a time; a record the server finds
     cleanup(b.userDataDir, server.dataDir);
   }
 });
+
+test('an attachment resumes from the offset the server reports after the answer to a part was lost', async () => {
+  const server = await startServer();
+  let puts = 0;
+  const proxy = await faultProxy(server.url, (req) => (req.method === 'PUT' && ++puts === 1 ? 'lose' : 'pass'));
+  const b = await launch();
+  try {
+    const page = await openApp(b.ctx, proxy.url, '?retry=50&nosw');
+    await signIn(page);
+    // A 600 KB photo (three parts of 256 KiB) kept with a queued record, as the photo input keeps it.
+    const { id, sha } = await page.evaluate(async () => {
+      const store = await import('/www/js/store.js');
+      const db = await import('/www/js/db.js');
+      const bytes = new Uint8Array(600 * 1024);
+      for (let i = 0; i < bytes.length; i += 65536) crypto.getRandomValues(bytes.subarray(i, i + 65536));
+      const blob = new Blob([bytes], { type: 'image/jpeg' });
+      const d = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+      const sha = Array.from(d, (x) => x.toString(16).padStart(2, '0')).join('');
+      const draft = store.newDraft({ product: 'electric-bicycle', form: 'onsite_inspection', link: 'sales', role: 'inspector',
+        enterprise: { uscc: '91520102MA6DK4L2XN', name: '贵阳示例车行', region: '520102' } });
+      draft.answers = { 'ebike.onsite_photo': [{ sha256: sha, name: 'big.jpg', type: 'image/jpeg', size: blob.size }] };
+      await store.saveDraft(draft, [{ ref: { sha256: sha, name: 'big.jpg', type: 'image/jpeg', size: blob.size }, blob }]);
+      await store.submitDraft(draft, 'none');
+      return { id: draft.id, sha };
+    });
+    await page.evaluate(() => window.paichaApp.sync());
+    await waitCounts(page, { pending: 0, attention: 0 });
+    const log = proxy.log.filter((l) => l.url.includes('/attachments/'));
+    const parts = log.filter((l) => l.method === 'PUT').map((l) => [l.offset, l.fault]);
+    // The first part was stored but its answer lost. (Chromium itself may resend that PUT once on a
+    // new connection; the server answers it offset_mismatch.) The client asks where to resume and
+    // sends each later part once.
+    assert.deepEqual(parts[0], ['0', 'lose']);
+    assert.deepEqual(parts.filter(([o]) => o !== '0'), [['262144', 'pass'], ['524288', 'pass']]);
+    const resumeAt = log.findIndex((l) => l.offset === '262144');
+    assert.equal(log[resumeAt - 1].url.endsWith('/status'), true);
+    const rec = await serverRecord(server, id);
+    assert.ok(rec.attachments.find((a) => a.sha256 === sha)?.complete, JSON.stringify(rec.attachments));
+  } finally {
+    await b.close();
+    await proxy.close();
+    await server.stop();
+    cleanup(b.userDataDir, server.dataDir);
+  }
+});

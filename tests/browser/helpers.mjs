@@ -107,7 +107,7 @@ export async function faultProxy(upstream, fault = () => 'pass') {
     req.on('end', async () => {
       const body = Buffer.concat(chunks);
       const f = proxy.fault(req) ?? 'pass';
-      log.push({ method: req.method, url: req.url, fault: typeof f === 'object' ? f.status : f });
+      log.push({ method: req.method, url: req.url, offset: req.headers['upload-offset'], fault: typeof f === 'object' ? f.status : f });
       if (f === 'drop') { req.socket.destroy(); return; }
       if (typeof f === 'object') { res.writeHead(f.status, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ status: f.status, code: 'injected' })); return; }
       if (f === 'hold') await new Promise((ok) => held.push(ok));
