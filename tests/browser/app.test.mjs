@@ -212,6 +212,7 @@ test('400, 403 and 409 land in "needs attention" with the reason; never retried 
     assert.match(await page.textContent('.banner'), /重新登录/);
     assert.equal((await counts(page)).pending, 1);
     await page.click('.bar .tools button:last-child'); // "sign out" of the stale account
+    await page.waitForSelector('.bar .tools button:last-child:text-is("登录")');
     await signIn(page);
     await waitCounts(page, { pending: 0 });
     // 409: same id, other content, already on the server.

@@ -3,7 +3,7 @@
 // it, and Chromium (playwright-core, Debian's /usr/bin/chromium) with a fresh user-data-dir.
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer, request as httpRequest } from 'node:http';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, copyFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,8 +25,40 @@ export function tempDir(prefix) {
 let staged = null;
 /** Stages the web files once per process (config.json allows `origins` to embed the iframe). */
 export function staging(origins = []) {
-  if (!staged) staged = stageWeb(tempDir('web'), { 'www/config.json': JSON.stringify({ embedOrigins: origins }) }).dest;
+  if (!staged) {
+    staged = stageWeb(tempDir('web'), { 'www/config.json': JSON.stringify({ embedOrigins: origins }) }).dest;
+    const dir = staged;
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
   return staged;
+}
+
+let copied = null;
+/**
+ * The server binary, copied once per test process: a rebuild of the shared target dir by someone
+ * else (cargo replaces the file) must not pull it away in the middle of a run.
+ */
+async function serverCopy() {
+  if (copied) return copied;
+  if (!existsSync(SERVER_BIN) && !process.env.PAICHA_SERVER) {
+    // A fresh checkout: build it once (the Rust tests usually have already).
+    const r = spawnSync('cargo', ['build', '-p', 'paicha-server'], { cwd: root, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('cargo build -p paicha-server failed');
+  }
+  const dir = tempDir('bin');
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const dest = join(dir, 'paicha-server');
+  for (let i = 0; ; i++) {
+    try {
+      copyFileSync(SERVER_BIN, dest);
+      chmodSync(dest, 0o755);
+      copied = dest;
+      return dest;
+    } catch (e) {
+      if (i > 120) throw new Error(`${SERVER_BIN}: ${e.message}`);
+      await new Promise((r) => setTimeout(r, 500)); // being relinked right now
+    }
+  }
 }
 
 /**
@@ -34,14 +66,10 @@ export function staging(origins = []) {
  * {url, port, dataDir, stop()}; the data dir survives stop() so a test can restart on it.
  */
 export async function startServer(opts = {}) {
-  if (!existsSync(SERVER_BIN) && !process.env.PAICHA_SERVER) {
-    // A fresh checkout: build it once (the Rust tests usually have already).
-    const r = spawnSync('cargo', ['build', '-p', 'paicha-server'], { cwd: root, stdio: 'inherit' });
-    if (r.status !== 0 || !existsSync(SERVER_BIN)) throw new Error(`${SERVER_BIN} missing and cargo build -p paicha-server failed`);
-  }
+  const bin = await serverCopy();
   const dataDir = opts.dataDir ?? tempDir('data');
   const args = ['--addr', `127.0.0.1:${opts.port ?? 0}`, '--data-dir', dataDir, '--web-root', opts.webRoot ?? staging(), ...(opts.args ?? [])];
-  const child = spawn(SERVER_BIN, args, { env: { ...process.env, PAICHA_DEMO_PASSWORD: PASSWORD }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(bin, args, { env: { ...process.env, PAICHA_DEMO_PASSWORD: PASSWORD }, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('server did not start')), 20000);
