@@ -167,6 +167,11 @@ export async function launch(userDataDir = tempDir('profile')) {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args: FLAGS,
     viewport: { width: 360, height: 740 },
   });
+  // Every Content Security Policy violation in any page (the app must cause none).
+  await ctx.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
   return { ctx, userDataDir, close: () => ctx.close() };
 }
 
@@ -199,3 +204,6 @@ export async function startChecklist(page, { role = 'enterprise', product = 'ele
 }
 
 export const item = (key) => `.item[data-key="${key}"]`;
+
+/** The CSP violations a page reported so far. */
+export const cspViolations = (page) => page.evaluate(() => window.__csp ?? []);

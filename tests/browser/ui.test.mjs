@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:http';
-import { launch, openApp, startChecklist, item, startServer, serverRecord, cleanup, PASSWORD, root, tempDir } from './helpers.mjs';
+import { launch, openApp, startChecklist, item, startServer, serverRecord, cleanup, PASSWORD, root, tempDir, cspViolations } from './helpers.mjs';
 import { stageWeb } from '../../scripts/stage-web.mjs';
 
 const shots = join(root, 'target/screenshots');
@@ -88,6 +88,7 @@ test('screenshots at 360x740 and 1024x768, axe with no serious or critical viola
       });
       await page.waitForSelector('.outbox li[data-state=attention] .reason');
       await axe(page, `outbox ${w}`);
+      assert.deepEqual(await cspViolations(page), []);
       await page.locator('section.outbox').screenshot({ path: join(shots, `outbox-${w}.png`) });
     } finally {
       await b.close();
@@ -240,6 +241,7 @@ test('evidence on the on-site form: photo compressed and hashed, signature, GPS 
     const rec = await serverRecord(server, draft.id);
     assert.equal(rec.submission.answers['ebike.onsite_photo'][0].sha256, photo.sha256);
     const shas = [photo.sha256, draft.answers['ebike.inspector_signature'].sha256, draft.answers['ebike.enterprise_signature'].sha256];
+    assert.deepEqual(await cspViolations(page), []); // photos and signatures shown from blob: URLs
     for (const sha of shas) {
       const a = rec.attachments.find((x) => x.sha256 === sha);
       assert.ok(a?.complete, `attachment ${sha} complete on the server: ${JSON.stringify(rec.attachments)}`);
@@ -291,6 +293,7 @@ test('the embed demo: custom element and iframe both fill, save and report their
     await page.waitForSelector('#log li[data-how=element][data-type=synced]', { timeout: 30000 });
     await page.screenshot({ path: join(shots, 'portal-1024.png'), fullPage: true });
     assert.deepEqual(errors, []);
+    assert.deepEqual(await cspViolations(page), []);
   } finally {
     await b.close();
     cleanup(b.userDataDir);
