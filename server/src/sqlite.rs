@@ -397,7 +397,7 @@ fn put_one(
         attachments: &rec.attachments,
         detail: &rec.sha256,
     };
-    put_idempotent(tx, &SUBMISSIONS, &u, actor, scope, || {
+    let stored = put_idempotent(tx, &SUBMISSIONS, &u, actor, scope, || {
         tx.execute(
             "INSERT INTO submissions (id, sha256, body, report, valid, level, errors, findings, uscc,
                 enterprise_name, region, product, form, link, inspected_at, inspected_date, received_at, author)
@@ -424,7 +424,15 @@ fn put_one(
                 actor
             ],
         )
-    })
+    })?;
+    if stored == Stored::New {
+        // Its findings' ledger entries, in the same transaction: a record and its entries land
+        // together or not at all.
+        for ev in &rec.events {
+            put_event(tx, ev, actor, &Scope::All)?;
+        }
+    }
+    Ok(stored)
 }
 
 fn put_event(tx: &Transaction<'_>, ev: &NewEvent, actor: &str, scope: &Scope) -> Result<Stored> {

@@ -60,6 +60,8 @@ pub struct NewSubmission {
     /// SHA-256 of every attachment the answers cite.
     pub attachments: Vec<String>,
     pub received_at: String,
+    /// The ledger entries its findings open, stored with it when it is new.
+    pub events: Vec<NewEvent>,
 }
 
 /// One stored submission.

@@ -87,26 +87,32 @@ fn a_major_danger_is_closed_out_with_phone_and_tablet_converging() {
     )
     .json();
     assert_eq!(r["report"]["level"], "major");
-    // The tablet opens the entry and orders rectification (60 days, re-check within 75).
-    let opened = [
-        created("jiancha", USCC, "520102"),
-        ev(
-            2,
-            "jiancha",
-            "tablet",
-            "2023-07-20T10:31:00+08:00",
-            json!({"kind": "rectification_ordered", "deadline": "2023-09-18", "recheck_by": "2023-10-03"}),
-        ),
-    ];
-    assert_eq!(
-        statuses(&post_events(&srv.addr, &tablet, &opened)),
-        ["stored", "stored"]
-    );
-    // A retry of the same batch stores nothing new.
-    assert_eq!(
-        statuses(&post_events(&srv.addr, &tablet, &opened)),
-        ["duplicate", "duplicate"]
-    );
+    // The server opened the ledger entry from the finding, with the policy's deadlines
+    // (rectify within 60 days, re-check within 75), ids derived from the submission's id.
+    let made = pull(&srv.addr, &tablet);
+    let kinds: Vec<&str> = made.iter().map(|e| e.act.kind()).collect();
+    assert_eq!(kinds, ["created", "rectification_ordered"]);
+    assert!(made
+        .iter()
+        .all(|e| e.author == "jiancha" && e.device == "server"));
+    let entry = made[0].entry.clone();
+    let view = call(&srv.addr, "GET", "/api/v1/ledger", Some(&tablet), "").json();
+    assert_eq!(view["rows"][0]["deadline"]["date"], "2023-09-18");
+    // A retry of the submission opens nothing new.
+    let again = call(
+        &srv.addr,
+        "POST",
+        "/api/v1/submissions",
+        Some(&tablet),
+        &submission("6f1c2a9e-3b7d-4c1e-9a55-0d2f6b8e4a10", 30.0).to_string(),
+    )
+    .json();
+    assert_eq!(again["status"], "duplicate");
+    assert_eq!(pull(&srv.addr, &tablet).len(), 2);
+    let on = |mut e: Value| {
+        e["entry"] = json!(entry);
+        e
+    };
     // The phone pulls the ledger, rectifies, and sends its photo and the event.
     assert_eq!(pull(&srv.addr, &phone).len(), 2);
     let photo = b"\xFF\xD8\xFF photo of the restored speed limiter";
@@ -123,7 +129,7 @@ fn a_major_danger_is_closed_out_with_phone_and_tablet_converging() {
         photo,
     );
     assert_eq!(up.status, 201);
-    let rectified = ev(
+    let rectified = on(ev(
         3,
         "qiye",
         "phone",
@@ -131,19 +137,19 @@ fn a_major_danger_is_closed_out_with_phone_and_tablet_converging() {
         json!({
         "kind": "rectified", "measures": "限速器已恢复出厂设置，改装车辆已召回",
         "evidence": [{"sha256": sha, "media_type": "image/jpeg"}]}),
-    );
+    ));
     assert_eq!(
         statuses(&post_events(&srv.addr, &phone, &[rectified])),
         ["stored"]
     );
     // The enterprise cannot pass its own re-check, nor sign as the inspector.
-    let self_check = ev(
+    let self_check = on(ev(
         9,
         "qiye",
         "phone",
         "2023-08-31T09:00:00+08:00",
         json!({"kind": "rechecked", "round": 1, "passed": true}),
-    );
+    ));
     let r = post_events(&srv.addr, &phone, std::slice::from_ref(&self_check));
     assert_eq!(
         (r[0]["status"].clone(), r[0]["code"].clone()),
@@ -155,13 +161,13 @@ fn a_major_danger_is_closed_out_with_phone_and_tablet_converging() {
     assert_eq!(r[0]["code"], "author_mismatch");
     // The tablet, having pulled the rectification, re-checks on site: passed, closed out.
     assert_eq!(pull(&srv.addr, &tablet).len(), 3);
-    let recheck = ev(
+    let recheck = on(ev(
         4,
         "jiancha",
         "tablet",
         "2023-09-05T11:00:00+08:00",
         json!({"kind": "rechecked", "round": 1, "passed": true}),
-    );
+    ));
     assert_eq!(
         statuses(&post_events(&srv.addr, &tablet, &[recheck])),
         ["stored"]
@@ -183,7 +189,7 @@ fn a_major_danger_is_closed_out_with_phone_and_tablet_converging() {
     b.reverse();
     let (sa, sb) = (fold(&a), fold(&b));
     assert_eq!(sa, sb);
-    assert_eq!(sa.entry(ENTRY).unwrap().status, Status::Closed);
+    assert_eq!(sa.entry(&entry).unwrap().status, Status::Closed);
     // The evidence photo is the enterprise's upload; the inspector of the region may see it
     // because a ledger event it may see cites it; another enterprise may not.
     let photo_path = format!("/api/v1/attachments/{sha}");
@@ -201,7 +207,7 @@ fn a_major_danger_is_closed_out_with_phone_and_tablet_converging() {
         "",
     );
     assert!(csv.body.starts_with(b"\xEF\xBB\xBF"));
-    assert!(csv.text().contains(ENTRY));
+    assert!(csv.text().contains(&entry));
 }
 
 #[test]
@@ -599,4 +605,35 @@ fn an_inspector_cannot_overwrite_or_move_another_regions_spot_check() {
     assert_eq!(r["results"][0]["status"], "forbidden");
     let mine = call(&srv.addr, "GET", "/api/v1/spot-checks", Some(&guiyang), "").json();
     assert_eq!(mine["items"][0]["record"]["result"], "unqualified");
+}
+
+#[test]
+fn an_enterprises_own_findings_open_its_ledger_entries_too() {
+    let srv = start(data_dir(), &[]);
+    let phone = sign_in(&srv.addr, "qiye");
+    let mut sub = submission("6f1c2a9e-3b7d-4c1e-9a55-0d2f6b8e4a11", 30.0);
+    sub["form"] = json!("self_inspection");
+    let r = call(
+        &srv.addr,
+        "POST",
+        "/api/v1/submissions",
+        Some(&phone),
+        &sub.to_string(),
+    )
+    .json();
+    assert_eq!(r["report"]["level"], "major", "{r}");
+    let mine = call(&srv.addr, "GET", "/api/v1/ledger", Some(&phone), "").json();
+    assert_eq!(mine["rows"].as_array().unwrap().len(), 1, "{mine}");
+    assert_eq!(mine["rows"][0]["entry"]["opened"]["author"], "qiye");
+    assert_eq!(mine["rows"][0]["entry"]["status"], "ordered");
+    // A clean record opens nothing.
+    let clean = submission("6f1c2a9e-3b7d-4c1e-9a55-0d2f6b8e4a12", 20.0);
+    call(
+        &srv.addr,
+        "POST",
+        "/api/v1/submissions",
+        Some(&phone),
+        &clean.to_string(),
+    );
+    assert_eq!(pull(&srv.addr, &phone).len(), 2);
 }

@@ -5,7 +5,7 @@
 use super::{blocking, invalid_query, not_found, now, App};
 use crate::auth::{sha256_hex, Authed};
 use crate::storage::region_prefix;
-use crate::storage::{Audit, Meta, NewSubmission, Query, Stored, Summary};
+use crate::storage::{Audit, Meta, NewEvent, NewSubmission, Query, Stored, Summary};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};
@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use paicha::Catalogue;
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 /// Every `{"sha256": ...}` attachment reference in the answers (photos, signatures, at any depth
@@ -100,10 +101,95 @@ fn prepare(v: &Value, auth: &Authed, at: chrono::DateTime<chrono::FixedOffset>) 
             body,
             meta,
             attachments,
+            events: ledger_events(&report, v, id, &auth.account.username, at),
             received_at: at.to_rfc3339(),
         }),
         report_json,
     )
+}
+
+/// A UUID (version 8, RFC 9562) derived from a name: the same name always gives the same id.
+fn derived_uuid(name: &str) -> String {
+    let h = Sha256::digest(name.as_bytes());
+    let mut b = [0u8; 16];
+    b.copy_from_slice(h.get(..16).unwrap_or(&[0; 16]));
+    b[6] = (b[6] & 0x0f) | 0x80;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let x = crate::auth::hex(&b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &x[..8],
+        &x[8..12],
+        &x[12..16],
+        &x[16..20],
+        &x[20..]
+    )
+}
+
+/// Every hidden danger found goes into the rectification ledger (issue 6): one entry per finding
+/// of a new submission, opened with the policy's deadlines on the day of the inspection. The ids
+/// derive from the submission's own client-made id, so a retry derives the very same events.
+/// Nothing when the envelope is too broken for an entry (the record is kept, marked invalid).
+fn ledger_events(
+    report: &paicha::Report,
+    v: &Value,
+    id: &str,
+    author: &str,
+    received: chrono::DateTime<chrono::FixedOffset>,
+) -> Vec<NewEvent> {
+    use paicha::ledger::{self, Enterprise, Maker};
+    if report.findings.is_empty() {
+        return vec![];
+    }
+    let enterprise = Enterprise {
+        uscc: text(v, "/enterprise/uscc"),
+        region: text(v, "/enterprise/region"),
+        name: Some(text(v, "/enterprise/name")).filter(|n| !n.trim().is_empty()),
+    };
+    let inspected = text(v, "/inspected_at");
+    let at = if ledger::date::parse_at(&inspected).is_some() {
+        inspected
+    } else {
+        received.to_rfc3339()
+    };
+    let maker = Maker {
+        author,
+        device: "server",
+        at: &at,
+    };
+    let mut n = 0;
+    let mut new_id = || {
+        n += 1;
+        derived_uuid(&format!("{id}/ledger/{n}"))
+    };
+    let policy = Catalogue::builtin().policy();
+    let product = text(v, "/product");
+    let Some(events) =
+        ledger::open_entries(report, &enterprise, &product, policy, &maker, &mut new_id)
+    else {
+        return vec![];
+    };
+    if events.iter().any(|e| e.validate().is_err()) {
+        return vec![];
+    }
+    let received_at = received.to_rfc3339();
+    events
+        .iter()
+        .filter_map(|e| {
+            let body = serde_json::to_value(e).ok()?.to_string();
+            Some(NewEvent {
+                id: e.id.clone(),
+                entry: e.entry.clone(),
+                kind: e.act.kind().to_string(),
+                sha256: sha256_hex(body.as_bytes()),
+                body,
+                uscc: enterprise.uscc.clone(),
+                region: enterprise.region.clone(),
+                attachments: vec![],
+                received_at: received_at.clone(),
+            })
+        })
+        .collect()
 }
 
 /// The answer for a record the uploader may not write (another enterprise's or region's).
