@@ -322,6 +322,8 @@ test('an attachment resumes from the offset the server reports after the answer 
     assert.equal(log[resumeAt - 1].url.endsWith('/status'), true);
     const rec = await serverRecord(server, id);
     assert.ok(rec.attachments.find((a) => a.sha256 === sha)?.complete, JSON.stringify(rec.attachments));
+    // Once on the server, the bytes leave the device (the record stays in "sent" as a receipt).
+    assert.equal(await page.evaluate(async (s) => (await (await import('/www/js/db.js')).get('blobs', s)) ?? null, sha), null);
   } finally {
     await b.close();
     await proxy.close();

@@ -126,10 +126,25 @@ async function sendBatch(cfg, records) {
   return out;
 }
 
+/**
+ * A record and all its files are on the server: move it to `sent` and free the bytes of its files
+ * that no draft or unsent record still cites, in one transaction (photos must not fill the device).
+ */
 async function finish(rec, extra) {
-  await tx(['outbox', 'sent'], 'readwrite', (s) => {
+  const mine = [...refsOf(rec).keys()];
+  await tx(['outbox', 'sent', 'drafts', 'blobs'], 'readwrite', (s) => {
     s.outbox.delete(rec.id);
     s.sent.put({ ...rec, ...extra, state: 'sent', sentAt: new Date().toISOString() });
+    const drafts = s.drafts.getAll();
+    drafts.onsuccess = () => {
+      const others = s.outbox.getAll();
+      others.onsuccess = () => {
+        const cited = new Set();
+        for (const d of drafts.result) for (const k of attachmentRefs(d.answers).keys()) cited.add(k);
+        for (const o of others.result) for (const k of refsOf(o).keys()) cited.add(k);
+        for (const sha of mine) if (!cited.has(sha)) s.blobs.delete(sha);
+      };
+    };
   });
 }
 
