@@ -300,7 +300,7 @@ test('the embed demo: custom element and iframe both fill, save and report their
   }
 });
 
-test('an iframe whose parent origin is not allowed posts nothing', async () => {
+test('an iframe whose parent origin is not allowed posts nothing; a URL cannot choose the endpoint', async () => {
   const b = await launch();
   try {
     const page = b.ctx.pages()[0];
@@ -326,6 +326,11 @@ test('an iframe whose parent origin is not allowed posts nothing', async () => {
     }));
     assert.ok(got.good.includes('height'));
     assert.deepEqual(got.evil, []);
+    // Nor does a URL choose where records (and the token) go: ?endpoint= must be allowed by config.json.
+    const p2 = await b.ctx.newPage();
+    await p2.goto(`${server.url}/www/index.html?nosw&endpoint=${encodeURIComponent('http://127.0.0.1:9')}`);
+    await p2.waitForFunction(() => document.documentElement.dataset.ready === '1');
+    assert.equal(await p2.evaluate(async () => (await import('/www/js/db.js')).getMeta('endpoint')), server.url);
   } finally {
     await b.close();
     cleanup(b.userDataDir);

@@ -6,12 +6,30 @@ const q = new URLSearchParams(location.search);
 const embed = q.has('embed');
 let post = () => {};
 
+let config = null;
+async function loadConfig() {
+  if (!config) {
+    try { config = await (await fetch('config.json')).json(); } catch { config = {}; }
+  }
+  return config;
+}
+
 async function allowedParent() {
   const parent = q.get('parent');
   if (!parent || window.parent === window) return null;
-  let allowed = [location.origin];
-  try { allowed = allowed.concat((await (await fetch('config.json')).json()).embedOrigins ?? []); } catch { /* defaults */ }
+  const allowed = [location.origin, ...((await loadConfig()).embedOrigins ?? [])];
   return allowed.includes(parent) ? parent : null;
+}
+
+/**
+ * The server to send to: this origin unless config.json lists another. Never taken from the URL as
+ * it is: a page embedding us could otherwise point the upload, and the bearer token, at itself.
+ */
+async function allowedEndpoint() {
+  const asked = q.get('endpoint');
+  if (!asked) return undefined;
+  const allowed = [location.origin, ...((await loadConfig()).endpoints ?? [])];
+  return allowed.includes(asked.replace(/\/$/, '')) ? asked : undefined;
 }
 
 if (embed) {
@@ -36,7 +54,7 @@ try {
   window.paichaApp = await mount(document.getElementById('app'), {
     embedded: embed,
     slot: embed ? 'iframe' : 'app',
-    endpoint: q.get('endpoint') ?? undefined,
+    endpoint: await allowedEndpoint(),
     product: q.get('product') ?? undefined,
     form: q.get('form') ?? undefined,
     link: q.get('link') ?? undefined,
