@@ -86,3 +86,32 @@ test('export unsent records to a file with the button, import the file in anothe
     cleanup(b.userDataDir, other.userDataDir);
   }
 });
+
+test('deleting a draft (confirmed) frees its photos', async () => {
+  const b = await launch();
+  try {
+    const page = await openApp(b.ctx, server.url, '?nosw');
+    const sha = await page.evaluate(async () => {
+      const store = await import('/www/js/store.js');
+      const bytes = new Uint8Array([1, 2, 3, 4]);
+      const d8 = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+      const sha = Array.from(d8, (x) => x.toString(16).padStart(2, '0')).join('');
+      const d = store.newDraft({ product: 'electric-bicycle', form: 'onsite_inspection', link: 'sales', role: 'inspector', enterprise: { uscc: '91520102MA6DK4L2XN', name: 'x', region: '520102' } });
+      const ref = { sha256: sha, name: 'p.jpg', type: 'image/jpeg', size: 4 };
+      d.answers['ebike.onsite_photo'] = [ref];
+      await store.saveDraft(d, [{ ref, blob: new Blob([bytes], { type: 'image/jpeg' }) }]);
+      await window.paichaApp.home();
+      return sha;
+    });
+    const blob = () => page.evaluate(async (s) => !!(await (await import('/www/js/db.js')).get('blobs', s)), sha);
+    assert.equal(await blob(), true);
+    await page.click('.drafts li button.secondary');
+    assert.equal(await blob(), true); // the first press only asks to confirm
+    await page.click('.drafts li button.secondary');
+    await page.waitForSelector('.drafts h2:text("草稿 (0)")');
+    assert.equal(await blob(), false);
+  } finally {
+    await b.close();
+    cleanup(b.userDataDir);
+  }
+});

@@ -28,7 +28,31 @@ export function saveDraft(draft, blobs = []) {
 
 export const listDrafts = async () => (await all('drafts')).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
 export const getDraft = (id) => get('drafts', id);
-export const deleteDraft = (id) => tx(['drafts'], 'readwrite', (s) => { s.drafts.delete(id); });
+/** Deletes a draft and the bytes of its photos that no other draft or unsent record cites. */
+export const deleteDraft = (id) => tx(['drafts', 'outbox', 'blobs'], 'readwrite', (s) => {
+  const d = s.drafts.get(id);
+  d.onsuccess = () => {
+    if (!d.result) return;
+    const mine = shasOf(d.result.answers);
+    s.drafts.delete(id);
+    const drafts = s.drafts.getAll();
+    drafts.onsuccess = () => {
+      const outbox = s.outbox.getAll();
+      outbox.onsuccess = () => {
+        const cited = new Set();
+        for (const x of drafts.result) if (x.id !== id) for (const k of shasOf(x.answers)) cited.add(k);
+        for (const o of outbox.result) for (const k of shasOf(o.submission?.answers ?? o.event)) cited.add(k);
+        for (const sha of mine) if (!cited.has(sha)) s.blobs.delete(sha);
+      };
+    };
+  };
+});
+
+function shasOf(value) {
+  const out = new Set();
+  JSON.stringify(value ?? null, (k, v) => { if (v && typeof v.sha256 === 'string') out.add(v.sha256); return v; });
+  return out;
+}
 
 export function toSubmission(d) {
   const s = {
