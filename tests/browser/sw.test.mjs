@@ -28,6 +28,11 @@ test('offline after one visit; a new app + catalogue version keeps an old draft 
     await page.evaluate(() => navigator.serviceWorker.ready);
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
     assert.deepEqual(await cacheKeys(page), [`paicha-${v1.version}`]);
+    // Installable: the manifest the page links is served (from the cache too) and complete.
+    const manifest = await page.evaluate(async () => (await fetch(document.querySelector('link[rel=manifest]').href)).json());
+    assert.equal(manifest.start_url, './index.html');
+    assert.equal(manifest.display, 'standalone');
+    assert.ok(manifest.name && manifest.icons.length > 0);
     await signIn(page);
     await startChecklist(page);
     await page.fill(`${item('ebike.model')} input`, 'OLD-1');

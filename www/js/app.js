@@ -298,7 +298,7 @@ export async function mount(root, options = {}) {
     printBtn.addEventListener('click', () => globalThis.print());
     const head = el('div', { className: 'card record-head' },
       el('h2', { textContent: `${productName(draft.product)} · ${t(draft.form === 'onsite_inspection' ? 'inspectorRole' : 'enterpriseRole')} · ${t(draft.link)}` }),
-      el('p', { className: 'muted', textContent: `${draft.enterprise.name} · ${draft.enterprise.uscc} · ${draft.enterprise.region} · ${t('inspectedAt')} ${draft.inspected_at} · ${t('recordId')} ${draft.id}` }),
+      el('p', { className: 'muted', textContent: `${draft.enterprise.name} · ${draft.enterprise.uscc} · ${draft.enterprise.region} · ${t('inspectedAt')} ${when(draft.inspected_at)} · ${t('recordId')} ${draft.id}` }),
       draft.catalogue && draft.catalogue !== (await latestHash(draft.product)) ? el('p', { className: 'note', textContent: t('madeWithOld') }) : '',
       el('div', { className: 'buttons noprint' }, backButton(), printBtn, status));
     main.replaceChildren(head, summary, announce, list, el('div', { className: 'buttons submit-row noprint' }, submit));
