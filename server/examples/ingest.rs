@@ -1,4 +1,5 @@
-//! Ingest benchmark: realistic submissions (the 38-answer e-bike on-site fixture, each with its own
+//! Ingest benchmark: realistic submissions (the 38-answer e-bike on-site fixture with 4 findings, so
+//! each opens 4 ledger entries; each record with its own
 //! id) uploaded over HTTP on loopback to the release server, which re-validates and grades every
 //! one and stores it with `synchronous = FULL`. Prints records/s, batch latency p50/p99, single
 //! uploads, and the database size per 10,000 submissions. Figures only, no assertions.
@@ -143,7 +144,7 @@ fn main() {
     drop(conn);
     let size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
     println!(
-        "  database {:.1} MB for {} submissions: {:.1} MB per 10,000 (body, report, audit line)",
+        "  database {:.1} MB for {} submissions: {:.1} MB per 10,000 (body, report, the ledger entries of its 4 findings, audit)",
         size as f64 / 1e6,
         n + 500,
         size as f64 / 1e6 / ((n + 500) as f64 / 10_000.0)
