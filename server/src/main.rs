@@ -115,6 +115,27 @@ fn say(line: &str) {
     let _ = out.flush();
 }
 
+/// Unfinished attachment uploads untouched for `max_age` seconds are dropped when the server
+/// starts: their owner resumes from the first byte (the status then reports 0), and abandoned or
+/// hostile partial uploads do not fill the disk for ever.
+fn expire_partials(dir: &std::path::Path, max_age: u64) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let now = std::time::SystemTime::now();
+    for e in entries.flatten() {
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| now.duration_since(t).ok())
+            .is_some_and(|age| age.as_secs() > max_age);
+        if old {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 /// A file only its owner can read (it holds passwords).
 fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
@@ -249,6 +270,7 @@ async fn main() -> std::process::ExitCode {
             ));
         }
     }
+    expire_partials(&c.data_dir.join("attachments/partial"), 7 * 24 * 3600);
     let app = api::router(
         Arc::new(api::App {
             store,

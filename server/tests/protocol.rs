@@ -610,3 +610,39 @@ fn every_route_is_described_in_the_openapi_file() {
         );
     }
 }
+
+#[test]
+fn unfinished_uploads_left_for_a_week_are_dropped_at_start() {
+    let dir = data_dir();
+    let srv = start(dir.clone(), &[]);
+    let t = sign_in(&srv.addr, "qiye");
+    let sha = "b".repeat(64);
+    let path = format!("/api/v1/attachments/{sha}");
+    let r = request(
+        &srv.addr,
+        "PUT",
+        &path,
+        &[bearer(&t), "Upload-Length: 100".into()],
+        &[1; 40],
+    );
+    assert_eq!(r.status, 202);
+    drop(srv);
+    let partial = dir.join("attachments/partial");
+    let files: Vec<_> = std::fs::read_dir(&partial)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1);
+    let week_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(8 * 24 * 3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&files[0])
+        .unwrap()
+        .set_modified(week_ago)
+        .unwrap();
+    let again = start(dir, &[]);
+    let t = sign_in(&again.addr, "qiye");
+    let st = call(&again.addr, "GET", &format!("{path}/status"), Some(&t), "").json();
+    assert_eq!(st["received"], 0, "{st}");
+    assert!(std::fs::read_dir(&partial).unwrap().next().is_none());
+}
