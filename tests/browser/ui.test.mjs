@@ -294,6 +294,7 @@ test('the embed demo: custom element and iframe both fill, save and report their
     await page.screenshot({ path: join(shots, 'portal-1024.png'), fullPage: true });
     assert.deepEqual(errors, []);
     assert.deepEqual(await cspViolations(page), []);
+    await axe(page, 'portal with the element (shadow DOM) and the iframe'); // after: axe adds a style
   } finally {
     await b.close();
     cleanup(b.userDataDir);

@@ -41,9 +41,12 @@ export async function mount(root, options = {}) {
   const langBtn = el('button', { type: 'button', className: 'secondary', lang: 'en' });
   const acctBtn = el('button', { type: 'button', className: 'secondary' });
   const banner = el('div', { className: 'banner', attrs: { role: 'alert' }, hidden: true });
-  const main = el('main', { tabIndex: -1 });
+  // Embedded in a portal, the portal owns the page's banner and main landmarks: ours is a region.
+  const main = options.embedded
+    ? el('div', { tabIndex: -1, className: 'main', attrs: { role: 'region', 'aria-label': t('checklist') } })
+    : el('main', { tabIndex: -1 });
   root.replaceChildren(el('div', { className: 'paicha' },
-    el('header', { className: 'bar' }, title, el('div', { className: 'tools' }, net, badge, langBtn, acctBtn)), banner, main));
+    el(options.embedded ? 'div' : 'header', { className: 'bar' }, title, el('div', { className: 'tools' }, net, badge, langBtn, acctBtn)), banner, main));
 
   const frame = async () => {
     title.textContent = t('app');

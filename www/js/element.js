@@ -7,8 +7,6 @@ import { mount } from './app.js';
 const css = new URL('../app.css', import.meta.url).href;
 
 class PaichaChecklist extends HTMLElement {
-  static get observedAttributes() { return ['lang']; }
-
   async connectedCallback() {
     if (this.shadowRoot) return;
     const shadow = this.attachShadow({ mode: 'open' });
