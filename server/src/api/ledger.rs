@@ -7,7 +7,7 @@
 
 use super::{blocking, invalid_query, now, problem, App};
 use crate::auth::{sha256_hex, Authed};
-use crate::storage::{Audit, NewEvent, Role, Scope, Stored};
+use crate::storage::{region_prefix, Audit, NewEvent, Role, Scope, Stored};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
@@ -322,9 +322,14 @@ pub async fn view(State(app): State<Arc<App>>, auth: Authed, RawQuery(raw): RawQ
         (Role::Inspector, None) => auth.account.regions.first().cloned(),
         (_, None) => return invalid_query("region (required for an administrator)"),
     };
+    // Only the events of the region shown are read and folded (it lies within the caller's scope,
+    // checked above), not everything the account may see.
+    let fetch = match &region {
+        Some(r) => Scope::Regions(vec![region_prefix(r)]),
+        None => scope.clone(),
+    };
     let a = app.clone();
-    let s2 = scope.clone();
-    let events = match blocking(move || all_events(&a, &s2)).await {
+    let events = match blocking(move || all_events(&a, &fetch)).await {
         Ok(e) => e,
         Err(r) => return r,
     };
