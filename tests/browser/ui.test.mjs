@@ -102,6 +102,13 @@ test('keyboard: the checklist is reachable and answerable with the keyboard alon
   try {
     const page = await openApp(b.ctx, server.url);
     await startChecklist(page);
+    // Envelope errors (a mistyped USCC) are shown on the record, not lost.
+    assert.equal(await page.isVisible('.record-head .envelope'), false);
+    await page.click('.record-head button.secondary');
+    await page.fill('#pc-uscc', '91520102MA6DK4L2XY');
+    await page.click('.start button[type=submit]');
+    await page.waitForSelector('.record-head .envelope li');
+    assert.match(await page.textContent('.record-head .envelope'), /信用代码/);
     // Every control has an accessible name (label, legend or aria-label).
     const unnamed = await page.$$eval('.checklist input:not([type=file]), .checklist select', (els) => els.filter((e) => !e.labels?.length && !e.closest('fieldset')?.querySelector('legend') && !e.getAttribute('aria-label')).map((e) => e.outerHTML));
     assert.deepEqual(unnamed, []);

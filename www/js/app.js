@@ -50,7 +50,7 @@ export async function mount(root, options = {}) {
 
   const frame = async () => {
     title.textContent = t('app');
-    root.host?.setAttribute?.('lang', getLang() === 'en' ? 'en' : 'zh-CN');
+    root.getRootNode().host?.setAttribute('lang', getLang() === 'en' ? 'en' : 'zh-CN');
     if (!options.embedded && globalThis.document?.documentElement && root.getRootNode() === document) document.documentElement.lang = getLang() === 'en' ? 'en' : 'zh-CN';
     langBtn.textContent = t('lang');
     langBtn.lang = getLang() === 'en' ? 'zh-CN' : 'en';
@@ -328,7 +328,7 @@ export async function mount(root, options = {}) {
           saveTimes.push(performance.now() - t0);
           for (const b of blobs) fresh.delete(b.ref.sha256);
           status.textContent = t('saved');
-          root.host?.setAttribute?.('data-saved', snapshot.updatedAt ?? '');
+          root.getRootNode().host?.setAttribute('data-saved', snapshot.updatedAt ?? '');
           emit('saved', { id: draft.id });
         }, (e) => {
           status.textContent = `${t('saveFailed')} ${e.message}`;
@@ -337,6 +337,10 @@ export async function mount(root, options = {}) {
       },
     });
     globalThis.__paichaRenderMs = performance.now() - r0; // build + validate, for bench/web.mjs
+    if (form.envelopeErrors.length) {
+      head.insertBefore(el('ul', { className: 'errors envelope', attrs: { role: 'alert' } },
+        ...form.envelopeErrors.map((e) => el('li', { textContent: tt(e.message) }))), head.querySelector('.buttons'));
+    }
     submit.addEventListener('click', async () => {
       if (!last.valid && !submit.dataset.confirm) {
         submit.dataset.confirm = '1';

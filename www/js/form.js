@@ -207,5 +207,7 @@ export function renderChecklist(root, tpl, draft, { onChange, onSummary, ctx, no
     first?.box.querySelector('input, select, button, canvas')?.focus();
     return first;
   };
-  return { session, answers, revealErrors, destroy: () => session.free() };
+  // Errors of the envelope (USCC, division code, time), not of any item: the caller shows them.
+  const envelopeErrors = r.errors.filter((e) => !e.path.startsWith('/answers'));
+  return { session, answers, revealErrors, envelopeErrors, destroy: () => session.free() };
 }
