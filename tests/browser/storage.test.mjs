@@ -115,3 +115,33 @@ test('deleting a draft (confirmed) frees its photos', async () => {
     cleanup(b.userDataDir);
   }
 });
+
+test('a draft open in two tabs: once one submits it, the other can neither bring it back nor overwrite it', async () => {
+  const b = await launch();
+  try {
+    const a = await openApp(b.ctx, server.url, '?nosw');
+    await startChecklist(a);
+    await a.fill(`${item('ebike.model')} input`, 'FROM-A');
+    await saved(a);
+    const other = await b.ctx.newPage();
+    await other.goto(`${server.url}/www/index.html?nosw`);
+    await other.waitForFunction(() => document.documentElement.dataset.ready === '1');
+    await other.waitForSelector(`${item('ebike.model')} input`); // the same draft reopens here
+    await a.click('.submit-row button');
+    await a.click('.submit-row button');
+    await a.waitForSelector('.outbox li[data-state=pending]');
+    await other.fill(`${item('ebike.model')} input`, 'FROM-B');
+    await other.waitForSelector('.save-status:text("已在另一个窗口提交")');
+    await other.click('.submit-row button');
+    await other.click('.submit-row button');
+    await other.waitForSelector('.save-status:text("已在另一个窗口提交")');
+    const state = await a.evaluate(async () => {
+      const db = await import('/www/js/db.js');
+      return { drafts: (await db.all('drafts')).length, outbox: (await db.all('outbox')).map((r) => r.submission.answers['ebike.model']) };
+    });
+    assert.deepEqual(state, { drafts: 0, outbox: ['FROM-A'] });
+  } finally {
+    await b.close();
+    cleanup(b.userDataDir);
+  }
+});

@@ -331,8 +331,8 @@ export async function mount(root, options = {}) {
           root.getRootNode().host?.setAttribute('data-saved', snapshot.updatedAt ?? '');
           emit('saved', { id: draft.id });
         }, (e) => {
-          status.textContent = `${t('saveFailed')} ${e.message}`;
-          emit('error', { code: 'save_failed', message: String(e.message) });
+          status.textContent = e.code === 'already_submitted' ? t('alreadySubmitted') : `${t('saveFailed')} ${e.message}`;
+          emit('error', { code: e.code ?? 'save_failed', message: String(e.message) });
         });
       },
     });
@@ -349,7 +349,14 @@ export async function mount(root, options = {}) {
         return;
       }
       await chain;
-      const rec = await submitDraft({ ...current }, last.level);
+      let rec;
+      try {
+        rec = await submitDraft({ ...current }, last.level);
+      } catch (e) {
+        status.textContent = e.code === 'already_submitted' ? t('alreadySubmitted') : `${t('saveFailed')} ${e.message}`;
+        emit('error', { code: e.code ?? 'save_failed', message: String(e.message) });
+        return;
+      }
       emit('submitted', { id: rec.id, level: rec.level });
       await home('outbox');
       await frame();

@@ -26,6 +26,7 @@ const T = {
   saved: ['已保存在本机', 'Saved on this device'],
   saving: ['保存中…', 'Saving…'],
   saveFailed: ['保存失败！', 'Saving failed!'],
+  alreadySubmitted: ['这份记录已在另一个窗口提交，此处的修改不再保存。', 'This record was already submitted in another window; changes here are no longer saved.'],
   yes: ['是', 'Yes'], no: ['否', 'No'], na: ['不适用', 'N/A'],
   basis: ['依据', 'Legal basis'],
   showBasis: ['查看依据', 'Show legal basis'],

@@ -18,9 +18,31 @@ export function newDraft({ product, form, link, role, enterprise, catalogue, tem
   };
 }
 
+export class AlreadySubmitted extends Error {
+  constructor(id) { super(`record ${id} was already submitted`); this.code = 'already_submitted'; }
+}
+
+/**
+ * Runs write(s) unless the record was submitted meanwhile (in another tab or window): a frozen
+ * record is never overwritten nor brought back as a draft (getodk/collect#3517).
+ */
+function unlessSubmitted(id, stores, write) {
+  let submitted = false;
+  return tx(['outbox', 'sent', ...stores], 'readwrite', (s) => {
+    const a = s.outbox.getKey(id);
+    a.onsuccess = () => {
+      const b = s.sent.getKey(id);
+      b.onsuccess = () => {
+        if (a.result !== undefined || b.result !== undefined) { submitted = true; s.outbox.transaction.abort(); return; }
+        write(s);
+      };
+    };
+  }).catch((e) => { throw submitted ? new AlreadySubmitted(id) : e; });
+}
+
 /** Saves the draft and any new attachment bytes together. */
 export function saveDraft(draft, blobs = []) {
-  return tx(['drafts', 'blobs'], 'readwrite', (s) => {
+  return unlessSubmitted(draft.id, ['drafts', 'blobs'], (s) => {
     for (const b of blobs) s.blobs.put({ sha256: b.ref.sha256, blob: b.blob, name: b.ref.name, type: b.ref.type, size: b.ref.size });
     s.drafts.put({ ...draft, updatedAt: new Date().toISOString() });
   });
@@ -69,9 +91,9 @@ export function submitDraft(draft, level) {
     id: draft.id, submission: toSubmission(draft), state: 'pending', level, catalogue: draft.catalogue,
     createdAt: new Date().toISOString(),
   };
-  return tx(['drafts', 'outbox'], 'readwrite', (s) => {
+  return unlessSubmitted(draft.id, ['drafts'], (s) => {
     s.drafts.delete(draft.id);
-    s.outbox.put(rec);
+    s.outbox.add(rec);
   }).then(() => rec);
 }
 
