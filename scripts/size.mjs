@@ -13,7 +13,7 @@ const snippets = readdirSync('pkg/snippets', { recursive: true })
 // The offline app's own files, as the page loads them before the first checklist shows (the service
 // worker, fetched after, is listed apart).
 const app = ['www/index.html', 'www/app.css', 'www/manifest.webmanifest', 'www/icon.svg',
-  ...['main', 'app', 'catalogue', 'db', 'i18n', 'form', 'media', 'store', 'outbox'].map((m) => `www/js/${m}.js`)];
+  ...['main', 'app', 'catalogue', 'db', 'i18n', 'form', 'store', 'outbox'].map((m) => `www/js/${m}.js`)];
 // The catalogue as the app loads it (scripts/stage-web.mjs splits it when staging): the product
 // index and one product's bundle, the largest one.
 const { catalogueParts } = await import('./stage-web.mjs');
@@ -34,6 +34,7 @@ const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
 for (const f of files) console.log(`${f.padEnd(50)} ${kb(sizes[f].raw).padStart(10)} raw ${kb(sizes[f].gzip).padStart(10)} gzip`);
 console.log(`${'first load (all above)'.padEnd(50)} ${''.padStart(14)} ${kb(total).padStart(10)} gzip (${(total / 1000).toFixed(1)} kB)`);
 const sw = gz('www/sw.js');
+console.log(`${'www/js/media.js (checklists with photos, signatures, GPS)'.padEnd(50)} ${''.padStart(14)} ${kb(gz('www/js/media.js')).padStart(10)} gzip`);
 console.log(`${'pkg/catalogue.json (whole; the app loads parts)'.padEnd(50)} ${''.padStart(14)} ${kb(whole).padStart(10)} gzip`);
 console.log(`${'www/sw.js (after the first render)'.padEnd(50)} ${''.padStart(14)} ${kb(sw).padStart(10)} gzip`);
 console.log(`budgets: wasm ${kb(BUDGET_WASM)}, first load ${kb(BUDGET_PAGE)}`);

@@ -290,6 +290,13 @@ export async function mount(root, options = {}) {
     await setMeta(openKey, id);
     await useCatalogue(draft.catalogue, draft.product);
     const tpl = merged(draft.product);
+    // Photo, signature and GPS inputs are loaded only for checklists that ask for them.
+    const EVIDENCE = ['photo', 'signature', 'geo_point'];
+    const applies = (scope, v) => !scope || scope.length === 0 || scope.includes(v);
+    if (!ctx.media && tpl.items.some((i) => applies(i.forms, draft.form) && applies(i.links, draft.link)
+      && (EVIDENCE.includes(i.type) || (i.items ?? []).some((c) => EVIDENCE.includes(c.type))))) {
+      ctx.media = await import('./media.js');
+    }
     const status = el('span', { className: 'save-status', attrs: { role: 'status' } });
     // The summary changes with every keystroke; a screen reader hears only when the grading changes.
     const summary = el('section', { className: 'summary', aria: { label: t('summary') } });

@@ -3,7 +3,6 @@
 // touched. The caller gets every change through onChange(answers, newBlobs) and saves it.
 import { FormSession } from '../../pkg/paicha.js';
 import { t, tt } from './i18n.js';
-import { photoInput, signaturePad, geoInput } from './media.js';
 
 let uid = 0;
 export const el = (tag, props = {}, ...children) => {
@@ -77,12 +76,13 @@ function input(item, value, set, ctx) {
       boxes.forEach((b, i) => { b.addEventListener('change', changed); fs.append(el('label', { className: 'choice' }, b, el('span', { textContent: tt(item.choices[i].label) }))); });
       return { node: fs, group: true };
     }
+    // Evidence inputs live in media.js, loaded by the caller only for checklists that have them (ctx.media).
     case 'photo':
-      return { node: photoInput(item, value, set, ctx), group: true };
+      return { node: ctx.media.photoInput(item, value, set, ctx), group: true };
     case 'signature':
-      return { node: signaturePad(item, value, set, ctx), group: true };
+      return { node: ctx.media.signaturePad(item, value, set, ctx), group: true };
     case 'geo_point':
-      return { node: geoInput(item, value, set), group: true };
+      return { node: ctx.media.geoInput(item, value, set), group: true };
     case 'repeat':
       return { node: repeat(item, value, set, ctx), group: true };
     default:

@@ -29,14 +29,14 @@ export class AlreadySubmitted extends Error {
 function unlessSubmitted(id, stores, write) {
   let submitted = false;
   return tx(['outbox', 'sent', ...stores], 'readwrite', (s) => {
+    // The checks and the writes go out together (one round trip, autosave stays fast); a check that
+    // finds the record submitted aborts the transaction before it commits, undoing the writes.
+    const found = (r) => { if (r.result !== undefined && !submitted) { submitted = true; s.outbox.transaction.abort(); } };
     const a = s.outbox.getKey(id);
-    a.onsuccess = () => {
-      const b = s.sent.getKey(id);
-      b.onsuccess = () => {
-        if (a.result !== undefined || b.result !== undefined) { submitted = true; s.outbox.transaction.abort(); return; }
-        write(s);
-      };
-    };
+    const b = s.sent.getKey(id);
+    a.onsuccess = () => found(a);
+    b.onsuccess = () => found(b);
+    write(s);
   }).catch((e) => { throw submitted ? new AlreadySubmitted(id) : e; });
 }
 
