@@ -238,3 +238,38 @@ pub fn open_entries(
         })?;
     to_text(&evs)
 }
+
+#[derive(Serialize)]
+struct Deadlines {
+    deadline: String,
+    recheck_by: String,
+}
+
+/// The policy's deadlines for an order made at `at` for a danger of `severity` (`general` or
+/// `major`): what the page proposes when an inspector orders rectification or fails a re-check.
+pub fn default_deadlines(policy_json: &str, severity: &str, at: &str) -> Result<String, Misuse> {
+    let policy = Policy::from_json(policy_json).map_err(|_| {
+        misuse(
+            "invalid_policy",
+            "处置规则（policy）有误",
+            "The policy is not valid",
+        )
+    })?;
+    let severity = match severity {
+        "general" => Severity::General,
+        "major" => Severity::Major,
+        _ => {
+            return Err(misuse(
+                "invalid_severity",
+                "等级须为 general 或 major",
+                "severity is general or major",
+            ))
+        }
+    };
+    let (deadline, recheck_by) =
+        ledger::follow::default_deadlines(&policy, severity, parse_now(at)?);
+    to_text(&Deadlines {
+        deadline,
+        recheck_by,
+    })
+}

@@ -46,3 +46,8 @@ pub fn open_entries(
         report, enterprise, product, maker, ids, policy,
     ))
 }
+
+#[wasm_bindgen(js_name = defaultDeadlines)]
+pub fn default_deadlines(policy: &str, severity: &str, at: &str) -> Result<String, JsError> {
+    js(api::default_deadlines(policy, severity, at))
+}

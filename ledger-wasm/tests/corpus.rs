@@ -147,3 +147,31 @@ fn entries_open_from_a_report_with_the_policys_deadlines() {
     );
     assert_eq!(few.unwrap_err().code, "not_enough_ids");
 }
+
+#[test]
+fn default_deadlines_follow_the_policy() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let policy = std::fs::read_to_string(root.join("policy.json")).unwrap();
+    let d: Value = serde_json::from_str(
+        &api::default_deadlines(&policy, "major", "2024-01-01T09:00:00+08:00").unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        d,
+        json!({"deadline": "2024-03-01", "recheck_by": "2024-03-16"})
+    );
+    let g: Value = serde_json::from_str(
+        &api::default_deadlines(&policy, "general", "2024-02-25T09:00:00+08:00").unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        g,
+        json!({"deadline": "2024-03-03", "recheck_by": "2024-03-11"})
+    );
+    assert_eq!(
+        api::default_deadlines(&policy, "huge", "2024-01-01T09:00:00+08:00")
+            .unwrap_err()
+            .code,
+        "invalid_severity"
+    );
+}

@@ -113,9 +113,32 @@ test('a major danger is found, rectified offline on a phone, re-checked on a tab
     await ppage.click('button:has-text("同步")');
     await ppage.waitForFunction((c) => !document.querySelector(c), card);
     assert.deepEqual((await serverLedger(server, 'qiye')).rows, []);
+    // The inspector records a danger found outside a checklist: entered and ordered with the
+    // policy's deadline (general: 7 days).
+    await tpage.click('details.new-entry-box summary');
+    await tpage.fill('#ne-uscc', USCC);
+    await tpage.fill('#ne-name', '贵阳示例车行');
+    await tpage.fill('#ne-text', '仓库内电池堆放过高');
+    await tpage.selectOption('#ne-sev', 'general');
+    await tpage.fill('#ne-basis', '《产品质量法》第二十六条');
+    await tpage.click('form.new-entry button[type=submit]');
+    await tpage.waitForSelector('article[data-status="ordered"]:has-text("仓库内电池堆放过高")');
+    await until(async () => (await serverLedger(server, 'jiancha')).rows.some((r) => r.entry.created.danger.text.zh === '仓库内电池堆放过高' && r.entry.status === 'ordered'), 'the hand-made entry on the server');
+    // Two failed spot checks within two years: the enterprise shows as due a key inspection.
+    const day = (ago) => new Date(Date.now() - ago * 86400000).toISOString().slice(0, 10);
+    const spots = [1, 2].map((n) => ({ id: `7c1d2e3f-4a5b-4c6d-8e9f-00000000000${n}`, enterprise: { uscc: USCC, region: '520102', name: '贵阳示例车行' },
+      product: 'electric-bicycle', batch: `B${n}`, date: day(n * 100), result: 'unqualified', failed_items: ['ebike.max_speed_kmh'] }));
+    const sp = await (await fetch(`${server.url}/api/v1/spot-checks`, { method: 'POST', headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' }, body: JSON.stringify(spots) })).json();
+    assert.ok(sp.results.every((x) => x.status === 'stored'), JSON.stringify(sp));
+    await tpage.click('button:has-text("同步")');
+    await tpage.waitForSelector(`.key-inspections li:has-text("${USCC}")`);
+    assert.match(await tpage.textContent('.key-inspections'), /最高设计车速/);
+    await tpage.screenshot({ path: `${root}/target/screenshots/ledger-tablet-1024-more.png`, fullPage: true });
+
     // Each event once on the server: created, ordered, rectified, re-checked.
     const all = await (await fetch(`${server.url}/api/v1/events?limit=1000`, { headers: { authorization: `Bearer ${tok}` } })).json();
-    assert.deepEqual(all.items.map((e) => e.kind).sort(), ['created', 'rechecked', 'rectification_ordered', 'rectified']);
+    assert.deepEqual(all.items.filter((e) => e.entry === entry).map((e) => e.kind).sort(), ['created', 'rechecked', 'rectification_ordered', 'rectified']);
+    assert.equal(new Set(all.items.map((e) => e.id)).size, all.items.length);
     // The only failed loads allowed: an attachment status asked before its first byte (404 by the protocol).
     for (const p of [ppage, tpage]) assert.deepEqual(p.errors.filter((e) => !e.includes("404")), []);
     for (const p of [ppage, tpage]) assert.deepEqual(p.notFound.filter((u) => !/\/api\/v1\/attachments\/[0-9a-f]{64}\/status$/.test(u)), []);

@@ -56,6 +56,18 @@ const T = {
   revoke_certificate: ['吊销证书', 'revoke the certificate'],
   judicial_transfer_review: ['研判移送司法机关', 'review for judicial transfer'],
   report_to_government: ['报告地方政府', 'report to the local government'],
+  keyInspections: ['应开展重点现场检查的企业（两年内两次以上抽查不合格）', 'Due a key on-site inspection (two or more failed spot checks in two years)'],
+  keyItems: ['重点检查项目', 'Items to target'],
+  until: ['有效至', 'counts until'],
+  newEntry: ['登记隐患', 'Record a hidden danger'],
+  danger: ['隐患描述', 'Hidden danger'],
+  severity: ['等级', 'Severity'],
+  basisLabel: ['依据', 'Legal basis'],
+  productCode: ['产品', 'Product'],
+  entName: ['企业名称', 'Enterprise name'],
+  uscc: ['统一社会信用代码', 'Unified social credit code'],
+  regionCode: ['行政区划代码', 'Division code'],
+  add: ['登记并责令整改', 'Record and order rectification'],
 };
 const t = (k, n) => (T[k]?.[getLang() === 'en' ? 1 : 0] ?? k).replace('{n}', String(n));
 
@@ -66,10 +78,13 @@ let status = '';
 /** Product names and item labels from the catalogue (the same file the checklists use). */
 const names = { products: new Map(), items: new Map() };
 const photoUrls = new Map(); // sha256 -> object URL of evidence shown
+let keyInspections = [];
+let policy = null; // the follow-up policy of the catalogue: the deadlines an order proposes // supervisors: from the server's spot-check records, refreshed on sync
 
 async function loadNames() {
   try {
     const b = await (await fetch('../pkg/catalogue.json')).json();
+    policy = b.policy ?? null;
     for (const f of b.files ?? []) {
       if (f.product && f.name) names.products.set(f.product, f.name);
       for (const i of f.items ?? []) if (i.label && !names.items.has(i.key)) names.items.set(i.key, i.label);
@@ -131,6 +146,13 @@ async function sync() {
   try {
     await drain({ endpoint: location.origin, token: auth.token });
     await pull();
+    if (account.role !== 'enterprise') {
+      const r = await fetch(`${location.origin}/api/v1/key-inspections`, { headers: { authorization: `Bearer ${auth.token}` }, cache: 'no-store' });
+      if (r.ok) {
+        keyInspections = (await r.json()).items ?? [];
+        await setMeta(key('key-inspections'), keyInspections);
+      }
+    }
     status = `${t('synced')} ${new Date().toLocaleTimeString(getLang() === 'en' ? 'en' : 'zh-CN')}`;
   } catch (e) {
     status = e.message === 'signin' || e.constructor?.name === 'NeedsSignIn' ? t('needSignIn') : t('offline');
@@ -142,13 +164,14 @@ async function sync() {
 async function act(entry, fields, files = []) {
   const event = { id: crypto.randomUUID(), entry, author: account.username, device: deviceName(), at: localTime(), ...fields };
   const problem = JSON.parse(ledger.checkEvent(JSON.stringify(event)));
-  if (problem) { status = tt(problem.message); return render(); }
+  if (problem) { status = tt(problem.message); await render(); return false; }
   await tx(['outbox', 'blobs'], 'readwrite', (s) => {
     for (const f of files) s.blobs.put({ sha256: f.ref.sha256, blob: f.blob, name: f.ref.name, type: f.ref.type, size: f.ref.size });
     s.outbox.put({ id: event.id, kind: 'event', event, state: 'pending', createdAt: new Date().toISOString() });
   });
   await render();
   sync();
+  return true;
 }
 
 function deviceName() {
@@ -161,10 +184,11 @@ function viewer() {
   return ['region', account.regions?.[0] ?? '000000'];
 }
 
-const plusDays = (days) => {
-  const d = new Date(Date.now() + days * 86400000);
-  return localTime(d).slice(0, 10);
-};
+/** The policy's deadlines for an order made now (the core computes them, as on the server). */
+function proposed(severity) {
+  if (!policy) return null;
+  try { return JSON.parse(ledger.defaultDeadlines(JSON.stringify(policy), severity, localTime())); } catch { return null; }
+}
 
 function actions(row, local) {
   const e = row.entry;
@@ -209,12 +233,12 @@ function actions(row, local) {
     return c;
   }
   if (e.status === 'found') {
-    const days = e.created.danger.severity === 'major' ? 60 : 7;
-    box.append(btn(t('order'), () => act(e.id, { kind: 'rectification_ordered', deadline: plusDays(days), recheck_by: plusDays(days + 15) })));
+    const p = proposed(e.created.danger.severity);
+    if (p) box.append(btn(t('order'), () => act(e.id, { kind: 'rectification_ordered', ...p })));
   }
   if (e.status === 'rectified') {
     const id = `d-${e.id}`;
-    const date = el('input', { type: 'date', id, value: plusDays(e.created.danger.severity === 'major' ? 60 : 7) });
+    const date = el('input', { type: 'date', id, required: true, value: proposed(e.created.danger.severity)?.deadline ?? '' });
     box.append(btn(t('pass'), () => act(e.id, { kind: 'rechecked', round: e.round, passed: true })),
       el('label', { htmlFor: id, textContent: t('newDeadline') }), date,
       btn(t('fail'), () => act(e.id, { kind: 'rechecked', round: e.round, passed: false, deadline: date.value }), 'secondary'));
@@ -289,8 +313,40 @@ async function render() {
       el('p', { className: 'muted', attrs: { role: 'status' }, textContent: status }),
       view.rejected ? el('p', { className: 'note', textContent: t('rejected', view.rejected) }) : null,
       tasks.length ? el('section', { className: 'card' }, el('h2', { textContent: t('due') }), el('ul', { className: 'tasks' }, ...tasks)) : null,
-      view.rows.length ? el('section', { attrs: { 'aria-label': t('title') } }, ...view.rows.map((r) => card(r, unsent, events))) : el('p', { textContent: t('none') }))));
+      keyInspections.length ? el('section', { className: 'card key-inspections' }, el('h2', { textContent: t('keyInspections') }),
+        el('ul', {}, ...keyInspections.map((k) => el('li', { textContent:
+          `${k.enterprise.name ?? k.enterprise.uscc} (${k.enterprise.uscc}) · ${k.products.map((p) => tt(names.products.get(p)) || p).join('、')} · ${t('keyItems')}: ${k.items.map((i) => tt(names.items.get(i)) || i).join('、')} · ${t('until')} ${k.until}` })))) : null,
+      view.rows.length ? el('section', { attrs: { 'aria-label': t('title') } }, ...view.rows.map((r) => card(r, unsent, events))) : el('p', { textContent: t('none') }),
+      account.role !== 'enterprise' ? el('details', { className: 'card new-entry-box' }, el('summary', { textContent: t('newEntry') }), newEntryForm(code)) : null)));
   document.documentElement.dataset.ready = '1';
+}
+
+/** A supervisor records a hidden danger by hand (found outside a checklist): a `created` event and
+ * the policy's default order, made and kept on the device like every other act. */
+function newEntryForm(region) {
+  const f = (id, label, input) => [el('label', { htmlFor: id, textContent: label }), input];
+  const uscc = el('input', { id: 'ne-uscc', required: true, pattern: '[0-9A-Z]{18}', autocomplete: 'off' });
+  const name = el('input', { id: 'ne-name' });
+  const reg = el('input', { id: 'ne-region', required: true, pattern: '[0-9]{6}', value: region });
+  const product = el('select', { id: 'ne-product' }, ...[...names.products].map(([p, n]) => el('option', { value: p, textContent: tt(n) })));
+  const text = el('textarea', { id: 'ne-text', required: true });
+  const sev = el('select', { id: 'ne-sev' }, el('option', { value: 'general', textContent: t('general') }), el('option', { value: 'major', textContent: t('major') }));
+  const basis = el('input', { id: 'ne-basis', required: true });
+  const form = el('form', { className: 'new-entry' },
+    ...f('ne-uscc', t('uscc'), uscc), ...f('ne-name', t('entName'), name), ...f('ne-region', t('regionCode'), reg),
+    ...f('ne-product', t('productCode'), product), ...f('ne-text', t('danger'), text), ...f('ne-sev', t('severity'), sev),
+    ...f('ne-basis', t('basisLabel'), basis),
+    el('div', { className: 'buttons' }, el('button', { type: 'submit', textContent: t('add') })));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const entry = crypto.randomUUID();
+    const danger = { text: { zh: text.value.trim(), en: text.value.trim() }, severity: sev.value, basis: basis.value.trim() };
+    const enterprise = { uscc: uscc.value.trim(), region: reg.value.trim(), ...(name.value.trim() ? { name: name.value.trim() } : {}) };
+    const made = await act(entry, { kind: 'created', enterprise, product: product.value, danger });
+    const p = proposed(sev.value);
+    if (made && p) await act(entry, { kind: 'rectification_ordered', ...p });
+  });
+  return form;
 }
 
 async function main() {
@@ -303,6 +359,7 @@ async function main() {
     return;
   }
   await Promise.all([init(), loadNames()]);
+  keyInspections = (await getMeta(key('key-inspections'))) ?? [];
   await render();
   await sync();
   addEventListener('online', sync);
