@@ -37,11 +37,16 @@ const sw = gz('www/sw.js');
 console.log(`${'www/js/media.js (checklists with photos, signatures, GPS)'.padEnd(50)} ${''.padStart(14)} ${kb(gz('www/js/media.js')).padStart(10)} gzip`);
 console.log(`${'pkg/catalogue.json (whole; the app loads parts)'.padEnd(50)} ${''.padStart(14)} ${kb(whole).padStart(10)} gzip`);
 console.log(`${'www/sw.js (after the first render)'.padEnd(50)} ${''.padStart(14)} ${kb(sw).padStart(10)} gzip`);
-console.log(`budgets: wasm ${kb(BUDGET_WASM)}, first load ${kb(BUDGET_PAGE)}`);
+// The ledger page loads its own WASM module (ledger-wasm/) when it first opens, not before.
+const BUDGET_LEDGER = 150 * 1024;
+const ledgerFiles = ['pkg/ledger/paicha_ledger_bg.wasm', 'pkg/ledger/paicha_ledger.js', 'www/ledger.html', 'www/ledger.css', 'www/js/ledger.js'];
+const ledger = ledgerFiles.reduce((s, f) => s + gz(f), 0);
+console.log(`${'ledger page, first open (its module, glue, page; the app scripts and catalogue it shares are cached)'.padEnd(50)} ${''.padStart(14)} ${kb(ledger).padStart(10)} gzip (module ${kb(gz(ledgerFiles[0]))})`);
+console.log(`budgets: wasm ${kb(BUDGET_WASM)}, first load ${kb(BUDGET_PAGE)}, ledger page ${kb(BUDGET_LEDGER)}`);
 if (process.argv.includes('--check')) {
   const wasm = sizes['pkg/paicha_bg.wasm'].gzip;
-  if (wasm > BUDGET_WASM || total > BUDGET_PAGE) {
-    console.error(`over budget: wasm ${kb(wasm)}, first load ${kb(total)}`);
+  if (wasm > BUDGET_WASM || total > BUDGET_PAGE || ledger > BUDGET_LEDGER) {
+    console.error(`over budget: wasm ${kb(wasm)}, first load ${kb(total)}, ledger page ${kb(ledger)}`);
     process.exit(1);
   }
 }
