@@ -330,7 +330,7 @@ export async function mount(root, options = {}) {
         current.answers = { ...answers };
         const snapshot = { ...current };
         const t0 = globalThis.__paichaChangeAt ?? performance.now();
-        status.textContent = t('saving');
+        if (status.textContent !== t('saving')) status.textContent = t('saving');
         chain = chain.then(() => saveDraft(snapshot, blobs)).then(() => {
           saveTimes.push(performance.now() - t0);
           for (const b of blobs) fresh.delete(b.ref.sha256);
@@ -376,6 +376,10 @@ export async function mount(root, options = {}) {
   }
 
   function showSummary(box, d, actions) {
+    // Most keystrokes change nothing here: leave the DOM alone then (less to lay out and paint).
+    const key = `${d.level}|${d.findingCount}|${d.errorCount}|${d.valid}|${JSON.stringify(actions)}|${getLang()}`;
+    if (box.dataset.key === key) return;
+    box.dataset.key = key;
     box.className = `summary card level-${d.level}`;
     box.dataset.level = d.level;
     box.replaceChildren(
