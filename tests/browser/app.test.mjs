@@ -215,6 +215,19 @@ test('400, 403 and 409 land in "needs attention" with the reason; never retried 
     await page.waitForSelector('.bar .tools button:last-child:text-is("登录")');
     await signIn(page);
     await waitCounts(page, { pending: 0 });
+    await page.waitForSelector('.banner', { state: 'hidden' });
+    // An expired sign-in: nothing is sent, the record stays, the user is asked to sign in.
+    await page.evaluate(async () => (await import('/www/js/db.js')).setMeta('auth', { token: 'old', expires_at: '2020-01-01T00:00:00Z', account: { username: 'qiye' } }));
+    await queue(page, 1);
+    const posts0 = proxy.log.filter((l) => l.method === 'POST' && l.url.startsWith('/api/v1/submissions')).length;
+    await page.evaluate(() => window.paichaApp.sync());
+    await page.waitForSelector('.banner:not([hidden]) p');
+    assert.equal(proxy.log.filter((l) => l.method === 'POST' && l.url.startsWith('/api/v1/submissions')).length, posts0);
+    await page.click('.bar .tools button:last-child'); // sign out, then in again
+    await page.waitForSelector('.bar .tools button:last-child:text-is("登录")');
+    await signIn(page);
+    await waitCounts(page, { pending: 0 });
+    await page.waitForSelector('.banner', { state: 'hidden' });
     // 409: same id, other content, already on the server.
     const tok = await token(server);
     const conflictId = crypto.randomUUID();

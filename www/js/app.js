@@ -411,6 +411,13 @@ export async function mount(root, options = {}) {
     },
     async run() {
       const auth = await getMeta('auth');
+      // An expired sign-in is known without asking: keep everything, ask to sign in again.
+      if (auth?.expires_at && Date.parse(auth.expires_at) <= Date.now() && (await counts()).pending > 0) {
+        needSignIn = true;
+        emit('error', { code: 'token_expired', message: t('needSignIn') });
+        await refresh();
+        return;
+      }
       try {
         const r = await drain({ endpoint, token: auth?.token ?? null }, () => refresh());
         this.failures = 0;
