@@ -48,7 +48,7 @@ function queue(page, n, over = {}) {
 
 const countOf = (ids, id) => ids.filter((x) => x === id).length;
 
-test('a draft filled offline survives a reload and a closed browser', async () => {
+test('a draft filled offline survives a reload and a closed browser', { timeout: 120000 }, async () => {
   const server = await startServer();
   let b = await launch();
   try {
@@ -89,7 +89,7 @@ test('a draft filled offline survives a reload and a closed browser', async () =
   }
 });
 
-test('a record submitted offline arrives exactly once when the server comes up; the outbox empties', async () => {
+test('a record submitted offline arrives exactly once when the server comes up; the outbox empties', { timeout: 120000 }, async () => {
   let server = await startServer();
   const b = await launch();
   try {
@@ -123,7 +123,7 @@ test('a record submitted offline arrives exactly once when the server comes up; 
   }
 });
 
-test('upload faults: 503, 500, a cut connection and a lost answer still give each record once', async () => {
+test('upload faults: 503, 500, a cut connection and a lost answer still give each record once', { timeout: 120000 }, async () => {
   const server = await startServer();
   let posts = 0;
   const proxy = await faultProxy(server.url, (req) => {
@@ -151,7 +151,7 @@ test('upload faults: 503, 500, a cut connection and a lost answer still give eac
   }
 });
 
-test('two tabs draining at once, and a reload mid-upload: each record once, outbox empty', async () => {
+test('two tabs draining at once, and a reload mid-upload: each record once, outbox empty', { timeout: 120000 }, async () => {
   const server = await startServer();
   let hold = true;
   const proxy = await faultProxy(server.url, (req) => (hold && req.method === 'POST' && req.url.startsWith('/api/v1/submissions') ? 'hold' : 'pass'));
@@ -198,7 +198,7 @@ async function waitFor(cond, timeout = 15000) {
   }
 }
 
-test('400, 403 and 409 land in "needs attention" with the reason; never retried by themselves, never dropped; 401 asks to sign in', async () => {
+test('400, 403 and 409 land in "needs attention" with the reason; never retried by themselves, never dropped; 401 asks to sign in', { timeout: 120000 }, async () => {
   const server = await startServer();
   const proxy = await faultProxy(server.url);
   const b = await launch();
@@ -275,7 +275,7 @@ test('400, 403 and 409 land in "needs attention" with the reason; never retried 
   }
 });
 
-test('413 for a batch is retried one record at a time; a record the server finds too large needs attention', async () => {
+test('413 for a batch is retried one record at a time; a record the server finds too large needs attention', { timeout: 120000 }, async () => {
   const server = await startServer();
   const proxy = await faultProxy(server.url, (req) => (req.method === 'POST' && req.url.startsWith('/api/v1/submissions') ? { status: 413 } : 'pass'));
   const b = await launch();
@@ -298,7 +298,7 @@ test('413 for a batch is retried one record at a time; a record the server finds
   }
 });
 
-test('an attachment resumes from the offset the server reports after the answer to a part was lost', async () => {
+test('an attachment resumes from the offset the server reports after the answer to a part was lost', { timeout: 120000 }, async () => {
   const server = await startServer();
   let puts = 0;
   const proxy = await faultProxy(server.url, (req) => (req.method === 'PUT' && ++puts === 1 ? 'lose' : 'pass'));

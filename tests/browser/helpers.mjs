@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { after } from 'node:test';
 import { chromium } from 'playwright-core';
 import { stageWeb } from '../../scripts/stage-web.mjs';
 
@@ -31,6 +32,13 @@ export function staging(origins = []) {
     process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   }
   return staged;
+}
+
+// Whatever a test left open (a test that timed out never reaches its `finally`) is closed after the
+// file's tests, so a stuck test fails the run instead of hanging it.
+const open = new Set();
+if (process.env.NODE_TEST_CONTEXT || process.argv[1]?.endsWith('.test.mjs')) {
+  after(async () => { for (const close of open) await close().catch(() => {}); });
 }
 
 let copied = null;
@@ -81,10 +89,9 @@ export async function startServer(opts = {}) {
     });
   });
   lines.on('line', () => {});
-  return {
-    url, port: Number(new URL(url).port), dataDir,
-    stop: () => new Promise((ok) => { if (child.exitCode !== null) ok(); else { child.once('exit', ok); child.kill('SIGTERM'); } }),
-  };
+  const stop = () => new Promise((ok) => { open.delete(stop); if (child.exitCode !== null) ok(); else { child.once('exit', ok); child.kill('SIGTERM'); } });
+  open.add(stop);
+  return { url, port: Number(new URL(url).port), dataDir, stop };
 }
 
 export async function token(server, username = 'qiye') {
@@ -172,7 +179,9 @@ export async function launch(userDataDir = tempDir('profile')) {
     window.__csp = [];
     document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
   });
-  return { ctx, userDataDir, close: () => ctx.close() };
+  const close = () => { open.delete(close); return ctx.close(); };
+  open.add(close);
+  return { ctx, userDataDir, close };
 }
 
 export const cleanup = (...dirs) => { for (const d of dirs) if (d) rmSync(d, { recursive: true, force: true }); };

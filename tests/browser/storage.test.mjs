@@ -11,7 +11,7 @@ after(async () => { await server.stop(); cleanup(server.dataDir); });
 
 const saved = (page) => page.waitForSelector('.save-status:text("已保存在本机")');
 
-test('the browser closes and wipes IndexedDB under an open checklist: the next change saves the whole draft again', async () => {
+test('the browser closes and wipes IndexedDB under an open checklist: the next change saves the whole draft again', { timeout: 120000 }, async () => {
   const b = await launch();
   try {
     const page = await openApp(b.ctx, server.url, '?nosw');
@@ -38,7 +38,7 @@ test('the browser closes and wipes IndexedDB under an open checklist: the next c
   }
 });
 
-test('low storage is shown as a warning, with the quota and whether storage is persistent', async () => {
+test('low storage is shown as a warning, with the quota and whether storage is persistent', { timeout: 120000 }, async () => {
   const b = await launch();
   try {
     await b.ctx.addInitScript(() => {
@@ -55,7 +55,7 @@ test('low storage is shown as a warning, with the quota and whether storage is p
   }
 });
 
-test('export unsent records to a file with the button, import the file in another browser', async () => {
+test('export unsent records to a file with the button, import the file in another browser', { timeout: 120000 }, async () => {
   const b = await launch();
   const other = await launch();
   try {
@@ -87,7 +87,7 @@ test('export unsent records to a file with the button, import the file in anothe
   }
 });
 
-test('deleting a draft (confirmed) frees its photos', async () => {
+test('deleting a draft (confirmed) frees its photos', { timeout: 120000 }, async () => {
   const b = await launch();
   try {
     const page = await openApp(b.ctx, server.url, '?nosw');
@@ -116,7 +116,7 @@ test('deleting a draft (confirmed) frees its photos', async () => {
   }
 });
 
-test('a draft open in two tabs: once one submits it, the other can neither bring it back nor overwrite it', async () => {
+test('a draft open in two tabs: once one submits it, the other can neither bring it back nor overwrite it', { timeout: 120000 }, async () => {
   const b = await launch();
   try {
     const a = await openApp(b.ctx, server.url, '?nosw');

@@ -18,7 +18,7 @@ async function signIn(page, username = 'qiye') {
 
 const cacheKeys = (page) => page.evaluate(() => caches.keys());
 
-test('offline after one visit; a new app + catalogue version keeps an old draft openable and sendable', async () => {
+test('offline after one visit; a new app + catalogue version keeps an old draft openable and sendable', { timeout: 120000 }, async () => {
   const v1 = stageWeb(tempDir('web-v1'));
   let server = await startServer({ webRoot: v1.dest });
   let v2 = null;
@@ -88,7 +88,7 @@ test('offline after one visit; a new app + catalogue version keeps an old draft 
   }
 });
 
-test('Background Sync: the service worker drains the outbox with no page open', async () => {
+test('Background Sync: the service worker drains the outbox with no page open', { timeout: 120000 }, async () => {
   let server = await startServer();
   const b = await launch();
   try {

@@ -46,7 +46,7 @@ async function fillSample(page) {
   await page.waitForFunction(() => document.querySelector('.summary')?.dataset.level === 'major');
 }
 
-test('screenshots at 360x740 and 1024x768, axe with no serious or critical violations, in Chinese and English', async () => {
+test('screenshots at 360x740 and 1024x768, axe with no serious or critical violations, in Chinese and English', { timeout: 120000 }, async () => {
   for (const [w, h] of [[360, 740], [1024, 768]]) {
     const b = await launch();
     try {
@@ -97,7 +97,7 @@ test('screenshots at 360x740 and 1024x768, axe with no serious or critical viola
   }
 });
 
-test('keyboard: the checklist is reachable and answerable with the keyboard alone', async () => {
+test('keyboard: the checklist is reachable and answerable with the keyboard alone', { timeout: 120000 }, async () => {
   const b = await launch();
   try {
     const page = await openApp(b.ctx, server.url);
@@ -126,7 +126,7 @@ test('keyboard: the checklist is reachable and answerable with the keyboard alon
   }
 });
 
-test('a repeat group (vehicles checked on site), skip logic and the legal basis on demand', async () => {
+test('a repeat group (vehicles checked on site), skip logic and the legal basis on demand', { timeout: 120000 }, async () => {
   const b = await launch();
   try {
     const page = await openApp(b.ctx, server.url);
@@ -176,7 +176,7 @@ test('a repeat group (vehicles checked on site), skip logic and the legal basis 
   }
 });
 
-test('evidence on the on-site form: photo compressed and hashed, signature, GPS and the refused fallback; uploaded with the record', async () => {
+test('evidence on the on-site form: photo compressed and hashed, signature, GPS and the refused fallback; uploaded with the record', { timeout: 120000 }, async () => {
   const b = await launch();
   try {
     const page = await openApp(b.ctx, server.url);
@@ -259,7 +259,7 @@ test('evidence on the on-site form: photo compressed and hashed, signature, GPS 
   }
 });
 
-test('the embed demo: custom element and iframe both fill, save and report their events and height', async () => {
+test('the embed demo: custom element and iframe both fill, save and report their events and height', { timeout: 120000 }, async () => {
   const b = await launch();
   try {
     const page = b.ctx.pages()[0];
@@ -308,7 +308,7 @@ test('the embed demo: custom element and iframe both fill, save and report their
   }
 });
 
-test('an iframe whose parent origin is not allowed posts nothing; a URL cannot choose the endpoint', async () => {
+test('an iframe whose parent origin is not allowed posts nothing; a URL cannot choose the endpoint', { timeout: 120000 }, async () => {
   const b = await launch();
   try {
     const page = b.ctx.pages()[0];
@@ -325,12 +325,14 @@ test('an iframe whose parent origin is not allowed posts nothing; a URL cannot c
       }
       window.addEventListener('message', (e) => {
         for (const k of ['good', 'evil']) if (e.source === frames[k].contentWindow) seen[k].push(e.data.type);
-        const ready = (k) => frames[k].contentDocument?.documentElement.dataset.ready === '1';
-        if (seen.good.includes('height') && ready('evil')) {
-          // The evil frame's first height report would be due in the same frame as the good one's.
-          frames.evil.contentWindow.requestAnimationFrame(() => frames.evil.contentWindow.requestAnimationFrame(() => resolve(seen)));
-        }
       });
+      const ready = (k) => frames[k].contentDocument?.documentElement.dataset.ready === '1';
+      const poll = setInterval(() => {
+        if (!(seen.good.includes('height') && ready('evil'))) return;
+        clearInterval(poll);
+        // The evil frame's first height report would be due within a frame of its start.
+        frames.evil.contentWindow.requestAnimationFrame(() => frames.evil.contentWindow.requestAnimationFrame(() => resolve(seen)));
+      }, 20);
     }));
     assert.ok(got.good.includes('height'));
     assert.deepEqual(got.evil, []);
@@ -345,7 +347,7 @@ test('an iframe whose parent origin is not allowed posts nothing; a URL cannot c
   }
 });
 
-test('iframe in a portal on another origin: events and height reach the allowed portal origin', async () => {
+test('iframe in a portal on another origin: events and height reach the allowed portal origin', { timeout: 120000 }, async () => {
   // The portal: another origin (its own port), allowed in the app's config.json.
   const portal = createServer((req, res) => {
     if (req.url.startsWith('/portal.js')) {
