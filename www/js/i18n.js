@@ -100,6 +100,7 @@ const T = {
   checklist: ['检查表', 'Checklist'],
   records: ['条', 'records'],
   ledgerEvent: ['整改台账事件', 'Ledger event'],
+  ledger: ['整改台账', 'Ledger'],
 };
 
 let lang = 'zh';
