@@ -192,6 +192,7 @@ export async function openApp(ctx, base, query = '') {
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('crash', () => { errors.push('renderer crashed'); console.error(`renderer crashed: ${page.url()}`); });
   await page.goto(`${base}/www/index.html${query}`);
   await page.waitForFunction(() => document.documentElement.dataset.ready, null, { timeout: 20000 });
   const ready = await page.evaluate(() => document.documentElement.dataset.ready);

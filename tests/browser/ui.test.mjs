@@ -62,6 +62,7 @@ test('screenshots at 360x740 and 1024x768, axe with no serious or critical viola
       // Errors and findings next to items, from the core.
       assert.match(await page.textContent(`${item('ebike.max_speed_kmh')} .findings`), /重大隐患/);
       assert.ok((await page.textContent(`${item('ebike.battery_voltage_v')} .errors`)).length > 0);
+      await page.evaluate(() => window.scrollTo(0, 0)); // the sticky summary must not cover the bar
       await page.click('.bar .tools button:nth-child(3)'); // English
       await page.waitForSelector('h1:text("paicha · hidden-danger checks")');
       await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.startsWith('Maximum design speed'), `${item('ebike.max_speed_kmh')} .label`);
@@ -77,6 +78,7 @@ test('screenshots at 360x740 and 1024x768, axe with no serious or critical viola
       await page.waitForSelector('form.start');
       await page.screenshot({ path: join(shots, `home-en-${w}.png`), fullPage: true });
       // The outbox with a record that needs attention (another enterprise's record for this account).
+      await page.evaluate(() => window.scrollTo(0, 0));
       await page.click('.bar .tools button:nth-child(3)'); // back to Chinese
       await page.waitForSelector('h1:text("排查 · 隐患排查")');
       await signIn(page);
