@@ -646,3 +646,48 @@ fn unfinished_uploads_left_for_a_week_are_dropped_at_start() {
     assert_eq!(st["received"], 0, "{st}");
     assert!(std::fs::read_dir(&partial).unwrap().next().is_none());
 }
+
+#[test]
+fn the_app_files_may_be_framed_and_loaded_only_by_allowed_portals() {
+    let web = data_dir();
+    std::fs::create_dir_all(web.join("www")).unwrap();
+    std::fs::write(
+        web.join("www/index.html"),
+        "<!doctype html><title>paicha</title>",
+    )
+    .unwrap();
+    std::fs::write(web.join("www/sw.js"), "const VERSION = 'x';").unwrap();
+    let srv = start(
+        data_dir(),
+        &[
+            "--web-root",
+            web.to_str().unwrap(),
+            "--allow-origin",
+            "https://portal.example.gov.cn",
+            "--allow-origin",
+            "https://x.example; script-src *",
+        ],
+    );
+    let get = |path: &str, origin: &str| {
+        request(&srv.addr, "GET", path, &[format!("Origin: {origin}")], b"")
+            .headers
+            .to_ascii_lowercase()
+    };
+    let page = get("/www/index.html", "https://portal.example.gov.cn");
+    assert!(
+        page.contains(
+            "content-security-policy: frame-ancestors 'self' https://portal.example.gov.cn\r\n"
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains("access-control-allow-origin: https://portal.example.gov.cn"),
+        "{page}"
+    );
+    assert!(page.contains("cache-control: no-cache"), "{page}");
+    // An origin that could smuggle directives into the policy is dropped; others get no CORS.
+    assert!(!page.contains("script-src"), "{page}");
+    assert!(!get("/www/index.html", "https://evil.example").contains("access-control-allow-origin"));
+    // The service worker script is never kept by the HTTP cache: a new deployment is seen at once.
+    assert!(get("/www/sw.js", "https://portal.example.gov.cn").contains("cache-control: no-store"));
+}

@@ -196,34 +196,80 @@ pub fn router(
         .route("/healthz", get(|| async { "ok" }))
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
         .with_state(app);
-    let api = if origins.is_empty() {
-        api
-    } else {
-        let allowed: Vec<HeaderValue> = origins
-            .iter()
-            .filter_map(|o| HeaderValue::from_str(o).ok())
-            .collect();
-        api.layer(
-            tower_http::cors::CorsLayer::new()
-                .allow_origin(allowed)
-                .allow_methods([
-                    Method::GET,
-                    Method::POST,
-                    Method::PUT,
-                    Method::PATCH,
-                    Method::DELETE,
-                ])
-                .allow_headers([
-                    axum::http::header::AUTHORIZATION,
-                    axum::http::header::CONTENT_TYPE,
-                    axum::http::HeaderName::from_static("upload-offset"),
-                    axum::http::HeaderName::from_static("upload-length"),
-                ])
-                .max_age(std::time::Duration::from_secs(3600)),
-        )
-    };
-    match web_root {
-        Some(dir) => api.fallback_service(tower_http::services::ServeDir::new(dir)),
+    // Origins must be plain `scheme://host[:port]`: they also go into a CSP header.
+    let origins: Vec<&String> = origins
+        .iter()
+        .filter(|o| {
+            (o.starts_with("https://") || o.starts_with("http://"))
+                && o.bytes()
+                    .all(|b| b.is_ascii_graphic() && b != b';' && b != b',')
+        })
+        .collect();
+    let api = match web_root {
+        Some(dir) => {
+            let frame_ancestors = std::iter::once("'self'")
+                .chain(origins.iter().map(|o| o.as_str()))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let statics = Router::new()
+                .fallback_service(tower_http::services::ServeDir::new(dir))
+                .layer(axum::middleware::from_fn(move |req, next| {
+                    static_headers(req, next, frame_ancestors.clone())
+                }));
+            api.fallback_service(statics)
+        }
         None => api.fallback(|| async { not_found() }),
+    };
+    if origins.is_empty() {
+        return api;
     }
+    let allowed: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    // Applied after the fallback: portals may load the app's files (the element, its WASM and the
+    // catalogue) as well as call the API.
+    api.layer(
+        tower_http::cors::CorsLayer::new()
+            .allow_origin(allowed)
+            .allow_methods([
+                Method::GET,
+                Method::POST,
+                Method::PUT,
+                Method::PATCH,
+                Method::DELETE,
+            ])
+            .allow_headers([
+                axum::http::header::AUTHORIZATION,
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderName::from_static("upload-offset"),
+                axum::http::HeaderName::from_static("upload-length"),
+            ])
+            .max_age(std::time::Duration::from_secs(3600)),
+    )
+}
+
+/// Headers of the web app's files: only the allowed portals may frame the app (a meta tag cannot
+/// say so); files are revalidated on every load, and the service worker script is never kept by
+/// the HTTP cache, so a new deployment is seen at once (Last-Modified has one-second resolution).
+async fn static_headers(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+    frame_ancestors: String,
+) -> Response {
+    let sw = req.uri().path().ends_with("/sw.js");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&format!("frame-ancestors {frame_ancestors}")) {
+        h.insert(axum::http::header::CONTENT_SECURITY_POLICY, v);
+    }
+    h.insert(
+        axum::http::header::CACHE_CONTROL,
+        HeaderValue::from_static(if sw { "no-store" } else { "no-cache" }),
+    );
+    h.insert(
+        axum::http::header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    res
 }
