@@ -201,7 +201,13 @@ test('evidence on the on-site form: photo compressed and hashed, signature, GPS 
     }), 'base64');
     await page.setInputFiles(`${item('ebike.onsite_photo')} input[type=file]`, { name: 'nameplate.png', mimeType: 'image/png', buffer: png });
     await page.waitForSelector(`${item('ebike.onsite_photo')} .photos img[src^="blob:"]`);
-    for (const key of ['ebike.inspector_signature', 'ebike.enterprise_signature']) {
+    // The enterprise's representative signs with the keyboard alone: the typed name goes into the box.
+    await page.focus(`${item('ebike.enterprise_signature')} .typed-signature input`);
+    await page.keyboard.type('张三');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(`${item('ebike.enterprise_signature')} img.signature-image[src^="blob:"]`);
+    for (const key of ['ebike.inspector_signature']) {
       // Sections off screen are not laid out (content-visibility): scroll, let layout settle, then measure.
       await page.locator(`${item(key)} canvas`).scrollIntoViewIfNeeded();
       await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
@@ -231,6 +237,7 @@ test('evidence on the on-site form: photo compressed and hashed, signature, GPS 
     assert.equal(photo.type, 'image/jpeg');
     assert.ok(photo.size <= 400 * 1024 && photo.size < png.length, `compressed: ${photo.size} bytes from ${png.length}`);
     assert.match(draft.answers['ebike.inspector_signature'].sha256, /^[0-9a-f]{64}$/);
+    assert.match(draft.answers['ebike.enterprise_signature'].sha256, /^[0-9a-f]{64}$/);
     assert.deepEqual(draft.answers['ebike.location'], { lat: 26.647, lon: 106.63, accuracy: 12 });
     // The stored bytes are the named content, at most 1600 px on the longer side.
     const stored = await page.evaluate(async (sha) => {

@@ -68,6 +68,7 @@ const T = {
   sign: ['签名', 'Sign'],
   clear: ['清除', 'Clear'],
   signHere: ['请在框内签名', 'Sign inside the box'],
+  signTyped: ['或输入姓名代替手写签名（键盘可用）', 'Or type your name instead of drawing (keyboard)'],
   locate: ['获取当前位置', 'Get current position'],
   locating: ['定位中…', 'Locating…'],
   geoRefused: ['无法获取位置（已拒绝或不可用）。请手动填写经纬度，或留空并在备注中写明地址。', 'The position is unavailable (refused or no signal). Enter latitude and longitude by hand, or leave it empty and write the address in the remarks.'],

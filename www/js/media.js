@@ -92,11 +92,22 @@ export function signaturePad(item, value, set, ctx) {
   canvas.addEventListener('pointercancel', end);
   const save = el('button', { type: 'button', textContent: t('sign') });
   const clear = el('button', { type: 'button', className: 'secondary', textContent: t('clear') });
+  // Without a pointer (keyboard, switch access): the name typed is written into the box instead.
+  const typedId = `sig-${item.key}-${Math.random().toString(36).slice(2, 8)}`;
+  const typed = el('input', { type: 'text', id: typedId, autocomplete: 'name' });
+  const typedBox = el('div', { className: 'typed-signature' }, el('label', { htmlFor: typedId, textContent: t('signTyped') }), typed);
   const show = () => {
-    canvas.hidden = !!ref; save.hidden = !!ref; img.hidden = !ref;
+    canvas.hidden = !!ref; save.hidden = !!ref; img.hidden = !ref; typedBox.hidden = !!ref;
     if (ref) ctx.blobUrl(ref.sha256).then((u) => { if (u) img.src = u; });
   };
   save.addEventListener('click', async () => {
+    if (!dirty && typed.value.trim()) {
+      g.clearRect(0, 0, canvas.width, canvas.height);
+      g.fillStyle = '#111';
+      g.font = '56px "Kaiti SC", KaiTi, STKaiti, serif';
+      g.fillText(typed.value.trim(), 24, 130, canvas.width - 48);
+      dirty = true;
+    }
     if (!dirty) return;
     const blob = await toBlob(canvas, 'image/png');
     const a = await toRef(blob, 'signature.png');
@@ -106,12 +117,12 @@ export function signaturePad(item, value, set, ctx) {
     show();
   });
   clear.addEventListener('click', () => {
-    g.clearRect(0, 0, canvas.width, canvas.height); dirty = false;
+    g.clearRect(0, 0, canvas.width, canvas.height); dirty = false; typed.value = '';
     if (ref) { ref = null; set(null); }
     show();
   });
   show();
-  return el('div', { className: 'signature-box' }, canvas, img, el('div', { className: 'buttons' }, save, clear));
+  return el('div', { className: 'signature-box' }, canvas, img, typedBox, el('div', { className: 'buttons' }, save, clear));
 }
 
 export function geoInput(item, value, set) {
