@@ -377,7 +377,8 @@ test('iframe in a portal on another origin: events and height reach the allowed 
   await new Promise((ok) => portal.listen(0, '127.0.0.1', ok));
   const origin = `http://127.0.0.1:${portal.address().port}`;
   const web = stageWeb(tempDir('web-xo'), { 'www/config.json': JSON.stringify({ embedOrigins: [origin] }) });
-  const app = await startServer({ webRoot: web.dest });
+  // The server lets only allowed portals frame the app (frame-ancestors), as config.json lets it post only to them.
+  const app = await startServer({ webRoot: web.dest, args: ['--allow-origin', origin] });
   const b = await launch();
   try {
     const page = b.ctx.pages()[0];
