@@ -129,6 +129,16 @@ pub fn check_event(event_json: &str) -> Result<String, Misuse> {
     to_text(&err)
 }
 
+fn policy(json: &str) -> Result<Policy, Misuse> {
+    Policy::from_json(json).map_err(|_| {
+        misuse(
+            "invalid_policy",
+            "处置规则（policy）有误",
+            "The policy is not valid",
+        )
+    })
+}
+
 /// The part of a report the ledger needs (the report is what `check` / `FormSession.report()` gave).
 #[derive(Deserialize)]
 struct ReportIn {
@@ -184,13 +194,7 @@ pub fn open_entries(
         serde_json::from_str(enterprise_json).map_err(|e| bad("enterprise", e))?;
     let m: MakerIn = serde_json::from_str(maker_json).map_err(|e| bad("maker", e))?;
     let ids: Vec<String> = serde_json::from_str(ids_json).map_err(|e| bad("ids", e))?;
-    let policy = Policy::from_json(policy_json).map_err(|_| {
-        misuse(
-            "invalid_policy",
-            "处置规则（policy）有误",
-            "The policy is not valid",
-        )
-    })?;
+    let policy = policy(policy_json)?;
     if ids.len() < 3 * r.findings.len() || ids.iter().any(|i| !paicha::ids::is_uuid(i)) {
         return Err(misuse(
             "not_enough_ids",
@@ -248,13 +252,7 @@ struct Deadlines {
 /// The policy's deadlines for an order made at `at` for a danger of `severity` (`general` or
 /// `major`): what the page proposes when an inspector orders rectification or fails a re-check.
 pub fn default_deadlines(policy_json: &str, severity: &str, at: &str) -> Result<String, Misuse> {
-    let policy = Policy::from_json(policy_json).map_err(|_| {
-        misuse(
-            "invalid_policy",
-            "处置规则（policy）有误",
-            "The policy is not valid",
-        )
-    })?;
+    let policy = policy(policy_json)?;
     let severity = match severity {
         "general" => Severity::General,
         "major" => Severity::Major,

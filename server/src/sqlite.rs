@@ -196,6 +196,11 @@ fn scope_sql(scope: &Scope, args: &mut Vec<Sql>) -> String {
     }
 }
 
+/// Whether a query finds a row (the migrations ask what an old database holds).
+fn exists(conn: &Connection, sql: &str) -> Result<bool> {
+    Ok(conn.query_row(sql, [], |_| Ok(())).optional()?.is_some())
+}
+
 impl Sqlite {
     pub fn open(path: &Path) -> Result<Sqlite> {
         let conn = Connection::open(path)?;
@@ -225,15 +230,10 @@ impl Sqlite {
     /// Databases of the first server slice had `submissions` without the query columns: move
     /// their rows over, reading the columns out of the stored JSON (nothing is dropped).
     fn migrate_v0(conn: &Connection) -> Result<()> {
-        let old: bool = conn
-            .query_row(
-                "SELECT 1 FROM sqlite_master WHERE name = 'submissions' AND sql NOT LIKE '%inspected_date%'",
-                [],
-                |_| Ok(true),
-            )
-            .optional()?
-            .unwrap_or(false);
-        if !old {
+        if !exists(
+            conn,
+            "SELECT 1 FROM sqlite_master WHERE name = 'submissions' AND sql NOT LIKE '%inspected_date%'",
+        )? {
             return Ok(());
         }
         conn.execute_batch(
@@ -272,15 +272,10 @@ impl Sqlite {
     /// Version 1 kept one upload per attachment (the first uploader's); version 2 keeps each
     /// uploader's own. Finished uploads move over; unfinished ones restart from their first byte.
     fn migrate_v1(conn: &Connection) -> Result<()> {
-        let old: bool = conn
-            .query_row(
-                "SELECT 1 FROM sqlite_master WHERE name = 'attachments'",
-                [],
-                |_| Ok(true),
-            )
-            .optional()?
-            .unwrap_or(false);
-        if !old {
+        if !exists(
+            conn,
+            "SELECT 1 FROM sqlite_master WHERE name = 'attachments'",
+        )? {
             return Ok(());
         }
         conn.execute_batch(SCHEMA)?;
