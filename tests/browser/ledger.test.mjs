@@ -28,6 +28,8 @@ function watch404(page) {
 async function openLedger(page, base) {
   await page.goto(`${base}/www/ledger.html`);
   await page.waitForFunction(() => document.documentElement.dataset.ready === '1', null, { timeout: 20000 });
+  // The first sync re-renders the page: act only after it, so no click lands on a replaced button.
+  await page.waitForSelector('main [role=status]:has-text("已同步")');
 }
 
 /** The server's own view of the ledger for an account. */
@@ -128,7 +130,17 @@ test('a major danger is found, rectified offline on a phone, re-checked on a tab
     const day = (ago) => new Date(Date.now() - ago * 86400000).toISOString().slice(0, 10);
     const spots = [1, 2].map((n) => ({ id: `7c1d2e3f-4a5b-4c6d-8e9f-00000000000${n}`, enterprise: { uscc: USCC, region: '520102', name: '贵阳示例车行' },
       product: 'electric-bicycle', batch: `B${n}`, date: day(n * 100), result: 'unqualified', failed_items: ['ebike.max_speed_kmh'] }));
-    const sp = await (await fetch(`${server.url}/api/v1/spot-checks`, { method: 'POST', headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' }, body: JSON.stringify(spots) })).json();
+    // The first recorded on the tablet's form, the second sent by another system through the API.
+    await tpage.click('details.spot-box summary');
+    await tpage.fill('#sc-uscc', USCC);
+    await tpage.fill('#sc-name', '贵阳示例车行');
+    await tpage.fill('#sc-batch', 'B1');
+    await tpage.fill('#sc-date', spots[0].date);
+    await tpage.fill('#sc-failed', 'ebike.max_speed_kmh');
+    await tpage.click('form.spot-form button[type=submit]');
+    await tpage.waitForSelector('.spot-list li:has-text("B1")');
+    assert.match(await tpage.textContent('.spot-list'), /立即停止生产销售/);
+    const sp = await (await fetch(`${server.url}/api/v1/spot-checks`, { method: 'POST', headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' }, body: JSON.stringify(spots.slice(1)) })).json();
     assert.ok(sp.results.every((x) => x.status === 'stored'), JSON.stringify(sp));
     await tpage.click('button:has-text("同步")');
     await tpage.waitForSelector(`.key-inspections li:has-text("${USCC}")`);

@@ -68,6 +68,19 @@ const T = {
   uscc: ['统一社会信用代码', 'Unified social credit code'],
   regionCode: ['行政区划代码', 'Division code'],
   add: ['登记并责令整改', 'Record and order rectification'],
+  spotChecks: ['监督抽查结果', 'Supervision spot checks'],
+  batch: ['批次', 'Batch'],
+  spotDate: ['结果日期', 'Result date'],
+  result: ['结果', 'Result'],
+  qualified: ['合格', 'qualified'], unqualified: ['不合格', 'unqualified'],
+  failedItems: ['不合格项目（逗号分隔）', 'Failed items (comma-separated)'],
+  record: ['录入', 'Record'],
+  onlineOnly: ['抽查结果需联网录入', 'Spot-check results are recorded online'],
+  spot_stop_production_sale: ['立即停止生产销售', 'stop production and sale at once'],
+  spot_correct: ['整改', 'correct'], spot_recheck: ['复查', 're-check'],
+  spot_trace_upstream: ['向上游追溯', 'trace upstream'], spot_trace_downstream: ['向下游追溯', 'trace downstream'],
+  spot_public_announcement: ['公告', 'public announcement'], spot_second_recheck: ['第二次复查', 'second re-check'],
+  spot_suspend_and_reorganise: ['责令停业整顿', 'suspend and reorganise'],
 };
 const t = (k, n) => (T[k]?.[getLang() === 'en' ? 1 : 0] ?? k).replace('{n}', String(n));
 
@@ -79,6 +92,15 @@ let status = '';
 const names = { products: new Map(), items: new Map() };
 const photoUrls = new Map(); // sha256 -> object URL of evidence shown
 let keyInspections = [];
+let spotChecks = [];
+const opened = new Set(); // which folded sections the user opened: kept open across re-renders
+
+/** A folded section that stays as the user left it when the page re-renders. */
+function folded(name, summary, ...body) {
+  const d = el('details', { className: `card ${name}`, open: opened.has(name) }, el('summary', { textContent: summary }), ...body);
+  d.addEventListener('toggle', () => { if (d.open) opened.add(name); else opened.delete(name); });
+  return d;
+} // supervisors: the spot-check records their regions cover, with their tasks
 let policy = null; // the follow-up policy of the catalogue: the deadlines an order proposes // supervisors: from the server's spot-check records, refreshed on sync
 
 async function loadNames() {
@@ -152,6 +174,11 @@ async function sync() {
         keyInspections = (await r.json()).items ?? [];
         await setMeta(key('key-inspections'), keyInspections);
       }
+      const sc = await fetch(`${location.origin}/api/v1/spot-checks`, { headers: { authorization: `Bearer ${auth.token}` }, cache: 'no-store' });
+      if (sc.ok) {
+        spotChecks = (await sc.json()).items ?? [];
+        await setMeta(key('spot-checks'), spotChecks);
+      }
     }
     status = `${t('synced')} ${new Date().toLocaleTimeString(getLang() === 'en' ? 'en' : 'zh-CN')}`;
   } catch (e) {
@@ -162,7 +189,7 @@ async function sync() {
 
 /** A new event made on this device, kept in the outbox with any evidence bytes, in one transaction. */
 async function act(entry, fields, files = []) {
-  const event = { id: crypto.randomUUID(), entry, author: account.username, device: deviceName(), at: localTime(), ...fields };
+  const event = { id: crypto.randomUUID(), entry, author: account.username, device: deviceName(), at: preciseTime(), ...fields };
   const problem = JSON.parse(ledger.checkEvent(JSON.stringify(event)));
   if (problem) { status = tt(problem.message); await render(); return false; }
   await tx(['outbox', 'blobs'], 'readwrite', (s) => {
@@ -172,6 +199,14 @@ async function act(entry, fields, files = []) {
   await render();
   sync();
   return true;
+}
+
+/** Now with milliseconds: the fold orders acts by time, and two acts on one entry can fall within
+ * the same second (a rectification reported and re-checked at once on site). */
+function preciseTime() {
+  const d = new Date();
+  const t = localTime(d);
+  return `${t.slice(0, 19)}.${String(d.getMilliseconds()).padStart(3, '0')}${t.slice(19)}`;
 }
 
 function deviceName() {
@@ -317,25 +352,70 @@ async function render() {
         el('ul', {}, ...keyInspections.map((k) => el('li', { textContent:
           `${k.enterprise.name ?? k.enterprise.uscc} (${k.enterprise.uscc}) · ${k.products.map((p) => tt(names.products.get(p)) || p).join('、')} · ${t('keyItems')}: ${k.items.map((i) => tt(names.items.get(i)) || i).join('、')} · ${t('until')} ${k.until}` })))) : null,
       view.rows.length ? el('section', { attrs: { 'aria-label': t('title') } }, ...view.rows.map((r) => card(r, unsent, events))) : el('p', { textContent: t('none') }),
-      account.role !== 'enterprise' ? el('details', { className: 'card new-entry-box' }, el('summary', { textContent: t('newEntry') }), newEntryForm(code)) : null)));
+      account.role !== 'enterprise' ? folded('new-entry-box', t('newEntry'), newEntryForm(code)) : null,
+      account.role !== 'enterprise' ? spotSection(code) : null)));
   document.documentElement.dataset.ready = '1';
+}
+
+const field = (id, label, input) => [el('label', { htmlFor: id, textContent: label }), input];
+
+/** The enterprise and product a supervisor's form is about (ids prefixed, so forms can coexist). */
+function enterpriseFields(prefix, region) {
+  const uscc = el('input', { id: `${prefix}-uscc`, required: true, pattern: '[0-9A-Z]{18}', autocomplete: 'off' });
+  const name = el('input', { id: `${prefix}-name` });
+  const reg = el('input', { id: `${prefix}-region`, required: true, pattern: '[0-9]{6}', value: region });
+  const product = el('select', { id: `${prefix}-product` }, ...[...names.products].map(([p, n]) => el('option', { value: p, textContent: tt(n) })));
+  const nodes = [...field(`${prefix}-uscc`, t('uscc'), uscc), ...field(`${prefix}-name`, t('entName'), name),
+    ...field(`${prefix}-region`, t('regionCode'), reg), ...field(`${prefix}-product`, t('productCode'), product)];
+  return { uscc, name, reg, product, nodes };
+}
+
+/** Supervision spot checks: the results on record with the tasks Order 18 sets going, and a form
+ * for a new result (recorded online: results come from the testing body to the bureau). */
+function spotSection(region) {
+  const list = el('ul', { className: 'spot-list' }, ...spotChecks.map((x) => {
+    const r = x.record;
+    const tasks = (x.tasks ?? []).map((k) => `${t(`spot_${k.kind}`)}${k.due ? ` ≤ ${k.due}` : ''}${k.done ? ' ✓' : ''}`).join('；');
+    return el('li', { data: { spot: r.id }, textContent: `${r.date} · ${r.enterprise.name ?? r.enterprise.uscc} · ${tt(names.products.get(r.product)) || r.product} · ${t('batch')} ${r.batch} · ${t(r.result)}${tasks ? ` · ${tasks}` : ''}` });
+  }));
+  const { uscc, name, reg, product, nodes } = enterpriseFields('sc', region);
+  const batch = el('input', { id: 'sc-batch', required: true });
+  const date = el('input', { id: 'sc-date', type: 'date', required: true, value: localTime().slice(0, 10) });
+  const result = el('select', { id: 'sc-result' }, el('option', { value: 'unqualified', textContent: t('unqualified') }), el('option', { value: 'qualified', textContent: t('qualified') }));
+  const failed = el('input', { id: 'sc-failed' });
+  const form = el('form', { className: 'spot-form' },
+    ...nodes, ...field('sc-batch', t('batch'), batch), ...field('sc-date', t('spotDate'), date),
+    ...field('sc-result', t('result'), result), ...field('sc-failed', t('failedItems'), failed),
+    el('div', { className: 'buttons' }, el('button', { type: 'submit', textContent: t('record') })));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (!navigator.onLine) { status = t('onlineOnly'); return render(); }
+    const rec = {
+      id: crypto.randomUUID(),
+      enterprise: { uscc: uscc.value.trim(), region: reg.value.trim(), ...(name.value.trim() ? { name: name.value.trim() } : {}) },
+      product: product.value, batch: batch.value.trim(), date: date.value, result: result.value,
+      failed_items: failed.value.split(/[,，、\s]+/).map((x) => x.trim()).filter(Boolean),
+    };
+    try {
+      const res = await fetch(`${location.origin}/api/v1/spot-checks`, { method: 'POST', headers: { authorization: `Bearer ${auth.token}`, 'content-type': 'application/json' }, body: JSON.stringify(rec) });
+      const r = (await res.json()).results?.[0];
+      status = r?.status === 'stored' ? t('synced') : (tt(r?.error?.message) || r?.code || `HTTP ${res.status}`);
+    } catch { status = t('onlineOnly'); }
+    await sync();
+  });
+  return folded('spot-box', `${t('spotChecks')} (${spotChecks.length})`, list, form);
 }
 
 /** A supervisor records a hidden danger by hand (found outside a checklist): a `created` event and
  * the policy's default order, made and kept on the device like every other act. */
 function newEntryForm(region) {
-  const f = (id, label, input) => [el('label', { htmlFor: id, textContent: label }), input];
-  const uscc = el('input', { id: 'ne-uscc', required: true, pattern: '[0-9A-Z]{18}', autocomplete: 'off' });
-  const name = el('input', { id: 'ne-name' });
-  const reg = el('input', { id: 'ne-region', required: true, pattern: '[0-9]{6}', value: region });
-  const product = el('select', { id: 'ne-product' }, ...[...names.products].map(([p, n]) => el('option', { value: p, textContent: tt(n) })));
+  const { uscc, name, reg, product, nodes } = enterpriseFields('ne', region);
   const text = el('textarea', { id: 'ne-text', required: true });
   const sev = el('select', { id: 'ne-sev' }, el('option', { value: 'general', textContent: t('general') }), el('option', { value: 'major', textContent: t('major') }));
   const basis = el('input', { id: 'ne-basis', required: true });
   const form = el('form', { className: 'new-entry' },
-    ...f('ne-uscc', t('uscc'), uscc), ...f('ne-name', t('entName'), name), ...f('ne-region', t('regionCode'), reg),
-    ...f('ne-product', t('productCode'), product), ...f('ne-text', t('danger'), text), ...f('ne-sev', t('severity'), sev),
-    ...f('ne-basis', t('basisLabel'), basis),
+    ...nodes, ...field('ne-text', t('danger'), text), ...field('ne-sev', t('severity'), sev),
+    ...field('ne-basis', t('basisLabel'), basis),
     el('div', { className: 'buttons' }, el('button', { type: 'submit', textContent: t('add') })));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -360,6 +440,7 @@ async function main() {
   }
   await Promise.all([init(), loadNames()]);
   keyInspections = (await getMeta(key('key-inspections'))) ?? [];
+  spotChecks = (await getMeta(key('spot-checks'))) ?? [];
   await render();
   await sync();
   addEventListener('online', sync);
