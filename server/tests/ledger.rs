@@ -116,11 +116,7 @@ fn a_major_danger_is_closed_out_with_phone_and_tablet_converging() {
     // The phone pulls the ledger, rectifies, and sends its photo and the event.
     assert_eq!(pull(&srv.addr, &phone).len(), 2);
     let photo = b"\xFF\xD8\xFF photo of the restored speed limiter";
-    let sha: String =
-        sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), photo))
-            .iter()
-            .map(|x| format!("{x:02x}"))
-            .collect();
+    let sha = sha_hex(photo);
     let up = request(
         &srv.addr,
         "PUT",

@@ -12,7 +12,6 @@
 mod common;
 use common::*;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 const ID: &str = "6f1c2a9e-3b7d-4c1e-9a55-0d2f6b8e4a10";
 
@@ -299,13 +298,6 @@ fn queries_filter_page_and_export_csv_with_a_bom() {
         Some("'=HYPERLINK(\"http://evil.example\",\"点击\")")
     );
     assert_eq!(rows[0].get(10), Some("major"));
-}
-
-fn sha_hex(b: &[u8]) -> String {
-    Sha256::digest(b)
-        .iter()
-        .map(|x| format!("{x:02x}"))
-        .collect()
 }
 
 #[test]

@@ -220,11 +220,7 @@ fn an_enterprise_writes_and_reads_only_its_own_records() {
     assert!(q.text().contains(&uuid(2)) && !q.text().contains(&uuid(1)));
     // Photos: B cannot fetch A's attachment even knowing its hash.
     let bytes = b"photo of A's shop";
-    let sha: String =
-        sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), bytes))
-            .iter()
-            .map(|x| format!("{x:02x}"))
-            .collect();
+    let sha = sha_hex(bytes);
     let r = request(
         &srv.addr,
         "PUT",
@@ -678,11 +674,7 @@ fn a_known_hash_gives_no_access_and_no_say_over_anothers_upload() {
     let b = sign_in(&srv.addr, "other");
     let inspector = sign_in(&srv.addr, "jiancha");
     let photo = b"photo of A's shop, 2026";
-    let sha: String =
-        sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), photo))
-            .iter()
-            .map(|x| format!("{x:02x}"))
-            .collect();
+    let sha = sha_hex(photo);
     let path = format!("/api/v1/attachments/{sha}");
     // B learns the hash first and squats it: a huge length, then garbage of the right length.
     let r = request(

@@ -5,15 +5,8 @@
 // "needs attention"; 401 keeps records until the user signs in again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openApp, startChecklist, item, startServer, faultProxy, serverIds, serverRecord, cleanup, PASSWORD, token } from './helpers.mjs';
+import { launch, openApp, startChecklist, item, startServer, faultProxy, serverIds, serverRecord, cleanup, PASSWORD, token, signIn } from './helpers.mjs';
 
-async function signIn(page, username = 'qiye') {
-  await page.click('.bar .tools button:last-child');
-  await page.fill('#pc-user', username);
-  await page.fill('#pc-pass', PASSWORD);
-  await page.click('form.signin button[type=submit]');
-  await page.waitForSelector('form.start');
-}
 
 /** Outbox counts read through the app's own module. */
 const counts = (page) => page.evaluate(async () => (await import('/www/js/outbox.js')).counts());

@@ -5,18 +5,11 @@
 // re-checks and closes it out; phone, tablet and server agree.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openApp, startServer, cleanup, PASSWORD, token, root } from './helpers.mjs';
+import { launch, openApp, startServer, cleanup, PASSWORD, token, root, signIn } from './helpers.mjs';
 
 const USCC = '91520102MA6DK4L2XN';
 const SUB = '6f1c2a9e-3b7d-4c1e-9a55-0d2f6b8e4a99';
 
-async function signIn(page, username) {
-  await page.click('.bar .tools button:last-child');
-  await page.fill('#pc-user', username);
-  await page.fill('#pc-pass', PASSWORD);
-  await page.click('form.signin button[type=submit]');
-  await page.waitForSelector('form.start');
-}
 
 /** Every URL the page got a 404 for. */
 function watch404(page) {

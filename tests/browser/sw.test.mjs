@@ -5,16 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, openApp, startChecklist, item, startServer, serverRecord, cleanup, tempDir, root, PASSWORD } from './helpers.mjs';
+import { launch, openApp, startChecklist, item, startServer, serverRecord, cleanup, tempDir, root, PASSWORD, signIn } from './helpers.mjs';
 import { stageWeb } from '../../scripts/stage-web.mjs';
 
-async function signIn(page, username = 'qiye') {
-  await page.click('.bar .tools button:last-child');
-  await page.fill('#pc-user', username);
-  await page.fill('#pc-pass', PASSWORD);
-  await page.click('form.signin button[type=submit]');
-  await page.waitForSelector('form.start');
-}
 
 const cacheKeys = (page) => page.evaluate(() => caches.keys());
 

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:http';
-import { launch, openApp, startChecklist, item, startServer, serverRecord, cleanup, PASSWORD, root, tempDir, cspViolations } from './helpers.mjs';
+import { launch, openApp, startChecklist, item, startServer, serverRecord, cleanup, PASSWORD, root, tempDir, cspViolations, signIn } from './helpers.mjs';
 import { stageWeb } from '../../scripts/stage-web.mjs';
 
 const shots = join(root, 'target/screenshots');
@@ -19,13 +19,6 @@ let server;
 before(async () => { server = await startServer(); });
 after(async () => { await server.stop(); cleanup(server.dataDir); });
 
-async function signIn(page, username = 'qiye') {
-  await page.click('.bar .tools button:last-child');
-  await page.fill('#pc-user', username);
-  await page.fill('#pc-pass', PASSWORD);
-  await page.click('form.signin button[type=submit]');
-  await page.waitForSelector('form.start');
-}
 
 /** axe-core in the page (evaluated over the protocol, so the page's CSP stays strict). */
 async function axe(page, where) {

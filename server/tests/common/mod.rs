@@ -178,3 +178,11 @@ pub fn submission_of(id: &str, speed: f64, uscc: &str, region: &str) -> Value {
 pub fn uuid(n: usize) -> String {
     format!("6f1c2a9e-3b7d-4c1e-9a55-{n:012}")
 }
+
+/// SHA-256 of bytes in hex: an attachment's name.
+pub fn sha_hex(b: &[u8]) -> String {
+    sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), b))
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect()
+}
