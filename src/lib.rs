@@ -10,6 +10,7 @@
 //! errors, hazard findings, the overall level and the follow-up actions the [`Policy`] requires.
 //! A [`Session`] does the same one answer at a time for live forms.
 
+pub mod campaign;
 pub mod catalogue;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod doc;

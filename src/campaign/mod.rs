@@ -1,0 +1,12 @@
+//! The special action itself (专项行动): the register of enterprises that must be covered (底数),
+//! the campaign plan and its milestones, progress and 动态清零 per locality, supervision of lagging
+//! localities. Pure data and functions like the rest of the core: "now" is always an argument.
+//!
+//! `register` holds the register entry, the one shape the server stores, the import reads, the
+//! devices sync and the progress figures count.
+
+pub mod register;
+
+pub use register::{
+    Certificate, CertificateKind, Contact, KeyFlag, Registered, RegisteredProduct, Scale,
+};
