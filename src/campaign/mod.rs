@@ -3,10 +3,28 @@
 //! localities. Pure data and functions like the rest of the core: "now" is always an argument.
 //!
 //! `register` holds the register entry, the one shape the server stores, the import reads, the
-//! devices sync and the progress figures count.
+//! devices sync and the progress figures count. `plan` is the campaign as data; `facts` the rows
+//! progress counts (one per submission, ledger entry, spot check); `progress` the figures per
+//! locality rolled up the hierarchy with behind-schedule flags; `risk` the ranking of enterprises
+//! for on-site inspection; `supervision` the acts addressed to localities and the look-back.
 
+pub mod facts;
+pub mod plan;
+pub mod progress;
 pub mod register;
+pub mod risk;
+pub mod supervision;
 
+pub use facts::{EntryFact, EntryState, SpotFact, SubmissionFact};
+pub use plan::{Milestone, MilestoneKind, Plan, PlanProblem};
+pub use progress::{
+    chain, flags, lagging, leaves, percent, progress, tree, Figures, Flag, FlagCode, Inputs, Leaf,
+    Level, Node, ProductFigures, Progress,
+};
 pub use register::{
     Certificate, CertificateKind, Contact, KeyFlag, Registered, RegisteredProduct, Scale,
+};
+pub use risk::{rank, Factor, FactorCode, Ranked};
+pub use supervision::{
+    candidates, sample, Candidate, LookbackResult, SupervisionAct, SupervisionKind, TargetKind,
 };
