@@ -3,6 +3,7 @@
 //! is a unique key and each upload is one transaction, so concurrent retries of one id store it
 //! once. The audit table refuses UPDATE and DELETE (triggers): it is append-only.
 
+mod campaign;
 mod documents;
 
 use crate::storage::*;
@@ -224,6 +225,7 @@ impl Sqlite {
             Self::migrate_v1(&conn)?;
         }
         conn.execute_batch(SCHEMA)?;
+        campaign::init(&conn)?;
         Ok(Sqlite {
             conn: Mutex::new(conn),
         })
@@ -426,6 +428,7 @@ fn put_one(
         )
     })?;
     if stored == Stored::New {
+        campaign::on_submission(tx, rec)?;
         // Its findings' ledger entries, in the same transaction: a record and its entries land
         // together or not at all.
         for ev in &rec.events {
@@ -487,7 +490,7 @@ fn put_event(
         attachments: &ev.attachments,
         detail: &ev.kind,
     };
-    put_idempotent(tx, &EVENTS, &u, actor, scope, audited, || {
+    let stored = put_idempotent(tx, &EVENTS, &u, actor, scope, audited, || {
         tx.prepare_cached(
             "INSERT INTO events (id, entry, kind, sha256, body, uscc, region, received_at, author)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (id) DO NOTHING",
@@ -503,7 +506,11 @@ fn put_event(
             ev.received_at,
             actor
         ])
-    })
+    })?;
+    if stored == Stored::New {
+        campaign::on_entry(tx, &ev.entry)?;
+    }
+    Ok(stored)
 }
 
 fn stored_name(s: Stored) -> &'static str {
@@ -759,6 +766,7 @@ impl Storage for Sqlite {
                  VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![rec.id, rec.sha256, rec.body, a.at, a.actor],
             )?;
+            campaign::on_spot_check(&tx, rec.body)?;
         }
         let outcome_name = match outcome {
             Versioned::New => "stored",

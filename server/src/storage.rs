@@ -181,6 +181,10 @@ pub struct Query {
 pub enum Role {
     Enterprise,
     Inspector,
+    /// A supervisor of the campaign at province, prefecture or county level (its regions): reads
+    /// progress and summaries of its subtree and records supervision acts, beside what an
+    /// inspector may do there.
+    Supervisor,
     Admin,
 }
 
@@ -189,6 +193,7 @@ impl Role {
         match self {
             Role::Enterprise => "enterprise",
             Role::Inspector => "inspector",
+            Role::Supervisor => "supervisor",
             Role::Admin => "admin",
         }
     }
@@ -196,6 +201,7 @@ impl Role {
         match s {
             "enterprise" => Some(Role::Enterprise),
             "inspector" => Some(Role::Inspector),
+            "supervisor" => Some(Role::Supervisor),
             "admin" => Some(Role::Admin),
             _ => None,
         }
@@ -291,7 +297,10 @@ pub struct Audit<'a> {
 }
 
 /// `DocStore`: numbered documents (`documents.rs`), a trait of its own.
-pub trait Storage: Send + Sync + crate::documents::DocStore {
+/// `CampaignStore`: the campaign's summary tables and supervision records (`campaign.rs`).
+pub trait Storage:
+    Send + Sync + crate::documents::DocStore + crate::campaign::CampaignStore
+{
     /// Store a batch in one transaction, each record idempotently by id and content hash, with
     /// one audit line per record.
     /// `scope`: the uploader's; an id already taken outside it is `Forbidden`, never a conflict.

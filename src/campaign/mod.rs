@@ -18,8 +18,8 @@ pub mod supervision;
 pub use facts::{EntryFact, EntryState, SpotFact, SubmissionFact};
 pub use plan::{Milestone, MilestoneKind, Plan, PlanProblem};
 pub use progress::{
-    chain, flags, lagging, leaves, percent, progress, tree, Figures, Flag, FlagCode, Inputs, Leaf,
-    Level, Node, ProductFigures, Progress,
+    assemble, by_uscc, chain, flags, lagging, leaves, percent, progress, slot, tree, Acc, Figures,
+    Flag, FlagCode, Inputs, Leaf, Level, Node, ProductFigures, Progress,
 };
 pub use register::{
     Certificate, CertificateKind, Contact, KeyFlag, Registered, RegisteredProduct, Scale,

@@ -119,9 +119,10 @@ fn before(day: &Option<String>, today: NaiveDate) -> bool {
         .is_some_and(|d| d < today)
 }
 
-type Acc = BTreeMap<String, BTreeMap<Option<String>, Figures>>;
+/// Figures per region, per product (`None`: the region's total).
+pub type Acc = BTreeMap<String, BTreeMap<Option<String>, Figures>>;
 
-fn slot<'a>(acc: &'a mut Acc, region: &str, product: Option<&str>) -> &'a mut Figures {
+pub fn slot<'a>(acc: &'a mut Acc, region: &str, product: Option<&str>) -> &'a mut Figures {
     acc.entry(region.to_string())
         .or_default()
         .entry(product.map(str::to_string))
@@ -175,8 +176,9 @@ pub fn leaves(plan: &Plan, inputs: &Inputs<'_>, today: NaiveDate) -> Vec<Leaf> {
     // Inspected but not registered: distinct enterprises (and per product), where filed.
     let mut seen: BTreeSet<(&str, Option<&str>)> = BTreeSet::new();
     let mut subs: Vec<&SubmissionFact> = inputs.submissions.iter().collect();
-    // The region an unregistered enterprise is counted in must not depend on arrival order.
-    subs.sort_by(|a, b| (&a.uscc, &a.date, &a.id).cmp(&(&b.uscc, &b.date, &b.id)));
+    // An unregistered enterprise is counted where it was first inspected (earliest day, then the
+    // lowest code), in total and per product: not dependent on arrival order.
+    subs.sort_by(|a, b| (&a.uscc, &a.date, &a.region).cmp(&(&b.uscc, &b.date, &b.region)));
     for s in subs {
         if !s.valid || !plan.in_scope(&s.product) || !plan.in_period(&s.date) {
             continue;
@@ -239,6 +241,12 @@ pub fn leaves(plan: &Plan, inputs: &Inputs<'_>, today: NaiveDate) -> Vec<Leaf> {
             f.spot_overdue += u32::from(!s.disposed && before(&s.due, today));
         }
     }
+    assemble(plan, acc)
+}
+
+/// The leaves of counted figures (per region, per product or `None` for the total): products in
+/// the plan's order, regions in code order. The server's SQL counts end here too.
+pub fn assemble(plan: &Plan, acc: Acc) -> Vec<Leaf> {
     acc.into_iter()
         .map(|(region, mut per)| {
             let total = per.remove(&None).unwrap_or_default();
