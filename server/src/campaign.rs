@@ -101,9 +101,6 @@ pub trait CampaignStore {
         today: &str,
         limit: usize,
     ) -> Result<Vec<Traced>>;
-    /// Put a register entry into the summary tables (its earlier version replaced). What the
-    /// register's import calls, in its transaction; also usable on its own.
-    fn campaign_register(&self, entries: &[Registered]) -> Result<()>;
     /// Store a supervision act or look-back result idempotently (id and content hash).
     fn put_campaign_record(&self, r: &NewCampaignRecord<'_>) -> Result<Stored>;
     /// Stored acts or results (`kind`) of a campaign within a scope, newest first.

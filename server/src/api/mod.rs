@@ -5,6 +5,8 @@
 
 mod accounts;
 mod attachments;
+mod campaign;
+mod campaign_summary;
 mod documents;
 mod ledger;
 mod spot;
@@ -185,6 +187,31 @@ pub fn router(
         .route("/api/v1/ledger", get(ledger::view))
         .route("/api/v1/spot-checks", post(spot::upload).get(spot::list))
         .route("/api/v1/key-inspections", get(spot::key_inspections))
+        .route("/api/v1/campaigns", get(campaign::list))
+        .route("/api/v1/campaigns/{id}/progress", get(campaign::progress))
+        .route("/api/v1/campaigns/{id}/leaves", get(campaign::leaves))
+        .route("/api/v1/campaigns/{id}/ranking", get(campaign::ranking))
+        .route("/api/v1/campaigns/{id}/trace", get(campaign::trace))
+        .route(
+            "/api/v1/campaigns/{id}/acts",
+            post(campaign::post_acts).get(campaign::get_acts),
+        )
+        .route(
+            "/api/v1/campaigns/{id}/lookback/sample",
+            get(campaign::sample),
+        )
+        .route(
+            "/api/v1/campaigns/{id}/lookback",
+            post(campaign::post_lookback).get(campaign::get_lookback),
+        )
+        .route(
+            "/api/v1/campaigns/{id}/summary",
+            get(campaign_summary::summary),
+        )
+        .route(
+            "/api/v1/campaigns/{id}/summary.xlsx",
+            get(campaign_summary::xlsx),
+        )
         .route(
             "/api/v1/documents",
             post(documents::issue).get(documents::list),

@@ -219,8 +219,10 @@ fn put_spot_fact(conn: &Connection, f: &SpotFact) -> Result<()> {
     Ok(())
 }
 
-/// A register entry, replacing its earlier version's rows.
-pub fn put_register(conn: &Connection, r: &Registered) -> Result<()> {
+/// A register entry, replacing its earlier version's rows: what the register's store calls for
+/// each entry it changes, in its transaction.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(super) fn put_register(conn: &Connection, r: &Registered) -> Result<()> {
     conn.prepare_cached("DELETE FROM campaign_register WHERE uscc = ?1")?
         .execute([&r.uscc])?;
     for p in &r.products {
@@ -646,16 +648,6 @@ impl CampaignStore for Sqlite {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
-    }
-
-    fn campaign_register(&self, entries: &[Registered]) -> Result<()> {
-        let mut conn = self.conn()?;
-        let tx = conn.transaction()?;
-        for r in entries {
-            put_register(&tx, r)?;
-        }
-        tx.commit()?;
-        Ok(())
     }
 
     fn put_campaign_record(&self, r: &NewCampaignRecord<'_>) -> Result<Stored> {
