@@ -12,6 +12,7 @@
 mod api;
 mod auth;
 mod documents;
+mod express;
 mod numbering;
 mod sqlite;
 mod storage;
