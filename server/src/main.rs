@@ -7,6 +7,8 @@ mod api;
 mod app;
 mod auth;
 mod config;
+mod documents;
+mod numbering;
 mod problem;
 mod sqlite;
 mod storage;

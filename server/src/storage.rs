@@ -391,13 +391,26 @@ impl<'a> Audit<'a> {
 
 /// Everything the API needs of a backend: one trait per kind of thing stored. A new kind's trait
 /// is added here (and implemented by every backend).
+/// `DocStore`: numbered documents (`documents.rs`).
 pub trait Storage:
-    SubmissionStore + LedgerStore + SpotStore + AccountStore + AuditStore + AttachmentStore
+    SubmissionStore
+    + LedgerStore
+    + SpotStore
+    + AccountStore
+    + AuditStore
+    + AttachmentStore
+    + crate::documents::DocStore
 {
 }
 
 impl<T> Storage for T where
-    T: SubmissionStore + LedgerStore + SpotStore + AccountStore + AuditStore + AttachmentStore
+    T: SubmissionStore
+        + LedgerStore
+        + SpotStore
+        + AccountStore
+        + AuditStore
+        + AttachmentStore
+        + crate::documents::DocStore
 {
 }
 

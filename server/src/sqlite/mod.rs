@@ -31,12 +31,14 @@
 mod accounts;
 mod attachments;
 pub(crate) mod audit;
+mod documents;
 mod idempotent;
 mod ledger;
 mod spot;
 mod submissions;
 
 use crate::storage::{Result, Scope, StoreError};
+use audit::write_audit;
 use rusqlite::types::Value as Sql;
 use rusqlite::{Connection, OptionalExtension};
 use std::path::Path;
@@ -62,6 +64,8 @@ const SCHEMAS: &[&str] = &[
     attachments::SCHEMA,
     accounts::SCHEMA,
     audit::SCHEMA,
+    documents::SCHEMA,
+    crate::numbering::SCHEMA,
 ];
 
 /// `PRAGMA user_version` of a database with every migration applied.
