@@ -6,8 +6,7 @@
 
 use super::{bad_request, blocking, invalid_query, not_found, now, problem, App};
 use crate::auth::{sha256_hex, Authed};
-use crate::express::{CaseRow, Decision};
-use crate::storage::{Audit, Role, Stored};
+use crate::storage::{Audit, CaseRow, Decision, Role, Stored};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};

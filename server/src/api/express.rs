@@ -7,8 +7,7 @@
 
 use super::{blocking, invalid_query, now, App};
 use crate::auth::{sha256_hex, Authed};
-use crate::express::NewExpressEvent;
-use crate::storage::{region_prefix, Audit, Role, Scope, Stored};
+use crate::storage::{region_prefix, Audit, NewExpressEvent, Role, Scope, Stored};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
@@ -19,6 +18,9 @@ use paicha::express::{self, ExpressAct, ExpressEvent, ExpressPolicy};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+
+/// Held across an upload's reads of its reports and its store.
+static ONE_UPLOAD: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn result(id: &str, status: &str, http: u16, code: &str, zh: &str, en: &str) -> Value {
     json!({"id": id, "status": status, "http_status": http, "code": code, "detail": {"zh": zh, "en": en}})
@@ -202,7 +204,7 @@ fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<
                 }
                 a
             }
-            Stored::Forbidden => result(
+            Stored::Forbidden | Stored::OutsideScope | Stored::UnknownEntry => result(
                 &ev.id,
                 "forbidden",
                 403,
@@ -247,9 +249,9 @@ pub async fn upload(
     let a = app.clone();
     match blocking(move || {
         // The report's region and its events are read, then the batch stored: one upload at a
-        // time (the ledger's lock), so nothing lands in between.
-        let _one = a
-            .ledger_lock
+        // time on this node, so no act lands in between (the initial report's uniqueness is the
+        // database's: checked in the storing transaction, with a unique index behind it).
+        let _one = ONE_UPLOAD
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         ingest(&a, &values, &auth)

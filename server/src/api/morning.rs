@@ -6,8 +6,7 @@
 use super::express::all_express;
 use super::{bad_request, blocking, invalid_query, not_found, now, problem, App};
 use crate::auth::Authed;
-use crate::express::MorningRow;
-use crate::storage::{region_prefix, Audit, Role, Scope};
+use crate::storage::{region_prefix, Audit, MorningRow, Role, Scope};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};

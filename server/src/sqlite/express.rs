@@ -3,14 +3,18 @@
 //! conflict); a report's number is taken with `numbering::next_number` in the transaction that
 //! stores its `reported` event, so a report has exactly one number and no number is skipped.
 
-use super::{put_idempotent, scope_sql, write_audit, Kind, Sqlite, Upload};
-use crate::express::*;
+use super::audit::write_audit;
+use super::idempotent::{put_idempotent, Kind, Upload};
+use super::{scope_sql, Sqlite};
 use crate::numbering::{format_number, next_number};
-use crate::storage::{Audit, Result, Scope, Stored};
+use crate::storage::{
+    Audit, CaseRow, Decision, ExpressStore, MorningRow, NewExpressEvent, ReportRow, Result, Scope,
+    Stored, StoredExpress,
+};
 use rusqlite::types::Value as Sql;
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, params_from_iter, OptionalExtension, Transaction};
 
-const SCHEMA: &str = "
+pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS express_events (
     seq INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
@@ -76,10 +80,6 @@ const EXPRESS: Kind = Kind {
     conflicts: "express_event_conflicts",
     action: "express.event",
 };
-
-fn schema(conn: &Connection) -> rusqlite::Result<()> {
-    conn.execute_batch(SCHEMA)
-}
 
 /// The rows a scope may see (by region only: enterprises see no express reports).
 fn region_scope(scope: &Scope, args: &mut Vec<Sql>) -> String {
@@ -216,7 +216,6 @@ impl ExpressStore for Sqlite {
         scope: &Scope,
     ) -> Result<Vec<(Stored, Option<String>)>> {
         let mut conn = self.conn()?;
-        schema(&conn)?;
         let tx = conn.transaction()?;
         let out = evs
             .iter()
@@ -228,7 +227,6 @@ impl ExpressStore for Sqlite {
 
     fn express_report(&self, report: &str) -> Result<Option<ReportRow>> {
         let conn = self.conn()?;
-        schema(&conn)?;
         Ok(conn
             .query_row(
                 "SELECT report, region, number, first_event FROM express_reports WHERE report = ?1",
@@ -247,7 +245,6 @@ impl ExpressStore for Sqlite {
 
     fn express_events_of(&self, report: &str) -> Result<Vec<(String, String)>> {
         let conn = self.conn()?;
-        schema(&conn)?;
         let mut st = conn.prepare_cached(
             "SELECT body, received_at FROM express_events WHERE report = ?1 ORDER BY seq",
         )?;
@@ -262,7 +259,6 @@ impl ExpressStore for Sqlite {
         limit: usize,
     ) -> Result<Vec<StoredExpress>> {
         let conn = self.conn()?;
-        schema(&conn)?;
         let mut args = vec![Sql::Integer(after.unwrap_or(0))];
         let cond = region_scope(scope, &mut args).replace("region", "e.region");
         let sql = format!(
@@ -292,7 +288,6 @@ impl ExpressStore for Sqlite {
 
     fn put_morning(&self, m: &MorningRow, audit: &Audit<'_>) -> Result<bool> {
         let mut conn = self.conn()?;
-        schema(&conn)?;
         let tx = conn.transaction()?;
         let sent: Option<String> = tx
             .query_row(
@@ -319,7 +314,6 @@ impl ExpressStore for Sqlite {
 
     fn morning_report(&self, id: &str) -> Result<Option<MorningRow>> {
         let conn = self.conn()?;
-        schema(&conn)?;
         Ok(conn
             .query_row(
                 &format!("SELECT {MORNING} FROM morning_reports WHERE id = ?1 OR (region || '/' || day) = ?1"),
@@ -331,7 +325,6 @@ impl ExpressStore for Sqlite {
 
     fn morning_reports(&self, scope: &Scope) -> Result<Vec<MorningRow>> {
         let conn = self.conn()?;
-        schema(&conn)?;
         let mut args = Vec::new();
         let cond = region_scope(scope, &mut args);
         let mut st = conn.prepare(&format!(
@@ -350,7 +343,6 @@ impl ExpressStore for Sqlite {
         audit: &Audit<'_>,
     ) -> Result<Option<MorningRow>> {
         let mut conn = self.conn()?;
-        schema(&conn)?;
         let tx = conn.transaction()?;
         let n = tx.execute(
             "UPDATE morning_reports SET status = 'sent', note = ?2, sent_at = ?3, sent_by = ?4
@@ -373,7 +365,6 @@ impl ExpressStore for Sqlite {
 
     fn put_case(&self, c: &CaseRow, audit: &Audit<'_>) -> Result<Stored> {
         let mut conn = self.conn()?;
-        schema(&conn)?;
         let tx = conn.transaction()?;
         let n = tx.execute(
             "INSERT INTO typical_cases (id, sha256, body, region, status, proposed_by, proposed_at)
@@ -408,7 +399,6 @@ impl ExpressStore for Sqlite {
 
     fn case(&self, id: &str) -> Result<Option<CaseRow>> {
         let conn = self.conn()?;
-        schema(&conn)?;
         Ok(conn
             .query_row(
                 &format!("SELECT {CASE} FROM typical_cases WHERE id = ?1"),
@@ -420,7 +410,6 @@ impl ExpressStore for Sqlite {
 
     fn cases(&self, scope: &Scope) -> Result<Vec<CaseRow>> {
         let conn = self.conn()?;
-        schema(&conn)?;
         let mut args = Vec::new();
         let cond = region_scope(scope, &mut args);
         let mut st = conn.prepare(&format!(
@@ -432,7 +421,6 @@ impl ExpressStore for Sqlite {
 
     fn decide_case(&self, d: &Decision<'_>, audit: &Audit<'_>) -> Result<Option<CaseRow>> {
         let mut conn = self.conn()?;
-        schema(&conn)?;
         let tx = conn.transaction()?;
         // Decided once: a second decision changes nothing (a published case is withdrawn by a
         // decision of its own, not written over).
@@ -464,7 +452,6 @@ impl ExpressStore for Sqlite {
 
     fn published_cases(&self) -> Result<Vec<String>> {
         let conn = self.conn()?;
-        schema(&conn)?;
         let mut st = conn.prepare_cached(
             "SELECT published FROM typical_cases WHERE status = 'approved' AND published IS NOT NULL
              ORDER BY decided_at DESC, id LIMIT 1000",

@@ -1,8 +1,8 @@
 //! Storage of express reports (快报), morning reports (早报) and typical cases (典型案例): a trait
 //! of its own, so the big `Storage` trait and the SQLite file are barely touched; the SQLite
-//! implementation is `sqlite/express.rs`. Every method is one transaction.
+//! implementation is `server/src/sqlite/express.rs`. Every method is one transaction.
 
-use crate::storage::{Audit, Result, Scope, Stored};
+use super::{Audit, Result, Scope, Stored};
 use serde::Serialize;
 
 /// An express-report event ready to store: as sent, with the region of its report (from the
