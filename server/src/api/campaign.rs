@@ -9,8 +9,7 @@
 
 use super::{blocking, invalid_query, now, problem, App};
 use crate::auth::{sha256_hex, Authed};
-use crate::campaign::{Figure, NewCampaignRecord};
-use crate::storage::{region_prefix, Role, Scope, Stored};
+use crate::storage::{region_prefix, Figure, NewCampaignRecord, Role, Scope, Stored};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};

@@ -9,8 +9,10 @@
 //! region indexes serve every level.
 
 use super::{write_audit, Sqlite};
-use crate::campaign::{CampaignStore, Figure, LocalFacts, NewCampaignRecord, Traced};
-use crate::storage::{Audit, NewSubmission, Result, Scope, Stored};
+use crate::storage::{
+    Audit, CampaignStore, Figure, LocalFacts, NewCampaignRecord, NewSubmission, Result, Scope,
+    Stored, Traced,
+};
 use paicha::campaign::{
     assemble, slot, Acc, EntryFact, EntryState, Leaf, Plan, Registered, SpotFact, SubmissionFact,
 };
@@ -91,7 +93,6 @@ CREATE INDEX IF NOT EXISTS campaign_records_campaign ON campaign_records (campai
 /// Make the tables, and fill the facts of records stored before they existed (a database of an
 /// earlier version): once, when the facts tables are empty and records are not.
 pub(super) fn init(conn: &Connection) -> Result<()> {
-    conn.execute_batch(SCHEMA)?;
     let empty: bool = conn.query_row(
         "SELECT NOT EXISTS (SELECT 1 FROM campaign_done) AND NOT EXISTS (SELECT 1 FROM campaign_entries)",
         [],
