@@ -11,6 +11,8 @@
 
 mod api;
 mod auth;
+mod documents;
+mod numbering;
 mod sqlite;
 mod storage;
 

@@ -3,6 +3,8 @@
 //! is a unique key and each upload is one transaction, so concurrent retries of one id store it
 //! once. The audit table refuses UPDATE and DELETE (triggers): it is append-only.
 
+mod documents;
+
 use crate::storage::*;
 use rusqlite::types::Value as Sql;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Transaction};

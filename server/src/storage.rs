@@ -290,7 +290,8 @@ pub struct Audit<'a> {
     pub detail: &'a str,
 }
 
-pub trait Storage: Send + Sync {
+/// `DocStore`: numbered documents (`documents.rs`), a trait of its own.
+pub trait Storage: Send + Sync + crate::documents::DocStore {
     /// Store a batch in one transaction, each record idempotently by id and content hash, with
     /// one audit line per record.
     /// `scope`: the uploader's; an id already taken outside it is `Forbidden`, never a conflict.

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod attachments;
+mod documents;
 mod ledger;
 mod spot;
 pub mod submissions;
@@ -184,6 +185,10 @@ pub fn router(
         .route("/api/v1/ledger", get(ledger::view))
         .route("/api/v1/spot-checks", post(spot::upload).get(spot::list))
         .route("/api/v1/key-inspections", get(spot::key_inspections))
+        .route(
+            "/api/v1/documents",
+            post(documents::issue).get(documents::list),
+        )
         .route(
             "/api/v1/attachments/{sha256}",
             axum::routing::put(attachments::put).get(attachments::get),
