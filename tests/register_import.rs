@@ -2,7 +2,7 @@
 //! (merged cells filled), with per-row and per-column errors, and the export reading back unchanged.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
-use paicha::campaign::import::{header_row, parse_date, read_sheet, to_rows};
+use paicha::campaign::import::{header_row, parse_date, read_sheet, to_rows, NotADate};
 use paicha::campaign::{CertificateKind, KeyFlag, Scale};
 use paicha::template::Link;
 use paicha::Catalogue;
@@ -249,6 +249,6 @@ fn dates_as_bureaus_write_them() {
     assert_eq!(d("45717"), Ok(Some("2025-03-01".into())));
     assert_eq!(d("2025-03-01 00:00:00"), Ok(Some("2025-03-01".into())));
     assert_eq!(d("长期"), Ok(None));
-    assert_eq!(d("2025-02-29"), Err(()));
-    assert_eq!(d("soon"), Err(()));
+    assert_eq!(d("2025-02-29"), Err(NotADate));
+    assert_eq!(d("soon"), Err(NotADate));
 }

@@ -13,6 +13,8 @@ mod api;
 mod auth;
 mod documents;
 mod numbering;
+mod register;
+mod sheet;
 mod sqlite;
 mod storage;
 

@@ -4,6 +4,7 @@
 //! once. The audit table refuses UPDATE and DELETE (triggers): it is append-only.
 
 mod documents;
+mod register;
 
 use crate::storage::*;
 use rusqlite::types::Value as Sql;
@@ -224,6 +225,7 @@ impl Sqlite {
             Self::migrate_v1(&conn)?;
         }
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(register::SCHEMA)?;
         Ok(Sqlite {
             conn: Mutex::new(conn),
         })

@@ -230,10 +230,7 @@ pub fn normalize_label(s: &str) -> String {
 
 /// The column a (normalized) header names.
 pub fn recognize(label: &str) -> Option<Col> {
-    if let Some((c, _)) = SIMPLE
-        .iter()
-        .find(|(_, names)| names.iter().any(|n| *n == label))
-    {
+    if let Some((c, _)) = SIMPLE.iter().find(|(_, names)| names.contains(&label)) {
         return Some(*c);
     }
     for (g, gnames) in GROUPS {
@@ -242,7 +239,7 @@ pub fn recognize(label: &str) -> Option<Col> {
                 continue;
             };
             for (f, fnames) in FIELDS {
-                if (*f != Field::Kind || *g == Group::Other) && fnames.iter().any(|n| *n == rest) {
+                if (*f != Field::Kind || *g == Group::Other) && fnames.contains(&rest) {
                     return Some(Col::Cert(*g, *f));
                 }
             }

@@ -48,6 +48,25 @@ pub struct Imported {
     pub issues: Vec<CellIssue>,
     /// Headers not recognized (their columns are not read).
     pub ignored_columns: Vec<String>,
+    /// Where each recognized column is, and every column's header (for issues added later).
+    #[serde(skip)]
+    cols: Vec<(usize, Col)>,
+    #[serde(skip)]
+    labels: Vec<String>,
+}
+
+impl Imported {
+    /// Report a problem found outside the core (the server's scope check) at a row and column.
+    pub fn add(&mut self, row: usize, c: Col, i: Issue) {
+        let at = self.cols.iter().find(|(_, x)| *x == c).map(|(i, _)| *i);
+        self.issues.push(CellIssue {
+            row,
+            column: at.map(letter),
+            header: at.and_then(|i| self.labels.get(i)).cloned(),
+            code: i.code,
+            message: i.message,
+        });
+    }
 }
 
 /// Full-width ASCII (`ＡＢＣ１２３`, ideographic space) as ASCII: Chinese input methods type both.
@@ -65,9 +84,13 @@ fn clean(s: &str) -> String {
     halfwidth(s).trim().to_string()
 }
 
+/// A cell that is not a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotADate;
+
 /// A date as bureaus write it: `2025-03-01`, `2025/3/1`, `2025.3.1`, `2025年3月1日`, `20250301`,
 /// or an Excel day number stored as text (`45717`). `Ok(None)`: blank or 长期 (no end).
-pub fn parse_date(s: &str) -> Result<Option<NaiveDate>, ()> {
+pub fn parse_date(s: &str) -> Result<Option<NaiveDate>, NotADate> {
     let s = clean(s);
     if s.is_empty() || s == "长期" || s == "长期有效" {
         return Ok(None);
@@ -77,16 +100,16 @@ pub fn parse_date(s: &str) -> Result<Option<NaiveDate>, ()> {
     if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
         return NaiveDate::parse_from_str(s, "%Y%m%d")
             .map(Some)
-            .map_err(|_| ());
+            .map_err(|_| NotADate);
     }
     if (4..=6).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) {
-        let n: i64 = s.parse().map_err(|_| ())?;
+        let n: i64 = s.parse().map_err(|_| NotADate)?;
         // Excel's day 1 is 1900-01-01, counted from 1899-12-30 because of its 1900 leap day.
         return NaiveDate::from_ymd_opt(1899, 12, 30)
             .and_then(|d| d.checked_add_signed(chrono::Duration::days(n)))
             .filter(|_| (20_000..=80_000).contains(&n))
             .map(Some)
-            .ok_or(());
+            .ok_or(NotADate);
     }
     let parts: Vec<&str> = s
         .trim_end_matches('日')
@@ -94,11 +117,13 @@ pub fn parse_date(s: &str) -> Result<Option<NaiveDate>, ()> {
         .collect();
     match parts.as_slice() {
         [y, m, d] if y.len() == 4 => {
-            let n = |x: &str| x.parse::<u32>().map_err(|_| ());
-            let y: i32 = y.parse().map_err(|_| ())?;
-            NaiveDate::from_ymd_opt(y, n(m)?, n(d)?).map(Some).ok_or(())
+            let n = |x: &str| x.parse::<u32>().map_err(|_| NotADate);
+            let y: i32 = y.parse().map_err(|_| NotADate)?;
+            NaiveDate::from_ymd_opt(y, n(m)?, n(d)?)
+                .map(Some)
+                .ok_or(NotADate)
         }
-        _ => Err(()),
+        _ => Err(NotADate),
     }
 }
 
@@ -320,7 +345,7 @@ fn certificates(r: &mut RowReader<'_>, g: Group, out: &mut Vec<(Certificate, Gro
             let v = v?;
             match parse_date(v) {
                 Ok(d) => d.map(|d| d.format("%Y-%m-%d").to_string()),
-                Err(()) => {
+                Err(NotADate) => {
                     r.issue(
                         Some(col(f)),
                         Issue::detail(
@@ -596,6 +621,8 @@ pub fn read_sheet(rows: &[Vec<String>], cat: &Catalogue) -> Imported {
         out.issues.append(&mut r.issues);
         out.entries.push((i + 1, entry));
     }
+    out.cols = cols;
+    out.labels = labels;
     out
 }
 
