@@ -8,9 +8,8 @@
 
 use super::{blocking, invalid_query, now, problem, App};
 use crate::auth::{sha256_hex, Authed};
-use crate::register::{Change, Version};
 use crate::sheet::{self, SheetOut};
-use crate::storage::{region_prefix, Audit, Role, Scope};
+use crate::storage::{region_prefix, Audit, Change, Role, Scope, Version};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};

@@ -6,8 +6,7 @@
 use super::register::{forbidden, require_supervisor};
 use super::{blocking, invalid_query, now, problem, App};
 use crate::auth::{sha256_hex, Authed};
-use crate::register::{Correction, Proposed, Reviewed};
-use crate::storage::{Audit, Role};
+use crate::storage::{Audit, Correction, Proposed, Reviewed, Role};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};

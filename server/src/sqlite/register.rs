@@ -6,8 +6,10 @@
 
 use super::{write_audit, Sqlite};
 use crate::auth::sha256_hex;
-use crate::register::*;
-use crate::storage::{Audit, Result, Scope};
+use crate::storage::{
+    Audit, Change, Correction, Proposed, RegisterCount, RegisterStore, Result, Reviewed, Scope,
+    Unregistered, Version,
+};
 use paicha::campaign::Registered;
 use rusqlite::types::Value as Sql;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Transaction};

@@ -4,7 +4,7 @@
 //! the submissions' envelopes, so none is lost), and the contact corrections enterprises propose
 //! and the county reviews. Implemented by the SQLite backend in `sqlite/register.rs`.
 
-use crate::storage::{Audit, Result, Scope};
+use super::{Audit, Result, Scope};
 use paicha::campaign::Registered;
 use serde::Serialize;
 use std::collections::HashMap;
