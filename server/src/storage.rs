@@ -18,6 +18,9 @@ pub use register::*;
 
 /// A storage failure, as text (the API answers 503 `storage_unavailable` and logs it). Each
 /// backend converts its own errors into it (`sqlite/mod.rs` for rusqlite's).
+mod express;
+pub use express::*;
+
 #[derive(Debug)]
 pub struct StoreError(pub String);
 
@@ -405,6 +408,7 @@ pub trait Storage:
     + AttachmentStore
     + crate::documents::DocStore
     + RegisterStore
+    + ExpressStore
 {
 }
 
@@ -417,6 +421,7 @@ impl<T> Storage for T where
         + AttachmentStore
         + crate::documents::DocStore
         + RegisterStore
+        + ExpressStore
 {
 }
 

@@ -32,6 +32,7 @@ mod accounts;
 mod attachments;
 pub(crate) mod audit;
 mod documents;
+mod express;
 mod idempotent;
 mod ledger;
 mod register;
@@ -66,6 +67,7 @@ const SCHEMAS: &[&str] = &[
     accounts::SCHEMA,
     audit::SCHEMA,
     documents::SCHEMA,
+    express::SCHEMA,
     crate::numbering::SCHEMA,
     register::SCHEMA,
 ];
