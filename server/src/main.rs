@@ -10,6 +10,7 @@ mod config;
 mod documents;
 mod numbering;
 mod problem;
+mod sheet;
 mod sqlite;
 mod storage;
 

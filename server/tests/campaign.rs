@@ -81,6 +81,29 @@ fn world() -> World {
     let other_county = account(&srv.addr, &admin, "xian2", "supervisor", &["520302"]);
     let tablet = sign_in(&srv.addr, "jiancha");
     let zunyi = account(&srv.addr, &admin, "zunyi", "inspector", &["520300"]);
+    // The register of Nanming: the two enterprises inspected there and one not yet (its CCC
+    // certificate expires soon).
+    for (uscc, name, extra) in [
+        (USCC, "贵阳示例车行", json!({})),
+        (
+            "91520102MA6DK4L3XP",
+            "南明二店",
+            json!({"key_flags": ["rural_market"]}),
+        ),
+        (
+            "91520102MA6DK4L4XQ",
+            "南明三店",
+            json!({"certificates": [{"kind": "ccc", "number": "C1", "valid_until": "2023-09-30"}]}),
+        ),
+    ] {
+        let mut e = json!({"uscc": uscc, "name": name, "region": "520102",
+            "products": [{"product": "electric-bicycle", "links": ["sales"]}]});
+        e.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let (s, r) = post(&srv.addr, &tablet, "/api/v1/register/entries", &e);
+        assert!(s == 200 || s == 201, "{s} {r}");
+    }
     let subs = [
         (uuid(1), USCC, "520102", &tablet),
         (uuid(2), "91520102MA6DK4L3XP", "520102", &tablet),
@@ -173,15 +196,20 @@ fn progress_follows_the_uploads_and_each_supervisor_reads_its_subtree() {
         .collect();
     assert_eq!(kids, ["520100", "520300"]);
     let f = &p["root"]["figures"];
-    // No register yet: the three enterprises are inspected but not registered; nine major
-    // dangers found, one rectified and closed out, eight open (none overdue: due 09-18).
+    // Three registered (Nanming), two of them inspected on site, none self-inspected; the
+    // Zunyi enterprise is inspected but not registered; nine major dangers found, one
+    // rectified and closed out, eight open (none overdue: due 09-18).
     assert_eq!(
         (
             f["registered"].as_u64(),
-            f["unregistered"].as_u64(),
-            f["major"].as_u64()
+            f["onsite_inspected"].as_u64(),
+            f["self_inspected"].as_u64()
         ),
-        (Some(0), Some(3), Some(9))
+        (Some(3), Some(2), Some(0))
+    );
+    assert_eq!(
+        (f["unregistered"].as_u64(), f["major"].as_u64()),
+        (Some(1), Some(9))
     );
     assert_eq!(
         (
@@ -194,7 +222,53 @@ fn progress_follows_the_uploads_and_each_supervisor_reads_its_subtree() {
     );
     let nanming = node(&p["root"], "520102").unwrap();
     assert_eq!(nanming["figures"]["open"], 5);
-    assert_eq!(nanming["figures"]["unregistered"], 2);
+    assert_eq!(nanming["figures"]["unregistered"], 0);
+    assert_eq!(nanming["figures"]["registered"], 3);
+    // Behind on 08-16: self-inspection 0 % (07-15 and 08-15) and on-site 66 % of the 100 % due.
+    let reasons: Vec<&str> = nanming["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["reason"]["en"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "self-inspection coverage 0 % of 50 % due 07-15",
+            "self-inspection coverage 0 % of 100 % due 08-15",
+            "on-site coverage 66 % of 100 % due 08-15"
+        ]
+    );
+    // The ranking of Nanming: factors shown, the enterprise with open dangers and a flag first.
+    let (s, rk) = get(a, &w.county, &format!("{P}/ranking?date=2023-08-16"));
+    assert_eq!(s, 200);
+    assert_eq!(rk["total"], 3);
+    assert_eq!(rk["items"][0]["uscc"], "91520102MA6DK4L3XP");
+    let codes: Vec<&str> = rk["items"][0]["factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "product_hazard",
+            "key_flag",
+            "previous_major",
+            "open_entry",
+            "no_self_inspection"
+        ]
+    );
+    assert_eq!(rk["items"][0]["score"], 20 + 8 + 3 * 15 + 3 * 5 + 10);
+    // Traced: the one registered enterprise of Nanming not inspected on site.
+    let (_, t) = get(
+        a,
+        &w.county,
+        &format!("{P}/trace?figure=not_onsite_inspected"),
+    );
+    assert_eq!(t["items"].as_array().unwrap().len(), 1);
+    assert_eq!(t["items"][0]["name"], "南明三店");
     assert_eq!(nanming["products"][0]["product"], "electric-bicycle");
     // On 09-19 the open ones are past their deadline: flagged, and the localities are lagging.
     let (_, later) = get(a, &w.province, &format!("{P}/progress?date=2023-09-19"));
@@ -406,7 +480,10 @@ fn the_schedule_table_opens_with_its_cells() {
     assert_eq!(cell(1, 12), Data::String("未清零隐患".into()));
     // Row 3 is the province's total, then 520100, 520102, 520300, 520302.
     assert_eq!(cell(2, 0), Data::String("520000".into()));
-    assert_eq!(cell(2, 7), Data::Float(3.0), "unregistered inspected");
+    assert_eq!(cell(2, 2), Data::Float(3.0), "registered");
+    assert_eq!(cell(2, 5), Data::Float(2.0), "inspected on site");
+    assert_eq!(cell(2, 6), Data::Float(66.0), "on-site %");
+    assert_eq!(cell(2, 7), Data::Float(1.0), "unregistered inspected");
     assert_eq!(cell(2, 9), Data::Float(9.0), "major dangers");
     assert_eq!(cell(2, 12), Data::Float(8.0), "open");
     assert_eq!(cell(4, 12), Data::Float(5.0), "open in Nanming");

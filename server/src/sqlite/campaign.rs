@@ -93,6 +93,22 @@ CREATE INDEX IF NOT EXISTS campaign_records_campaign ON campaign_records (campai
 /// Make the tables, and fill the facts of records stored before they existed (a database of an
 /// earlier version): once, when the facts tables are empty and records are not.
 pub(super) fn init(conn: &Connection) -> Result<()> {
+    let no_register: bool = conn.query_row(
+        "SELECT NOT EXISTS (SELECT 1 FROM campaign_enterprises) AND EXISTS (SELECT 1 FROM register)",
+        [],
+        |r| r.get(0),
+    )?;
+    if no_register {
+        let bodies: Vec<String> = conn
+            .prepare("SELECT v.body FROM register r JOIN register_versions v ON v.seq = r.seq")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for b in bodies {
+            if let Ok(e) = serde_json::from_str::<Registered>(&b) {
+                put_register(conn, &e)?;
+            }
+        }
+    }
     let empty: bool = conn.query_row(
         "SELECT NOT EXISTS (SELECT 1 FROM campaign_done) AND NOT EXISTS (SELECT 1 FROM campaign_entries)",
         [],
@@ -222,7 +238,6 @@ fn put_spot_fact(conn: &Connection, f: &SpotFact) -> Result<()> {
 
 /// A register entry, replacing its earlier version's rows: what the register's store calls for
 /// each entry it changes, in its transaction.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(super) fn put_register(conn: &Connection, r: &Registered) -> Result<()> {
     conn.prepare_cached("DELETE FROM campaign_register WHERE uscc = ?1")?
         .execute([&r.uscc])?;

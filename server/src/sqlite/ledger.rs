@@ -133,7 +133,8 @@ pub(super) fn put_event(
             actor
         ])
     })?;
-    if stored == Stored::New {
+    // A submission's own entries are refolded once each by the submission (`audited` false).
+    if stored == Stored::New && audited {
         super::campaign::on_entry(tx, &ev.entry)?;
     }
     Ok(stored)

@@ -36,6 +36,7 @@ mod documents;
 mod express;
 mod idempotent;
 mod ledger;
+mod register;
 mod spot;
 mod submissions;
 
@@ -70,6 +71,7 @@ const SCHEMAS: &[&str] = &[
     express::SCHEMA,
     campaign::SCHEMA,
     crate::numbering::SCHEMA,
+    register::SCHEMA,
 ];
 
 /// `PRAGMA user_version` of a database with every migration applied.

@@ -112,6 +112,12 @@ fn put_one(
         for ev in &rec.events {
             put_event(tx, ev, actor, &Scope::All, false)?;
         }
+        let mut entries: Vec<&str> = rec.events.iter().map(|e| e.entry.as_str()).collect();
+        entries.sort_unstable();
+        entries.dedup();
+        for e in entries {
+            super::campaign::on_entry(tx, e)?;
+        }
         if !rec.events.is_empty() {
             // One audit line for the entries a record opens (they are part of its upload).
             write_audit(
