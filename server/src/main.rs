@@ -14,6 +14,7 @@ mod config;
 mod documents;
 mod numbering;
 mod problem;
+mod sheet;
 mod sqlite;
 mod storage;
 
