@@ -67,6 +67,18 @@ fn expire_partials(dir: &std::path::Path, max_age: u64) {
     }
 }
 
+/// The data directory, readable by the owner only (it holds the database, the attachments and
+/// the demo passwords).
+fn private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
 /// A file only its owner can read (it holds passwords).
 fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
@@ -145,7 +157,7 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
-    if let Err(e) = std::fs::create_dir_all(&c.data_dir) {
+    if let Err(e) = private_dir(&c.data_dir) {
         eprintln!("paicha-server: cannot create {}: {e}", c.data_dir.display());
         return std::process::ExitCode::from(2);
     }
