@@ -115,11 +115,20 @@ mod tests {
 
     #[test]
     fn grades_and_checks_answer_bad_input_with_errors() {
-        let g: Value = serde_json::from_str(&grade(r#"{"deaths":0,"serious_injuries":10,"direct_loss_yuan":0}"#)).unwrap();
-        assert_eq!((g["grade"].as_str(), g["name"]["zh"].as_str()), (Some("III"), Some("较大")));
+        let g: Value = serde_json::from_str(&grade(
+            r#"{"deaths":0,"serious_injuries":10,"direct_loss_yuan":0}"#,
+        ))
+        .unwrap();
+        assert_eq!(
+            (g["grade"].as_str(), g["name"]["zh"].as_str()),
+            (Some("III"), Some("较大"))
+        );
         assert!(grade("{").contains("invalid_input"));
         assert!(view("[]").contains("invalid_input"));
-        assert_eq!(check_event(&initial("2026-12-01T23:30:00+08:00").to_string()), "null");
+        assert_eq!(
+            check_event(&initial("2026-12-01T23:30:00+08:00").to_string()),
+            "null"
+        );
         assert!(check_event("{}").contains("invalid_event"));
     }
 }

@@ -12,3 +12,6 @@ pub mod api;
 
 #[cfg(target_arch = "wasm32")]
 mod bindings;
+
+#[cfg(test)]
+mod corpus_tests;

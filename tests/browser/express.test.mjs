@@ -6,12 +6,23 @@
 // what a supervisor approved. Screenshots in target/screenshots/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { launch, openApp, startServer, token, root, signIn, PASSWORD, cspViolations } from './helpers.mjs';
 
 const shots = join(root, 'target/screenshots');
 mkdirSync(shots, { recursive: true });
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core in the page (evaluated over the protocol, so the page's CSP stays strict). */
+async function axe(page, where) {
+  await page.evaluate(axeSource);
+  const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad.map((v) => `${where}: ${v.id} (${v.impact}) ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`), []);
+}
 
 async function api(server, tok, method, path, body) {
   const r = await fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -35,6 +46,11 @@ test('an express report made offline at the scene runs its clock, turns overdue 
     const admin = await token(server, 'admin');
     const made = await api(server, admin, 'POST', '/api/v1/accounts', { username: 'yunyan', password: PASSWORD, role: 'inspector', regions: ['520102'], name: '云岩区市场监管局' });
     assert.equal(made.status, 201);
+    // The enterprise is in the county's register (issue 12): the page keeps it for offline picking.
+    const yunTok = await token(server, 'yunyan');
+    const reg = await api(server, yunTok, 'POST', '/api/v1/register/entries', { uscc: '91520102MA6DK4L2XN', name: '贵阳示例车行', region: '520102',
+      products: [{ product: 'electric-bicycle', links: ['sales'] }] });
+    assert.equal(reg.status, 200, JSON.stringify(reg.body));
     const page = await openApp(tablet.ctx, server.url);
     await signIn(page, 'yunyan');
     // The page's clock starts 62 minutes before the server's, so the hour the test moves it on
@@ -47,8 +63,10 @@ test('an express report made offline at the scene runs its clock, turns overdue 
     // At the scene, no network.
     await tablet.ctx.setOffline(true);
     await page.fill('#nr-place', '云岩区某小区地下车库');
-    await page.fill('#nr-name', '贵阳示例车行');
-    await page.fill('#nr-uscc', '91520102MA6DK4L2XN');
+    // Picked from the register kept on the device: the credit code fills itself.
+    await page.locator('#nr-name').fill('贵阳示例车行');
+    await page.locator('#nr-name').blur();
+    assert.equal(await page.inputValue('#nr-uscc'), '91520102MA6DK4L2XN');
     await page.fill('#nr-batch', 'B2026-11');
     await page.fill('#nr-injuries', '10');
     // 10 serious injuries: grade III, computed on the device by the core.
@@ -93,6 +111,7 @@ test('an express report made offline at the scene runs its clock, turns overdue 
     assert.equal(events.length, 1, 'the initial report arrived once');
     assert.equal(events[0].event.kind, 'reported');
     assert.equal(events[0].event.serious_injuries, 10);
+    assert.deepEqual(events[0].event.enterprise, { uscc: '91520102MA6DK4L2XN', name: '贵阳示例车行', from_register: true });
     // The city above sees it at once, graded and flagged late.
     const city = await token(server, 'jiancha');
     const seen = (await api(server, city, 'GET', '/api/v1/express/reports')).body.items;
@@ -102,6 +121,9 @@ test('an express report made offline at the scene runs its clock, turns overdue 
     assert.deepEqual(seen[0].clocks.map((c) => c.state), ['late', 'met']);
     assert.deepEqual(await cspViolations(page), []);
     assert.deepEqual(page.errors, []);
+    await page.clock.resume();
+    await page.click('details.new-box > summary');
+    await axe(page, 'express page, report card and form open');
 
     // The handling ends; a typical case drawn from it, approved by the city with the name masked,
     // is on the public page with no sign-in.
@@ -127,6 +149,7 @@ test('an express report made offline at the scene runs its clock, turns overdue 
     await visitor.setViewportSize({ width: 1024, height: 768 });
     await visitor.screenshot({ path: join(shots, 'typical-cases-public.png'), fullPage: true });
     assert.deepEqual(await cspViolations(visitor), []);
+    await axe(visitor, 'public typical cases');
   } finally {
     await tablet.close();
     await server.stop();

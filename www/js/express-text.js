@@ -37,7 +37,7 @@ export const T = {
   occurredAt: ['事件发生时间', 'When it happened'], learnedAt: ['获悉时间', 'When the bureau learned'],
   learnedHint: ['报送时限从此时起算（初报1小时，报至省局2小时）', 'The deadlines run from here (first report 1 h, province 2 h)'],
   place: ['发生地点', 'Place'], region: ['报送单位行政区划代码', "Reporting bureau's division code"], product: ['涉及产品', 'Product'],
-  enterprise: ['涉事企业', 'Enterprise'], uscc: ['统一社会信用代码（可选）', 'Unified social credit code (optional)'], entName: ['企业名称', 'Enterprise name'],
+  enterprise: ['涉事企业', 'Enterprise'], fromRegister: ['可从企业名录中选择（离线可用），也可直接填写', 'Pick from the enterprise register (works offline) or type it'], uscc: ['统一社会信用代码（可选）', 'Unified social credit code (optional)'], entName: ['企业名称', 'Enterprise name'],
   quantity: ['数量', 'Quantity'], batch: ['批次', 'Batch'], distribution: ['流向', 'Distribution'],
   deaths: ['死亡人数', 'Deaths'], injuries: ['重伤人数（含急性中毒）', 'Serious injuries (incl. acute poisoning)'], lossYuan: ['直接经济损失（元）', 'Direct loss (yuan)'],
   computed: ['按伤亡损失定级', 'Grade from the figures'], raise: ['报告人提高定级（可选）', 'Raise the grade (optional)'], asComputed: ['不提高', 'do not raise'],

@@ -57,6 +57,24 @@ async function pull() {
   }
 }
 
+/** The enterprise register of the account's regions (issue 12), kept on the device so an
+ * enterprise can be picked at the scene with no network: uscc -> {name, region}. */
+let register = new Map();
+async function pullRegister() {
+  const kept = (await getMeta(key('register'))) ?? { cursor: null, entries: {} };
+  for (;;) {
+    const page = await apiJson(`/api/v1/register?limit=1000${kept.cursor ? `&after=${kept.cursor}` : ''}`, { token: auth.token });
+    for (const it of page.items ?? []) {
+      if (it.in_scope === false) delete kept.entries[it.entry.uscc];
+      else kept.entries[it.entry.uscc] = { name: it.entry.name, region: it.entry.region };
+    }
+    kept.cursor = page.cursor ?? kept.cursor;
+    await tx(['meta'], 'readwrite', (s) => s.meta.put({ key: key('register'), value: kept }));
+    if (!page.next) break;
+  }
+  register = new Map(Object.entries(kept.entries));
+}
+
 async function sync() {
   if (!auth) return;
   if (!navigator.onLine) { status = t('offline'); return render(); }
@@ -64,6 +82,7 @@ async function sync() {
     await drain({ endpoint: location.origin, token: auth.token });
     await pull();
     if (account.role !== 'enterprise') {
+      await pullRegister().catch(() => {}); // a server without the register: names are typed
       mornings = (await apiJson('/api/v1/morning-reports', { token: auth.token })).items ?? [];
       cases = (await apiJson('/api/v1/typical-cases', { token: auth.token })).items ?? [];
     }
@@ -206,7 +225,7 @@ function newReportForm() {
     region: input('nr-region', { required: true, pattern: '[0-9]{6}', value: region, inputMode: 'numeric' }),
     product: el('select', { id: 'nr-product' }, ...[...names].map(([p, n]) => el('option', { value: p, textContent: tt(n) }))),
     uscc: input('nr-uscc', { pattern: '[0-9A-Z]{18}', autocomplete: 'off' }),
-    name: input('nr-name'),
+    name: input('nr-name', { autocomplete: 'off', attrs: { list: 'nr-register' } }),
     quantity: input('nr-quantity'), batch: input('nr-batch'), distribution: input('nr-distribution'),
     deaths: input('nr-deaths', { type: 'number', min: 0, value: '0', required: true, inputMode: 'numeric' }),
     injuries: input('nr-injuries', { type: 'number', min: 0, value: '0', required: true, inputMode: 'numeric' }),
@@ -217,6 +236,17 @@ function newReportForm() {
     photos: input('nr-photos', { type: 'file', accept: 'image/*', multiple: true }),
     grade: el('select', { id: 'nr-grade' }),
   };
+  // Picking from the register fills the other field; `from_register` says the pair came from it.
+  const picked = () => register.get(f.uscc.value.trim())?.name === f.name.value.trim();
+  f.name.addEventListener('change', () => {
+    const hit = [...register].find(([, e]) => e.name === f.name.value.trim());
+    if (hit) f.uscc.value = hit[0];
+  });
+  f.uscc.addEventListener('change', () => {
+    const e = register.get(f.uscc.value.trim());
+    if (e) f.name.value = e.name;
+  });
+  const regList = el('datalist', { id: 'nr-register' }, ...[...register].map(([u, e]) => el('option', { value: e.name, label: u })));
   const computed = el('output', { id: 'nr-computed', htmlFor: 'nr-deaths nr-injuries nr-loss', className: 'grade' });
   const regrade = () => {
     const g = JSON.parse(core.grade(JSON.stringify({ deaths: Number(f.deaths.value) || 0, serious_injuries: Number(f.injuries.value) || 0, direct_loss_yuan: Number(f.loss.value) || 0 })));
@@ -235,7 +265,7 @@ function newReportForm() {
     ...field('nr-place', t('place'), f.place), ...field('nr-region', t('region'), f.region),
     ...field('nr-product', t('product'), f.product),
     el('fieldset', { className: 'enterprise' }, el('legend', { textContent: t('enterprise') }),
-      ...field('nr-uscc', t('uscc'), f.uscc), ...field('nr-name', t('entName'), f.name)),
+      ...field('nr-name', t('entName'), f.name, register.size ? t('fromRegister') : null), regList, ...field('nr-uscc', t('uscc'), f.uscc)),
     el('div', { className: 'row3' }, el('div', {}, ...field('nr-quantity', t('quantity'), f.quantity)), el('div', {}, ...field('nr-batch', t('batch'), f.batch)), el('div', {}, ...field('nr-distribution', t('distribution'), f.distribution))),
     el('div', { className: 'row3' }, el('div', {}, ...field('nr-deaths', t('deaths'), f.deaths)), el('div', {}, ...field('nr-injuries', t('injuries'), f.injuries)), el('div', {}, ...field('nr-loss', t('lossYuan'), f.loss))),
     computed, ...field('nr-grade', t('raise'), f.grade),
@@ -250,7 +280,7 @@ function newReportForm() {
     if (missing.length) { missing[0].focus(); status = t('fillRequired'); return render(false); }
     const files = await photos(f.photos);
     const opt = (x) => (x.value.trim() ? x.value.trim() : undefined);
-    const enterprise = { ...(opt(f.uscc) ? { uscc: opt(f.uscc) } : {}), ...(opt(f.name) ? { name: opt(f.name) } : {}) };
+    const enterprise = { ...(opt(f.uscc) ? { uscc: opt(f.uscc) } : {}), ...(opt(f.name) ? { name: opt(f.name) } : {}), ...(picked() ? { from_register: true } : {}) };
     const fields = {
       kind: 'reported', occurred_at: fromLocal(f.occurred.value), learned_at: fromLocal(f.learned.value), place: f.place.value.trim(),
       region: f.region.value.trim(), product: f.product.value, enterprise, quantity: opt(f.quantity), batch: opt(f.batch), distribution: opt(f.distribution),
@@ -381,6 +411,7 @@ async function main() {
     return;
   }
   await init();
+  register = new Map(Object.entries((await getMeta(key('register')))?.entries ?? {}));
   try {
     const idx = await (await fetch('../pkg/catalogue/index.json')).json();
     for (const p of idx.products ?? []) if (p.name) names.set(p.product, p.name);
