@@ -38,10 +38,15 @@ pub async fn upload(
             "Spot-check results are recorded by the supervisors",
         );
     }
-    let values = match super::records(body) {
+    let mut values = match super::records(body) {
         Ok((v, _)) => v,
         Err(r) => return r,
     };
+    for v in &mut values {
+        if let Some(Value::String(id)) = v.get_mut("id") {
+            *id = crate::canonical::id(id);
+        }
+    }
     let a = app.clone();
     let results = blocking(move || {
         let at = now().to_rfc3339();
@@ -49,6 +54,11 @@ pub async fn upload(
         let scope = auth.scope();
         let mut out = Vec::new();
         for v in &values {
+            let body = v.to_string();
+            if let Some(refused) = super::oversized(v, body.len()) {
+                out.push(refused);
+                continue;
+            }
             let parsed = serde_json::from_value::<SpotCheck>(v.clone())
                 .map_err(|e| json!({"code": "invalid_spot_check", "message": {"zh": e.to_string(), "en": e.to_string()}}))
                 .and_then(|s| match s.validate() {
@@ -82,7 +92,6 @@ pub async fn upload(
                 out.push(outside());
                 continue;
             }
-            let body = v.to_string();
             let stored = a.store.put_spot_check(
                 &SpotRecord {
                     id: &s.id,
