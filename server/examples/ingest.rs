@@ -57,7 +57,13 @@ fn main() {
     let _ = std::fs::remove_dir_all(&dir);
     let mut child = Command::new(&bin)
         // Two clients on one address stand for many devices: the per-address upload limit is off.
-        .args(["--addr", "127.0.0.1:0", "--uploads-per-minute", "0", "--data-dir"])
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--uploads-per-minute",
+            "0",
+            "--data-dir",
+        ])
         .arg(&dir)
         .env("PAICHA_DEMO_PASSWORD", "bench-password")
         .stdout(Stdio::piped())
