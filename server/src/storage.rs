@@ -481,8 +481,9 @@ pub trait SpotStore: Send + Sync {
         scope: &Scope,
         audit: &Audit<'_>,
     ) -> Result<Versioned>;
-    /// The current version of every spot check a scope may see.
-    fn spot_checks(&self, scope: &Scope) -> Result<Vec<String>>;
+    /// The current version of every spot check a scope may see, with the account that
+    /// uploaded that version.
+    fn spot_checks(&self, scope: &Scope) -> Result<Vec<(String, String)>>;
 }
 
 /// Accounts and bearer tokens.

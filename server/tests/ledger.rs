@@ -601,6 +601,8 @@ fn an_inspector_cannot_overwrite_or_move_another_regions_spot_check() {
     assert_eq!(r["results"][0]["status"], "forbidden");
     let mine = call(&srv.addr, "GET", "/api/v1/spot-checks", Some(&guiyang), "").json();
     assert_eq!(mine["items"][0]["record"]["result"], "unqualified");
+    // Shown with who uploaded it (the refused attempts changed nothing).
+    assert_eq!(mine["items"][0]["uploaded_by"], "jiancha");
 }
 
 #[test]

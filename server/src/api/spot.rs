@@ -125,12 +125,13 @@ pub async fn upload(
     }
 }
 
-fn visible_spots(app: &App, auth: &Authed) -> crate::storage::Result<Vec<SpotCheck>> {
+/// The spot checks an account may see, with who uploaded each one's current version.
+fn visible_spots(app: &App, auth: &Authed) -> crate::storage::Result<Vec<(SpotCheck, String)>> {
     Ok(app
         .store
         .spot_checks(&auth.scope())?
-        .iter()
-        .filter_map(|b| serde_json::from_str(b).ok())
+        .into_iter()
+        .filter_map(|(b, by)| Some((serde_json::from_str(&b).ok()?, by)))
         .collect())
 }
 
@@ -141,7 +142,10 @@ pub async fn list(State(app): State<Arc<App>>, auth: Authed) -> Response {
         Ok(spots) => {
             let items: Vec<Value> = spots
                 .iter()
-                .map(|s| json!({"record": s, "tasks": ledger::spot_tasks(s).unwrap_or_default()}))
+                .map(|(s, by)| {
+                    json!({"record": s, "uploaded_by": by,
+                                      "tasks": ledger::spot_tasks(s).unwrap_or_default()})
+                })
                 .collect();
             Json(json!({ "items": items })).into_response()
         }
@@ -179,6 +183,7 @@ pub async fn key_inspections(
     let a = app.clone();
     match blocking(move || visible_spots(&a, &auth)).await {
         Ok(spots) => {
+            let spots: Vec<SpotCheck> = spots.into_iter().map(|(s, _)| s).collect();
             let due = ledger::region_key_inspections(&spots, &region, today_in_china());
             Json(json!({"region": region, "items": due})).into_response()
         }
