@@ -70,6 +70,20 @@ test('dashboard: province tree, drill-down to a county, ranking, traced records,
     await page.setViewportSize({ width: 360, height: 740 });
     await page.screenshot({ path: join(shots, 'dashboard-county-360.png'), fullPage: true });
     await axe(page, 'county');
+    // The printable summary of the county: its table and the two SVG charts; a number links back
+    // to the records behind it.
+    await page.goto(`${server.url}/www/summary.html?region=520102&date=2023-08-16&kind=stage`);
+    await page.waitForSelector('#summary table');
+    assert.equal(await page.$$eval('#summary svg', (s) => s.length), 2);
+    assert.match(await page.textContent('h1'), /阶段性工作总结/);
+    const openLink = await page.$eval('#summary tbody tr:first-child td:nth-child(7) a', (a) => [a.textContent, a.getAttribute('href')]);
+    assert.equal(openLink[0], '6');
+    assert.match(openLink[1], /trace=open/);
+    await page.screenshot({ path: join(shots, 'summary-county-360.png'), fullPage: true });
+    await axe(page, 'summary');
+    await page.goto(`${server.url}/www${openLink[1].startsWith('/') ? '' : '/'}${openLink[1]}`);
+    await page.waitForSelector('#trace li');
+    assert.equal(await page.$$eval('#trace li', (l) => l.length), 6);
     // English.
     await page.click('header button');
     assert.match(await page.textContent('h1'), /Campaign progress/);

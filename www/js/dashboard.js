@@ -17,6 +17,7 @@ const T = {
   refresh: ['刷新', 'Refresh'],
   xlsxStage: ['阶段进度表 XLSX', 'Stage schedule XLSX'],
   xlsxAnnual: ['年度进度表 XLSX', 'Annual schedule XLSX'],
+  report: ['阶段总结报告（可打印）', 'Stage summary report (printable)'],
   offline: ['离线：显示 {n} 同步的数据', 'Offline: showing data synced {n}'],
   tree: ['各地进度', 'Progress by locality'],
   locality: ['地区', 'Locality'],
@@ -151,7 +152,8 @@ function render() {
     el('header', { className: 'bar' },
       el('h1', { textContent: `${t('title')} · ${p.root.code}` }), langBtn),
     state.offline && el('p', { className: 'stale', role: 'status', textContent: t('offline', new Date(state.synced).toLocaleString()) }),
-    el('div', { className: 'bar' }, el('label', { htmlFor: 'asof', textContent: t('asOf') }), date, refreshBtn, up, xs, xa),
+    el('div', { className: 'bar' }, el('label', { htmlFor: 'asof', textContent: t('asOf') }), date, refreshBtn, up, xs, xa,
+      el('a', { className: 'button secondary', href: `summary.html?${q({ region: state.region, date: state.date || p.today, kind: 'stage' })}`, textContent: t('report') })),
     p.root.flags.length > 0 && el('ul', { className: 'flags' }, ...p.root.flags.map((f) => el('li', { textContent: getLang() === 'en' ? f.reason.en : f.reason.zh }))),
     el('section', { aria: { labelledby: 'h-tree' } },
       el('h2', { id: 'h-tree', textContent: t('tree') }),
@@ -177,6 +179,8 @@ async function main() {
   state.region = params.get('region') ?? last.region ?? null;
   state.date = params.get('date') ?? last.date ?? '';
   await refresh();
+  // A link from the printed summary: the records behind one of its numbers.
+  if (params.get('trace')) await trace(params.get('trace'), state.region, params.get('product'));
 }
 
 main();
