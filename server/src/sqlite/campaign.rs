@@ -837,7 +837,7 @@ mod bench {
     //! campaign_province_benchmark -- --ignored --nocapture`.
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
     use super::*;
-    use paicha::campaign::{RegisteredProduct, tree};
+    use paicha::campaign::{tree, RegisteredProduct};
     use std::time::Instant;
 
     fn peak_mb() -> u64 {
@@ -854,7 +854,8 @@ mod bench {
     #[ignore]
     fn campaign_province_benchmark() {
         let plan: Plan = serde_json::from_str(paicha::campaign::plan::BUILTIN[0].1).unwrap();
-        let dir = std::env::temp_dir().join(format!("paicha-campaign-bench-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("paicha-campaign-bench-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let db = Sqlite::open(&dir.join("bench.db")).unwrap();
         // 9 prefectures x ~10 counties; enterprises spread over them.
@@ -870,7 +871,8 @@ mod bench {
             let mut events = 0usize;
             for i in 0..50_000usize {
                 let region = &counties[i % counties.len()];
-                let uscc = paicha::ids::with_check_character(&format!("91{region}MA{i:07}")).unwrap();
+                let uscc =
+                    paicha::ids::with_check_character(&format!("91{region}MA{i:07}")).unwrap();
                 let products: Vec<RegisteredProduct> = (0..1 + i % 2)
                     .map(|k| RegisteredProduct {
                         product: plan.products[(i + k * 7) % plan.products.len()].clone(),
@@ -912,10 +914,19 @@ mod bench {
                             10 + n
                         )
                     };
-                    let created = ev(0, "created", &format!(
-                        r#","enterprise":{{"uscc":"{uscc}","region":"{region}"}},"product":"{}","danger":{{"text":{{"zh":"x","en":"x"}},"severity":"{}","basis":"b"}}"#,
-                        products[0].product, if k == 0 { "general" } else { "major" }));
-                    let mut bodies = vec![created, ev(1, "rectification_ordered", r#","deadline":"2023-08-20""#)];
+                    let created = ev(
+                        0,
+                        "created",
+                        &format!(
+                            r#","enterprise":{{"uscc":"{uscc}","region":"{region}"}},"product":"{}","danger":{{"text":{{"zh":"x","en":"x"}},"severity":"{}","basis":"b"}}"#,
+                            products[0].product,
+                            if k == 0 { "general" } else { "major" }
+                        ),
+                    );
+                    let mut bodies = vec![
+                        created,
+                        ev(1, "rectification_ordered", r#","deadline":"2023-08-20""#),
+                    ];
                     if (i + k) % 2 == 0 {
                         bodies.push(ev(2, "rectified", r#","measures":"m""#));
                         bodies.push(ev(3, "rechecked", r#","round":1,"passed":true"#));
@@ -951,7 +962,10 @@ mod bench {
                 v.push(t.elapsed().as_secs_f64() * 1000.0);
             }
             v.sort_by(|a, b| a.total_cmp(b));
-            println!("{what}: median {:.1} ms (min {:.1}, max {:.1})", v[2], v[0], v[4]);
+            println!(
+                "{what}: median {:.1} ms (min {:.1}, max {:.1})",
+                v[2], v[0], v[4]
+            );
         };
         time("province progress tree (SQL leaves + roll-up)", &mut || {
             let l = db.campaign_leaves(&plan, "52", today).unwrap();
@@ -963,15 +977,31 @@ mod bench {
             let l = db.campaign_leaves(&plan, "520101", today).unwrap();
             let _ = tree(&plan, "520101", &l, day);
             let f = db.local_facts("520101").unwrap();
-            let r = paicha::campaign::rank(&plan, &f.register, &f.submissions, &f.entries, &f.spots, "520101", day);
+            let r = paicha::campaign::rank(
+                &plan,
+                &f.register,
+                &f.submissions,
+                &f.entries,
+                &f.spots,
+                "520101",
+                day,
+            );
             assert!(!r.is_empty());
         });
         time("province annual summary XLSX", &mut || {
             let l = db.campaign_leaves(&plan, "52", today).unwrap();
             let root = tree(&plan, "520000", &l, day);
-            let days: Vec<String> = (0..13).map(|w| format!("2023-{:02}-{:02}", 6 + w / 4, 1 + (w % 4) * 7)).collect();
+            let days: Vec<String> = (0..13)
+                .map(|w| format!("2023-{:02}-{:02}", 6 + w / 4, 1 + (w % 4) * 7))
+                .collect();
             let series = db.open_over_time(&plan, "52", &days).unwrap();
-            let bytes = crate::api::campaign_summary::workbook_of(&plan, root, days.into_iter().zip(series).collect(), day).unwrap();
+            let bytes = crate::api::campaign_summary::workbook_of(
+                &plan,
+                root,
+                days.into_iter().zip(series).collect(),
+                day,
+            )
+            .unwrap();
             assert!(bytes.len() > 1000);
         });
         println!("peak memory (VmHWM): {} MB", peak_mb());
