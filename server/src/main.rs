@@ -12,6 +12,7 @@
 mod api;
 mod auth;
 mod documents;
+mod followup;
 mod numbering;
 mod sqlite;
 mod storage;

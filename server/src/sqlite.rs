@@ -4,6 +4,7 @@
 //! once. The audit table refuses UPDATE and DELETE (triggers): it is append-only.
 
 mod documents;
+mod followup;
 
 use crate::storage::*;
 use rusqlite::types::Value as Sql;

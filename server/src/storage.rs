@@ -290,8 +290,8 @@ pub struct Audit<'a> {
     pub detail: &'a str,
 }
 
-/// `DocStore`: numbered documents (`documents.rs`), a trait of its own.
-pub trait Storage: Send + Sync + crate::documents::DocStore {
+/// `DocStore`: numbered documents (`documents.rs`); `FollowStore`: work lines (`followup.rs`).
+pub trait Storage: Send + Sync + crate::documents::DocStore + crate::followup::FollowStore {
     /// Store a batch in one transaction, each record idempotently by id and content hash, with
     /// one audit line per record.
     /// `scope`: the uploader's; an id already taken outside it is `Forbidden`, never a conflict.

@@ -7,6 +7,7 @@ mod accounts;
 mod attachments;
 mod documents;
 mod ledger;
+mod queue;
 mod spot;
 pub mod submissions;
 
@@ -175,6 +176,11 @@ pub fn router(
             "/api/v1/accounts/{username}",
             axum::routing::patch(accounts::update),
         )
+        .route(
+            "/api/v1/accounts/{username}/line",
+            axum::routing::put(queue::set_line),
+        )
+        .route("/api/v1/queue", get(queue::queue))
         .route("/api/v1/audit", get(accounts::audit))
         .route(
             "/api/v1/submissions",
