@@ -517,6 +517,7 @@ fn a_second_creation_cannot_take_over_an_entry_however_it_is_dated() {
     downgrade["id"] = json!("5a0c7f4e-2b1d-4e8a-9c3f-000000000077");
     downgrade["at"] = json!("2020-01-01T00:00:00+08:00");
     downgrade["danger"]["severity"] = json!("general");
+    downgrade["self_found"] = json!(true); // what an enterprise may create
     let r = post_events(&srv.addr, &qiye, &[downgrade]);
     assert_eq!(
         (r[0]["http_status"].clone(), r[0]["code"].clone()),
@@ -526,6 +527,7 @@ fn a_second_creation_cannot_take_over_an_entry_however_it_is_dated() {
     let mut claim = created("qiyeb", other_uscc, "110108");
     claim["id"] = json!("5a0c7f4e-2b1d-4e8a-9c3f-000000000078");
     claim["at"] = json!("2020-01-01T00:00:00+08:00");
+    claim["self_found"] = json!(true);
     let act = ev(
         79,
         "qiyeb",

@@ -8,7 +8,7 @@ use crate::numbering::{format_number, next_number};
 use crate::storage::{Audit, Result};
 use rusqlite::{params, OptionalExtension};
 
-const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS documents (
+pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS documents (
     seq INTEGER PRIMARY KEY,
     kind TEXT NOT NULL,
     record TEXT NOT NULL,

@@ -7,7 +7,7 @@ use crate::storage::{Audit, Result};
 use paicha::ledger::Line;
 use rusqlite::{params, OptionalExtension};
 
-const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS account_lines (
+pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS account_lines (
     username TEXT PRIMARY KEY REFERENCES accounts (username),
     line TEXT NOT NULL
 );";
@@ -15,7 +15,6 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS account_lines (
 impl FollowStore for Sqlite {
     fn account_line(&self, username: &str) -> Result<Option<Line>> {
         let conn = self.conn()?;
-        conn.execute_batch(SCHEMA)?;
         let line: Option<String> = conn
             .prepare_cached("SELECT line FROM account_lines WHERE username = ?1")?
             .query_row([username], |r| r.get(0))
@@ -31,7 +30,6 @@ impl FollowStore for Sqlite {
     ) -> Result<bool> {
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
-        tx.execute_batch(SCHEMA)?;
         let known = tx
             .query_row(
                 "SELECT 1 FROM accounts WHERE username = ?1",
