@@ -11,6 +11,7 @@ mod documents;
 mod followup;
 mod numbering;
 mod problem;
+mod sheet;
 mod sqlite;
 mod storage;
 

@@ -36,6 +36,7 @@ mod express;
 mod followup;
 mod idempotent;
 mod ledger;
+mod register;
 mod spot;
 mod submissions;
 
@@ -70,6 +71,7 @@ const SCHEMAS: &[&str] = &[
     express::SCHEMA,
     followup::SCHEMA,
     crate::numbering::SCHEMA,
+    register::SCHEMA,
 ];
 
 /// `PRAGMA user_version` of a database with every migration applied.
