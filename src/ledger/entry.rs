@@ -168,7 +168,9 @@ pub struct Entry {
     pub rechecks: Vec<Recheck>,
     pub escalations: Vec<Escalation>,
     pub actions_taken: Vec<ActionDone>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub actions_declined: Vec<ActionDeclined>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cases: Vec<Case>,
     /// A self-found danger confirmed by an inspector.
     #[serde(skip_serializing_if = "Option::is_none")]
