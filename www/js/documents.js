@@ -6,7 +6,8 @@
 // instead of a number; every printout carries the short content hash of the record it was made
 // from (SHA-256 of the event as stored), so a paper copy can be matched to the stored record.
 // A4 through the print stylesheet (ledger.css). DOM calls only, no HTML from text.
-import { el } from './form.js';
+import { el } from './dom.js';
+import { apiFetch } from './http.js';
 import { tt } from './i18n.js';
 
 const hex = (buf) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('');
@@ -26,10 +27,7 @@ export async function shortHash(event) {
 async function number(kind, record, token) {
   if (!navigator.onLine || !token) return null;
   try {
-    const r = await fetch(`${location.origin}/api/v1/documents`, {
-      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ kind, record }),
-    });
+    const r = await apiFetch('/api/v1/documents', { method: 'POST', token, json: { kind, record } });
     return r.ok ? r.json() : null;
   } catch { return null; }
 }

@@ -4,7 +4,7 @@
 // record (立案) measures can cite, a self-found danger confirmed by the county, the order's
 // deadlines chosen within the policy's bounds, closing as withdrawn or ceased. Every act is a
 // ledger event made through the page's `act` (outbox, offline first). No text becomes HTML.
-import { el } from './form.js';
+import { el } from './dom.js';
 
 export const LINES = ['quality_supervision', 'certification_supervision', 'law_enforcement', 'standards', 'credit', 'leadership'];
 
