@@ -32,8 +32,8 @@ test('an inspector completes every measure of an entry offline on a tablet and t
     await page.selectOption('#ne-viol', 'forged_certificate');
     await page.fill('#ne-basis', '《强制性产品认证管理规定》第五十条');
     await page.click('form.new-entry button[type=submit]');
-    const card = 'article.entry:has-text("伪造 CCC 证书")';
-    await page.waitForSelector(`${card}[data-status="ordered"]`);
+    await page.waitForSelector('article.entry[data-status="ordered"]:has-text("伪造 CCC 证书")');
+    const card = `article[data-entry="${await page.getAttribute('article.entry:has-text("伪造 CCC 证书")', 'data-entry')}"]`;
     await page.selectOption('#line-select', 'all');
     await page.waitForSelector('.line-queue li[data-action="judicial_transfer_review"]');
     const queued = await page.$$eval('.line-queue li', (l) => l.map((x) => x.dataset.action));
@@ -45,28 +45,35 @@ test('an inspector completes every measure of an entry offline on a tablet and t
     await page.fill(`${card} form.case input[id^="cf-"]`, '2026-12-01');
     await page.click(`${card} form.case button[type=submit]`);
     await page.waitForSelector(`${card} .record li:has-text("筑市监立〔2026〕第8号")`);
+    await page.waitForTimeout(400);
     const values = {
       document_number: '筑市监〔2026〕第12号', document_date: '2026-12-01', to: '南明区人民政府',
       decision_number: '筑市监信〔2026〕第3号', receiver: '贵阳市公安局南明分局', goods_value: '38000',
       sales_amount: '52000', certificate: 'CCC 2021011101234567',
     };
+    // Each act re-renders the page twice (at once, and after the offline sync attempt): wait for
+    // both before the next form, and address fields by selector, never by a handle kept across.
+    const settle = () => page.waitForTimeout(400);
     for (let n = 0; n < 10; n += 1) {
-      const form = await page.$(`${card} form.measure`);
-      if (!form) break;
-      const action = await form.getAttribute('data-action');
+      const action = await page.getAttribute(`${card} form.measure`, 'data-action').catch(() => null);
+      if (!action) break;
+      const form = `${card} form.measure[data-action="${action}"]`;
       if (action === 'credit_publicity') {
-        await form.$eval('input[id^="credit_publicity-reason"]', (i) => { i.value = '列入严重违法失信名单即公示'; });
-        await (await form.$('button.secondary')).click();
+        await page.fill(`${form} input[id^="credit_publicity-reason"]`, '列入严重违法失信名单即公示');
+        await page.click(`${form} button.secondary`);
       } else {
-        for (const input of await form.$$('input[name]')) await input.fill(values[await input.getAttribute('name')]);
+        for (const name of await page.$$eval(`${form} input[name]`, (l) => l.map((i) => i.name))) {
+          await page.fill(`${form} input[name="${name}"]`, values[name]);
+        }
         if (action === 'judicial_transfer_review') {
           // Sales of RMB 50,000 or more: the Criminal Law art. 140 hint shows.
-          assert.equal(await form.$eval('.criminal', (p) => p.hidden), false);
-          await form.$eval('select', (s) => { s.value = s.options[1].value; });
+          assert.equal(await page.$eval(`${form} .criminal`, (p) => p.hidden), false);
+          await page.selectOption(`${form} select`, '筑市监立〔2026〕第8号');
         }
-        await (await form.$('button[type=submit]')).click();
+        await page.click(`${form} button[type=submit]`);
       }
-      await page.waitForFunction(([c, a]) => !document.querySelector(`${c} form.measure[data-action="${a}"]`), [card, action]);
+      await page.waitForSelector(form, { state: 'detached' });
+      await settle();
     }
     assert.equal(await page.$(`${card} form.measure`), null);
     await page.waitForSelector('.line-queue p:has-text("本条线没有待办")');
@@ -74,7 +81,9 @@ test('an inspector completes every measure of an entry offline on a tablet and t
     assert.match(await page.textContent(card), /决定不采取: 信用公示/);
     await page.screenshot({ path: `${root}/target/screenshots/ledger-followup-offline.png`, fullPage: true });
 
-    // Printed offline, the order carries a provisional mark instead of a number.
+    // Printed offline, the order carries a provisional mark instead of a number. (The print dialog
+    // is not opened here: the test prints the page to PDF itself below.)
+    await page.evaluate(() => { window.print = () => {}; });
     await page.click(`${card} button:has-text("打印责令整改通知书")`);
     await page.waitForSelector('.print-area .doc.provisional');
     assert.match(await page.textContent('.print-area .doc'), /临时文书/);
@@ -95,9 +104,13 @@ test('an inspector completes every measure of an entry offline on a tablet and t
     await page.waitForSelector('.print-area .doc[data-kind="rectification_order"]');
     const docText = await page.textContent('.print-area .doc');
     assert.match(docText, /责令整改通知书/);
-    assert.match(docText, /520102市监责改〔\d{4}〕第1号/);
+    assert.match(docText, /520100市监责改〔\d{4}〕第1号/);
     assert.match(docText, /《强制性产品认证管理规定》第五十条/);
     assert.match(docText, /记录指纹 [0-9a-f]{12}/);
+    // The printed hash is the stored record's: a paper copy can be matched to it.
+    const entryId = await page.getAttribute(card, 'data-entry');
+    const issued = await (await fetch(`${server.url}/api/v1/documents?record=${entryId}`, { headers: { authorization: `Bearer ${await token(server, 'jiancha')}` } })).json();
+    assert.match(docText, new RegExp(`记录指纹 ${issued.items[0].record_sha256.slice(0, 12)}`));
     await page.emulateMedia({ media: 'print' });
     await page.pdf({ path: `${root}/target/screenshots/rectification-order.pdf`, format: 'A4', printBackground: true });
     await page.emulateMedia({ media: 'screen' });
