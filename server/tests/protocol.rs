@@ -34,8 +34,11 @@ fn first_start_prints_demo_accounts_that_can_sign_in() {
         .iter()
         .filter(|l| l.starts_with("demo account:"))
         .collect();
-    assert_eq!(lines.len(), 3, "{:?}", srv.banner);
-    for (line, role) in lines.iter().zip(["enterprise", "inspector", "admin"]) {
+    assert_eq!(lines.len(), 4, "{:?}", srv.banner);
+    for (line, role) in lines
+        .iter()
+        .zip(["enterprise", "inspector", "supervisor", "admin"])
+    {
         assert!(line.contains(&format!("role={role}")), "{line}");
         let field = |k: &str| {
             line.split(' ')
@@ -95,9 +98,10 @@ fn a_retry_stores_nothing_new_and_changed_content_is_a_conflict_kept_for_review(
     );
     assert_eq!(r4.status, 200);
     let rec = r4.json();
+    // Stored in canonical form: 30.0 is the integer 30 (as a device's JSON.stringify writes it).
     assert_eq!(
         rec["submission"]["answers"]["ebike.max_speed_kmh"],
-        json!(30.0)
+        json!(30)
     );
     assert_eq!(rec["conflicting_versions"].as_array().unwrap().len(), 1);
 }
