@@ -360,6 +360,7 @@ fn check_one(
                 item: item.key.clone(),
                 severity: rule.severity,
                 violation: rule.violation,
+                department: rule.department,
                 basis: rule.basis.clone(),
                 path: path.to_string(),
                 message: rule.finding.clone().unwrap_or_else(|| {

@@ -256,6 +256,7 @@ pub(super) fn compile_item(
             basis,
             severity: rule.severity,
             violation: rule.violation,
+            department: rule.department,
             escalate: rule.escalate,
             finding: rule.finding.clone(),
             reads,

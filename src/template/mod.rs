@@ -13,7 +13,7 @@ pub mod raw;
 
 use crate::expr::{Expr, Value};
 use crate::issue::Issue;
-use crate::policy::{Severity, Violation};
+use crate::policy::{Department, Severity, Violation};
 use crate::text::Text;
 use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
@@ -130,6 +130,7 @@ pub struct Rule {
     pub basis: String,
     pub severity: Severity,
     pub violation: Option<Violation>,
+    pub department: Option<Department>,
     pub escalate: bool,
     pub finding: Option<Text>,
     /// Every slot the check reads: the rule is judged only when all are answered.

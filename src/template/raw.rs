@@ -2,7 +2,7 @@
 //! These structs are also what `paicha catalogue` prints and what the page renders from, so they
 //! serialize back to the same shape.
 
-use crate::policy::{Severity, Violation};
+use crate::policy::{Department, Severity, Violation};
 use crate::template::{Form, ItemKind, Link};
 use crate::text::Text;
 use serde::Deserialize;
@@ -310,6 +310,10 @@ pub struct RawRule {
     pub severity: Severity,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub violation: Option<Violation>,
+    /// The department competent for this requirement when it is not market regulation: the case
+    /// is handed over to it when the violation's measures say so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<Department>,
     /// Matches a sector major-hidden-danger criterion, or the enterprise cannot remove it alone:
     /// reported to the local government for joint supervision.
     #[serde(default, skip_serializing_if = "is_false")]
