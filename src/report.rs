@@ -105,7 +105,12 @@ pub fn actions(findings: &[&Finding], day: Option<NaiveDate>, policy: &Policy) -
     // Submission-wide actions, one per kind (and per department for hand-overs).
     let mut wide: Vec<(ActionKind, Option<Department>, Vec<String>)> = Vec::new();
     let mut add_wide = |k: ActionKind, dep: Option<Department>, item: &str| {
+        // A hand-over needs a department to go to: a permit market regulation issues itself
+        // (cylinder filling, special-equipment operators) stays with the bureau.
         let dep = if k == ActionKind::HandOverToDepartment {
+            if dep.is_none() {
+                return;
+            }
             dep
         } else {
             None
