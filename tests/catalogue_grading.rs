@@ -103,3 +103,43 @@ fn out_of_scope_production_takes_the_measures_of_unlicensed_production() {
     assert_eq!(kinds(&none), kinds(&scope));
     assert!(kinds(&scope).contains(&"judicial_transfer_review".to_string()));
 }
+
+/// Laboratory tests stay in the production link (and spot checks); field checks that need only a
+/// scale or a gauge are offered in the sales link's on-site form too (issue 10, item 10).
+#[test]
+fn lab_tests_in_production_field_checks_in_shops_too() {
+    let cat = Catalogue::builtin();
+    let scope = |p: &str, key: &str, link: &str| -> bool {
+        let t = cat.get(p, None).unwrap();
+        let item = t.item(t.slot(key).unwrap()).unwrap();
+        item.scope.contains(
+            paicha::template::Form::OnsiteInspection,
+            if link == "sales" {
+                paicha::template::Link::Sales
+            } else {
+                paicha::template::Link::Production
+            },
+        )
+    };
+    for (p, key) in [
+        ("fire-extinguisher", "extinguisher.spray_lag_s"),
+        ("fire-extinguisher", "extinguisher.residue_pct"),
+        ("fire-extinguisher", "extinguisher.powder_main_component_pct"),
+        ("cement", "cement.strength_28d_mpa"),
+        ("cement", "cement.mgo_pct"),
+        ("wire-cable", "cable.measured_resistance_ohm_per_km"),
+        ("safety-helmet", "helmet.impact_force_n"),
+        ("compound-fertilizer", "fertilizer.total_nutrient_pct"),
+    ] {
+        assert!(scope(p, key, "production"), "{key} in production");
+        assert!(!scope(p, key, "sales"), "{key} is a lab test, not asked in shops");
+    }
+    for (p, key) in [
+        ("fire-extinguisher", "extinguisher.co2_weighed_fill_kg"),
+        ("fire-extinguisher", "extinguisher.total_mass_kg"),
+        ("fire-extinguisher", "extinguisher.pressure_gauge_green"),
+        ("liquid-chlorine", "chlorine.fill_mass_kg"),
+    ] {
+        assert!(scope(p, key, "sales"), "{key} is a field check, offered in shops");
+    }
+}
