@@ -56,7 +56,12 @@ fn unlicensed_operation_is_handed_over_to_the_department_the_rule_names() {
     assert_eq!(h[0]["items"], json!(["fireworks.business_permit_valid"]));
     assert_eq!(actions_of(&r, "stop_production_sale").len(), 1);
 
-    let r = report("fuel-oil", "sales", at, json!({"fuel.retail_licence_valid": "no"}));
+    let r = report(
+        "fuel-oil",
+        "sales",
+        at,
+        json!({"fuel.retail_licence_valid": "no"}),
+    );
     let h = actions_of(&r, "hand_over_to_department");
     assert_eq!(h.len(), 1, "{r}");
     assert_eq!(h[0]["department"], "commerce");
@@ -124,7 +129,10 @@ fn lab_tests_in_production_field_checks_in_shops_too() {
     for (p, key) in [
         ("fire-extinguisher", "extinguisher.spray_lag_s"),
         ("fire-extinguisher", "extinguisher.residue_pct"),
-        ("fire-extinguisher", "extinguisher.powder_main_component_pct"),
+        (
+            "fire-extinguisher",
+            "extinguisher.powder_main_component_pct",
+        ),
         ("cement", "cement.strength_28d_mpa"),
         ("cement", "cement.mgo_pct"),
         ("wire-cable", "cable.measured_resistance_ohm_per_km"),
@@ -132,7 +140,10 @@ fn lab_tests_in_production_field_checks_in_shops_too() {
         ("compound-fertilizer", "fertilizer.total_nutrient_pct"),
     ] {
         assert!(scope(p, key, "production"), "{key} in production");
-        assert!(!scope(p, key, "sales"), "{key} is a lab test, not asked in shops");
+        assert!(
+            !scope(p, key, "sales"),
+            "{key} is a lab test, not asked in shops"
+        );
     }
     for (p, key) in [
         ("fire-extinguisher", "extinguisher.co2_weighed_fill_kg"),
@@ -140,6 +151,9 @@ fn lab_tests_in_production_field_checks_in_shops_too() {
         ("fire-extinguisher", "extinguisher.pressure_gauge_green"),
         ("liquid-chlorine", "chlorine.fill_mass_kg"),
     ] {
-        assert!(scope(p, key, "sales"), "{key} is a field check, offered in shops");
+        assert!(
+            scope(p, key, "sales"),
+            "{key} is a field check, offered in shops"
+        );
     }
 }
