@@ -6,7 +6,7 @@ use crate::issue::{Code, Issue};
 use crate::policy::{add_days, ActionKind, Department, Policy, Severity, Violation};
 use crate::state::{self, Ctx, State};
 use crate::submission::{parse_header, Header};
-use crate::template::Template;
+use crate::template::{Applied, Template};
 use crate::text::Text;
 use crate::Json;
 use chrono::{DateTime, FixedOffset, NaiveDate};
@@ -39,6 +39,10 @@ pub struct Finding {
     /// Instance of a repeat group the finding is in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<usize>,
+    /// For a rule of a dated standard: which version was applied and the date that chose it (the
+    /// production date, or the inspection date when that is not answered).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applied: Option<Applied>,
 }
 
 /// Overall grade of a submission: the worst finding.
@@ -297,7 +301,6 @@ pub fn check_value(cat: &Catalogue, v: &Json<'_>, now: Option<DateTime<FixedOffs
             t,
             form,
             link,
-            day,
             today: day.and_then(days_since_epoch),
         };
         let mut st = State::new(t.items.len());

@@ -157,3 +157,100 @@ fn lab_tests_in_production_field_checks_in_shops_too() {
         );
     }
 }
+
+/// The finding says which version was applied and which date chose it.
+#[test]
+fn a_finding_names_the_standard_version_and_the_date_that_chose_it() {
+    let lead = json!({"ebike.battery_chemistry": "lead_acid", "ebike.mass_kg": 64,
+                      "ebike.production_date": "2025-08-31"});
+    let r = report(
+        "electric-bicycle",
+        "sales",
+        "2025-10-09T10:00:00+08:00",
+        lead,
+    );
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["item"] == "ebike.mass_kg")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        f["applied"],
+        json!({"standard": "GB 17761-2018", "by": "ebike.production_date", "date": "2025-08-31"})
+    );
+    let r = report(
+        "electric-bicycle",
+        "sales",
+        "2025-10-09T10:00:00+08:00",
+        json!({"ebike.battery_chemistry": "lead_acid", "ebike.mass_kg": 64}),
+    );
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["item"] == "ebike.mass_kg")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        f["applied"],
+        json!({"standard": "GB 17761-2024", "by": "inspected_at", "date": "2025-10-09"})
+    );
+    // A rule with no dated standard says nothing about versions.
+    let r = report(
+        "fireworks",
+        "sales",
+        "2025-10-09T10:00:00+08:00",
+        json!({"fireworks.business_permit_valid": "no"}),
+    );
+    assert!(r["findings"][0].get("applied").is_none(), "{r}");
+}
+
+/// In a live session, answering the production date re-evaluates the rules it chooses a version
+/// for, and the session agrees with a batch check.
+#[test]
+fn the_production_date_re_evaluates_the_rules_it_chooses_a_version_for() {
+    let s = sub(
+        "electric-bicycle",
+        "sales",
+        "2025-10-09T10:00:00+08:00",
+        json!({"ebike.battery_chemistry": "lead_acid", "ebike.mass_kg": 62}),
+    );
+    let mut session = paicha::Session::open(Catalogue::builtin(), &s, None).unwrap();
+    let has = |r: &Report| r.findings.iter().any(|f| f.item == "ebike.mass_kg");
+    assert!(
+        !has(&session.report()),
+        "2024 edition by the inspection date: within 63 kg"
+    );
+    let delta = session
+        .set("ebike.production_date", &json!("2025-08-31"))
+        .unwrap();
+    assert!(delta.items.iter().any(|i| i.key == "ebike.mass_kg"));
+    assert!(has(&session.report()), "made before 2025-09-01: 55 kg");
+    let mut batch = s.clone();
+    batch["answers"]["ebike.production_date"] = json!("2025-08-31");
+    assert_eq!(
+        session.report(),
+        check(Catalogue::builtin(), &batch, None),
+        "session and batch agree"
+    );
+    session
+        .set("ebike.production_date", &serde_json::Value::Null)
+        .unwrap();
+    assert!(
+        !has(&session.report()),
+        "unanswered again: the inspection date decides"
+    );
+}
+
+/// A standard's `by` must name a top-level date item of the template.
+#[test]
+fn a_standard_chosen_by_a_non_date_item_is_a_template_error() {
+    let t = json!({"format": 1, "product": "x", "version": "1",
+        "standards": [{"id": "S-1", "until": "2025-01-01", "by": "x.name"}],
+        "sections": [{"id": "s", "label": {"zh": "s", "en": "s"}}],
+        "items": [{"key": "x.name", "section": "s", "type": "text", "label": {"zh": "n", "en": "n"}}]});
+    let e = paicha::template::Template::from_json(&t.to_string(), &|_| None).unwrap_err();
+    assert!(e.issues.iter().any(|i| i.path == "/standards/0/by"), "{e}");
+}

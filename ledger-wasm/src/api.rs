@@ -222,6 +222,7 @@ pub fn open_entries(
                 escalate: f.escalate,
                 rule: f.rule,
                 instance: f.instance,
+                applied: None,
             })
             .collect(),
         level: Level::None,

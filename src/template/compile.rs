@@ -227,10 +227,14 @@ pub fn compile(
         };
         let from = day("from", &s.from, &mut issues);
         let until = day("until", &s.until, &mut issues);
+        let days = |d: Option<NaiveDate>| d.and_then(crate::report::days_since_epoch);
         standards.push(Standard {
             id: s.id.clone(),
             from,
             until,
+            from_day: days(from),
+            until_day: days(until),
+            by: None,
         });
     }
 
@@ -304,6 +308,25 @@ pub fn compile(
         }
     }
 
+    // A standard chosen by an item's date: a top-level date item of this template.
+    for (i, (s, std)) in raw.standards.iter().zip(standards.iter_mut()).enumerate() {
+        let Some(key) = &s.by else { continue };
+        let slot = keys.get(key).copied();
+        let ok = slot
+            .and_then(|x| flat.get(x as usize))
+            .is_some_and(|f| f.raw.kind == ItemKind::Date && f.parent.is_none());
+        if ok {
+            std.by = slot;
+        } else {
+            issues.push(Issue::detail(
+                format!("/standards/{i}/by"),
+                Code::UnknownItem,
+                &format!("{key}（须为检查表顶层的日期项）"),
+                &format!("{key} (must be a top-level date item)"),
+            ));
+        }
+    }
+
     let lookups = RefCell::new(Vec::new());
     let mut items: Vec<Item> = Vec::with_capacity(flat.len());
     for (slot, f) in flat.iter().enumerate() {
@@ -316,6 +339,7 @@ pub fn compile(
             &lookups,
             &section_ids,
             &raw,
+            &standards,
             &mut issues,
         ));
     }

@@ -137,12 +137,16 @@ pub struct RawStandard {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<Text>,
-    /// First day it applies (`YYYY-MM-DD`), judged by the submission's `inspected_at`.
+    /// First day it applies (`YYYY-MM-DD`), judged by the submission's `inspected_at` (or `by`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// Last day it applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<String>,
+    /// Key of a date item (e.g. the production date) whose answer decides which days count, where
+    /// the standard says so; the inspection date when that item is unanswered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
 }
 
 /// A table cell: a number or a string. Read by a small visitor of its own rather than through

@@ -50,6 +50,8 @@ export interface Finding {
   escalate?: boolean;
   rule: number;
   instance?: number;
+  /** For a rule of a dated standard: the version applied and the date that chose it. */
+  applied?: { standard: string; by: string; date: string };
 }
 
 export interface Action { kind: ActionKind; due?: string; department?: Department; item?: string; items?: string[] }
