@@ -32,8 +32,10 @@ mod accounts;
 mod attachments;
 pub(crate) mod audit;
 mod documents;
+mod express;
 mod idempotent;
 mod ledger;
+mod register;
 mod spot;
 mod submissions;
 
@@ -65,7 +67,9 @@ const SCHEMAS: &[&str] = &[
     accounts::SCHEMA,
     audit::SCHEMA,
     documents::SCHEMA,
+    express::SCHEMA,
     crate::numbering::SCHEMA,
+    register::SCHEMA,
 ];
 
 /// `PRAGMA user_version` of a database with every migration applied.
