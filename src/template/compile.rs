@@ -123,8 +123,20 @@ fn merge_includes(
                 sections.push(s);
             }
         }
+        // An item asked only in the light of one left out (its `relevant` reads it) goes with it:
+        // a template leaving out `ccc.certificate_valid` need not list the certificate's number too.
+        let mut out: Vec<String> = inc.except().to_vec();
+        for it in &frag.items {
+            let reads_out = it
+                .relevant
+                .as_deref()
+                .is_some_and(|r| out.iter().any(|k| r.contains(&format!("${{{k}}}"))));
+            if reads_out && !out.contains(&it.key) {
+                out.push(it.key.clone());
+            }
+        }
         for (n, it) in frag.items.into_iter().enumerate() {
-            if !inc.except().contains(&it.key) {
+            if !out.contains(&it.key) {
                 origins.push(format!("/include/{i}/items/{n}"));
                 items.push(it);
             }
