@@ -125,12 +125,15 @@ fn merge_includes(
         }
         // An item asked only in the light of one left out (its `relevant` reads it) goes with it:
         // a template leaving out `ccc.certificate_valid` need not list the certificate's number too.
+        // Not when the template writes its own item of that key (then the reader still has it).
         let mut out: Vec<String> = inc.except().to_vec();
+        let gone = |k: &String| !raw.items.iter().any(|x| &x.key == k);
         for it in &frag.items {
-            let reads_out = it
-                .relevant
-                .as_deref()
-                .is_some_and(|r| out.iter().any(|k| r.contains(&format!("${{{k}}}"))));
+            let reads_out = it.relevant.as_deref().is_some_and(|r| {
+                out.iter()
+                    .filter(|k| gone(k))
+                    .any(|k| r.contains(&format!("${{{k}}}")))
+            });
             if reads_out && !out.contains(&it.key) {
                 out.push(it.key.clone());
             }
