@@ -484,6 +484,8 @@ proptest! {
                 escalate: *esc,
                 rule: 0,
                 instance: None,
+                department: None,
+                applied: None,
             }).collect(),
             level: paicha::Level::General,
             actions: vec![],

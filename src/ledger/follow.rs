@@ -349,6 +349,8 @@ pub fn measures_for(
         escalate,
         rule: 0,
         instance: None,
+        department: None,
+        applied: None,
     };
     measures(&f, policy)
 }

@@ -118,6 +118,9 @@ impl Lines {
             ActionKind::CreditPublicity => self.credit_publicity,
             ActionKind::RevokeCertificate => self.revoke_certificate,
             ActionKind::JudicialTransferReview => self.judicial_transfer_review,
+            // Handing a case to the department that issues the missing permit: law enforcement,
+            // as the other transfers.
+            ActionKind::HandOverToDepartment => self.judicial_transfer_review,
         }
     }
 

@@ -19,7 +19,9 @@ pub const CRIMINAL_SALES_THRESHOLD_FEN: u64 = 5_000_000;
 /// The fields an `action_taken` of this measure must have, besides `action`.
 pub fn required_fields(action: ActionKind) -> &'static [&'static str] {
     match action {
-        ActionKind::ReportToGovernment => &["to", "document_date"],
+        ActionKind::ReportToGovernment | ActionKind::HandOverToDepartment => {
+            &["to", "document_date"]
+        }
         ActionKind::SeriousViolationList | ActionKind::CreditPublicity => {
             &["decision_number", "document_date"]
         }
