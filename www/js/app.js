@@ -398,9 +398,10 @@ export async function mount(root, options = {}) {
 
   // ---- upload -------------------------------------------------------------------------------
   const sync = {
-    failures: 0, timer: null, running: null,
+    failures: 0, timer: null, running: null, nextAt: null,
     now() {
       clearTimeout(this.timer);
+      this.nextAt = null;
       // Asked while a drain runs (it may have read the outbox before a new record came): run again after it.
       if (this.running) { this.again = true; return this.running; }
       this.running = (async () => {
@@ -410,6 +411,7 @@ export async function mount(root, options = {}) {
     },
     later(ms) {
       clearTimeout(this.timer);
+      this.nextAt = Date.now() + ms;
       this.timer = setTimeout(() => this.now(), ms);
     },
     async run() {
@@ -422,7 +424,7 @@ export async function mount(root, options = {}) {
         return;
       }
       try {
-        const r = await drain({ endpoint, token: auth?.token ?? null }, () => refresh());
+        const r = await drain({ endpoint, token: auth?.token ?? null, retryFirst: options.retryBase }, () => refreshSoon());
         this.failures = 0;
         needSignIn = false;
         if (r.acked || r.attention) emit('synced', { ...r, ...(await counts()) });
@@ -432,7 +434,8 @@ export async function mount(root, options = {}) {
           needSignIn = true;
           emit('error', { code: 'unauthenticated', message: t('needSignIn') });
         } else {
-          this.failures++;
+          // The long backoff grows only while nothing gets through; anything acknowledged resets it.
+          this.failures = e.progress?.acked || e.progress?.files ? 1 : this.failures + 1;
           emit('error', { code: 'retry', message: String(e.message) });
           this.later(backoff(this.failures, Math.random, options.retryBase));
         }
@@ -440,6 +443,13 @@ export async function mount(root, options = {}) {
       await refresh();
     },
   };
+  // Progress comes with every acknowledgement (several a second on a good network): redraw the
+  // outbox at most every 400 ms so typing stays quick while a queue drains.
+  let redraw = null;
+  function refreshSoon() {
+    if (redraw) return;
+    redraw = setTimeout(() => { redraw = null; refresh(); }, 400);
+  }
   async function refresh() {
     await frame();
     const box = main.querySelector('section.outbox');
