@@ -258,8 +258,8 @@ export function drain(cfg, onProgress = () => {}) {
   return locks ? locks.request(LOCK, run) : run();
 }
 
-/** The short backoff of one request inside a drain: 0.5 s doubling to 8 s, jitter 50-150 %. */
-const taskBackoff = (cfg) => (n) => backoff(n, Math.random, Math.min(500, cfg.retryFirst ?? 500), cfg.retryCap ?? 8000);
+/** The short backoff of one request inside a drain: 0.5 s (tests choose) doubling to 8 s, jitter 50-150 %. */
+const taskBackoff = (cfg) => (n) => backoff(n, Math.random, cfg.retryFirst ?? 500, cfg.retryCap ?? 8000);
 
 async function drainLocked(cfg, onProgress) {
   // Read afresh under the lock: another tab may just have sent what we saw before.
@@ -274,7 +274,7 @@ async function drainLocked(cfg, onProgress) {
     retryable: (e) => e instanceof RetryLater,
     backoff: taskBackoff(cfg),
     giveUpAfter: cfg.giveUpAfter ?? { failures: 6, ms: 15000 },
-    onRetry: (task, at, e, n) => { if (task.ids) markRetry(task.ids, at, e, n); },
+    onRetry: (task, at, e, n) => { if (task.ids) markRetry(task.ids, at, e, n).then(tell); },
   });
 
   // Files: one task per distinct file, whichever records cite it.
