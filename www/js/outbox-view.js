@@ -120,7 +120,7 @@ export async function outboxView(box, ui) {
   // The head (title, counts, progress, buttons) is sticky: with thousands queued it stays in view.
   const head = el('div', { className: 'outbox-head' },
     el('h2', { id: 'pc-outbox', textContent: t('outbox') }),
-    el('div', { className: 'status', attrs: { role: 'status' } }, ...statusNodes(c, { when: ui.when, start: ui.sync.start, nextAt: ui.sync.nextAt })),
+    el('div', { className: 'status', aria: { live: 'polite' } }, ...statusNodes(c, { when: ui.when, start: ui.sync.start, nextAt: ui.sync.nextAt })),
     el('div', { className: 'buttons' }, syncBtn, exp, imp, file), impMsg);
   box.replaceChildren(head, list,
     sent.length ? el('h3', { textContent: t('sent') }) : '', sentList,
