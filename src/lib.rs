@@ -15,6 +15,7 @@ pub mod catalogue;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod doc;
 pub mod expr;
+pub mod express;
 pub mod ids;
 pub mod issue;
 pub mod ledger;
