@@ -48,3 +48,26 @@ export function precompress(dir) {
 
 /** True for the compressed copies precompress() writes (not files of their own). */
 export const isVariant = (f) => f.endsWith('.gz') || f.endsWith('.br');
+
+/**
+ * Bytes on the wire for one GET of `path` from `base` (http://host:port) asking `accept` as the
+ * Accept-Encoding: everything the server sends back on the socket, status line and headers
+ * included (not TCP/IP framing). Resolves with {bytes, status, encoding}.
+ */
+export async function wireBytes(base, path, accept) {
+  const { connect } = await import('node:net');
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    const s = connect(Number(u.port), u.hostname, () => {
+      s.write(`GET ${path} HTTP/1.1\r\nHost: ${u.host}\r\nAccept-Encoding: ${accept}\r\nConnection: close\r\n\r\n`);
+    });
+    s.on('data', (c) => chunks.push(c));
+    s.on('error', reject);
+    s.on('end', () => {
+      const all = Buffer.concat(chunks);
+      const head = all.subarray(0, all.indexOf('\r\n\r\n')).toString('latin1');
+      resolve({ bytes: all.length, status: Number(head.split(' ')[1]), encoding: /\r\ncontent-encoding: *(\S+)/i.exec(head)?.[1] ?? 'identity' });
+    });
+  });
+}

@@ -85,17 +85,22 @@ test('a refused record stays as sent; its corrected copy goes as a new draft wit
   try {
     const page = await openApp(b.ctx, server.url, '?nosw&retry=100');
     await signIn(page);
-    // Another enterprise's USCC (valid, but not this account's): refused per record, 403.
+    // The account's USCC mistyped (its check character), as a draft made before the start form
+    // checked it: refused per record, 403, and the reason names the mistake, not the account.
     const refused = await page.evaluate(async () => {
       const store = await import('/www/js/store.js');
       const d = store.newDraft({ product: 'electric-bicycle', form: 'self_inspection', link: 'sales', role: 'enterprise',
-        enterprise: { uscc: '91110108551385082Q', name: '别家公司', region: '110108' } });
+        enterprise: { uscc: '91520102MA6DK4L2XA', name: '贵阳示例车行', region: '520102' } });
       d.answers = { 'ebike.model': 'X-1', 'ebike.max_speed_kmh': 20 };
       await store.submitDraft(d, 'none');
       return d.id;
     });
     await page.evaluate(() => window.paichaApp.sync());
     await page.waitForSelector(`.outbox li[data-id="${refused}"][data-state=attention]`);
+    const why = await page.textContent(`.outbox li[data-id="${refused}"]`);
+    assert.match(why, /企业信息有误/);
+    assert.match(why, /校验位错误：末位应为 N/);
+    assert.doesNotMatch(why, /无权上传/);
     const sentBody = await page.evaluate(async (id) => (await (await import('/www/js/db.js')).get('outbox', id)).submission, refused);
     await page.click(`.outbox li[data-id="${refused}"] button.correct`);
     await page.waitForSelector('.checklist .item');

@@ -7,6 +7,7 @@ import { el, renderChecklist } from './form.js';
 import { newDraft, saveDraft, listDrafts, getDraft, deleteDraft, submitDraft } from './store.js';
 import { drain, counts, backoff, NeedsSignIn } from './outbox.js';
 import { outboxView as drawOutbox, updateStatus } from './outbox-view.js';
+import { guardEnterprise } from './envelope.js';
 
 /** A time as people read it, in the UI language. */
 const when = (iso, timeOnly = false) => new Date(iso).toLocaleString(getLang() === 'en' ? 'en-GB' : 'zh-CN', timeOnly ? { timeStyle: 'medium' } : { dateStyle: 'medium', timeStyle: 'short' });
@@ -148,9 +149,12 @@ export async function mount(root, options = {}) {
       const i = el('input', { id, value: value ?? '', ...extra });
       return [el('div', { className: 'field' }, el('label', { htmlFor: id, textContent: label }), i), i];
     };
-    const [ul, uscc] = field('pc-uscc', t('uscc'), ent.uscc, { maxLength: 18, autocomplete: 'off', spellcheck: false });
+    // No maxLength: a pasted code that is too long is shown as an error, not cut without a word.
+    const [ul, uscc] = field('pc-uscc', t('uscc'), ent.uscc, { autocomplete: 'off', spellcheck: false });
     const [nl, name] = field('pc-name', t('entName'), ent.name, { autocomplete: 'organization' });
-    const [rl, region] = field('pc-region', t('region'), ent.region, { maxLength: 6, inputMode: 'numeric' });
+    const [rl, region] = field('pc-region', t('region'), ent.region, { inputMode: 'numeric' });
+    const entOf = () => ({ uscc: uscc.value.trim().toUpperCase(), name: name.value.trim(), region: region.value.trim() });
+    const guard = guardEnterprise({ uscc, name, region }, entOf);
     const product = el('select', { id: 'pc-product' }, ...productList().map((p) => el('option', { value: p.product, textContent: tt(p.name) || p.product })));
     product.value = options.product ?? (await getMeta('product')) ?? 'electric-bicycle';
     const link = el('select', { id: 'pc-link' }, el('option', { value: 'production', textContent: t('production') }), el('option', { value: 'sales', textContent: t('sales') }));
@@ -164,7 +168,9 @@ export async function mount(root, options = {}) {
     startForm.addEventListener('submit', async (e) => {
       e.preventDefault();
       const r = startForm.querySelector('input[name=pc-role]:checked')?.value ?? 'enterprise';
-      const enterprise = { uscc: uscc.value.trim().toUpperCase(), name: name.value.trim(), region: region.value.trim() };
+      // A record the server cannot file (mistyped USCC, unknown division) is stopped here, with the reason.
+      if (!guard.ok()) return;
+      const enterprise = entOf();
       await setMeta('enterprise', enterprise);
       await setMeta('role', r);
       await setMeta('product', product.value);

@@ -42,6 +42,10 @@ const words = {
     zh: '当前账号无权上传这家企业或这个地区的记录。请用对应的账号重新登录。',
     en: 'This account may not upload records of this enterprise or region. Sign in with the right account.',
   },
+  invalid_enterprise: {
+    zh: '记录中的企业信息有误（见下方说明），服务器无法归属。请点“改正：复制为新草稿”，改正后重新提交。',
+    en: 'The enterprise details in this record are wrong (see below), so the server cannot file it. Use "Correct: copy to a new draft", fix them and submit again.',
+  },
   too_large: {
     zh: '记录太大，服务器拒收（请减少照片后重新填写，或导出后联系管理人员）。',
     en: 'The record is too large for the server (use fewer photos, or export it and contact your administrator).',
@@ -62,6 +66,7 @@ function outcome(status, body) {
   const s = body?.status;
   if (s === 'stored' || s === 'duplicate') return { ack: true, status: s, report: body.report ?? null };
   if (s === 'conflict' || status === 409) return { attention: reason('conflict', body?.detail, status) };
+  if (body?.code === 'invalid_enterprise') return { attention: reason('invalid_enterprise', body?.detail, status) };
   if (s === 'forbidden' || status === 403) return { attention: reason('forbidden', body?.detail, status) };
   if (status === 413) return { attention: reason('too_large', body?.detail, status) };
   if (s === 'rejected' || status === 400) return { attention: reason('rejected', body?.detail, status) };

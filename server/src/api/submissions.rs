@@ -49,8 +49,13 @@ fn text(v: &Value, ptr: &str) -> String {
 /// What the server makes of one uploaded value before storing it.
 enum Prepared {
     Store(Box<NewSubmission>, Value),
-    Reject { body: String, report: Value },
-    Forbidden(String),
+    Reject {
+        body: String,
+        report: Value,
+    },
+    /// Outside the uploader's scope; with the record's own enterprise errors (a mistyped USCC or
+    /// division code), which are then the real cause to tell the user.
+    Forbidden(String, Vec<Value>),
 }
 
 fn prepare(v: &Value, auth: &Authed, at: chrono::DateTime<chrono::FixedOffset>) -> Prepared {
@@ -88,7 +93,21 @@ fn prepare(v: &Value, auth: &Authed, at: chrono::DateTime<chrono::FixedOffset>) 
         findings: i64::try_from(report.findings.len()).unwrap_or(i64::MAX),
     };
     if !auth.scope().may_write(&meta.uscc, &meta.region) {
-        return Prepared::Forbidden(id.to_string());
+        let wrong = report_json
+            .get("errors")
+            .and_then(Value::as_array)
+            .map(|errs| {
+                errs.iter()
+                    .filter(|e| {
+                        e.get("path")
+                            .and_then(Value::as_str)
+                            .is_some_and(|p| p.starts_with("/enterprise"))
+                    })
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        return Prepared::Forbidden(id.to_string(), wrong);
     }
     let mut attachments = Vec::new();
     if let Some(a) = v.get("answers") {
@@ -205,6 +224,29 @@ fn forbidden(id: &str) -> RecordResult {
     )
 }
 
+/// The answer for a record outside the uploader's scope because its enterprise details are wrong
+/// (a USCC with a wrong check character, a division code that does not exist): the cause is the
+/// mistake, not the account, so the answer names it (issue 17).
+fn wrong_enterprise(id: &str, errors: Vec<Value>) -> RecordResult {
+    let join = |lang: &str, sep: &str| {
+        errors
+            .iter()
+            .filter_map(|e| {
+                e.pointer(&format!("/message/{lang}"))
+                    .and_then(Value::as_str)
+            })
+            .collect::<Vec<_>>()
+            .join(sep)
+    };
+    RecordResult::forbidden(
+        id,
+        "invalid_enterprise",
+        &format!("企业信息有误：{}", join("zh", "；")),
+        &format!("The enterprise details are wrong: {}", join("en", "; ")),
+    )
+    .with_error(Value::Array(errors))
+}
+
 /// Check, store and answer every record of one upload; the stored ones in one transaction.
 fn ingest(
     app: &App,
@@ -251,7 +293,7 @@ fn ingest(
                     );
                 }
             }
-            Prepared::Forbidden(id) => {
+            Prepared::Forbidden(id, wrong) => {
                 app.store.audit(&Audit {
                     at: &at_text,
                     actor,
@@ -261,7 +303,11 @@ fn ingest(
                     detail: "outside_scope",
                 })?;
                 if let Some(a) = answers.get_mut(i) {
-                    *a = Some(forbidden(&id));
+                    *a = Some(if wrong.is_empty() {
+                        forbidden(&id)
+                    } else {
+                        wrong_enterprise(&id, wrong)
+                    });
                 }
             }
         }
