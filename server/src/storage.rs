@@ -15,6 +15,9 @@ use std::borrow::Cow;
 
 /// A storage failure, as text (the API answers 503 `storage_unavailable` and logs it). Each
 /// backend converts its own errors into it (`sqlite/mod.rs` for rusqlite's).
+mod express;
+pub use express::*;
+
 #[derive(Debug)]
 pub struct StoreError(pub String);
 
@@ -400,6 +403,7 @@ pub trait Storage:
     + AuditStore
     + AttachmentStore
     + crate::documents::DocStore
+    + ExpressStore
 {
 }
 
@@ -411,6 +415,7 @@ impl<T> Storage for T where
         + AuditStore
         + AttachmentStore
         + crate::documents::DocStore
+        + ExpressStore
 {
 }
 

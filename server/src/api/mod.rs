@@ -5,8 +5,11 @@
 
 mod accounts;
 mod attachments;
+mod cases;
 mod documents;
+mod express;
 mod ledger;
+mod morning;
 mod results;
 mod spot;
 pub mod submissions;
@@ -102,6 +105,23 @@ pub fn router(
         .route("/api/v1/submissions/{id}", get(submissions::read_one))
         .route("/api/v1/events", post(ledger::upload).get(ledger::pull))
         .route("/api/v1/ledger", get(ledger::view))
+        .route(
+            "/api/v1/express/events",
+            post(express::upload).get(express::pull),
+        )
+        .route("/api/v1/express/reports", get(express::reports))
+        .route(
+            "/api/v1/morning-reports",
+            post(morning::generate).get(morning::list),
+        )
+        .route("/api/v1/morning-reports/{id}", get(morning::read_one))
+        .route("/api/v1/morning-reports/{id}/send", post(morning::send))
+        .route(
+            "/api/v1/typical-cases",
+            post(cases::propose).get(cases::list),
+        )
+        .route("/api/v1/typical-cases/{id}/decision", post(cases::decide))
+        .route("/api/v1/public/typical-cases", get(cases::public))
         .route("/api/v1/spot-checks", post(spot::upload).get(spot::list))
         .route("/api/v1/key-inspections", get(spot::key_inspections))
         .route(

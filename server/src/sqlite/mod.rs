@@ -32,6 +32,7 @@ mod accounts;
 mod attachments;
 pub(crate) mod audit;
 mod documents;
+mod express;
 mod idempotent;
 mod ledger;
 mod spot;
@@ -65,6 +66,7 @@ const SCHEMAS: &[&str] = &[
     accounts::SCHEMA,
     audit::SCHEMA,
     documents::SCHEMA,
+    express::SCHEMA,
     crate::numbering::SCHEMA,
 ];
 
