@@ -231,7 +231,7 @@ test('400, 403 and 409 land in "needs attention" with the reason; never retried 
     await queue(page, 1, { id: conflictId });
     // 400: an id the server cannot use; 403: another enterprise's record.
     await queue(page, 1, { id: 'not-a-uuid' });
-    await queue(page, 1, { enterprise: { uscc: '91110000100000000X', name: '别的企业', region: '110101' } });
+    await queue(page, 1, { enterprise: { uscc: '91110108551385082Q', name: '别的企业', region: '110108' } });
     await page.evaluate(() => window.paichaApp.sync());
     await waitCounts(page, { pending: 0, attention: 3 });
     await page.waitForSelector('.outbox li[data-state=attention] >> nth=2');

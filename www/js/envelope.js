@@ -25,9 +25,11 @@ export function enterpriseErrors(enterprise) {
   return out;
 }
 
+const FULL = { uscc: 18, region: 6 };
+
 /**
- * Shows the errors under each of `inputs` ({uscc, name, region}: <input>s) once the user left the
- * field or tried to start; `value()` gives the enterprise as it will be saved. Returns {ok()}:
+ * Shows the errors under each of `inputs` ({uscc, name, region}: <input>s) once the code is typed
+ * in full or the user tried to start; `value()` gives the enterprise as it will be saved. Returns {ok()}:
  * shows every error and focuses the first field that has one; true when there is none.
  */
 export function guardEnterprise(inputs, value) {
@@ -38,8 +40,12 @@ export function guardEnterprise(inputs, value) {
     input.setAttribute('aria-describedby', ul.id);
     input.after(ul);
     boxes[k] = ul;
-    input.addEventListener('blur', () => { shown.add(k); draw(); });
-    input.addEventListener('input', () => { if (shown.has(k)) draw(); });
+    // Shown while typing once the code is complete (or after a try to start), not on leaving the
+    // field: a message appearing on blur would move the start button away from the pointer.
+    input.addEventListener('input', () => {
+      if (FULL[k] && [...input.value.trim()].length >= FULL[k]) shown.add(k);
+      if (shown.has(k)) draw();
+    });
   }
   function draw() {
     const errs = enterpriseErrors(value());
