@@ -406,7 +406,11 @@ export async function mount(root, options = {}) {
         const r = await drain({ endpoint, token: auth?.token ?? null, retryFirst: options.retryBase }, () => refreshSoon());
         this.failures = 0;
         needSignIn = false;
-        if (r.acked || r.attention) emit('synced', { ...r, ...(await counts()) });
+        // Acknowledged by this drain or, while it waited for the lock, by another tab or the
+        // service worker's Background Sync: either way the user's records are on the server.
+        const after = await counts();
+        const acked = Math.max(r.acked, after.sent - (this.start?.sent ?? after.sent));
+        if (acked || r.attention) emit('synced', { ...r, acked, ...after });
         this.later(PERIOD);
       } catch (e) {
         if (e instanceof NeedsSignIn) {
