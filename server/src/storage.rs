@@ -13,6 +13,9 @@
 use serde::Serialize;
 use std::borrow::Cow;
 
+mod register;
+pub use register::*;
+
 /// A storage failure, as text (the API answers 503 `storage_unavailable` and logs it). Each
 /// backend converts its own errors into it (`sqlite/mod.rs` for rusqlite's).
 mod express;
@@ -394,7 +397,8 @@ impl<'a> Audit<'a> {
 
 /// Everything the API needs of a backend: one trait per kind of thing stored. A new kind's trait
 /// is added here (and implemented by every backend).
-/// `DocStore`: numbered documents (`documents.rs`).
+/// `DocStore`: numbered documents (`documents.rs`); `RegisterStore`: the enterprise register
+/// (`storage/register.rs`).
 pub trait Storage:
     SubmissionStore
     + LedgerStore
@@ -403,6 +407,7 @@ pub trait Storage:
     + AuditStore
     + AttachmentStore
     + crate::documents::DocStore
+    + RegisterStore
     + ExpressStore
 {
 }
@@ -415,6 +420,7 @@ impl<T> Storage for T where
         + AuditStore
         + AttachmentStore
         + crate::documents::DocStore
+        + RegisterStore
         + ExpressStore
 {
 }

@@ -3,7 +3,7 @@
 // shown next to the field, with the core's own message, and blocks starting the checklist. The
 // check is the WASM core's envelope validation (the same code the server runs), not a copy in JS.
 import { check } from '../../pkg/paicha.js';
-import { el } from './form.js';
+import { el } from './dom.js';
 import { tt } from './i18n.js';
 
 // A well-formed stand-in for everything but the enterprise: only /enterprise/* errors are read.

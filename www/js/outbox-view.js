@@ -5,7 +5,7 @@
 // needs attention with the real reason and a way out: retry, or correct a copy as a new draft).
 import { all } from './db.js';
 import { t, tf, tt, getLang } from './i18n.js';
-import { el } from './form.js';
+import { el } from './dom.js';
 import { counts, retryRecord } from './outbox.js';
 import { exportPending, importPending, correctRecord } from './store.js';
 

@@ -10,6 +10,7 @@
 // the service worker (no DOM).
 import { tx, all, count, getMeta } from './db.js';
 import { createPool } from './pool.js';
+import { apiFetch } from './http.js';
 
 export const LOCK = 'paicha-outbox';
 const BATCH = 100;
@@ -75,12 +76,10 @@ function outcome(status, body) {
 }
 
 async function request(cfg, path, init = {}) {
-  const headers = { ...(init.headers ?? {}) };
-  if (cfg.token) headers.authorization = `Bearer ${cfg.token}`;
   let res;
   try {
     // A request that hangs must not hold the lock for ever: give up after a while and retry.
-    res = await (cfg.fetch ?? fetch)(`${cfg.endpoint}${path}`, { ...init, headers, cache: 'no-store', credentials: 'omit', signal: AbortSignal.timeout(cfg.timeout ?? 120000) });
+    res = await apiFetch(path, { ...init, endpoint: cfg.endpoint, token: cfg.token, fetch: cfg.fetch ?? fetch, signal: AbortSignal.timeout(cfg.timeout ?? 120000) });
   } catch (e) {
     throw new RetryLater(`network: ${e.message}`);
   }

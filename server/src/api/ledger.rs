@@ -186,7 +186,7 @@ pub async fn upload(
 }
 
 /// `after` and `limit` of a pull; anything else is an error naming it.
-fn paging(raw: Option<&str>) -> Result<(Option<i64>, usize), Response> {
+pub(super) fn paging(raw: Option<&str>) -> Result<(Option<i64>, usize), Response> {
     let mut after = None;
     let mut limit = 500;
     for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {

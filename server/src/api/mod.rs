@@ -10,6 +10,8 @@ mod documents;
 mod express;
 mod ledger;
 mod morning;
+mod register;
+mod register_review;
 mod results;
 mod spot;
 pub mod submissions;
@@ -124,6 +126,29 @@ pub fn router(
         .route("/api/v1/public/typical-cases", get(cases::public))
         .route("/api/v1/spot-checks", post(spot::upload).get(spot::list))
         .route("/api/v1/key-inspections", get(spot::key_inspections))
+        .route("/api/v1/register", get(register::pull))
+        .route("/api/v1/register/import", post(register::import))
+        .route("/api/v1/register/template", get(register::template))
+        .route("/api/v1/register/export", get(register::export))
+        .route("/api/v1/register/counts", get(register::counts))
+        .route("/api/v1/register/entries", post(register::put_entry))
+        .route("/api/v1/register/entries/{uscc}", get(register::read_entry))
+        .route(
+            "/api/v1/register/unregistered",
+            get(register_review::unregistered),
+        )
+        .route(
+            "/api/v1/register/unregistered/{uscc}/dismiss",
+            post(register_review::dismiss),
+        )
+        .route(
+            "/api/v1/register/corrections",
+            post(register_review::propose).get(register_review::corrections),
+        )
+        .route(
+            "/api/v1/register/corrections/{id}/review",
+            post(register_review::review),
+        )
         .route(
             "/api/v1/documents",
             post(documents::issue).get(documents::list),

@@ -35,6 +35,7 @@ mod documents;
 mod express;
 mod idempotent;
 mod ledger;
+mod register;
 mod spot;
 mod submissions;
 
@@ -68,6 +69,7 @@ const SCHEMAS: &[&str] = &[
     documents::SCHEMA,
     express::SCHEMA,
     crate::numbering::SCHEMA,
+    register::SCHEMA,
 ];
 
 /// `PRAGMA user_version` of a database with every migration applied.
