@@ -19,7 +19,7 @@ async function run(label, fault) {
   const b = await launch();
   try {
     const page = await openApp(b.ctx, proxy.url, '?nosw');
-    await signIn(page);
+    await signIn(page, 'jiancha');
     const { ids, shas } = await queueScenario(page, { records: RECORDS, photos: PHOTOS, photoBytes: PHOTO_BYTES });
     await page.evaluate(() => window.paichaApp.home());
     // Every input event slower than 16 ms (the API's floor) and every long task, while draining.

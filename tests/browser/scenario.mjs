@@ -37,8 +37,8 @@ export function halfFailing(seed = 17, share = 0.5) {
 
 /**
  * Queues `records` records in the page's outbox, `photos` of them with one photo of `photoBytes`
- * random bytes each (an inspector's on-site checklist; the others are self-inspections), in one
- * IndexedDB transaction. Resolves with {ids, shas}.
+ * random bytes each, in one IndexedDB transaction: an inspector's on-site checklists (the server
+ * takes that form from inspectors only: sign in as `jiancha`). Resolves with {ids, shas}.
  */
 export function queueScenario(page, { records, photos, photoBytes }) {
   return page.evaluate(async ([records, photos, photoBytes]) => {
@@ -50,7 +50,7 @@ export function queueScenario(page, { records, photos, photoBytes }) {
     const blobs = [];
     for (let i = 0; i < records; i++) {
       const withPhoto = i % every === 0 && blobs.length < photos;
-      const d = store.newDraft({ product: 'electric-bicycle', form: withPhoto ? 'onsite_inspection' : 'self_inspection', link: 'sales', role: withPhoto ? 'inspector' : 'enterprise', enterprise });
+      const d = store.newDraft({ product: 'electric-bicycle', form: 'onsite_inspection', link: 'sales', role: 'inspector', enterprise });
       d.answers = { 'ebike.model': `M-${i}`, 'ebike.max_speed_kmh': 15 + (i % 15), 'ebike.battery_chemistry': 'lithium' };
       if (withPhoto) {
         const bytes = new Uint8Array(photoBytes);
@@ -71,7 +71,7 @@ export function queueScenario(page, { records, photos, photoBytes }) {
 }
 
 /** How many of `shas` the server holds complete (asked as the uploading account). */
-export async function photosOnServer(server, shas, username = 'qiye') {
+export async function photosOnServer(server, shas, username = 'jiancha') {
   const tok = await token(server, username);
   let n = 0;
   for (const sha of shas) {

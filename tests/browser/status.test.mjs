@@ -17,7 +17,7 @@ test('records acknowledged while photos fail: last sync set, photos counted apar
   const b = await launch();
   try {
     const page = await openApp(b.ctx, proxy.url, '?nosw&retry=100');
-    await signIn(page);
+    await signIn(page, 'jiancha');
     const { ids } = await queueScenario(page, { records: 6, photos: 2, photoBytes: 100 * 1024 });
     await page.evaluate(() => window.paichaApp.sync());
     // The records reach the server; their photos do not.
@@ -56,7 +56,7 @@ test('a row waiting for a retry says when its next try is; the head stays on top
   const b = await launch();
   try {
     const page = await openApp(b.ctx, proxy.url, '?nosw&retry=4000');
-    await signIn(page);
+    await signIn(page, 'jiancha');
     await queueScenario(page, { records: 300, photos: 0, photoBytes: 0 });
     await page.evaluate(() => { window.paichaApp.sync(); });
     await page.waitForSelector('.outbox li[data-state=pending] .state:text-matches("失败 1 次|第 1 次失败")', { timeout: 20000 });
@@ -139,7 +139,7 @@ test('an expired sign-in: the banner offers "sign in again", which opens the sig
   const b = await launch();
   try {
     const page = await openApp(b.ctx, server.url, '?nosw&retry=100');
-    await signIn(page);
+    await signIn(page, 'jiancha');
     await page.evaluate(async () => {
       const db = await import('/www/js/db.js');
       const auth = await db.getMeta('auth');
@@ -149,7 +149,7 @@ test('an expired sign-in: the banner offers "sign in again", which opens the sig
     await page.evaluate(() => window.paichaApp.sync());
     await page.waitForSelector('.banner:not([hidden]) button.sign-in-again');
     await page.click('.banner button.sign-in-again');
-    await page.fill('#pc-user', 'qiye');
+    await page.fill('#pc-user', 'jiancha');
     await page.fill('#pc-pass', PASSWORD);
     await page.click('form.signin button[type=submit]');
     await page.waitForSelector('.banner', { state: 'hidden' });

@@ -15,7 +15,7 @@ test('2,000 records with photos, half the writes failing: each record once, ever
   const b = await launch();
   try {
     const page = await openApp(b.ctx, proxy.url, '?nosw');
-    await signIn(page);
+    await signIn(page, 'jiancha');
     const { ids, shas } = await queueScenario(page, { records: 2000, photos: 20, photoBytes: 300 * 1024 });
     proxy.fault = halfFailing(17);
     const t0 = Date.now();

@@ -93,13 +93,15 @@ async function request(cfg, path, init = {}) {
 /** Ledger events (issue 6) travel in the same queue as submissions, to their own endpoint, which
  * always answers a batch with one result per event. Events go in the order they were made, so an
  * entry's `created` reaches the server before the acts on it. */
-const isEvent = (rec) => rec.kind === 'event';
+/** Express reports (issue 14) are events too, with an endpoint of their own and the same protocol. */
+const EVENT_ENDPOINTS = { event: '/api/v1/events', express: '/api/v1/express/events' };
+const isEvent = (rec) => Object.hasOwn(EVENT_ENDPOINTS, rec.kind);
 const payload = (rec) => (isEvent(rec) ? rec.event : rec.submission);
 /** What a record cites: a submission's photos and signatures, an event's evidence. */
 const refsOf = (rec) => attachmentRefs(isEvent(rec) ? rec.event : rec.submission.answers);
 
 async function sendEvents(cfg, records) {
-  const r = await request(cfg, '/api/v1/events', {
+  const r = await request(cfg, EVENT_ENDPOINTS[records[0].kind], {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(records.map(payload)),
   });
   if (r.status === 200 && Array.isArray(r.body?.results) && r.body.results.length === records.length) {
@@ -329,13 +331,16 @@ async function drainLocked(cfg, onProgress) {
     const batch = subs.slice(i, i + BATCH);
     pool.add({ kind: 'batch', ids: batch.map((r) => r.id), run: async () => handle(await sendBatch(cfg, batch)) });
   }
-  // Ledger events: after the submissions (an inspector's entries cite them), in the order they were
-  // made (an entry's `created` before the acts on it), so one task sends their batches in turn and
-  // a retry resumes at the first batch not yet answered.
+  // Events (ledger, express reports): after the submissions (an inspector's entries cite them), each
+  // kind to its endpoint in the order they were made (an entry's `created` before the acts on it),
+  // so one task sends their batches in turn and a retry resumes at the first batch not yet answered.
   const events = pending.filter(isEvent);
   if (events.length) {
     const left = [];
-    for (let i = 0; i < events.length; i += BATCH) left.push(events.slice(i, i + BATCH));
+    for (const kind of Object.keys(EVENT_ENDPOINTS)) {
+      const group = events.filter((r) => r.kind === kind);
+      for (let i = 0; i < group.length; i += BATCH) left.push(group.slice(i, i + BATCH));
+    }
     pool.add({
       kind: 'events', after: 'batch', ids: events.map((r) => r.id),
       run: async () => {

@@ -5,7 +5,7 @@
 use super::results::{batch, RecordResult, Status};
 use super::{blocking, invalid_query, not_found, now, App};
 use crate::auth::{sha256_hex, Authed};
-use crate::storage::region_prefix;
+use crate::storage::{region_prefix, Role};
 use crate::storage::{Audit, Meta, NewEvent, NewSubmission, Owner, Query, Stored, Summary};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -49,13 +49,29 @@ fn text(v: &Value, ptr: &str) -> String {
 /// What the server makes of one uploaded value before storing it.
 enum Prepared {
     Store(Box<NewSubmission>, Value),
-    Reject {
-        body: String,
-        report: Value,
-    },
-    /// Outside the uploader's scope; with the record's own enterprise errors (a mistyped USCC or
-    /// division code), which are then the real cause to tell the user.
-    Forbidden(String, Vec<Value>),
+    Reject { body: String, report: Value },
+    Forbidden(String, Refusal),
+}
+
+/// Why a record may not be written by its uploader.
+enum Refusal {
+    /// Another enterprise's record, or a region outside the uploader's.
+    OutsideScope,
+    /// Outside the scope because the record's own enterprise details are wrong (a mistyped USCC
+    /// or division code): the core's errors, which are then the real cause to tell the user.
+    WrongEnterprise(Vec<Value>),
+    /// A form of another role (an enterprise filing an on-site inspection of itself).
+    RoleForm,
+}
+
+/// The forms each role files: an enterprise inspects itself, an inspector inspects on site;
+/// an administrator may file either (records entered from paper).
+fn may_file(role: Role, form: &str) -> bool {
+    match role {
+        Role::Enterprise => form == "self_inspection",
+        Role::Inspector => form == "onsite_inspection",
+        Role::Admin => true,
+    }
 }
 
 fn prepare(v: &Value, auth: &Authed, at: chrono::DateTime<chrono::FixedOffset>) -> Prepared {
@@ -93,7 +109,7 @@ fn prepare(v: &Value, auth: &Authed, at: chrono::DateTime<chrono::FixedOffset>) 
         findings: i64::try_from(report.findings.len()).unwrap_or(i64::MAX),
     };
     if !auth.scope().may_write(&meta.uscc, &meta.region) {
-        let wrong = report_json
+        let wrong: Vec<Value> = report_json
             .get("errors")
             .and_then(Value::as_array)
             .map(|errs| {
@@ -107,7 +123,17 @@ fn prepare(v: &Value, auth: &Authed, at: chrono::DateTime<chrono::FixedOffset>) 
                     .collect()
             })
             .unwrap_or_default();
-        return Prepared::Forbidden(id.to_string(), wrong);
+        let why = if wrong.is_empty() {
+            Refusal::OutsideScope
+        } else {
+            Refusal::WrongEnterprise(wrong)
+        };
+        return Prepared::Forbidden(id.to_string(), why);
+    }
+    // An unknown form is left to the core's report (the record is kept, marked invalid).
+    let known_form = matches!(meta.form.as_str(), "self_inspection" | "onsite_inspection");
+    if known_form && !may_file(auth.account.role, &meta.form) {
+        return Prepared::Forbidden(id.to_string(), Refusal::RoleForm);
     }
     let mut attachments = Vec::new();
     if let Some(a) = v.get("answers") {
@@ -269,7 +295,7 @@ fn ingest(
                 slots.push(i);
             }
             Prepared::Reject { body, report } => {
-                app.store.put_rejected(
+                let kept = app.store.put_rejected(
                     &body,
                     &report.to_string(),
                     &Audit {
@@ -280,34 +306,44 @@ fn ingest(
                         outcome: "rejected",
                         detail: "invalid_id",
                     },
+                    app.quotas.rejected_bytes,
                 )?;
+                let answer = if kept {
+                    RecordResult::rejected(
+                        None,
+                        "invalid_id",
+                        "记录缺少有效的编号（UUID）：已保存待查，请修正后重新提交",
+                        "The record has no valid id (UUID): it is kept for review; correct it and submit again",
+                    )
+                    .with_report(report)
+                } else {
+                    RecordResult::quota_exceeded(None).with_report(report)
+                };
                 if let Some(a) = answers.get_mut(i) {
-                    *a = Some(
-                        RecordResult::rejected(
-                            None,
-                            "invalid_id",
-                            "记录缺少有效的编号（UUID）：已保存待查，请修正后重新提交",
-                            "The record has no valid id (UUID): it is kept for review; correct it and submit again",
-                        )
-                        .with_report(report),
-                    );
+                    *a = Some(answer);
                 }
             }
-            Prepared::Forbidden(id, wrong) => {
+            Prepared::Forbidden(id, why) => {
+                let answer = match why {
+                    Refusal::OutsideScope => forbidden(&id),
+                    Refusal::WrongEnterprise(wrong) => wrong_enterprise(&id, wrong),
+                    Refusal::RoleForm => RecordResult::forbidden(
+                        &id,
+                        "role_forbidden",
+                        "您的角色不能提交这种表单（企业提交自查，检查员提交现场检查）",
+                        "Your role may not file this form (enterprises file self-inspections, inspectors on-site inspections)",
+                    ),
+                };
                 app.store.audit(&Audit {
                     at: &at_text,
                     actor,
                     action: "submission.upload",
                     target: &id,
                     outcome: "forbidden",
-                    detail: "outside_scope",
+                    detail: answer.code.as_deref().unwrap_or_default(),
                 })?;
                 if let Some(a) = answers.get_mut(i) {
-                    *a = Some(if wrong.is_empty() {
-                        forbidden(&id)
-                    } else {
-                        wrong_enterprise(&id, wrong)
-                    });
+                    *a = Some(answer);
                 }
             }
         }
@@ -342,10 +378,16 @@ pub async fn upload(
     auth: Authed,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let (records, single) = match super::records(body) {
+    let (mut records, single) = match super::records(body) {
         Ok(x) => x,
         Err(r) => return r,
     };
+    // One case for ids: an upper-cased UUID is the same record, not a second one.
+    for r in &mut records {
+        if let Some(Value::String(id)) = r.get_mut("id") {
+            *id = crate::canonical::id(id);
+        }
+    }
     let a = app.clone();
     let results = match blocking(move || ingest(&a, &records, &auth)).await {
         Ok(r) => r,
@@ -365,6 +407,7 @@ pub async fn read_one(
     auth: Authed,
     Path(id): Path<String>,
 ) -> Response {
+    let id = crate::canonical::id(&id);
     let a = app.clone();
     let found = blocking(move || {
         let rec = a.store.submission(&id)?;
