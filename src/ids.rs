@@ -56,6 +56,20 @@ pub fn check_uscc(code: &str) -> Result<(), UsccError> {
     Ok(())
 }
 
+/// A USCC completed with its check character, from its first 17 characters (for generators
+/// and tests); `None` if they are not of the USCC character set.
+pub fn with_check_character(first17: &str) -> Option<String> {
+    if first17.len() != 17 {
+        return None;
+    }
+    let mut sum = 0u32;
+    for (b, w) in first17.bytes().zip(USCC_WEIGHTS) {
+        sum += uscc_value(b)? * w;
+    }
+    let c = *USCC_CHARSET.get(((31 - sum % 31) % 31) as usize)?;
+    Some(format!("{first17}{}", c as char))
+}
+
 /// Why an administrative division code is wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RegionError {
@@ -118,6 +132,11 @@ mod tests {
         assert_eq!(check_uscc("91520102ma6dk4l2xn"), Err(UsccError::Format));
         assert_eq!(check_uscc("九1520102MA6DK4L2X"), Err(UsccError::Format));
         assert_eq!(check_uscc("91990102MA6DK4L2XN"), Err(UsccError::Region));
+        assert_eq!(
+            with_check_character("91520102MA6DK4L2X").as_deref(),
+            Some("91520102MA6DK4L2XN")
+        );
+        assert_eq!(with_check_character("91520102MA6DK4L2I"), None);
     }
 
     #[test]

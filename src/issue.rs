@@ -73,6 +73,14 @@ codes! {
     BadItem => "bad_item", "项目定义错误", "Malformed item definition";
     Expression => "expression", "表达式错误", "Expression error";
     Cycle => "cycle", "显示条件存在循环依赖", "The relevance conditions depend on each other in a cycle";
+    // The enterprise register and its spreadsheet import.
+    NoHeader => "no_header", "找不到表头行（须有“统一社会信用代码”列）", "No header row found (a column 统一社会信用代码 is needed)";
+    MissingColumn => "missing_column", "缺少必需的列", "A required column is missing";
+    DuplicateUscc => "duplicate_uscc", "统一社会信用代码重复", "The Unified Social Credit Code appears twice";
+    Duplicate => "duplicate", "重复的条目", "Duplicate entry";
+    InvalidPhone => "invalid_phone", "电话号码无效", "Invalid phone number";
+    DateOrder => "date_order", "有效期起始日期晚于截止日期", "The validity starts after it ends";
+    OutsideScope => "outside_scope", "不在您负责的地区或企业范围内", "Outside the regions or enterprise you are responsible for";
 }
 
 /// One error: where (a JSON Pointer), what (a stable code) and a message in both languages.

@@ -2,7 +2,8 @@
 //! random bits given to the client once and kept only as their SHA-256, so a copy of the database
 //! lets no one sign in. Tokens expire after the server's token lifetime.
 
-use crate::api::{problem, App};
+use crate::app::App;
+use crate::problem::{problem, unavailable};
 use crate::storage::{region_prefix, Account, Role, Scope};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -135,8 +136,8 @@ impl FromRequestParts<Arc<App>> for Authed {
         let h = hash.clone();
         let found = tokio::task::spawn_blocking(move || store.token(&h))
             .await
-            .map_err(|_| crate::api::unavailable())?
-            .map_err(|_| crate::api::unavailable())?;
+            .map_err(|_| unavailable())?
+            .map_err(|_| unavailable())?;
         let Some((account, expires_at)) = found else {
             return Err(unauthenticated());
         };

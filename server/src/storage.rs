@@ -1,18 +1,28 @@
-//! The storage interface. The API speaks only to this trait, so a PostgreSQL backend can be added
-//! beside the SQLite one (`sqlite.rs`) for deployments that outgrow one machine. Every method is a
-//! whole unit of work (one transaction): idempotency and the audit trail are the database's job,
-//! never a check-then-write in the caller.
+//! The storage interface, backend-neutral: plain Rust types in and out, no database crate named.
+//! The API speaks only to these traits, one per kind of thing stored (`SubmissionStore`,
+//! `LedgerStore`, `SpotStore`, `AccountStore`, `AuditStore`, `AttachmentStore`), gathered in
+//! `Storage`; SQLite implements them in `sqlite/` (one file per trait), and a PostgreSQL backend
+//! will implement the same traits beside it. Every method is a whole unit of work (one
+//! transaction): idempotency, ownership checks that must not race (`put_events`) and the audit
+//! trail are the database's job, never a check-then-write in the caller.
+//!
+//! A new kind of stored thing gets a trait of its own in `storage/<kind>.rs` (declared below
+//! with `mod <kind>; pub use <kind>::*;`), added to the supertraits of `Storage`, and an
+//! implementation in `sqlite/<kind>.rs`: see the module docs of `sqlite` for the steps.
 
 use serde::Serialize;
+use std::borrow::Cow;
+
+mod register;
+pub use register::*;
+
+/// A storage failure, as text (the API answers 503 `storage_unavailable` and logs it). Each
+/// backend converts its own errors into it (`sqlite/mod.rs` for rusqlite's).
+mod express;
+pub use express::*;
 
 #[derive(Debug)]
 pub struct StoreError(pub String);
-
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        StoreError(e.to_string())
-    }
-}
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
@@ -29,6 +39,25 @@ pub enum Stored {
     Forbidden,
     /// A second `created` event for a ledger entry that already has one: refused.
     EntryExists,
+    /// An act on a ledger entry that has no `created` event: refused.
+    UnknownEntry,
+    /// An act on a ledger entry of an enterprise or region outside the uploader's scope: refused.
+    OutsideScope,
+}
+
+impl Stored {
+    /// The outcome as written in the audit log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stored::New => "stored",
+            Stored::Duplicate => "duplicate",
+            Stored::Conflict => "conflict",
+            Stored::Forbidden => "forbidden",
+            Stored::EntryExists => "entry_exists",
+            Stored::UnknownEntry => "unknown_entry",
+            Stored::OutsideScope => "outside_scope",
+        }
+    }
 }
 
 /// The envelope fields a record is queried by, copied out of the submission when it arrives.
@@ -73,6 +102,8 @@ pub struct Record {
     pub report: String,
     pub received_at: String,
     pub meta: Meta,
+    /// The account that uploaded it.
+    pub uploaded_by: String,
 }
 
 /// A row of a query answer.
@@ -91,6 +122,8 @@ pub struct Summary {
     pub level: String,
     pub errors: i64,
     pub findings: i64,
+    /// The account that uploaded it.
+    pub uploaded_by: String,
     #[serde(skip)]
     pub seq: i64,
 }
@@ -221,8 +254,14 @@ pub struct AccountChange {
     pub disabled: Option<bool>,
 }
 
-/// A ledger event ready to store: the event as sent (canonical JSON) and the enterprise of its
-/// entry (from the entry's `created` event), which decides who may see it.
+/// The enterprise a ledger entry concerns: who may see and act on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    pub uscc: String,
+    pub region: String,
+}
+
+/// A ledger event ready to store: the event as sent (canonical JSON).
 #[derive(Debug, Clone)]
 pub struct NewEvent {
     pub id: String,
@@ -230,8 +269,10 @@ pub struct NewEvent {
     pub kind: String,
     pub sha256: String,
     pub body: String,
-    pub uscc: String,
-    pub region: String,
+    /// The enterprise of a `created` event (from its content; read for `created` only). Every
+    /// other act belongs to the enterprise of its entry's stored `created` event, read by the
+    /// backend in the transaction that stores the act.
+    pub owner: Option<Owner>,
     /// SHA-256 of every attachment the event cites (evidence, photos).
     pub attachments: Vec<String>,
     pub received_at: String,
@@ -257,6 +298,18 @@ pub enum Versioned {
     /// The record exists outside the uploader's scope, or the update would move it to another
     /// enterprise or region: refused.
     Forbidden,
+}
+
+impl Versioned {
+    /// The outcome as written in the audit log and answered.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Versioned::New => "stored",
+            Versioned::Duplicate => "duplicate",
+            Versioned::Updated => "updated",
+            Versioned::Forbidden => "forbidden",
+        }
+    }
 }
 
 /// Who did what, when, with what outcome.
@@ -290,9 +343,92 @@ pub struct Audit<'a> {
     pub detail: &'a str,
 }
 
-pub trait Storage: Send + Sync {
+/// An audit line's text as it is kept: control characters, line and paragraph separators and
+/// bidirectional overrides written as `\u{..}` and a backslash as `\\`, so a name or id a
+/// client sent cannot forge lines, reorder what a reader sees, or hide text in the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditText<'a> {
+    pub at: Cow<'a, str>,
+    pub actor: Cow<'a, str>,
+    pub action: Cow<'a, str>,
+    pub target: Cow<'a, str>,
+    pub outcome: Cow<'a, str>,
+    pub detail: Cow<'a, str>,
+}
+
+/// Text with the characters `AuditText` describes escaped (unchanged, unallocated, when none).
+pub fn escape_text(s: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        c == '\\'
+            || c.is_control()
+            || matches!(
+                c,
+                '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{061c}'
+            )
+            || ('\u{202a}'..='\u{202e}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+    };
+    if !s.chars().any(unsafe_char) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            c if unsafe_char(c) => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+impl<'a> Audit<'a> {
+    pub fn escaped(&self) -> AuditText<'a> {
+        AuditText {
+            at: escape_text(self.at),
+            actor: escape_text(self.actor),
+            action: escape_text(self.action),
+            target: escape_text(self.target),
+            outcome: escape_text(self.outcome),
+            detail: escape_text(self.detail),
+        }
+    }
+}
+
+/// Everything the API needs of a backend: one trait per kind of thing stored. A new kind's trait
+/// is added here (and implemented by every backend).
+/// `DocStore`: numbered documents (`documents.rs`); `RegisterStore`: the enterprise register
+/// (`storage/register.rs`).
+pub trait Storage:
+    SubmissionStore
+    + LedgerStore
+    + SpotStore
+    + AccountStore
+    + AuditStore
+    + AttachmentStore
+    + crate::documents::DocStore
+    + RegisterStore
+    + ExpressStore
+{
+}
+
+impl<T> Storage for T where
+    T: SubmissionStore
+        + LedgerStore
+        + SpotStore
+        + AccountStore
+        + AuditStore
+        + AttachmentStore
+        + crate::documents::DocStore
+        + RegisterStore
+        + ExpressStore
+{
+}
+
+/// Submissions (checklists), their conflicting versions and the records kept without an id.
+pub trait SubmissionStore: Send + Sync {
     /// Store a batch in one transaction, each record idempotently by id and content hash, with
-    /// one audit line per record.
+    /// one audit line per record, and the ledger events of each new record with it.
     /// `scope`: the uploader's; an id already taken outside it is `Forbidden`, never a conflict.
     fn put_submissions(
         &self,
@@ -308,17 +444,23 @@ pub trait Storage: Send + Sync {
     fn query(&self, q: &Query, scope: &Scope) -> Result<Vec<Summary>>;
     /// Attachments a submission cites, with its author's upload of each (if any).
     fn cited_attachments(&self, id: &str) -> Result<Vec<(String, Option<AttachmentMeta>)>>;
+}
 
-    /// Store ledger events in one transaction, idempotently by id and content hash (as
-    /// submissions), with one audit line each.
-    /// A second `created` for an entry is `EntryExists`.
+/// The rectification ledger's events.
+pub trait LedgerStore: Send + Sync {
+    /// Store ledger events in one transaction, in the order given, idempotently by id and content
+    /// hash (as submissions), with one audit line each. A `created` for an entry that has one is
+    /// `EntryExists`; any other act takes its entry's enterprise from the stored `created`
+    /// (`UnknownEntry` when there is none, earlier events of the batch included) and is
+    /// `OutsideScope` when `scope` may not write for it. Read and checked in the transaction.
     fn put_events(&self, evs: &[NewEvent], actor: &str, scope: &Scope) -> Result<Vec<Stored>>;
-    /// The enterprise (USCC, division code) of a ledger entry and the id of its `created` event.
-    fn entry_owner(&self, entry: &str) -> Result<Option<(String, String, String)>>;
     /// Events a scope may see, in the order the server received them, after `after` (a `seq`).
     fn events(&self, scope: &Scope, after: Option<i64>, limit: usize)
         -> Result<Vec<(i64, String)>>;
+}
 
+/// Supervision spot checks (Order 18).
+pub trait SpotStore: Send + Sync {
     /// Store a spot-check record (one supervision result and what followed), keeping every version.
     fn put_spot_check(
         &self,
@@ -328,7 +470,10 @@ pub trait Storage: Send + Sync {
     ) -> Result<Versioned>;
     /// The current version of every spot check a scope may see.
     fn spot_checks(&self, scope: &Scope) -> Result<Vec<String>>;
+}
 
+/// Accounts and bearer tokens.
+pub trait AccountStore: Send + Sync {
     fn account_count(&self) -> Result<i64>;
     /// Create an account; `false` if the username is taken.
     fn create_account(&self, a: &Account, password_hash: &str, audit: &Audit<'_>) -> Result<bool>;
@@ -347,10 +492,16 @@ pub trait Storage: Send + Sync {
     /// The account a token hash belongs to and when the token expires.
     fn token(&self, token_hash: &str) -> Result<Option<(Account, String)>>;
     fn revoke_token(&self, token_hash: &str, audit: &Audit<'_>) -> Result<()>;
+}
 
+/// The append-only audit log.
+pub trait AuditStore: Send + Sync {
     fn audit(&self, a: &Audit<'_>) -> Result<()>;
     fn audit_log(&self, after: Option<i64>, limit: usize) -> Result<Vec<AuditEntry>>;
+}
 
+/// What the server knows of attachments (the bytes live in the blob directory).
+pub trait AttachmentStore: Send + Sync {
     /// One uploader's upload of an attachment. Each account sends (and proves it has) the bytes
     /// itself: a hash known to someone else gives neither read access nor a say over the upload.
     fn attachment(&self, sha256: &str, uploader: &str) -> Result<Option<AttachmentMeta>>;

@@ -3,9 +3,13 @@
 //! localities. Pure data and functions like the rest of the core: "now" is always an argument.
 //!
 //! `register` holds the register entry, the one shape the server stores, the import reads, the
-//! devices sync and the progress figures count.
+//! devices sync and the progress figures count; `validate` checks one, `import` (with `columns`)
+//! turns spreadsheet rows into entries with errors per row and column, and entries back into rows.
 
+pub mod columns;
+pub mod import;
 pub mod register;
+pub mod validate;
 
 pub use register::{
     Certificate, CertificateKind, Contact, KeyFlag, Registered, RegisteredProduct, Scale,

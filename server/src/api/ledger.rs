@@ -5,9 +5,10 @@
 //! may make them: the author is the signed-in account, an enterprise may create entries for
 //! itself and report rectification, inspectors act within their regions.
 
+use super::results::{batch, RecordResult, Status};
 use super::{blocking, invalid_query, now, problem, App};
 use crate::auth::{sha256_hex, Authed};
-use crate::storage::{region_prefix, Audit, NewEvent, Role, Scope, Stored};
+use crate::storage::{region_prefix, Audit, NewEvent, Owner, Role, Scope, Stored};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
@@ -16,7 +17,6 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use paicha::ledger::{self, Act, Event};
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// May an account of this role make this kind of event?
@@ -29,15 +29,9 @@ fn may_make(role: Role, act: &Act) -> bool {
     }
 }
 
-fn result(id: &str, status: &str, http: u16, code: &str, zh: &str, en: &str) -> Value {
-    json!({"id": id, "status": status, "http_status": http, "code": code, "detail": {"zh": zh, "en": en}})
-}
-
-fn entry_exists(id: &str) -> Value {
-    result(
+fn entry_exists(id: &str) -> RecordResult {
+    RecordResult::conflict(
         id,
-        "conflict",
-        409,
         "entry_exists",
         "该台账条目已经登记过：不能再次登记",
         "This ledger entry was already created: it cannot be created again",
@@ -46,12 +40,12 @@ fn entry_exists(id: &str) -> Value {
 
 /// Check, authorise and store the events of one upload (the stored ones in one transaction).
 /// Events are taken in the order sent, so a device can send an entry's `created` with its acts.
-fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<Vec<Value>> {
+/// Who owns the entry of an act is decided by the storage, in the transaction that stores it.
+fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<Vec<RecordResult>> {
     let at = now().to_rfc3339();
     let actor = auth.account.username.as_str();
     let scope = auth.scope();
-    let mut owners: HashMap<String, (String, String)> = HashMap::new();
-    let mut answers: Vec<Value> = Vec::with_capacity(values.len());
+    let mut answers: Vec<Option<RecordResult>> = Vec::with_capacity(values.len());
     let mut to_store: Vec<(usize, NewEvent)> = Vec::new();
     for (i, v) in values.iter().enumerate() {
         let event = Event::from_value(v).and_then(|e| e.validate().map(|_| e));
@@ -59,6 +53,7 @@ fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<
             Ok(e) => e,
             Err(err) => {
                 let why = serde_json::to_value(&err).unwrap_or(Value::Null);
+                let id = v.get("id").and_then(Value::as_str);
                 app.store.put_rejected(
                     &v.to_string(),
                     &why.to_string(),
@@ -66,19 +61,24 @@ fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<
                         at: &at,
                         actor,
                         action: "ledger.event",
-                        target: v.get("id").and_then(Value::as_str).unwrap_or_default(),
+                        target: id.unwrap_or_default(),
                         outcome: "rejected",
                         detail: "invalid_event",
                     },
                 )?;
-                answers.push(
-                    json!({"id": v.get("id"), "status": "rejected", "http_status": 400,
-                    "code": "invalid_event", "error": why}),
-                );
+                answers.push(Some(
+                    RecordResult::rejected(
+                        id,
+                        "invalid_event",
+                        "事件无效：见 error",
+                        "The event is not valid: see `error`",
+                    )
+                    .with_error(why),
+                ));
                 continue;
             }
         };
-        let deny = |code: &str, zh: &str, en: &str| -> crate::storage::Result<Value> {
+        let deny = |code: &str, zh: &str, en: &str| -> crate::storage::Result<RecordResult> {
             app.store.audit(&Audit {
                 at: &at,
                 actor,
@@ -87,67 +87,31 @@ fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<
                 outcome: "forbidden",
                 detail: code,
             })?;
-            Ok(result(&e.id, "forbidden", 403, code, zh, en))
+            Ok(RecordResult::forbidden(&e.id, code, zh, en))
         };
         if e.author != actor {
-            answers.push(deny(
+            answers.push(Some(deny(
                 "author_mismatch",
                 "事件的 author 须为当前登录的账号",
                 "An event's author must be the signed-in account",
-            )?);
+            )?));
             continue;
         }
         if !may_make(auth.account.role, &e.act) {
-            answers.push(deny(
+            answers.push(Some(deny(
                 "role_forbidden",
                 "您的角色不能进行此操作（企业只能登记隐患和报告整改）",
                 "Your role may not do this (enterprises record dangers and report rectification)",
-            )?);
+            )?));
             continue;
         }
         let owner = match &e.act {
-            // One creation per entry, whoever sends it and however it is dated: a second one
-            // would take the entry over in the fold (the stored one's own retry is judged below).
-            Act::Created(_)
-                if owners.contains_key(&e.entry)
-                    || app
-                        .store
-                        .entry_owner(&e.entry)?
-                        .is_some_and(|(_, _, first)| first != e.id) =>
-            {
-                answers.push(entry_exists(&e.id));
-                continue;
-            }
-            Act::Created(c) => Some((c.enterprise.uscc.clone(), c.enterprise.region.clone())),
-            _ => match owners.get(&e.entry) {
-                Some(o) => Some(o.clone()),
-                None => app.store.entry_owner(&e.entry)?.map(|(u, r, _)| (u, r)),
-            },
+            Act::Created(c) => Some(Owner {
+                uscc: c.enterprise.uscc.clone(),
+                region: c.enterprise.region.clone(),
+            }),
+            _ => None,
         };
-        let Some((uscc, region)) = owner else {
-            answers.push(result(
-                &e.id,
-                "rejected",
-                400,
-                "unknown_entry",
-                "台账中没有这一条目：请先上传其登记事件（created）",
-                "No such ledger entry: upload its `created` event first",
-            ));
-            continue;
-        };
-        if !scope.may_write(&uscc, &region) {
-            answers.push(deny(
-                "outside_scope",
-                "这一台账条目属于其他企业或不在您负责的地区",
-                "This ledger entry belongs to another enterprise or a region outside your assignment",
-            )?);
-            continue;
-        }
-        if matches!(e.act, Act::Created(_)) {
-            owners
-                .entry(e.entry.clone())
-                .or_insert((uscc.clone(), region.clone()));
-        }
         let body = v.to_string();
         let mut attachments = Vec::new();
         super::submissions::cited(v, &mut attachments);
@@ -159,43 +123,50 @@ fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<
                 kind: e.act.kind().to_string(),
                 sha256: sha256_hex(body.as_bytes()),
                 body,
-                uscc,
-                region,
+                owner,
                 attachments,
                 received_at: at.clone(),
             },
         ));
-        answers.push(Value::Null); // filled once stored
+        answers.push(None); // filled once stored
     }
     let events: Vec<NewEvent> = to_store.iter().map(|(_, e)| e.clone()).collect();
     let stored = app.store.put_events(&events, actor, &scope)?;
     for ((slot, ev), outcome) in to_store.iter().zip(stored) {
         let answer = match outcome {
-            Stored::New => json!({"id": ev.id, "status": "stored", "http_status": 200}),
-            Stored::Duplicate => json!({"id": ev.id, "status": "duplicate", "http_status": 200}),
-            Stored::Forbidden => result(
+            Stored::New => RecordResult::ok(&ev.id, Status::Stored),
+            Stored::Duplicate => RecordResult::ok(&ev.id, Status::Duplicate),
+            Stored::Forbidden => RecordResult::forbidden(
                 &ev.id,
-                "forbidden",
-                403,
                 "outside_scope",
                 "这一编号属于其他企业或地区的台账",
                 "This id belongs to another enterprise's or region's ledger",
             ),
-            Stored::EntryExists => entry_exists(&ev.id),
-            Stored::Conflict => result(
+            Stored::OutsideScope => RecordResult::forbidden(
                 &ev.id,
-                "conflict",
-                409,
+                "outside_scope",
+                "这一台账条目属于其他企业或不在您负责的地区",
+                "This ledger entry belongs to another enterprise or a region outside your assignment",
+            ),
+            Stored::UnknownEntry => RecordResult::rejected(
+                Some(&ev.id),
+                "unknown_entry",
+                "台账中没有这一条目：请先上传其登记事件（created）",
+                "No such ledger entry: upload its `created` event first",
+            ),
+            Stored::EntryExists => entry_exists(&ev.id),
+            Stored::Conflict => RecordResult::conflict(
+                &ev.id,
                 "changed_content",
                 "同一编号的事件内容不同：两个版本均已保留待审核",
                 "An event with this id but other content exists: both versions are kept for review",
             ),
         };
         if let Some(a) = answers.get_mut(*slot) {
-            *a = answer;
+            *a = Some(answer);
         }
     }
-    Ok(answers)
+    Ok(answers.into_iter().flatten().collect())
 }
 
 pub async fn upload(
@@ -208,24 +179,14 @@ pub async fn upload(
         Err(r) => return r,
     };
     let a = app.clone();
-    match blocking(move || {
-        // Who owns an entry is decided from what is stored: one ledger upload at a time, so no
-        // other upload can create the entry between the check and the store.
-        let _one = a
-            .ledger_lock
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        ingest(&a, &values, &auth)
-    })
-    .await
-    {
-        Ok(results) => Json(json!({ "results": results })).into_response(),
+    match blocking(move || ingest(&a, &values, &auth)).await {
+        Ok(results) => batch(results),
         Err(r) => r,
     }
 }
 
 /// `after` and `limit` of a pull; anything else is an error naming it.
-fn paging(raw: Option<&str>) -> Result<(Option<i64>, usize), Response> {
+pub(super) fn paging(raw: Option<&str>) -> Result<(Option<i64>, usize), Response> {
     let mut after = None;
     let mut limit = 500;
     for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {

@@ -5,108 +5,33 @@
 
 mod accounts;
 mod attachments;
+mod cases;
+mod documents;
+mod express;
 mod ledger;
+mod morning;
+mod register;
+mod register_review;
+mod results;
 mod spot;
 pub mod submissions;
 
-use crate::storage::Storage;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderValue, Method, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use serde_json::{json, Value};
-use std::path::PathBuf;
+use serde_json::Value;
 use std::sync::Arc;
 
 /// Most records accepted in one upload.
 pub const MAX_BATCH: usize = 1000;
 
-pub struct App {
-    pub store: Arc<dyn Storage>,
-    /// How long a token stays valid.
-    pub token_ttl: chrono::Duration,
-    /// Where attachment bytes live: `partial/` while they arrive, then by hash.
-    pub blobs: PathBuf,
-    pub max_attachment: u64,
-    /// One lock per attachment being uploaded (two tabs may send the same photo at once).
-    pub uploads: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-    /// Held across a ledger upload's ownership checks and its store.
-    pub ledger_lock: std::sync::Mutex<()>,
-    /// Argon2 runs allowed at once (each takes about 19 MiB).
-    pub argon: Arc<tokio::sync::Semaphore>,
-}
-
-/// A problem details body with a stable `code` and a message in both languages.
-pub fn problem(status: StatusCode, code: &str, zh: &str, en: &str) -> Response {
-    let body = json!({
-        "type": format!("https://paicha.invalid/problems/{code}"),
-        "title": en,
-        "status": status.as_u16(),
-        "code": code,
-        "detail": {"zh": zh, "en": en},
-    });
-    (
-        status,
-        [("content-type", "application/problem+json")],
-        body.to_string(),
-    )
-        .into_response()
-}
-
-pub fn unavailable() -> Response {
-    problem(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "storage_unavailable",
-        "存储暂不可用，请稍后重试",
-        "Storage is unavailable; retry later",
-    )
-}
-
-pub fn not_found() -> Response {
-    problem(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "没有这个地址或记录",
-        "No such resource",
-    )
-}
-
-pub fn invalid_query(what: &str) -> Response {
-    bad_request(
-        "invalid_query",
-        &format!("查询参数有误：{what}"),
-        &format!("Bad query parameter: {what}"),
-    )
-}
-
-pub fn bad_request(code: &str, zh: &str, en: &str) -> Response {
-    problem(StatusCode::BAD_REQUEST, code, zh, en)
-}
-
-pub fn too_large() -> Response {
-    problem(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "too_large",
-        "上传内容过大：请分批上传，照片单独上传",
-        "The upload is too large: send fewer records at a time, and photos separately",
-    )
-}
-
-/// A request body, or the problem the protocol answers when it cannot be had (413 over the
-/// limit: axum's own rejection would be plain text).
-pub fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Response> {
-    match body {
-        Ok(b) => Ok(b),
-        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(too_large()),
-        Err(_) => Err(bad_request(
-            "unreadable_body",
-            "无法读取请求体",
-            "The body could not be read",
-        )),
-    }
-}
+// The state and the problem details live in their own modules (`auth.rs` needs both and the API
+// needs `auth.rs`); re-exported so handlers keep importing them from here.
+pub use crate::app::App;
+pub use crate::problem::{bad_request, body, invalid_query, not_found, problem, unavailable};
 
 /// The records of an upload: one JSON object, or an array of at most `MAX_BATCH`. `true` when it
 /// was a single object (answered with that record's own status).
@@ -182,8 +107,52 @@ pub fn router(
         .route("/api/v1/submissions/{id}", get(submissions::read_one))
         .route("/api/v1/events", post(ledger::upload).get(ledger::pull))
         .route("/api/v1/ledger", get(ledger::view))
+        .route(
+            "/api/v1/express/events",
+            post(express::upload).get(express::pull),
+        )
+        .route("/api/v1/express/reports", get(express::reports))
+        .route(
+            "/api/v1/morning-reports",
+            post(morning::generate).get(morning::list),
+        )
+        .route("/api/v1/morning-reports/{id}", get(morning::read_one))
+        .route("/api/v1/morning-reports/{id}/send", post(morning::send))
+        .route(
+            "/api/v1/typical-cases",
+            post(cases::propose).get(cases::list),
+        )
+        .route("/api/v1/typical-cases/{id}/decision", post(cases::decide))
+        .route("/api/v1/public/typical-cases", get(cases::public))
         .route("/api/v1/spot-checks", post(spot::upload).get(spot::list))
         .route("/api/v1/key-inspections", get(spot::key_inspections))
+        .route("/api/v1/register", get(register::pull))
+        .route("/api/v1/register/import", post(register::import))
+        .route("/api/v1/register/template", get(register::template))
+        .route("/api/v1/register/export", get(register::export))
+        .route("/api/v1/register/counts", get(register::counts))
+        .route("/api/v1/register/entries", post(register::put_entry))
+        .route("/api/v1/register/entries/{uscc}", get(register::read_entry))
+        .route(
+            "/api/v1/register/unregistered",
+            get(register_review::unregistered),
+        )
+        .route(
+            "/api/v1/register/unregistered/{uscc}/dismiss",
+            post(register_review::dismiss),
+        )
+        .route(
+            "/api/v1/register/corrections",
+            post(register_review::propose).get(register_review::corrections),
+        )
+        .route(
+            "/api/v1/register/corrections/{id}/review",
+            post(register_review::review),
+        )
+        .route(
+            "/api/v1/documents",
+            post(documents::issue).get(documents::list),
+        )
         .route(
             "/api/v1/attachments/{sha256}",
             axum::routing::put(attachments::put).get(attachments::get),

@@ -3,6 +3,7 @@
 //! what their scope covers, with the tasks SAMR Order 18 sets going; inspectors see the
 //! enterprises of their region due a key on-site inspection (two or more failures within two years).
 
+use super::results::{batch, RecordResult, Status};
 use super::{blocking, invalid_query, now, problem, App};
 use crate::auth::{sha256_hex, Authed};
 use crate::storage::{Audit, Role, SpotRecord, Versioned};
@@ -57,13 +58,28 @@ pub async fn upload(
             let s = match parsed {
                 Ok(s) => s,
                 Err(why) => {
-                    out.push(json!({"id": v.get("id"), "status": "rejected", "http_status": 400,
-                                    "code": "invalid_spot_check", "error": why}));
+                    out.push(
+                        RecordResult::rejected(
+                            v.get("id").and_then(Value::as_str),
+                            "invalid_spot_check",
+                            "抽查记录无效：见 error",
+                            "The spot-check record is not valid: see `error`",
+                        )
+                        .with_error(why),
+                    );
                     continue;
                 }
             };
+            let outside = || {
+                RecordResult::forbidden(
+                    &s.id,
+                    "outside_scope",
+                    "这一抽查记录属于不在您负责的地区的企业，或会被移到别处",
+                    "This spot check concerns an enterprise outside your regions, or would move there",
+                )
+            };
             if !scope.may_write(&s.enterprise.uscc, &s.enterprise.region) {
-                out.push(json!({"id": s.id, "status": "forbidden", "http_status": 403, "code": "outside_scope"}));
+                out.push(outside());
                 continue;
             }
             let body = v.to_string();
@@ -79,22 +95,23 @@ pub async fn upload(
                 &Audit { at: &at, actor: &actor, action: "spot_check.put", target: &s.id, outcome: "", detail: &s.product },
             )?;
             let status = match stored {
-                Versioned::New => "stored",
-                Versioned::Duplicate => "duplicate",
-                Versioned::Updated => "updated",
+                Versioned::New => Status::Stored,
+                Versioned::Duplicate => Status::Duplicate,
+                Versioned::Updated => Status::Updated,
                 Versioned::Forbidden => {
-                    out.push(json!({"id": s.id, "status": "forbidden", "http_status": 403, "code": "outside_scope"}));
+                    out.push(outside());
                     continue;
                 }
             };
-            out.push(json!({"id": s.id, "status": status, "http_status": 200,
-                            "tasks": ledger::spot_tasks(&s).unwrap_or_default()}));
+            let tasks = serde_json::to_value(ledger::spot_tasks(&s).unwrap_or_default())
+                .unwrap_or(Value::Null);
+            out.push(RecordResult::ok(&s.id, status).with_tasks(tasks));
         }
         Ok(out)
     })
     .await;
     match results {
-        Ok(r) => Json(json!({ "results": r })).into_response(),
+        Ok(r) => batch(r),
         Err(r) => r,
     }
 }

@@ -2,10 +2,11 @@
 //! the core: the server's report is the one stored and returned), reading one record, and
 //! queries (paged JSON, or CSV for Excel).
 
+use super::results::{batch, RecordResult, Status};
 use super::{blocking, invalid_query, not_found, now, App};
 use crate::auth::{sha256_hex, Authed};
 use crate::storage::region_prefix;
-use crate::storage::{Audit, Meta, NewEvent, NewSubmission, Query, Stored, Summary};
+use crate::storage::{Audit, Meta, NewEvent, NewSubmission, Owner, Query, Stored, Summary};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};
@@ -183,8 +184,10 @@ fn ledger_events(
                 kind: e.act.kind().to_string(),
                 sha256: sha256_hex(body.as_bytes()),
                 body,
-                uscc: enterprise.uscc.clone(),
-                region: enterprise.region.clone(),
+                owner: Some(Owner {
+                    uscc: enterprise.uscc.clone(),
+                    region: enterprise.region.clone(),
+                }),
                 attachments: vec![],
                 received_at: received_at.clone(),
             })
@@ -193,19 +196,26 @@ fn ledger_events(
 }
 
 /// The answer for a record the uploader may not write (another enterprise's or region's).
-fn forbidden(id: &str) -> Value {
-    json!({"id": id, "status": "forbidden", "http_status": 403, "code": "outside_scope",
-        "detail": {"zh": "这条记录属于其他企业或不在您负责的地区，无权提交",
-                   "en": "This record belongs to another enterprise or a region outside your assignment"}})
+fn forbidden(id: &str) -> RecordResult {
+    RecordResult::forbidden(
+        id,
+        "outside_scope",
+        "这条记录属于其他企业或不在您负责的地区，无权提交",
+        "This record belongs to another enterprise or a region outside your assignment",
+    )
 }
 
 /// Check, store and answer every record of one upload; the stored ones in one transaction.
-fn ingest(app: &App, records: &[Value], auth: &Authed) -> crate::storage::Result<Vec<Value>> {
+fn ingest(
+    app: &App,
+    records: &[Value],
+    auth: &Authed,
+) -> crate::storage::Result<Vec<RecordResult>> {
     let at = now();
     let at_text = at.to_rfc3339();
     let actor = auth.account.username.as_str();
     let prepared: Vec<Prepared> = records.iter().map(|v| prepare(v, auth, at)).collect();
-    let mut answers: Vec<Option<Value>> = vec![None; prepared.len()];
+    let mut answers: Vec<Option<RecordResult>> = vec![None; prepared.len()];
     let mut to_store = Vec::new();
     let mut reports = Vec::new();
     let mut slots = Vec::new();
@@ -231,10 +241,13 @@ fn ingest(app: &App, records: &[Value], auth: &Authed) -> crate::storage::Result
                 )?;
                 if let Some(a) = answers.get_mut(i) {
                     *a = Some(
-                        json!({"status": "rejected", "http_status": 400, "code": "invalid_id",
-                        "detail": {"zh": "记录缺少有效的编号（UUID）：已保存待查，请修正后重新提交",
-                                   "en": "The record has no valid id (UUID): it is kept for review; correct it and submit again"},
-                        "report": report}),
+                        RecordResult::rejected(
+                            None,
+                            "invalid_id",
+                            "记录缺少有效的编号（UUID）：已保存待查，请修正后重新提交",
+                            "The record has no valid id (UUID): it is kept for review; correct it and submit again",
+                        )
+                        .with_report(report),
                     );
                 }
             }
@@ -260,25 +273,22 @@ fn ingest(app: &App, records: &[Value], auth: &Authed) -> crate::storage::Result
         .zip(slots.into_iter().zip(reports))
     {
         let answer = match outcome {
-            Stored::New => {
-                json!({"id": rec.id, "status": "stored", "http_status": 200, "report": report})
-            }
-            Stored::Duplicate => {
-                json!({"id": rec.id, "status": "duplicate", "http_status": 200, "report": report})
-            }
-            Stored::Forbidden => forbidden(&rec.id),
-            Stored::Conflict | Stored::EntryExists => {
-                json!({"id": rec.id, "status": "conflict", "http_status": 409,
-                "code": "changed_content",
-                "detail": {"zh": "同一编号的记录内容不同：两个版本均已保留待审核",
-                           "en": "A record with this id but other content exists: both versions are kept for review"}})
-            }
+            Stored::New => RecordResult::ok(&rec.id, Status::Stored).with_report(report),
+            Stored::Duplicate => RecordResult::ok(&rec.id, Status::Duplicate).with_report(report),
+            Stored::Forbidden | Stored::OutsideScope => forbidden(&rec.id),
+            Stored::Conflict | Stored::EntryExists | Stored::UnknownEntry => RecordResult::conflict(
+                &rec.id,
+                "changed_content",
+                "同一编号的记录内容不同：两个版本均已保留待审核",
+                "A record with this id but other content exists: both versions are kept for review",
+            ),
         };
         if let Some(a) = answers.get_mut(slot) {
             *a = Some(answer);
         }
     }
-    Ok(answers.into_iter().map(Option::unwrap_or_default).collect())
+    // Every slot was filled above (each record is prepared into exactly one of the three).
+    Ok(answers.into_iter().flatten().collect())
 }
 
 pub async fn upload(
@@ -296,19 +306,12 @@ pub async fn upload(
         Err(resp) => return resp,
     };
     if single {
-        let mut one = results.into_iter().next().unwrap_or_default();
-        let status = one
-            .get("http_status")
-            .and_then(Value::as_u64)
-            .and_then(|s| StatusCode::from_u16(u16::try_from(s).ok()?).ok())
-            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        if let Some(o) = one.as_object_mut() {
-            o.remove("http_status");
-        }
-        (status, Json(one)).into_response()
-    } else {
-        (StatusCode::OK, Json(json!({"results": results}))).into_response()
+        return match results.into_iter().next() {
+            Some(one) => one.single(),
+            None => super::unavailable(),
+        };
     }
+    batch(results)
 }
 
 pub async fn read_one(
@@ -340,6 +343,7 @@ pub async fn read_one(
                 "id": rec.id,
                 "sha256": rec.sha256,
                 "received_at": rec.received_at,
+                "uploaded_by": rec.uploaded_by,
                 "submission": parse(&rec.body),
                 "report": parse(&rec.report),
                 "conflicting_versions": conflicts,
@@ -394,7 +398,7 @@ fn parse_query(raw: Option<&str>) -> Result<(Query, bool), Response> {
     Ok((q, csv))
 }
 
-const CSV_HEADER: [&str; 13] = [
+const CSV_HEADER: [&str; 14] = [
     "id",
     "product",
     "form",
@@ -408,6 +412,7 @@ const CSV_HEADER: [&str; 13] = [
     "level",
     "errors",
     "findings",
+    "uploaded_by",
 ];
 
 /// UTF-8 with a byte-order mark, so Excel opens Chinese text correctly. Text that a spreadsheet
@@ -437,6 +442,7 @@ fn to_csv(rows: &[Summary]) -> Result<Vec<u8>, csv::Error> {
             text(&r.level),
             r.errors.to_string(),
             r.findings.to_string(),
+            text(&r.uploaded_by),
         ])?;
     }
     w.into_inner().map_err(|e| e.into_error().into())

@@ -1,0 +1,224 @@
+//! Spreadsheet files in and out: XLSX (also XLS and ODS) read with calamine, CSV with the csv
+//! crate (UTF-8, or GB18030 as Excel saves it on Chinese Windows), XLSX written with
+//! rust_xlsxwriter. The core (`paicha::campaign::import`) gets rows of cell texts and does the
+//! rest; here only what the file format decides: merged cells are filled with their top-left
+//! value (a two-level header's group cell names each column under it), numbers read back as
+//! the digits typed (`520102`, not `520102.0`), dates as `YYYY-MM-DD`.
+
+use calamine::{Data, Reader};
+use rust_xlsxwriter::{Format, Workbook};
+use std::io::Cursor;
+
+/// Why a file could not be read as a sheet at all.
+#[derive(Debug)]
+pub struct SheetError(pub String);
+
+/// Most cells read from one file (a 200,000-row register of 30 columns is 6 million).
+const MAX_CELLS: usize = 8_000_000;
+
+fn is_workbook(b: &[u8]) -> bool {
+    b.starts_with(b"PK\x03\x04") || b.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
+}
+
+fn text(d: &Data) -> String {
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        // A whole number typed into a cell (a division code, a phone number) reads as its digits.
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => if *b { "是" } else { "否" }.to_string(),
+        Data::DateTime(dt) => match dt.as_datetime() {
+            Some(t) if t.time() == chrono::NaiveTime::MIN => {
+                t.date().format("%Y-%m-%d").to_string()
+            }
+            Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+            None => dt.as_f64().to_string(),
+        },
+        Data::Error(e) => format!("#{e}"),
+    }
+}
+
+/// The first sheet of a workbook as rows of texts, from the sheet's first row and column (A1).
+fn read_workbook(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
+    let mut wb = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
+        .map_err(|e| SheetError(format!("not a readable workbook: {e}")))?;
+    let name = wb
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| SheetError("the workbook has no sheet".into()))?;
+    let range = wb
+        .worksheet_range(&name)
+        .map_err(|e| SheetError(format!("sheet {name}: {e}")))?;
+    let merged = match &mut wb {
+        calamine::Sheets::Xlsx(x) => x.worksheet_merge_cells(&name).and_then(Result::ok),
+        calamine::Sheets::Xls(x) => x.worksheet_merge_cells(&name),
+        _ => None,
+    }
+    .unwrap_or_default();
+    let (h, w) = range.get_size();
+    let (r0, c0) = range.start().unwrap_or((0, 0));
+    let (r0, c0) = (r0 as usize, c0 as usize);
+    if (h + r0).saturating_mul(w + c0) > MAX_CELLS {
+        return Err(SheetError(format!(
+            "the sheet is too large (over {MAX_CELLS} cells)"
+        )));
+    }
+    let mut rows: Vec<Vec<String>> = vec![Vec::new(); r0];
+    for r in range.rows() {
+        let mut row = vec![String::new(); c0];
+        row.extend(r.iter().map(text));
+        while row.last().is_some_and(String::is_empty) {
+            row.pop();
+        }
+        rows.push(row);
+    }
+    for m in merged {
+        let (top, left) = (m.start.0 as usize, m.start.1 as usize);
+        let value = rows
+            .get(top)
+            .and_then(|r| r.get(left))
+            .cloned()
+            .unwrap_or_default();
+        if value.is_empty() {
+            continue;
+        }
+        for r in top..=(m.end.0 as usize) {
+            let Some(row) = rows.get_mut(r) else { break };
+            for c in left..=(m.end.1 as usize).min(left + 512) {
+                if row.len() <= c {
+                    row.resize(c + 1, String::new());
+                }
+                if let Some(cell) = row.get_mut(c) {
+                    if cell.is_empty() {
+                        cell.clone_from(&value);
+                    }
+                }
+            }
+        }
+    }
+    Ok(rows)
+}
+
+fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let decoded;
+    let text: &str = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(_) => {
+            let (t, _, bad) = encoding_rs::GB18030.decode(bytes);
+            if bad {
+                return Err(SheetError(
+                    "the file is neither a workbook nor CSV in UTF-8 or GB18030".into(),
+                ));
+            }
+            decoded = t.into_owned();
+            &decoded
+        }
+    };
+    let mut rd = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    let mut cells = 0usize;
+    for rec in rd.records() {
+        let rec = rec.map_err(|e| SheetError(format!("CSV: {e}")))?;
+        cells += rec.len();
+        if cells > MAX_CELLS {
+            return Err(SheetError(format!(
+                "the file is too large (over {MAX_CELLS} cells)"
+            )));
+        }
+        rows.push(rec.iter().map(str::to_string).collect());
+    }
+    Ok(rows)
+}
+
+/// Rows of a spreadsheet file: a workbook's first sheet, or CSV.
+pub fn read(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
+    if is_workbook(bytes) {
+        read_workbook(bytes)
+    } else {
+        read_csv(bytes)
+    }
+}
+
+/// One sheet to write: its name, header, rows, and column widths (characters).
+pub struct SheetOut<'a> {
+    pub name: &'a str,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub widths: Vec<f64>,
+}
+
+/// An XLSX workbook of the sheets given. Every cell is written as text, so codes keep their
+/// leading digits and Excel shows no number it would round; the header row is bold and frozen.
+pub fn write_xlsx(sheets: &[SheetOut<'_>]) -> Result<Vec<u8>, SheetError> {
+    let err = |e: rust_xlsxwriter::XlsxError| SheetError(e.to_string());
+    let mut wb = Workbook::new();
+    let head = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_background_color("DDEBF7");
+    let cell = Format::new().set_num_format("@").set_text_wrap();
+    for s in sheets {
+        let ws = wb.add_worksheet();
+        ws.set_name(s.name).map_err(err)?;
+        for (c, h) in s.header.iter().enumerate() {
+            let c = u16::try_from(c).map_err(|_| SheetError("too many columns".into()))?;
+            let width = s.widths.get(usize::from(c)).copied().unwrap_or(14.0);
+            ws.set_column_width(c, width).map_err(err)?;
+            ws.set_column_format(c, &cell).map_err(err)?;
+            ws.write_string_with_format(0, c, h, &head).map_err(err)?;
+        }
+        ws.set_freeze_panes(1, 0).map_err(err)?;
+        for (r, row) in s.rows.iter().enumerate() {
+            let r = u32::try_from(r + 1).map_err(|_| SheetError("too many rows".into()))?;
+            for (c, v) in row.iter().enumerate() {
+                if v.is_empty() {
+                    continue;
+                }
+                let c = u16::try_from(c).map_err(|_| SheetError("too many columns".into()))?;
+                ws.write_string_with_format(r, c, v, &cell).map_err(err)?;
+            }
+        }
+    }
+    wb.save_to_buffer().map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_in_gb18030_and_utf8_with_bom() {
+        let (gbk, _, _) = encoding_rs::GB18030.encode("统一社会信用代码,企业名称\n1,南明\n");
+        let rows = read(&gbk).unwrap_or_default();
+        assert_eq!(
+            rows.first().and_then(|r| r.first()).map(String::as_str),
+            Some("统一社会信用代码")
+        );
+        let rows = read("\u{FEFF}a,\"b,c\"\n".as_bytes()).unwrap_or_default();
+        assert_eq!(rows, vec![vec!["a".to_string(), "b,c".to_string()]]);
+        assert!(read(&[0x81, 0x20, 0x81, 0x20]).is_err());
+    }
+
+    #[test]
+    fn written_workbooks_read_back_as_text() {
+        let bytes = write_xlsx(&[SheetOut {
+            name: "企业名录",
+            header: vec!["行政区划代码".into(), "电话".into()],
+            rows: vec![vec!["520102".into(), "0851-1".into()]],
+            widths: vec![],
+        }])
+        .unwrap_or_default();
+        let rows = read(&bytes).unwrap_or_default();
+        assert_eq!(
+            rows,
+            vec![vec!["行政区划代码", "电话"], vec!["520102", "0851-1"]]
+        );
+    }
+}

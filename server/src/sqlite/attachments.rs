@@ -1,0 +1,110 @@
+//! Attachments: each account's upload of a hash (`uploads`, its bytes live in the blob
+//! directory) and which records cite which hash (`cites`, for submissions and ledger events),
+//! which together decide who may read the bytes.
+
+use super::audit::write_audit;
+use super::{scope_sql, Sqlite};
+use crate::storage::{AttachmentMeta, AttachmentStore, Audit, Result, Scope};
+use rusqlite::types::Value as Sql;
+use rusqlite::{params, params_from_iter, OptionalExtension};
+
+pub(super) const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS cites (
+    submission TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    PRIMARY KEY (submission, sha256)
+);
+CREATE INDEX IF NOT EXISTS cites_sha ON cites (sha256);
+CREATE TABLE IF NOT EXISTS uploads (
+    sha256 TEXT NOT NULL,
+    uploader TEXT NOT NULL,
+    length INTEGER NOT NULL,
+    complete INTEGER NOT NULL,
+    PRIMARY KEY (sha256, uploader)
+);
+";
+
+pub(super) fn attachment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AttachmentMeta> {
+    Ok(AttachmentMeta {
+        sha256: r.get(0)?,
+        length: r.get(1)?,
+        complete: r.get(2)?,
+        uploader: r.get(3)?,
+    })
+}
+
+impl AttachmentStore for Sqlite {
+    fn attachment(&self, sha: &str, uploader: &str) -> Result<Option<AttachmentMeta>> {
+        let conn = self.conn()?;
+        Ok(conn
+            .query_row(
+                "SELECT sha256, length, complete, uploader FROM uploads WHERE sha256 = ?1 AND uploader = ?2",
+                params![sha, uploader],
+                attachment_row,
+            )
+            .optional()?)
+    }
+
+    fn begin_attachment(
+        &self,
+        sha: &str,
+        length: u64,
+        uploader: &str,
+    ) -> Result<(AttachmentMeta, bool)> {
+        let conn = self.conn()?;
+        let restarted = conn.execute(
+            "UPDATE uploads SET length = ?3 WHERE sha256 = ?1 AND uploader = ?2 AND complete = 0 AND length <> ?3",
+            params![sha, uploader, length],
+        )? == 1;
+        conn.execute(
+            "INSERT INTO uploads (sha256, uploader, length, complete) VALUES (?1, ?2, ?3, 0)
+             ON CONFLICT (sha256, uploader) DO NOTHING",
+            params![sha, uploader, length],
+        )?;
+        let meta = conn.query_row(
+            "SELECT sha256, length, complete, uploader FROM uploads WHERE sha256 = ?1 AND uploader = ?2",
+            params![sha, uploader],
+            attachment_row,
+        )?;
+        Ok((meta, restarted))
+    }
+
+    fn complete_attachment(&self, sha: &str, uploader: &str, audit: &Audit<'_>) -> Result<()> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        tx.execute(
+            "UPDATE uploads SET complete = 1 WHERE sha256 = ?1 AND uploader = ?2",
+            params![sha, uploader],
+        )?;
+        write_audit(&tx, audit)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn drop_attachment(&self, sha: &str, uploader: &str) -> Result<()> {
+        self.conn()?.execute(
+            "DELETE FROM uploads WHERE sha256 = ?1 AND uploader = ?2 AND complete = 0",
+            params![sha, uploader],
+        )?;
+        Ok(())
+    }
+
+    fn attachment_visible(&self, sha: &str, username: &str, scope: &Scope) -> Result<bool> {
+        let mut args = vec![Sql::Text(sha.into()), Sql::Text(username.into())];
+        let in_submissions = scope_sql(scope, &mut args);
+        let in_events = scope_sql(scope, &mut args);
+        // A citing record counts only when its author uploaded the bytes: citing a hash one has
+        // merely seen somewhere gives no access to them.
+        let sql = format!(
+            "SELECT EXISTS (SELECT 1 FROM uploads WHERE sha256 = ?1 AND uploader = ?2 AND complete = 1)
+                 OR EXISTS (SELECT 1 FROM cites c JOIN submissions s ON s.id = c.submission
+                            JOIN uploads u ON u.sha256 = c.sha256 AND u.uploader = s.author AND u.complete = 1
+                            WHERE c.sha256 = ?1 AND s.id IN (SELECT id FROM submissions WHERE {in_submissions}))
+                 OR EXISTS (SELECT 1 FROM cites c JOIN events e ON e.id = c.submission
+                            JOIN uploads u ON u.sha256 = c.sha256 AND u.uploader = e.author AND u.complete = 1
+                            WHERE c.sha256 = ?1 AND e.id IN (SELECT id FROM events WHERE {in_events}))"
+        );
+        let conn = self.conn()?;
+        Ok(conn.query_row(&sql, params_from_iter(args), |r| r.get(0))?)
+    }
+}

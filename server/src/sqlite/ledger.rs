@@ -1,0 +1,166 @@
+//! Ledger events (the rectification ledger, issue 6): every event as sent, with the enterprise of
+//! its entry copied from the entry's `created` event (it decides who may see the event), and the
+//! versions that conflicted with a stored one. Who owns an entry is read in the transaction that
+//! stores the act, so no other upload can create or move the entry between the check and the store.
+
+use super::audit::write_audit;
+use super::idempotent::{put_idempotent, Kind, Upload};
+use super::{scope_sql, Sqlite};
+use crate::storage::{Audit, Owner};
+use crate::storage::{LedgerStore, NewEvent, Result, Scope, Stored};
+use rusqlite::types::Value as Sql;
+use rusqlite::{params, params_from_iter, OptionalExtension, Transaction};
+
+pub(super) const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    entry TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    body TEXT NOT NULL,
+    uscc TEXT NOT NULL,
+    region TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    author TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_entry ON events (entry, kind);
+CREATE UNIQUE INDEX IF NOT EXISTS events_one_created ON events (entry) WHERE kind = 'created';
+CREATE TABLE IF NOT EXISTS event_conflicts (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    body TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    author TEXT NOT NULL,
+    UNIQUE (id, sha256)
+);
+";
+
+const EVENTS: Kind = Kind {
+    table: "events",
+    conflicts: "event_conflicts",
+    action: "ledger.event",
+};
+
+/// The entry's enterprise and the id of its `created` event, as stored (this transaction's own
+/// inserts included: an entry's `created` may come in the same batch as its acts).
+fn owner_in(tx: &rusqlite::Connection, entry: &str) -> Result<Option<(Owner, String)>> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT uscc, region, id FROM events WHERE entry = ?1 AND kind = 'created' ORDER BY seq LIMIT 1",
+        )?
+        .query_row(params![entry], |r| {
+            Ok((
+                Owner {
+                    uscc: r.get(0)?,
+                    region: r.get(1)?,
+                },
+                r.get(2)?,
+            ))
+        })
+        .optional()?)
+}
+
+/// Store one event: a `created` brings its enterprise (one creation per entry, however it is
+/// dated: a second one would take the entry over in the fold); any other act takes its entry's
+/// enterprise from the stored `created`. The uploader must be allowed to write for it.
+pub(super) fn put_event(
+    tx: &Transaction<'_>,
+    ev: &NewEvent,
+    actor: &str,
+    scope: &Scope,
+    audited: bool,
+) -> Result<Stored> {
+    let refuse = |outcome: Stored, detail: &str| -> Result<Stored> {
+        if audited {
+            write_audit(
+                tx,
+                &Audit {
+                    at: &ev.received_at,
+                    actor,
+                    action: EVENTS.action,
+                    target: &ev.id,
+                    outcome: outcome.as_str(),
+                    detail,
+                },
+            )?;
+        }
+        Ok(outcome)
+    };
+    let stored = owner_in(tx, &ev.entry)?;
+    let owner = if ev.kind == "created" {
+        // Checked in the transaction; the unique index is the backstop.
+        if stored.is_some_and(|(_, first)| first != ev.id) {
+            return refuse(Stored::EntryExists, &ev.entry);
+        }
+        match &ev.owner {
+            Some(o) => o.clone(),
+            None => return refuse(Stored::UnknownEntry, &ev.entry),
+        }
+    } else {
+        match stored {
+            Some((o, _)) => o,
+            None => return refuse(Stored::UnknownEntry, &ev.entry),
+        }
+    };
+    if !scope.may_write(&owner.uscc, &owner.region) {
+        return refuse(Stored::OutsideScope, "outside_scope");
+    }
+    let u = Upload {
+        id: &ev.id,
+        sha256: &ev.sha256,
+        body: &ev.body,
+        received_at: &ev.received_at,
+        // Evidence photos are cited like a submission's: whoever may see the event may see them.
+        attachments: &ev.attachments,
+        detail: &ev.kind,
+    };
+    put_idempotent(tx, &EVENTS, &u, actor, scope, audited, || {
+        tx.prepare_cached(
+            "INSERT INTO events (id, entry, kind, sha256, body, uscc, region, received_at, author)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (id) DO NOTHING",
+        )?
+        .execute(params![
+            ev.id,
+            ev.entry,
+            ev.kind,
+            ev.sha256,
+            ev.body,
+            owner.uscc,
+            owner.region,
+            ev.received_at,
+            actor
+        ])
+    })
+}
+
+impl LedgerStore for Sqlite {
+    fn put_events(&self, evs: &[NewEvent], actor: &str, scope: &Scope) -> Result<Vec<Stored>> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        let out = evs
+            .iter()
+            .map(|e| put_event(&tx, e, actor, scope, true))
+            .collect::<Result<Vec<_>>>()?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    fn events(
+        &self,
+        scope: &Scope,
+        after: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<(i64, String)>> {
+        let mut args = vec![Sql::Integer(after.unwrap_or(0))];
+        let cond = scope_sql(scope, &mut args);
+        let sql = format!(
+            "SELECT seq, body FROM events WHERE seq > ? AND {cond} ORDER BY seq LIMIT {limit}"
+        );
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt.query_map(params_from_iter(args), |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}
