@@ -54,7 +54,11 @@ fn assert_contract(r: &Value) {
         assert!(r.get(k).is_some(), "report without {k}: {r}");
     }
     let len = |k: &str| r.get(k).and_then(Value::as_array).map_or(0, Vec::len);
-    assert_eq!(r.get("valid"), Some(&json!(len("errors") == 0)), "valid disagrees with errors: {r}");
+    assert_eq!(
+        r.get("valid"),
+        Some(&json!(len("errors") == 0)),
+        "valid disagrees with errors: {r}"
+    );
     assert_eq!(
         r.get("level") == Some(&json!("none")),
         len("findings") == 0,
@@ -84,18 +88,27 @@ pub fn check_json(data: &[u8]) {
     };
     let shown = serde_json::to_string(&reports);
     assert!(shown.is_ok(), "report does not serialise: {shown:?}");
-    let back = shown.ok().and_then(|s| serde_json::from_str::<Value>(&s).ok());
+    let back = shown
+        .ok()
+        .and_then(|s| serde_json::from_str::<Value>(&s).ok());
     match &back {
         Some(Value::Array(a)) => a.iter().for_each(assert_contract),
         Some(r) => assert_contract(r),
         None => assert!(back.is_some(), "report does not read back"),
     }
     // The text route (borrowed JSON) and the value route give the same reports.
-    assert!(parsed.is_ok(), "check_json accepted text serde_json refuses");
+    assert!(
+        parsed.is_ok(),
+        "check_json accepted text serde_json refuses"
+    );
     let Ok(v) = parsed else { return };
     match (&reports, &v) {
         (Reports::One(r), _) => {
-            assert_eq!(*r, paicha::check(cat, &v, now), "text and value routes differ");
+            assert_eq!(
+                *r,
+                paicha::check(cat, &v, now),
+                "text and value routes differ"
+            );
             if let Ok(s) = Session::open(cat, &v, now) {
                 assert_eq!(s.report(), *r, "session differs from check");
             }
@@ -103,7 +116,11 @@ pub fn check_json(data: &[u8]) {
         (Reports::Many(rs), Value::Array(a)) => {
             assert_eq!(rs.len(), a.len());
             for (r, s) in rs.iter().zip(a) {
-                assert_eq!(*r, paicha::check(cat, s, now), "text and value routes differ");
+                assert_eq!(
+                    *r,
+                    paicha::check(cat, s, now),
+                    "text and value routes differ"
+                );
             }
         }
         (Reports::Many(_), _) => assert!(v.is_array(), "many reports for one submission"),
@@ -240,7 +257,13 @@ fn answer(u: &mut Unstructured<'_>, t: &Template, slot: u32, depth: u8) -> Arb<V
     })
 }
 
-fn submission(t: &Template, form: Form, link: Link, at: &str, answers: &Map<String, Value>) -> Value {
+fn submission(
+    t: &Template,
+    form: Form,
+    link: Link,
+    at: &str,
+    answers: &Map<String, Value>,
+) -> Value {
     json!({
         "id": "6f1c2a9e-3b7d-4c1e-9a55-0d2f6b8e4a10",
         "product": t.product,
@@ -281,7 +304,10 @@ fn session_inner(u: &mut Unstructured<'_>) -> Arb<()> {
         return Ok(());
     };
     let slots: Vec<u32> = (0..t.items.len() as u32)
-        .filter(|&s| t.item(s).is_some_and(|i| i.parent.is_none() && i.scope.contains(form, link)))
+        .filter(|&s| {
+            t.item(s)
+                .is_some_and(|i| i.parent.is_none() && i.scope.contains(form, link))
+        })
         .collect();
     for _ in 0..u.int_in_range(1..=48)? {
         let slot = *u.choose(&slots)?;
@@ -289,7 +315,10 @@ fn session_inner(u: &mut Unstructured<'_>) -> Arb<()> {
         let v = answer(u, t, slot, 0)?;
         let key = item.key.clone();
         let r = bounded(u.len() + 4096, || s.set(&key, &v));
-        assert!(r.is_ok(), "set refused an item of the checklist: {key}: {r:?}");
+        assert!(
+            r.is_ok(),
+            "set refused an item of the checklist: {key}: {r:?}"
+        );
         if v.is_null() {
             answers.remove(&key);
         } else {
@@ -417,7 +446,13 @@ fn envs() -> Vec<Fixed> {
     for (i, v) in all.iter().enumerate() {
         let w = all.get((i + 3) % all.len()).cloned().unwrap_or(EVal::Empty);
         out.push(Fixed {
-            vars: vec![v.clone(), w.clone(), EVal::Num(25.0), EVal::Date(19_500), EVal::Empty],
+            vars: vec![
+                v.clone(),
+                w.clone(),
+                EVal::Num(25.0),
+                EVal::Date(19_500),
+                EVal::Empty,
+            ],
             dot: w,
         });
     }
@@ -444,7 +479,11 @@ pub fn expr(data: &[u8]) {
             }
             for env in envs() {
                 let v = e.eval(&env);
-                assert_eq!(e.eval_bool(&env), v.to_bool(), "eval_bool disagrees for {src}");
+                assert_eq!(
+                    e.eval_bool(&env),
+                    v.to_bool(),
+                    "eval_bool disagrees for {src}"
+                );
                 let again = e.eval(&env);
                 assert_eq!(format!("{v:?}"), format!("{again:?}"), "impure: {src}");
                 let _ = (v.to_text(), v.to_num());
@@ -479,7 +518,13 @@ const TIMES: &[&str] = &[
     "2024-03-01T08:00:00-05:00",
     "2024-04-30T08:00:00+08:00",
 ];
-const DAYS: &[&str] = &["2024-01-30", "2024-02-07", "2024-02-29", "2024-03-31", "2024-13-01"];
+const DAYS: &[&str] = &[
+    "2024-01-30",
+    "2024-02-07",
+    "2024-02-29",
+    "2024-03-31",
+    "2024-13-01",
+];
 
 fn event(u: &mut Unstructured<'_>) -> Arb<Value> {
     let mut e = json!({
@@ -499,7 +544,8 @@ fn event(u: &mut Unstructured<'_>) -> Arb<Value> {
         2 => json!({"kind": "rectified", "measures": *u.choose(&["换限速器", " "])?}),
         3 => {
             let passed = u.arbitrary::<bool>()?;
-            let mut r = json!({"kind": "rechecked", "round": u.int_in_range(0..=3)?, "passed": passed});
+            let mut r =
+                json!({"kind": "rechecked", "round": u.int_in_range(0..=3)?, "passed": passed});
             if !passed || u.arbitrary::<bool>()? {
                 if let Some(o) = r.as_object_mut() {
                     o.insert("deadline".into(), day(u)?);
@@ -509,7 +555,9 @@ fn event(u: &mut Unstructured<'_>) -> Arb<Value> {
         }
         4 => json!({"kind": "refused"}),
         5 => json!({"kind": "escalated", "reason": *u.choose(&["refused", "overdue", "other"])?}),
-        6 => json!({"kind": "action_taken", "action": *u.choose(&["credit_publicity", "serious_violation_list"])?}),
+        6 => {
+            json!({"kind": "action_taken", "action": *u.choose(&["credit_publicity", "serious_violation_list"])?})
+        }
         7 => json!({"kind": "closed", "reason": *u.choose(&["withdrawn", "ceased"])?}),
         _ => json!({"kind": "resolved", "chosen": *u.choose(IDS)?}),
     };
@@ -538,7 +586,10 @@ fn ledger_inner(u: &mut Unstructured<'_>) -> Arb<()> {
     ids.dedup();
     let mut logged: Vec<&str> = state.log.iter().map(|l| l.event.as_str()).collect();
     logged.sort_unstable();
-    assert_eq!(logged, ids, "an event is missing from the log, or logged twice");
+    assert_eq!(
+        logged, ids,
+        "an event is missing from the log, or logged twice"
+    );
     // Another device's view: the same set, shuffled, with copies.
     let mut other = events.clone();
     for _ in 0..u.int_in_range(0..=8)? {
