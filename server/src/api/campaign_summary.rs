@@ -282,6 +282,25 @@ fn workbook(plan: &Plan, s: &Summary) -> Result<Vec<u8>, XlsxError> {
     wb.save_to_buffer()
 }
 
+/// The schedule table of a rolled-up locality (what the benchmark times).
+#[cfg(test)]
+pub fn workbook_of(
+    plan: &Plan,
+    root: Node,
+    series: Vec<(String, u32)>,
+    today: NaiveDate,
+) -> Result<Vec<u8>, XlsxError> {
+    workbook(
+        plan,
+        &Summary {
+            root,
+            series,
+            kind: MilestoneKind::AnnualSummary,
+            today,
+        },
+    )
+}
+
 /// The schedule table (进度表) as XLSX.
 pub async fn xlsx(
     State(app): State<Arc<App>>,

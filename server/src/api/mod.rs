@@ -6,7 +6,7 @@
 mod accounts;
 pub mod attachments;
 mod campaign;
-mod campaign_summary;
+pub(crate) mod campaign_summary;
 mod cases;
 mod documents;
 mod express;
