@@ -102,6 +102,13 @@ const T = {
   records: ['条', 'records'],
   ledgerEvent: ['整改台账事件', 'Ledger event'],
   ledger: ['整改台账', 'Ledger'],
+  registerSearch: ['从企业名录选择', 'Pick from the register'],
+  registerSearchHint: ['企业名称或统一社会信用代码', 'Enterprise name or USCC'],
+  registerHas: ['本机名录企业数：', 'Enterprises in the register on this device:'],
+  registerEmpty: ['本机还没有企业名录（联网登录后自动同步），可直接填写', 'No register on this device yet (synced after signing in online); type the enterprise'],
+  registerMatches: ['家企业', 'matching'],
+  registerNoMatch: ['名录中没有匹配的企业：可直接填写（将提交名录审核）', 'No match in the register: type it (it will be proposed for the register)'],
+  registerPicked: ['已选：', 'Picked:'],
 };
 
 let lang = 'zh';
