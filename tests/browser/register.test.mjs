@@ -80,6 +80,9 @@ test('an inspector offline picks an enterprise from the register', { timeout: 15
     await page.waitForSelector('#pc-reg-hits button >> nth=1');
     mkdirSync(join(root, 'target/screenshots'), { recursive: true });
     await page.screenshot({ path: join(root, 'target/screenshots/register-pick-360.png'), fullPage: false });
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await page.screenshot({ path: join(root, 'target/screenshots/register-pick-1024.png'), fullPage: false });
+    await page.setViewportSize({ width: 360, height: 740 });
     await page.click('#pc-reg-hits button:has-text("水泥")');
     assert.deepEqual(await page.$$eval('#pc-product option', (os) => os.map((o) => o.value)), ['cement']);
     assert.equal(await page.inputValue('#pc-link'), 'production');
