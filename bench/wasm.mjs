@@ -38,8 +38,8 @@ async function loadPaicha() {
       const jsPath = join(pkgDir, 'paicha.js');
       const wasmPath = join(pkgDir, 'paicha_bg.wasm');
       if (!existsSync(jsPath) || !existsSync(wasmPath)) throw new Error('pkg/paicha.js or pkg/paicha_bg.wasm missing');
-      // wasm-pack writes the module, then runs wasm-opt into this file and renames it over.
-      if (existsSync(`${wasmPath}-opt.wasm`)) throw new Error('wasm-opt is still running');
+      // scripts/build-wasm runs wasm-opt into a .tmp file and renames it over.
+      if (existsSync(`${wasmPath}.tmp`)) throw new Error('wasm-opt is still running');
       // A fresh module instance per attempt (the query string defeats the ESM cache).
       const m = await import(`${pathToFileURL(jsPath)}?attempt=${attempt}`);
       const bytes = readFileSync(wasmPath);

@@ -2,8 +2,8 @@
 //! investigation of key industrial products.
 //!
 //! Pure Rust with no JS types: the same code runs natively (CLI, server) and as WebAssembly in the
-//! browser, so client and server cannot disagree. The WASM bindings in `wasm/` are a thin layer
-//! compiled only for `wasm32`.
+//! browser, so client and server cannot disagree. The WASM bindings are thin crates of their own
+//! (`paicha-wasm/` for the checker, `ledger-wasm/` for the ledger), so this crate is a plain library.
 //!
 //! Flow: a [`Template`] (data, versioned, embedded in the [`Catalogue`] or loaded at run time) is
 //! compiled once; a [`Submission`] is checked against it by [`check`], giving a [`Report`] with entry
@@ -29,9 +29,6 @@ pub mod text;
 mod answer;
 mod change;
 mod state;
-
-#[cfg(all(target_arch = "wasm32", feature = "bindings"))]
-mod wasm;
 
 pub use catalogue::Catalogue;
 pub use issue::Issue;

@@ -1,14 +1,9 @@
 // Core demo: renders a checklist from the catalogue and checks it live with the WASM core
 // (FormSession: one changed answer at a time). No user or template text is ever inserted as HTML.
 import init, { loadCatalogue, products, FormSession } from '../pkg/paicha.js';
+import { el } from './js/dom.js';
 
 const $ = (id) => document.getElementById(id);
-const el = (tag, props = {}, ...children) => {
-  const e = document.createElement(tag);
-  Object.assign(e, props);
-  for (const c of children) e.append(c);
-  return e;
-};
 const zhEn = (t) => (t ? `${t.zh} · ${t.en}` : '');
 
 let bundle;

@@ -9,3 +9,8 @@ pub mod api;
 
 #[cfg(target_arch = "wasm32")]
 mod bindings;
+
+// The corpus test lives in the crate (not tests/): a cdylib-only crate has no rlib for
+// integration tests to link, and cdylib-only is what lets cargo run LTO on the module.
+#[cfg(test)]
+mod corpus_tests;

@@ -11,14 +11,17 @@ const USCC = '91520102MA6DK4L2XN';
 const SUB = '6f1c2a9e-3b7d-4c1e-9a55-0d2f6b8e4a99';
 
 
-/** Every URL the page got a 404 for. */
+/** Every URL the page got a 404 for, and every URL it asked for. */
 function watch404(page) {
   page.notFound = [];
+  page.requested = [];
   page.on('response', (r) => { if (r.status() === 404) page.notFound.push(r.url()); });
+  page.on('request', (r) => page.requested.push(r.url()));
   return page;
 }
 
 async function openLedger(page, base) {
+  page.requested.length = 0; // from here on: what the ledger page loads
   await page.goto(`${base}/www/ledger.html`);
   await page.waitForFunction(() => document.documentElement.dataset.ready === '1', null, { timeout: 20000 });
   // The first sync re-renders the page: act only after it, so no click lands on a replaced button.
@@ -147,6 +150,8 @@ test('a major danger is found, rectified offline on a phone, re-checked on a tab
     // The only failed loads allowed: an attachment status asked before its first byte (404 by the protocol).
     for (const p of [ppage, tpage]) assert.deepEqual(p.errors.filter((e) => !e.includes("404")), []);
     for (const p of [ppage, tpage]) assert.deepEqual(p.notFound.filter((u) => !/\/api\/v1\/attachments\/[0-9a-f]{64}\/status$/.test(u)), []);
+    // The ledger page loads its own module, not the checker's (DOM helpers are in js/dom.js).
+    for (const p of [ppage, tpage]) assert.deepEqual(p.requested.filter((u) => /\/pkg\/paicha(_bg\.wasm|\.js)$/.test(u)), []);
   } finally {
     await phone.close();
     await tablet.close();

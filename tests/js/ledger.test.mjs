@@ -1,6 +1,6 @@
 // The ledger's WASM module (pkg/ledger/, built by scripts/build-wasm from ledger-wasm/) gives the
 // same views, due lists, folds and CSV as the native core for the shared ledger corpus
-// (tests/ledger-fixtures/, held to the native results by `cargo test -p paicha-ledger`), and it
+// (tests/ledger-fixtures/, held to the native results by `cargo test -p paicha-ledger-wasm`), and it
 // opens ledger entries from a report the checker module made, with the report's own deadlines.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Loads the web-target WASM package (pkg/, built by wasm-pack) in Node: the very files a page loads.
+// Loads the web-target WASM package (pkg/, built by scripts/build-wasm) in Node: the very files a page loads.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as paicha from '../../pkg/paicha.js';

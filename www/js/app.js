@@ -3,7 +3,9 @@
 import { start, useCatalogue, useProduct, latestHash, productList, merged } from './catalogue.js';
 import { getMeta, setMeta, get, all } from './db.js';
 import { t, tt, setLang, getLang } from './i18n.js';
-import { el, renderChecklist } from './form.js';
+import { el } from './dom.js';
+import { renderChecklist } from './form.js';
+import { apiFetch } from './http.js';
 import { newDraft, saveDraft, listDrafts, getDraft, deleteDraft, submitDraft, exportPending, importPending } from './store.js';
 import { drain, counts, backoff, retryRecord, NeedsSignIn } from './outbox.js';
 
@@ -80,7 +82,7 @@ export async function mount(root, options = {}) {
   acctBtn.addEventListener('click', async () => {
     const auth = await getMeta('auth');
     if (auth?.account) {
-      try { await fetch(`${endpoint}/api/v1/auth/token`, { method: 'DELETE', headers: { authorization: `Bearer ${auth.token}` } }); } catch { /* offline: forget it anyway */ }
+      try { await apiFetch('/api/v1/auth/token', { endpoint, token: auth.token, method: 'DELETE' }); } catch { /* offline: forget it anyway */ }
       await setMeta('auth', null);
       await frame();
     } else signInView();
@@ -105,9 +107,7 @@ export async function mount(root, options = {}) {
       e.preventDefault();
       msg.textContent = '';
       try {
-        const res = await fetch(`${endpoint}/api/v1/auth/token`, {
-          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: user.value, password: pass.value }),
-        });
+        const res = await apiFetch('/api/v1/auth/token', { endpoint, method: 'POST', json: { username: user.value, password: pass.value } });
         if (res.status === 401 || res.status === 400) { msg.textContent = t('badCredentials'); return; }
         if (!res.ok) { msg.textContent = t('signInFailed'); return; }
         const tok = await res.json();

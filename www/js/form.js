@@ -2,19 +2,10 @@
 // checked by the WASM FormSession on every change. Only the items the session reports changed are
 // touched. The caller gets every change through onChange(answers, newBlobs) and saves it.
 import { FormSession } from '../../pkg/paicha.js';
+import { el } from './dom.js';
 import { t, tt } from './i18n.js';
 
 let uid = 0;
-export const el = (tag, props = {}, ...children) => {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === 'aria' || k === 'data') for (const [a, b] of Object.entries(v)) e.setAttribute(`${k}-${a}`, b);
-    else if (k === 'attrs') for (const [a, b] of Object.entries(v)) e.setAttribute(a, b);
-    else e[k] = v;
-  }
-  for (const c of children) if (c !== null && c !== undefined && c !== false) e.append(c);
-  return e;
-};
 
 const applies = (scope, v) => !scope || scope.length === 0 || scope.includes(v);
 

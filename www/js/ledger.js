@@ -5,7 +5,8 @@
 // upload queue, docs/openapi.yaml); evidence photos go with them. No text is inserted as HTML.
 import init, * as ledger from '../../pkg/ledger/paicha_ledger.js';
 import { tx, all, getMeta, setMeta } from './db.js';
-import { el } from './form.js';
+import { el } from './dom.js';
+import { apiFetch } from './http.js';
 import { getLang, setLang, tt } from './i18n.js';
 import { compress, sha256Blob } from './media.js';
 import { drain } from './outbox.js';
@@ -120,7 +121,7 @@ async function photoUrl(sha) {
   let blob = (await tx(['blobs'], 'readonly', (s) => s.blobs.get(sha)))?.blob ?? null;
   if (!blob && navigator.onLine) {
     try {
-      const r = await fetch(`${location.origin}/api/v1/attachments/${sha}`, { headers: { authorization: `Bearer ${auth.token}` } });
+      const r = await apiFetch(`/api/v1/attachments/${sha}`, { token: auth.token });
       if (r.ok) blob = await r.blob();
     } catch { /* shown when online */ }
   }
@@ -147,7 +148,7 @@ async function pull() {
   const ids = new Set(known.map((e) => e.id));
   for (;;) {
     const q = `?limit=1000${cursor ? `&after=${encodeURIComponent(cursor)}` : ''}`;
-    const res = await fetch(`${location.origin}/api/v1/events${q}`, { headers: { authorization: `Bearer ${auth.token}` }, cache: 'no-store' });
+    const res = await apiFetch(`/api/v1/events${q}`, { token: auth.token });
     if (res.status === 401) throw new Error('signin');
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const page = await res.json();
@@ -169,12 +170,12 @@ async function sync() {
     await drain({ endpoint: location.origin, token: auth.token });
     await pull();
     if (account.role !== 'enterprise') {
-      const r = await fetch(`${location.origin}/api/v1/key-inspections`, { headers: { authorization: `Bearer ${auth.token}` }, cache: 'no-store' });
+      const r = await apiFetch('/api/v1/key-inspections', { token: auth.token });
       if (r.ok) {
         keyInspections = (await r.json()).items ?? [];
         await setMeta(key('key-inspections'), keyInspections);
       }
-      const sc = await fetch(`${location.origin}/api/v1/spot-checks`, { headers: { authorization: `Bearer ${auth.token}` }, cache: 'no-store' });
+      const sc = await apiFetch('/api/v1/spot-checks', { token: auth.token });
       if (sc.ok) {
         spotChecks = (await sc.json()).items ?? [];
         await setMeta(key('spot-checks'), spotChecks);
@@ -397,7 +398,7 @@ function spotSection(region) {
       failed_items: failed.value.split(/[,，、\s]+/).map((x) => x.trim()).filter(Boolean),
     };
     try {
-      const res = await fetch(`${location.origin}/api/v1/spot-checks`, { method: 'POST', headers: { authorization: `Bearer ${auth.token}`, 'content-type': 'application/json' }, body: JSON.stringify(rec) });
+      const res = await apiFetch('/api/v1/spot-checks', { token: auth.token, method: 'POST', json: rec });
       const r = (await res.json()).results?.[0];
       status = r?.status === 'stored' ? t('synced') : (tt(r?.error?.message) || r?.code || `HTTP ${res.status}`);
     } catch { status = t('onlineOnly'); }

@@ -3,7 +3,7 @@
 // answer as {sha256, name, type, size}; their bytes travel to the draft's save as "new blobs" so the
 // record and its files are written in one transaction.
 import { t, tt, getLang } from './i18n.js';
-import { el } from './form.js';
+import { el } from './dom.js';
 
 const MAX_SIDE = 1600;
 const MAX_BYTES = 400 * 1024;

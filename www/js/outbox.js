@@ -5,6 +5,7 @@
 // errors are retried later with exponential backoff and jitter. Nothing is deleted before the
 // server acknowledged it. Usable from pages and from the service worker (no DOM).
 import { tx, all, getMeta, setMeta } from './db.js';
+import { apiFetch } from './http.js';
 
 export const LOCK = 'paicha-outbox';
 const BATCH = 100;
@@ -65,12 +66,10 @@ function outcome(status, body) {
 }
 
 async function request(cfg, path, init = {}) {
-  const headers = { ...(init.headers ?? {}) };
-  if (cfg.token) headers.authorization = `Bearer ${cfg.token}`;
   let res;
   try {
     // A request that hangs must not hold the lock for ever: give up after a while and retry.
-    res = await (cfg.fetch ?? fetch)(`${cfg.endpoint}${path}`, { ...init, headers, cache: 'no-store', credentials: 'omit', signal: AbortSignal.timeout(cfg.timeout ?? 120000) });
+    res = await apiFetch(path, { ...init, endpoint: cfg.endpoint, token: cfg.token, fetch: cfg.fetch ?? fetch, signal: AbortSignal.timeout(cfg.timeout ?? 120000) });
   } catch (e) {
     throw new RetryLater(`network: ${e.message}`);
   }

@@ -4,7 +4,8 @@
 // render (not part of the first load).
 import { tx, getMeta, setMeta } from './db.js';
 import { t } from './i18n.js';
-import { el } from './form.js';
+import { el } from './dom.js';
+import { apiFetch } from './http.js';
 
 const CURSOR = 'register-cursor';
 
@@ -19,7 +20,7 @@ export async function syncRegister(endpoint, token) {
   let cursor = await getMeta(CURSOR);
   let got = 0;
   for (let page = 0; page < 200; page++) {
-    const res = await fetch(`${endpoint}/api/v1/register?limit=1000${cursor ? `&after=${cursor}` : ''}`, { headers: { authorization: `Bearer ${token}` }, cache: 'no-store' });
+    const res = await apiFetch(`/api/v1/register?limit=1000${cursor ? `&after=${cursor}` : ''}`, { endpoint, token });
     if (!res.ok) return got;
     const body = await res.json();
     // The page and the cursor after it are written together: a page is never half applied.

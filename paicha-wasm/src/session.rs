@@ -1,8 +1,9 @@
 //! Live form sessions from JS: one changed answer at a time.
 
-use super::check::parse_now;
-use super::{js_text, parse, to_js, with_catalogue};
-use crate::session::Session;
+use crate::boundary::{js_text, parse, to_js};
+use crate::catalogue::with_catalogue;
+use crate::check::parse_now;
+use paicha::session::Session;
 use wasm_bindgen::prelude::*;
 
 /// A checklist being filled in. Open it with the submission so far (answers may be empty).

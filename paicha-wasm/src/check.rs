@@ -1,8 +1,9 @@
 //! Checking whole submissions from JS.
 
-use super::{js_text, parse, to_js, with_catalogue};
-use crate::report::{check_json, check_value};
+use crate::boundary::{js_text, parse, to_js};
+use crate::catalogue::with_catalogue;
 use chrono::{DateTime, FixedOffset};
+use paicha::report::{check_json, check_value};
 use wasm_bindgen::prelude::*;
 
 /// "Now" comes from the caller (the core reads no clock): an RFC 3339 string, or none.

@@ -1,7 +1,7 @@
 //! The ledger corpus (`tests/ledger-fixtures/`): event sets with the view, the due list and the
 //! fold the core gives for them. This test holds the native results to the files; the WASM module
 //! is held to the same files in Node (`tests/js/ledger.test.mjs`), so device and server fold alike.
-//! After a deliberate change: `PAICHA_BLESS=1 cargo test -p paicha-ledger --test corpus`, then
+//! After a deliberate change: `PAICHA_BLESS=1 cargo test -p paicha-ledger-wasm`, then
 //! read the diff.
 #![allow(
     clippy::unwrap_used,
@@ -10,7 +10,7 @@
     clippy::panic
 )]
 
-use paicha_ledger::api;
+use crate::api;
 use serde_json::{json, Value};
 
 fn results(case: &Value) -> Value {

@@ -1,18 +1,8 @@
-//! WebAssembly bindings: a thin layer over the core, compiled only for `wasm32`.
-//! JS names are camelCase; arguments and results are plain objects (or JSON text, for the `*Json`
-//! twins); exceptions are thrown only for misuse.
-//!
-//! Objects cross the boundary as JSON text made and read by the JS engine's own JSON (see
-//! `boundary.rs`): measured against serde-wasm-bindgen, which walks objects property by property,
-//! it was faster for whole submissions (1.2x on 500 items) and keeps 16 KB of code out of the module.
+//! The page's catalogue and what reads it: version, products, policy, loading bundles and
+//! templates. Checks are in `check.rs`, sessions in `session.rs`.
 
-mod boundary;
-mod check;
-mod session;
-mod types;
-
-use crate::catalogue::Catalogue;
-pub(crate) use boundary::{js_text, parse, to_js};
+use crate::boundary::to_js;
+use paicha::catalogue::Catalogue;
 use serde::Serialize;
 use std::cell::RefCell;
 
@@ -22,7 +12,7 @@ use std::cell::RefCell;
 struct CatalogueLoad {
     ok: bool,
     products: Vec<String>,
-    problems: Vec<crate::catalogue::LoadProblem>,
+    problems: Vec<paicha::catalogue::LoadProblem>,
 }
 
 #[derive(Serialize)]
@@ -33,7 +23,7 @@ struct Loaded<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     version: Option<&'a str>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    issues: &'a [crate::issue::Issue],
+    issues: &'a [paicha::issue::Issue],
 }
 use wasm_bindgen::prelude::*;
 

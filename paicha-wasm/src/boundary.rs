@@ -32,7 +32,7 @@ pub(crate) fn js_text(v: &JsValue, what: &str) -> Result<String, JsError> {
 }
 
 /// JSON text read into borrowed JSON.
-pub(crate) fn parse<'a>(text: &'a str, what: &str) -> Result<crate::Json<'a>, JsError> {
+pub(crate) fn parse<'a>(text: &'a str, what: &str) -> Result<paicha::Json<'a>, JsError> {
     serde_json::from_str(text).map_err(|e| JsError::new(&format!("{what}: {e}")))
 }
 
