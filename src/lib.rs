@@ -13,6 +13,7 @@
 pub mod campaign;
 pub mod catalogue;
 #[cfg(not(target_arch = "wasm32"))]
+pub mod divisions;
 pub mod doc;
 pub mod expr;
 pub mod express;

@@ -6,19 +6,17 @@ use crate::answer::convert;
 use crate::expr::{Env, Value};
 use crate::issue::{Code, Issue, Loc};
 use crate::report::Finding;
-use crate::template::{Form, Item, ItemKind, Link, Required, Template};
+use crate::template::{Applied, Form, Item, ItemKind, Link, Required, Template};
 use crate::text::Text;
 use crate::Json;
-use chrono::NaiveDate;
 
 /// What the evaluation needs besides the answers: the template, form, link and the day.
 pub(crate) struct Ctx<'t> {
     pub t: &'t Template,
     pub form: Form,
     pub link: Link,
-    /// The inspection date in the offset of `inspected_at`: picks standard versions.
-    pub day: Option<NaiveDate>,
-    /// The same day as days since 1970-01-01, for `today()`.
+    /// The inspection date in the offset of `inspected_at`, as days since 1970-01-01: `today()`,
+    /// and the day that picks standard versions unless a standard's `by` item gives another.
     pub today: Option<i32>,
 }
 
@@ -146,7 +144,16 @@ fn convert_instance(
         ));
         return out;
     };
-    for (k, v) in obj.iter() {
+    // Each key once, its last copy, in key order: what serde_json's Value holds, so the text and
+    // value routes report the same (see submission::distinct_keys).
+    let mut members: Vec<(&str, &Json<'_>)> = obj.iter().collect();
+    members.sort_by(|a, b| a.0.cmp(b.0));
+    let last_copies = members
+        .iter()
+        .enumerate()
+        .filter(|(n, (k, _))| members.get(n + 1).is_none_or(|(next, _)| next != k))
+        .map(|(_, m)| *m);
+    for (k, v) in last_copies {
         let p = Loc::Child(&group.key, i, k);
         let child = t
             .slot(k)
@@ -343,13 +350,7 @@ fn check_one(
         }
     }
     for (r, rule) in item.rules.iter().enumerate() {
-        let std_applies = match rule.standard {
-            None => true,
-            Some(s) => match (ctx.t.standards.get(s), ctx.day) {
-                (Some(std), Some(day)) => std.applies_on(day),
-                _ => false,
-            },
-        };
+        let (std_applies, applied) = standard_applies(ctx, env, rule.standard);
         // A rule judges only complete data: every item it reads must be answered.
         let complete = rule.reads.iter().all(|&s| env.answered(s));
         if !std_applies || !complete || rule.when.as_ref().is_some_and(|w| !w.eval_bool(env)) {
@@ -360,6 +361,7 @@ fn check_one(
                 item: item.key.clone(),
                 severity: rule.severity,
                 violation: rule.violation,
+                department: rule.department,
                 basis: rule.basis.clone(),
                 path: path.to_string(),
                 message: rule.finding.clone().unwrap_or_else(|| {
@@ -371,9 +373,40 @@ fn check_one(
                 escalate: rule.escalate,
                 rule: r,
                 instance,
+                applied: applied.clone(),
             });
         }
     }
+}
+
+/// Whether a rule's standard applies, judged on the day its `by` item gives (the production date)
+/// or else the inspection day; and, for a dated standard, which day decided (for the finding).
+fn standard_applies(
+    ctx: &Ctx<'_>,
+    env: &dyn Env,
+    standard: Option<usize>,
+) -> (bool, Option<Applied>) {
+    let Some(s) = standard else {
+        return (true, None);
+    };
+    let Some(std) = ctx.t.standards.get(s) else {
+        return (false, None);
+    };
+    let Some((day, by_item)) = std.deciding_day(env, ctx.today) else {
+        return (false, None);
+    };
+    if !std.applies_on_day(day) {
+        return (false, None);
+    }
+    let applied = std.dated().then(|| Applied {
+        standard: std.id.clone(),
+        by: match (by_item, std.by.and_then(|b| ctx.t.item(b))) {
+            (true, Some(item)) => item.key.clone(),
+            _ => "inspected_at".to_string(),
+        },
+        date: crate::expr::format_date(day),
+    });
+    (true, applied)
 }
 
 /// The outcome of top-level item `slot` from the current state (relevance already computed).

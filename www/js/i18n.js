@@ -109,6 +109,7 @@ const T = {
   registerMatches: ['家企业', 'matching'],
   registerNoMatch: ['名录中没有匹配的企业：可直接填写（将提交名录审核）', 'No match in the register: type it (it will be proposed for the register)'],
   registerPicked: ['已选：', 'Picked:'],
+  express: ['事故快报', 'Express reports'],
 };
 
 let lang = 'zh';
