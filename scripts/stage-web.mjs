@@ -5,6 +5,7 @@ import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, st
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { minify, precompress } from './wire.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -57,6 +58,9 @@ export function stageWeb(dest = join(root, 'target/web'), extra = {}) {
   const text = readFileSync(sw, 'utf8');
   if (!text.includes("const VERSION = 'dev';")) throw new Error('sw.js: no VERSION line to stamp');
   writeFileSync(sw, text.replace("const VERSION = 'dev';", `const VERSION = '${version}';`));
+  // Minified and precompressed last, after the version is stamped (scripts/wire.mjs says why).
+  minify(join(dest, 'www'));
+  precompress(dest);
   return { dest, version };
 }
 
