@@ -2,6 +2,7 @@
 //! read (`../shared/contract/README.md`): `id, valid, errors, findings, level, actions`.
 
 use crate::catalogue::Catalogue;
+use crate::date::date_text;
 use crate::issue::{Code, Issue};
 use crate::policy::{add_days, ActionKind, Policy, Severity, Violation};
 use crate::state::{self, Ctx, State};
@@ -74,12 +75,6 @@ pub struct Report {
     pub actions: Vec<Action>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub template_version: Option<String>,
-}
-
-/// `YYYY-MM-DD` without chrono's strftime machinery (which would weigh on the WASM build).
-fn date_text(d: NaiveDate) -> String {
-    use chrono::Datelike;
-    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
 }
 
 /// The actions the policy requires for these findings, deadlines counted from `day`.

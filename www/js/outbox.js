@@ -6,6 +6,7 @@
 // server acknowledged it. Usable from pages and from the service worker (no DOM).
 import { tx, all, getMeta, setMeta } from './db.js';
 import { apiFetch } from './http.js';
+import { isSha256 } from './sha256.js';
 
 export const LOCK = 'paicha-outbox';
 const BATCH = 100;
@@ -14,12 +15,11 @@ const CHUNK = 256 * 1024;
 export class RetryLater extends Error {}
 export class NeedsSignIn extends Error {}
 
-const SHA = /^[0-9a-f]{64}$/;
 /** Every attachment reference {sha256, ...} in the answers (photos, signatures, inside repeats). */
 export function attachmentRefs(value, out = new Map()) {
   if (Array.isArray(value)) value.forEach((v) => attachmentRefs(v, out));
   else if (value && typeof value === 'object') {
-    if (typeof value.sha256 === 'string' && SHA.test(value.sha256)) out.set(value.sha256, value);
+    if (isSha256(value.sha256)) out.set(value.sha256, value);
     else Object.values(value).forEach((v) => attachmentRefs(v, out));
   }
   return out;
