@@ -119,3 +119,42 @@ test('Background Sync: the service worker drains the outbox with no page open', 
     cleanup(b.userDataDir, server.dataDir);
   }
 });
+
+test('after an update the ledger page opens offline, never visited online: the precache list is what was staged', { timeout: 120000 }, async () => {
+  const v1 = stageWeb(tempDir('web-v1'));
+  // The list is written from the staged files: every page, both modules, the whole catalogue.
+  for (const f of ['./ledger.html', './js/ledger.js', './ledger.css', '../pkg/ledger/paicha_ledger.js', '../pkg/ledger/paicha_ledger_bg.wasm', '../pkg/catalogue.json', './js/dom.js', '../pkg/catalogue/index.json']) {
+    assert.ok(v1.shell.includes(f), f);
+  }
+  let server = await startServer({ webRoot: v1.dest });
+  let v2 = null;
+  const b = await launch();
+  try {
+    const page = await openApp(b.ctx, server.url);
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await signIn(page);
+    // A new deployment (any staged change makes a new version), picked up by the app page only.
+    v2 = stageWeb(tempDir('web-v2'), { 'www/config.json': JSON.stringify({ embedOrigins: [], deployed: 2 }) });
+    assert.notEqual(v1.version, v2.version);
+    await server.stop();
+    server = await startServer({ port: server.port, dataDir: server.dataDir, webRoot: v2.dest });
+    await page.reload();
+    const end = Date.now() + 20000;
+    while ((await cacheKeys(page)).join() !== `paicha-${v2.version}` && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(await cacheKeys(page), [`paicha-${v2.version}`]);
+    // No network: the ledger page, its module and the catalogue come from the new cache.
+    await server.stop();
+    await b.ctx.setOffline(true);
+    await page.goto(`${server.url}/www/ledger.html`);
+    await page.waitForFunction(() => document.documentElement.dataset.ready, null, { timeout: 20000 });
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.ready), '1', await page.textContent('body'));
+    await page.waitForSelector('main [role=status]:has-text("离线")');
+    assert.match(await page.textContent('h1'), /整改台账/);
+    assert.equal(await page.evaluate(async () => (await import('/www/js/version.js')).VERSION), v2.version);
+  } finally {
+    await b.ctx.setOffline(false).catch(() => {});
+    await b.close();
+    await server.stop();
+    cleanup(b.userDataDir, server.dataDir, v1.dest, v2?.dest);
+  }
+});
