@@ -43,6 +43,8 @@ console.log(`${'www/sw.js (after the first render)'.padEnd(50)} ${''.padStart(14
 const PAGES = [
   { name: 'ledger page', budget: 150 * 1024, module: 'pkg/ledger/paicha_ledger_bg.wasm',
     files: ['pkg/ledger/paicha_ledger.js', 'www/ledger.html', 'www/ledger.css', 'www/js/ledger.js'] },
+  { name: 'express page', budget: 120 * 1024, module: 'pkg/express/paicha_express_bg.wasm',
+    files: ['pkg/express/paicha_express.js', 'www/express.html', 'www/express.css', 'www/js/express.js', 'www/js/express-text.js', 'www/js/express-format.js'] },
 ];
 const over = [];
 for (const p of PAGES) {

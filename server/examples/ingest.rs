@@ -41,7 +41,10 @@ fn main() {
     let batch: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100);
     let clients: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(2);
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let bin = root.join("target/release/paicha-server");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let bin = target.join("release/paicha-server");
     let fixture: Value = serde_json::from_str(
         &std::fs::read_to_string(
             root.join("tests/fixtures/ebike-2025-lithium-no-battery-ccc.json"),
@@ -53,7 +56,14 @@ fn main() {
     let dir = std::env::temp_dir().join(format!("paicha-ingest-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let mut child = Command::new(&bin)
-        .args(["--addr", "127.0.0.1:0", "--data-dir"])
+        // Two clients on one address stand for many devices: the per-address upload limit is off.
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--uploads-per-minute",
+            "0",
+            "--data-dir",
+        ])
         .arg(&dir)
         .env("PAICHA_DEMO_PASSWORD", "bench-password")
         .stdout(Stdio::piped())

@@ -16,6 +16,24 @@ pub struct App {
     pub max_attachment: u64,
     /// One lock per attachment being uploaded (two tabs may send the same photo at once).
     pub uploads: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-    /// Argon2 runs allowed at once (each takes about 19 MiB).
+    /// Sign-ins verified or waiting at once (each Argon2 run takes 19 MiB, on `hasher`'s
+    /// threads with their memory reused); beyond, `503 busy`.
     pub argon: Arc<tokio::sync::Semaphore>,
+    /// Argon2id on threads of its own (`argon.rs`).
+    pub hasher: crate::argon::Hasher,
+    /// Per-address limits on sign-in and uploads.
+    pub rate: crate::guard::RateLimits,
+    /// How far past the server's clock a ledger event may be dated.
+    pub clock_skew: chrono::Duration,
+    /// Per-account quotas.
+    pub quotas: Quotas,
+}
+
+/// What one account may leave on the server that is not (yet) a record.
+#[derive(Debug, Clone, Copy)]
+pub struct Quotas {
+    /// Bytes of attachment uploads begun and not finished.
+    pub unfinished_bytes: u64,
+    /// Bytes of records kept in `rejected` (no usable id, or refused as malformed).
+    pub rejected_bytes: u64,
 }

@@ -50,6 +50,59 @@ pub struct Config {
     /// Unfinished attachment uploads untouched this many seconds are dropped at start.
     #[arg(long, env = "PAICHA_PARTIAL_TTL", default_value_t = 7 * 24 * 3600)]
     pub partial_ttl: u64,
+
+    /// Connections open at once; more are closed as they arrive. Keep it below `ulimit -n`.
+    #[arg(long, env = "PAICHA_MAX_CONNECTIONS", default_value_t = 1024,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
+    /// Connections open at once from one address (0: no bound).
+    #[arg(
+        long,
+        env = "PAICHA_MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 128
+    )]
+    pub max_connections_per_address: u32,
+
+    /// Seconds a client has to send a request's headers.
+    #[arg(long, env = "PAICHA_HEADER_TIMEOUT", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout: u64,
+
+    /// Seconds a client has to send a request's body (an attachment resumes where it stopped).
+    #[arg(long, env = "PAICHA_BODY_TIMEOUT", default_value_t = 120,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_timeout: u64,
+
+    /// Longest pause, in seconds, between two parts of a request body.
+    #[arg(long, env = "PAICHA_BODY_GAP", default_value_t = 15,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_gap: u64,
+
+    /// Seconds a connection may stay open with nothing being sent or answered.
+    #[arg(long, env = "PAICHA_IDLE_TIMEOUT", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout: u64,
+
+    /// Sign-in attempts a minute from one address (0: no limit).
+    #[arg(long, env = "PAICHA_SIGN_INS_PER_MINUTE", default_value_t = 20)]
+    pub sign_ins_per_minute: u32,
+
+    /// Uploads (POST, PUT, PATCH under /api/) a minute from one address (0: no limit).
+    #[arg(long, env = "PAICHA_UPLOADS_PER_MINUTE", default_value_t = 1200)]
+    pub uploads_per_minute: u32,
+
+    /// Seconds a ledger event may be dated past the server's clock when it arrives.
+    #[arg(long, env = "PAICHA_MAX_CLOCK_SKEW", default_value_t = 600)]
+    pub max_clock_skew: u32,
+
+    /// Bytes of unfinished attachment uploads one account may have at once.
+    #[arg(long, env = "PAICHA_QUOTA_UNFINISHED", default_value_t = 200 * 1024 * 1024)]
+    pub quota_unfinished: u64,
+
+    /// Bytes of malformed records (kept for review) one account may leave.
+    #[arg(long, env = "PAICHA_QUOTA_REJECTED", default_value_t = 20 * 1024 * 1024)]
+    pub quota_rejected: u64,
 }
 
 /// An allowed origin: a wildcard would let any site drive the API with a user's token.

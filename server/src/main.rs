@@ -9,11 +9,15 @@
 
 mod api;
 mod app;
+mod argon;
 mod auth;
+mod canonical;
 mod config;
 mod documents;
+mod guard;
 mod numbering;
 mod problem;
+mod serve;
 mod sheet;
 mod sqlite;
 mod storage;
@@ -66,6 +70,18 @@ fn expire_partials(dir: &std::path::Path, max_age: u64) {
             let _ = std::fs::remove_file(e.path());
         }
     }
+}
+
+/// The data directory, readable by the owner only (it holds the database, the attachments and
+/// the demo passwords).
+fn private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
 }
 
 /// A file only its owner can read (it holds passwords).
@@ -146,7 +162,7 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
-    if let Err(e) = std::fs::create_dir_all(&c.data_dir) {
+    if let Err(e) = private_dir(&c.data_dir) {
         eprintln!("paicha-server: cannot create {}: {e}", c.data_dir.display());
         return std::process::ExitCode::from(2);
     }
@@ -206,30 +222,73 @@ async fn main() -> std::process::ExitCode {
             ));
         }
     }
-    expire_partials(&c.data_dir.join("attachments/partial"), c.partial_ttl);
-    let app = api::router(
-        Arc::new(app::App {
-            store,
-            token_ttl: chrono::Duration::seconds(c.token_ttl),
-            blobs: c.data_dir.join("attachments"),
-            max_attachment: c.max_attachment,
-            uploads: Default::default(),
-            argon: Arc::new(tokio::sync::Semaphore::new(
-                std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
-            )),
-        }),
-        c.max_body,
-        c.web_root.as_deref(),
-        &c.origins,
-    );
-    match axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
-        .await
-    {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    // Argon2 on one thread per core with memory of its own; sign-ins beyond twice that wait.
+    let hasher = match argon::Hasher::start(cores, cores * 2 + 8) {
+        Ok(h) => h,
         Err(e) => {
-            eprintln!("paicha-server: {e}");
-            std::process::ExitCode::from(1)
+            eprintln!("paicha-server: cannot start the password hasher: {e}");
+            return std::process::ExitCode::from(2);
         }
+    };
+    // Made once before the first sign-in (unknown accounts are verified against it).
+    let _ = auth::dummy_hash();
+    let rate = guard::RateLimits::new(c.sign_ins_per_minute, c.uploads_per_minute);
+    let app = Arc::new(app::App {
+        store,
+        token_ttl: chrono::Duration::seconds(c.token_ttl),
+        blobs: c.data_dir.join("attachments"),
+        max_attachment: c.max_attachment,
+        uploads: Default::default(),
+        argon: Arc::new(tokio::sync::Semaphore::new(cores * 2)),
+        hasher,
+        rate,
+        clock_skew: chrono::Duration::seconds(i64::from(c.max_clock_skew)),
+        quotas: app::Quotas {
+            unfinished_bytes: c.quota_unfinished,
+            rejected_bytes: c.quota_rejected,
+        },
+    });
+    // Now and then: forget addresses the rate limits no longer hold back, and drop unfinished
+    // uploads left for `--partial-ttl` (their rows, so they stop counting against the quota,
+    // and their bytes; then any partial file without a row). Once at start, then hourly.
+    let partial_ttl = c.partial_ttl;
+    let ttl = chrono::Duration::seconds(i64::try_from(partial_ttl).unwrap_or(i64::MAX));
+    if let Err(e) = api::attachments::expire_unfinished(&app, ttl) {
+        eprintln!("paicha-server: expiring unfinished uploads: {}", e.0);
     }
+    expire_partials(&app.blobs.join("partial"), partial_ttl);
+    let chores = app.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        every.tick().await;
+        let mut n = 1u64;
+        loop {
+            every.tick().await;
+            chores.rate.forget_idle();
+            if n.is_multiple_of(60) {
+                let a = chores.clone();
+                let _ = tokio::task::spawn_blocking(move || {
+                    if let Err(e) = api::attachments::expire_unfinished(&a, ttl) {
+                        eprintln!("paicha-server: expiring unfinished uploads: {}", e.0);
+                    }
+                    expire_partials(&a.blobs.join("partial"), partial_ttl);
+                })
+                .await;
+            }
+            n += 1;
+        }
+    });
+    let router = api::router(app, c.max_body, c.web_root.as_deref(), &c.origins);
+    let secs = std::time::Duration::from_secs;
+    let limits = serve::Limits {
+        max_connections: usize::try_from(c.max_connections).unwrap_or(1024),
+        max_per_address: usize::try_from(c.max_connections_per_address).unwrap_or(0),
+        header_timeout: secs(c.header_timeout),
+        body_timeout: secs(c.body_timeout),
+        body_gap: secs(c.body_gap),
+        idle_timeout: secs(c.idle_timeout),
+    };
+    serve::serve(listener, router, limits, shutdown(), secs(10)).await;
+    std::process::ExitCode::SUCCESS
 }

@@ -436,8 +436,11 @@ pub trait SubmissionStore: Send + Sync {
         actor: &str,
         scope: &Scope,
     ) -> Result<Vec<Stored>>;
-    /// Keep what could not be stored by id (no usable id): nothing a user sent is lost.
-    fn put_rejected(&self, body: &str, report: &str, audit: &Audit<'_>) -> Result<()>;
+    /// Keep what could not be stored by id (no usable id, a malformed event): nothing a user
+    /// sent is lost, up to `quota` bytes (bodies and reports) per account (`audit.actor`):
+    /// `false` when over it (nothing kept; the audit line still written).
+    fn put_rejected(&self, body: &str, report: &str, audit: &Audit<'_>, quota: u64)
+        -> Result<bool>;
     fn submission(&self, id: &str) -> Result<Option<Record>>;
     /// Content hashes of the versions of `id` that conflicted with the stored one.
     fn conflicts(&self, id: &str) -> Result<Vec<String>>;
@@ -468,8 +471,9 @@ pub trait SpotStore: Send + Sync {
         scope: &Scope,
         audit: &Audit<'_>,
     ) -> Result<Versioned>;
-    /// The current version of every spot check a scope may see.
-    fn spot_checks(&self, scope: &Scope) -> Result<Vec<String>>;
+    /// The current version of every spot check a scope may see, with the account that
+    /// uploaded that version.
+    fn spot_checks(&self, scope: &Scope) -> Result<Vec<(String, String)>>;
 }
 
 /// Accounts and bearer tokens.
@@ -505,14 +509,20 @@ pub trait AttachmentStore: Send + Sync {
     /// One uploader's upload of an attachment. Each account sends (and proves it has) the bytes
     /// itself: a hash known to someone else gives neither read access nor a say over the upload.
     fn attachment(&self, sha256: &str, uploader: &str) -> Result<Option<AttachmentMeta>>;
-    /// Note an upload that starts, or restart an unfinished one announced with another length
-    /// (`true`: its partial bytes must be discarded).
+    /// Note an upload that starts or goes on (at `now`), or restart an unfinished one announced
+    /// with another length (`true`: its partial bytes must be discarded). `None` when the
+    /// uploader's unfinished uploads, this one included, would exceed `quota` bytes.
     fn begin_attachment(
         &self,
         sha256: &str,
         length: u64,
         uploader: &str,
-    ) -> Result<(AttachmentMeta, bool)>;
+        now: &str,
+        quota: u64,
+    ) -> Result<Option<(AttachmentMeta, bool)>>;
+    /// Forget unfinished uploads untouched since `before` (RFC 3339); their (hash, uploader)
+    /// pairs, whose partial bytes the caller deletes.
+    fn expire_unfinished(&self, before: &str) -> Result<Vec<(String, String)>>;
     fn complete_attachment(&self, sha256: &str, uploader: &str, audit: &Audit<'_>) -> Result<()>;
     /// Forget an unfinished upload whose bytes did not match their name.
     fn drop_attachment(&self, sha256: &str, uploader: &str) -> Result<()>;

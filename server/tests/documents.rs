@@ -29,7 +29,7 @@ fn issue(addr: &str, token: &str, kind: &str, record: &str) -> (u16, Value) {
 fn fifty_concurrent_requests_get_fifty_consecutive_numbers() {
     let srv = start(data_dir(), &[]);
     let tablet = sign_in(&srv.addr, "jiancha");
-    let subs: Vec<Value> = (0..50).map(|n| submission(&uuid(n), 31.0)).collect();
+    let subs: Vec<Value> = (0..50).map(|n| onsite(&uuid(n), 31.0)).collect();
     let r = call(
         &srv.addr,
         "POST",
@@ -88,7 +88,7 @@ fn fifty_concurrent_requests_get_fifty_consecutive_numbers() {
     let (status, order) = issue(&srv.addr, &tablet, "rectification_order", &uuid(7));
     assert_eq!(status, 201);
     assert_eq!(order["sequence"], 1);
-    let sub = submission_of(&uuid(60), 31.0, USCC, "520103");
+    let sub = onsite_of(&uuid(60), 31.0, USCC, "520103");
     call(
         &srv.addr,
         "POST",
@@ -113,8 +113,8 @@ fn documents_are_the_supervisors_and_fit_their_records() {
         "/api/v1/submissions",
         Some(&tablet),
         &json!([
-            submission(&uuid(1), 31.0),
-            submission_of(&uuid(2), 31.0, USCC, "530102")
+            onsite(&uuid(1), 31.0),
+            onsite_of(&uuid(2), 31.0, USCC, "530102")
         ])
         .to_string(),
     );
@@ -138,7 +138,7 @@ fn documents_are_the_supervisors_and_fit_their_records() {
         "POST",
         "/api/v1/submissions",
         Some(&admin),
-        &json!([submission_of(&uuid(2), 31.0, USCC, "530102")]).to_string(),
+        &json!([onsite_of(&uuid(2), 31.0, USCC, "530102")]).to_string(),
     );
     let (status, _) = issue(&srv.addr, &tablet, "inspection_record", &uuid(2));
     assert_eq!(status, 404);

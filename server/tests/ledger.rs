@@ -83,7 +83,7 @@ fn a_major_danger_is_closed_out_with_phone_and_tablet_converging() {
         "POST",
         "/api/v1/submissions",
         Some(&tablet),
-        &submission("6f1c2a9e-3b7d-4c1e-9a55-0d2f6b8e4a10", 30.0).to_string(),
+        &onsite("6f1c2a9e-3b7d-4c1e-9a55-0d2f6b8e4a10", 30.0).to_string(),
     )
     .json();
     assert_eq!(r["report"]["level"], "major");
@@ -104,7 +104,7 @@ fn a_major_danger_is_closed_out_with_phone_and_tablet_converging() {
         "POST",
         "/api/v1/submissions",
         Some(&tablet),
-        &submission("6f1c2a9e-3b7d-4c1e-9a55-0d2f6b8e4a10", 30.0).to_string(),
+        &onsite("6f1c2a9e-3b7d-4c1e-9a55-0d2f6b8e4a10", 30.0).to_string(),
     )
     .json();
     assert_eq!(again["status"], "duplicate");
@@ -601,6 +601,8 @@ fn an_inspector_cannot_overwrite_or_move_another_regions_spot_check() {
     assert_eq!(r["results"][0]["status"], "forbidden");
     let mine = call(&srv.addr, "GET", "/api/v1/spot-checks", Some(&guiyang), "").json();
     assert_eq!(mine["items"][0]["record"]["result"], "unqualified");
+    // Shown with who uploaded it (the refused attempts changed nothing).
+    assert_eq!(mine["items"][0]["uploaded_by"], "jiancha");
 }
 
 #[test]

@@ -414,7 +414,7 @@ fn enterprises_inspected_but_not_registered_are_proposed() {
             "POST",
             "/api/v1/submissions",
             Some(&t),
-            &submission_of(&uuid(i), 20.0, u, "520102").to_string(),
+            &onsite_of(&uuid(i), 20.0, u, "520102").to_string(),
         );
         assert_eq!(r.status, 200, "{}", r.text());
     }

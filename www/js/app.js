@@ -44,13 +44,14 @@ export async function mount(root, options = {}) {
   const acctBtn = el('button', { type: 'button', className: 'secondary' });
   // The rectification ledger (issue 6) is a page of its own, with its own WASM module.
   const ledgerLink = options.embedded ? null : el('a', { className: 'button secondary', href: 'ledger.html' });
+  const expressLink = options.embedded ? null : el('a', { className: 'button secondary', href: 'express.html' });
   const banner = el('div', { className: 'banner', attrs: { role: 'alert' }, hidden: true });
   // Embedded in a portal, the portal owns the page's banner and main landmarks: ours is a region.
   const main = options.embedded
     ? el('div', { tabIndex: -1, className: 'main', attrs: { role: 'region', 'aria-label': t('checklist') } })
     : el('main', { tabIndex: -1 });
   root.replaceChildren(el('div', { className: 'paicha' },
-    el(options.embedded ? 'div' : 'header', { className: 'bar' }, title, ledgerLink, el('div', { className: 'tools' }, net, badge, langBtn, acctBtn)), banner, main));
+    el(options.embedded ? 'div' : 'header', { className: 'bar' }, title, ledgerLink, expressLink, el('div', { className: 'tools' }, net, badge, langBtn, acctBtn)), banner, main));
 
   const frame = async () => {
     title.textContent = t('app');
@@ -58,6 +59,7 @@ export async function mount(root, options = {}) {
     if (!options.embedded && globalThis.document?.documentElement && root.getRootNode() === document) document.documentElement.lang = getLang() === 'en' ? 'en' : 'zh-CN';
     langBtn.textContent = t('lang');
     if (ledgerLink) ledgerLink.textContent = t('ledger');
+    if (expressLink) expressLink.textContent = t('express');
     langBtn.lang = getLang() === 'en' ? 'zh-CN' : 'en';
     const auth = await getMeta('auth');
     acctBtn.textContent = auth?.account ? `${t('signOut')} (${auth.account.username})` : t('signIn');

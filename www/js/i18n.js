@@ -95,6 +95,7 @@ const T = {
   records: ['条', 'records'],
   ledgerEvent: ['整改台账事件', 'Ledger event'],
   ledger: ['整改台账', 'Ledger'],
+  express: ['事故快报', 'Express reports'],
 };
 
 // Action names (`t(action.kind)`) from the one dictionary every page shares.

@@ -83,13 +83,15 @@ async function request(cfg, path, init = {}) {
 /** Ledger events (issue 6) travel in the same queue as submissions, to their own endpoint, which
  * always answers a batch with one result per event. Events go in the order they were made, so an
  * entry's `created` reaches the server before the acts on it. */
-const isEvent = (rec) => rec.kind === 'event';
+/** Express reports (issue 14) are events too, with an endpoint of their own and the same protocol. */
+const EVENT_ENDPOINTS = { event: '/api/v1/events', express: '/api/v1/express/events' };
+const isEvent = (rec) => Object.hasOwn(EVENT_ENDPOINTS, rec.kind);
 const payload = (rec) => (isEvent(rec) ? rec.event : rec.submission);
 /** What a record cites: a submission's photos and signatures, an event's evidence. */
 const refsOf = (rec) => attachmentRefs(isEvent(rec) ? rec.event : rec.submission.answers);
 
 async function sendEvents(cfg, records) {
-  const r = await request(cfg, '/api/v1/events', {
+  const r = await request(cfg, EVENT_ENDPOINTS[records[0].kind], {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(records.map(payload)),
   });
   if (r.status === 200 && Array.isArray(r.body?.results) && r.body.results.length === records.length) {
@@ -198,7 +200,7 @@ async function drainLocked(cfg, onProgress) {
   const pending = (await all('outbox')).filter((r) => r.state === 'pending').sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   // Submissions first, then ledger events (an inspector's entries cite the submission).
   const batches = [];
-  for (const group of [pending.filter((r) => !isEvent(r)), pending.filter(isEvent)]) {
+  for (const group of [pending.filter((r) => !isEvent(r)), ...Object.keys(EVENT_ENDPOINTS).map((k) => pending.filter((r) => r.kind === k))]) {
     for (let i = 0; i < group.length; i += BATCH) batches.push(group.slice(i, i + BATCH));
   }
   let acked = 0;

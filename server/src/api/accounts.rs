@@ -1,7 +1,7 @@
 //! Signing in and out, the account of a token, account management (admin) and the audit log.
 
 use super::{bad_request, blocking, now, problem, App};
-use crate::auth::{hash_password, new_token, verify_password, Authed};
+use crate::auth::{new_token, Authed};
 use crate::storage::{Account, AccountChange, Audit, Role};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -70,20 +70,22 @@ pub async fn sign_in(State(app): State<Arc<App>>, body: Result<Bytes, BytesRejec
             .into_response();
     };
     let a = app.clone();
-    // Argon2 is slow on purpose: verify on the blocking pool.
+    let name = c.username.clone();
+    let found = match blocking(move || a.store.account(&name)).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    // An unknown or disabled account costs the same time as a known one: the answer's delay
+    // must not tell which usernames exist.
+    let (hash, usable) = match &found {
+        Some((acc, hash)) if !acc.disabled => (hash.clone(), true),
+        _ => (crate::auth::dummy_hash().to_string(), false),
+    };
+    let ok = app.hasher.verify(c.password, hash).await && usable;
+    drop(permit);
+    let a = app.clone();
     let result = blocking(move || {
         let at = now();
-        let found = a.store.account(&c.username)?;
-        // An unknown or disabled account costs the same time as a known one: the answer's
-        // delay must not tell which usernames exist.
-        let ok = match &found {
-            Some((acc, hash)) if !acc.disabled => verify_password(&c.password, hash),
-            _ => {
-                verify_password(&c.password, crate::auth::dummy_hash());
-                false
-            }
-        };
-        drop(permit);
         a.store.audit(&Audit {
             at: &at.to_rfc3339(),
             actor: &c.username,
@@ -261,10 +263,16 @@ pub async fn create(
         Ok(x) => x,
         Err(r) => return r,
     };
+    let hash = match app.hasher.hash(password).await {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("paicha-server: {e}");
+            return super::unavailable();
+        }
+    };
     let a = app.clone();
     let acc = account.clone();
     let created = blocking(move || {
-        let hash = hash_password(&password).map_err(crate::storage::StoreError)?;
         a.store.create_account(
             &acc,
             &hash,
@@ -323,12 +331,18 @@ pub async fn update(
             return resp;
         }
     }
+    let password_hash = match &c.password {
+        Some(p) => match app.hasher.hash(p.clone()).await {
+            Ok(h) => Some(h),
+            Err(e) => {
+                eprintln!("paicha-server: {e}");
+                return super::unavailable();
+            }
+        },
+        None => None,
+    };
     let a = app.clone();
     let changed = blocking(move || {
-        let password_hash = match &c.password {
-            Some(p) => Some(hash_password(p).map_err(crate::storage::StoreError)?),
-            None => None,
-        };
         let what: Vec<&str> = [
             c.password.as_ref().map(|_| "password"),
             c.regions.as_ref().map(|_| "regions"),

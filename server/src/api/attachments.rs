@@ -46,6 +46,17 @@ fn partial_path(app: &App, sha: &str, uploader: &str) -> PathBuf {
         .join(format!("{sha}.{}", who.get(..16).unwrap_or_default()))
 }
 
+/// Drop unfinished uploads untouched for `max_age`: their rows (so they no longer count against
+/// the quota) and their bytes. The owner resumes from the first byte.
+pub fn expire_unfinished(app: &App, max_age: chrono::Duration) -> crate::storage::Result<usize> {
+    let before = (now() - max_age).to_rfc3339();
+    let gone = app.store.expire_unfinished(&before)?;
+    for (sha, uploader) in &gone {
+        let _ = std::fs::remove_file(partial_path(app, sha, uploader));
+    }
+    Ok(gone.len())
+}
+
 pub fn final_path(app: &App, sha: &str) -> PathBuf {
     app.blobs.join(sha.get(..2).unwrap_or("xx")).join(sha)
 }
@@ -145,10 +156,23 @@ async fn upload(
     body: Body,
 ) -> Response {
     let (a, s, u) = (app.clone(), sha.to_string(), user.to_string());
-    let (meta, restarted) = match blocking(move || a.store.begin_attachment(&s, length, &u)).await {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
+    let quota = app.quotas.unfinished_bytes;
+    let begun = blocking(move || {
+        a.store
+            .begin_attachment(&s, length, &u, &now().to_rfc3339(), quota)
+    })
+    .await;
+    let (meta, restarted) =
+        match begun {
+            Ok(Some(m)) => m,
+            Ok(None) => return problem(
+                StatusCode::TOO_MANY_REQUESTS,
+                "quota_exceeded",
+                "未完成的附件上传过多：请先完成已开始的上传",
+                "Too many unfinished attachment uploads for this account: finish those begun first",
+            ),
+            Err(r) => return r,
+        };
     if restarted {
         // The same uploader began again with another length: what it sent before is void.
         let _ = tokio::fs::remove_file(partial_path(app, sha, user)).await;

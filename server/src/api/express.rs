@@ -62,7 +62,7 @@ fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<
             Ok(e) => e,
             Err(err) => {
                 let why = serde_json::to_value(&err).unwrap_or(Value::Null);
-                app.store.put_rejected(
+                let kept = app.store.put_rejected(
                     &v.to_string(),
                     &why.to_string(),
                     &Audit {
@@ -73,11 +73,17 @@ fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<
                         outcome: "rejected",
                         detail: err.code.as_str(),
                     },
+                    app.quotas.rejected_bytes,
                 )?;
-                answers.push(
+                answers.push(if kept {
                     json!({"id": v.get("id"), "status": "rejected", "http_status": 400,
-                    "code": err.code.as_str(), "error": why}),
-                );
+                    "code": err.code.as_str(), "error": why})
+                } else {
+                    let over = super::results::RecordResult::quota_exceeded(
+                        v.get("id").and_then(Value::as_str),
+                    );
+                    serde_json::to_value(over.with_error(why)).unwrap_or(Value::Null)
+                });
                 continue;
             }
         };

@@ -38,24 +38,64 @@ fn entry_exists(id: &str) -> RecordResult {
     )
 }
 
+/// Is an event dated further past the server's receipt than the allowed skew? The fold orders
+/// acts by their time, so a device clock set to 2099 would otherwise put its act after every
+/// later one (an enterprise's `rectified` hiding a failed re-check). A causal reference from an
+/// act to the event it follows is not there yet: this bounds the damage a clock can do.
+fn in_future(
+    at: &str,
+    received: chrono::DateTime<chrono::FixedOffset>,
+    skew: chrono::Duration,
+) -> bool {
+    ledger::date::parse_at(at).is_some_and(|t| t > received + skew)
+}
+
 /// Check, authorise and store the events of one upload (the stored ones in one transaction).
 /// Events are taken in the order sent, so a device can send an entry's `created` with its acts.
 /// Who owns the entry of an act is decided by the storage, in the transaction that stores it.
 fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<Vec<RecordResult>> {
-    let at = now().to_rfc3339();
+    let received = now();
+    let at = received.to_rfc3339();
     let actor = auth.account.username.as_str();
     let scope = auth.scope();
     let mut answers: Vec<Option<RecordResult>> = Vec::with_capacity(values.len());
     let mut to_store: Vec<(usize, NewEvent)> = Vec::new();
     for (i, v) in values.iter().enumerate() {
-        let event = Event::from_value(v).and_then(|e| e.validate().map(|_| e));
+        let body = v.to_string();
+        if let Some(refused) = super::oversized(v, body.len()) {
+            // Not kept: keeping it is what the limit is against. Logged.
+            app.store.audit(&Audit {
+                at: &at,
+                actor,
+                action: "ledger.event",
+                target: refused.id.as_deref().unwrap_or_default(),
+                outcome: "rejected",
+                detail: refused.code.as_deref().unwrap_or_default(),
+            })?;
+            answers.push(Some(refused));
+            continue;
+        }
+        let event = Event::from_value(v)
+            .and_then(|e| e.validate().map(|_| e))
+            .map_err(|err| serde_json::to_value(&err).unwrap_or(Value::Null))
+            .and_then(|e| match in_future(&e.at, received, app.clock_skew) {
+                true => Err(json!({"code": "event_in_future", "event": e.id,
+                    "message": {"zh": "事件时间晚于服务器收到的时间：请校准设备时钟",
+                                "en": "The event is dated after the server received it: set the device's clock right"}})),
+                false => Ok(e),
+            });
         let e = match event {
             Ok(e) => e,
-            Err(err) => {
-                let why = serde_json::to_value(&err).unwrap_or(Value::Null);
+            Err(why) => {
+                let code = why
+                    .get("code")
+                    .and_then(Value::as_str)
+                    .filter(|c| *c == "event_in_future")
+                    .unwrap_or("invalid_event")
+                    .to_string();
                 let id = v.get("id").and_then(Value::as_str);
-                app.store.put_rejected(
-                    &v.to_string(),
+                let kept = app.store.put_rejected(
+                    &body,
                     &why.to_string(),
                     &Audit {
                         at: &at,
@@ -63,18 +103,26 @@ fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<
                         action: "ledger.event",
                         target: id.unwrap_or_default(),
                         outcome: "rejected",
-                        detail: "invalid_event",
+                        detail: &code,
                     },
+                    app.quotas.rejected_bytes,
                 )?;
-                answers.push(Some(
-                    RecordResult::rejected(
+                let answer = match (kept, code.as_str()) {
+                    (false, _) => RecordResult::quota_exceeded(id),
+                    (true, "event_in_future") => RecordResult::rejected(
+                        id,
+                        "event_in_future",
+                        "事件时间晚于服务器收到的时间：请校准设备时钟后重新记录",
+                        "The event is dated after the server received it: set the device's clock right and record it again",
+                    ),
+                    (true, _) => RecordResult::rejected(
                         id,
                         "invalid_event",
                         "事件无效：见 error",
                         "The event is not valid: see `error`",
-                    )
-                    .with_error(why),
-                ));
+                    ),
+                };
+                answers.push(Some(answer.with_error(why)));
                 continue;
             }
         };
@@ -112,7 +160,6 @@ fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<
             }),
             _ => None,
         };
-        let body = v.to_string();
         let mut attachments = Vec::new();
         super::submissions::cited(v, &mut attachments);
         to_store.push((
@@ -174,10 +221,12 @@ pub async fn upload(
     auth: Authed,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let values = match super::records(body) {
+    let mut values = match super::records(body) {
         Ok((v, _)) => v,
         Err(r) => return r,
     };
+    // One case for ids (its own, its entry's, the events it names).
+    values.iter_mut().for_each(crate::canonical::ids);
     let a = app.clone();
     match blocking(move || ingest(&a, &values, &auth)).await {
         Ok(results) => batch(results),
@@ -260,11 +309,21 @@ fn all_events(app: &App, scope: &Scope) -> crate::storage::Result<Vec<Event>> {
 pub async fn view(State(app): State<Arc<App>>, auth: Authed, RawQuery(raw): RawQuery) -> Response {
     let mut region = None;
     let mut csv = false;
+    let mut limit = 500usize;
+    let mut offset = 0usize;
     for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
         match (k.as_ref(), v.as_ref()) {
             ("region", r) if paicha::ids::check_region(r).is_ok() => region = Some(r.to_string()),
             ("format", "csv") => csv = true,
             ("format", "json") => csv = false,
+            ("limit", n) => match n.parse() {
+                Ok(n) if (1..=1000).contains(&n) => limit = n,
+                _ => return invalid_query("limit (1-1000)"),
+            },
+            ("offset", n) => match n.parse() {
+                Ok(n) => offset = n,
+                Err(_) => return invalid_query("offset"),
+            },
             (other, _) => return invalid_query(other),
         }
     }
@@ -300,7 +359,7 @@ pub async fn view(State(app): State<Arc<App>>, auth: Authed, RawQuery(raw): RawQ
         (None, Some(uscc)) => ledger::Viewer::Enterprise(uscc),
         (None, None) => return invalid_query("region"),
     };
-    let view = ledger::view(&state, who, now());
+    let mut view = ledger::view(&state, who, now());
     if csv {
         return (
             StatusCode::OK,
@@ -315,5 +374,14 @@ pub async fn view(State(app): State<Arc<App>>, auth: Authed, RawQuery(raw): RawQ
         )
             .into_response();
     }
-    Json(view).into_response()
+    // Paged: `total` rows in all, `next` the offset of the next page (the CSV has every row).
+    let total = view.rows.len();
+    view.rows = view.rows.into_iter().skip(offset).take(limit).collect();
+    let next = (offset.saturating_add(limit) < total).then(|| (offset + limit).to_string());
+    let mut out = serde_json::to_value(&view).unwrap_or(Value::Null);
+    if let Some(o) = out.as_object_mut() {
+        o.insert("total".into(), json!(total));
+        o.insert("next".into(), json!(next));
+    }
+    Json(out).into_response()
 }

@@ -4,7 +4,7 @@
 //! storage work runs on the blocking pool and its failures become 503 `storage_unavailable`.
 
 mod accounts;
-mod attachments;
+pub mod attachments;
 mod cases;
 mod documents;
 mod express;
@@ -33,8 +33,9 @@ pub const MAX_BATCH: usize = 1000;
 pub use crate::app::App;
 pub use crate::problem::{bad_request, body, invalid_query, not_found, problem, unavailable};
 
-/// The records of an upload: one JSON object, or an array of at most `MAX_BATCH`. `true` when it
-/// was a single object (answered with that record's own status).
+/// The records of an upload: one JSON object, or an array of at most `MAX_BATCH`, each with its
+/// numbers in canonical form (`canonical.rs`). `true` when it was a single object (answered with
+/// that record's own status).
 pub fn records(b: Result<Bytes, BytesRejection>) -> Result<(Vec<Value>, bool), Response> {
     let b = body(b)?;
     let Ok(v) = serde_json::from_slice::<Value>(&b) else {
@@ -44,7 +45,14 @@ pub fn records(b: Result<Bytes, BytesRejection>) -> Result<(Vec<Value>, bool), R
             "The body is not valid JSON",
         ));
     };
-    let (list, single) = match v {
+    if let Some(n) = crate::canonical::inexact_number(&b) {
+        return Err(bad_request(
+            "inexact_number",
+            &format!("数值 {n} 超出可精确保存的范围（双精度）：请以文本或较少位数提交"),
+            &format!("The number {n} cannot be kept exactly (as a double): send it as text or with fewer digits"),
+        ));
+    }
+    let (mut list, single) = match v {
         Value::Array(a) => (a, false),
         other => (vec![other], true),
     };
@@ -56,7 +64,50 @@ pub fn records(b: Result<Bytes, BytesRejection>) -> Result<(Vec<Value>, bool), R
             "At most 1000 records per upload",
         ));
     }
+    list.iter_mut().for_each(crate::canonical::numbers);
     Ok((list, single))
+}
+
+/// Longest free text (in characters) of a ledger event or spot check: a danger's description,
+/// measures, a re-check's remarks. Longer text is refused, so no record can make every view
+/// that shows it huge.
+pub const MAX_TEXT_CHARS: usize = 2000;
+/// Largest ledger event or spot check, in bytes of canonical JSON.
+pub const MAX_RECORD_BYTES: usize = 64 * 1024;
+
+/// The JSON Pointer of the first string in `v` longer than `MAX_TEXT_CHARS`.
+pub fn long_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if s.chars().count() > MAX_TEXT_CHARS => Some(String::new()),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .find_map(|(i, x)| long_text(x).map(|p| format!("/{i}{p}"))),
+        Value::Object(o) => o.iter().find_map(|(k, x)| {
+            long_text(x).map(|p| format!("/{}{p}", k.replace('~', "~0").replace('/', "~1")))
+        }),
+        _ => None,
+    }
+}
+
+/// The answer for a ledger event or spot check that is too large or has too long a text.
+pub fn oversized(v: &Value, body_len: usize) -> Option<results::RecordResult> {
+    let id = v.get("id").and_then(Value::as_str);
+    if body_len > MAX_RECORD_BYTES {
+        return Some(results::RecordResult::rejected(
+            id,
+            "record_too_large",
+            "记录过大（超过 64 KiB）",
+            "The record is too large (over 64 KiB)",
+        ));
+    }
+    let at = long_text(v)?;
+    Some(results::RecordResult::rejected(
+        id,
+        "text_too_long",
+        &format!("文字过长（{at}，最多 {MAX_TEXT_CHARS} 字）"),
+        &format!("Text too long ({at}; at most {MAX_TEXT_CHARS} characters)"),
+    ))
 }
 
 /// Run storage work off the async workers; any failure (or a panic in a library) is a 503.
@@ -164,6 +215,11 @@ pub fn router(
         .route("/api/{*rest}", axum::routing::any(|| async { not_found() }))
         .route("/healthz", get(|| async { "ok" }))
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            crate::guard::rate_limit,
+        ))
+        .layer(axum::middleware::from_fn(crate::guard::api_headers))
         .with_state(app);
     // Origins must be plain `scheme://host[:port]`: they also go into a CSP header.
     let origins: Vec<&String> = origins

@@ -98,6 +98,18 @@ impl RecordResult {
         RecordResult::refused(Some(id), Status::Conflict, 409, code, zh, en)
     }
 
+    /// Not kept: the account's allowance for records kept aside (malformed ones) is used up.
+    pub fn quota_exceeded(id: Option<&str>) -> RecordResult {
+        RecordResult::refused(
+            id,
+            Status::Rejected,
+            429,
+            "quota_exceeded",
+            "此账号待查的无效记录已达上限：未保存，请修正后重新提交",
+            "This account has too many malformed records kept for review: not kept; correct it and send it again",
+        )
+    }
+
     pub fn with_report(mut self, report: Value) -> RecordResult {
         self.report = Some(report);
         self

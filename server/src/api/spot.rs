@@ -38,10 +38,15 @@ pub async fn upload(
             "Spot-check results are recorded by the supervisors",
         );
     }
-    let values = match super::records(body) {
+    let mut values = match super::records(body) {
         Ok((v, _)) => v,
         Err(r) => return r,
     };
+    for v in &mut values {
+        if let Some(Value::String(id)) = v.get_mut("id") {
+            *id = crate::canonical::id(id);
+        }
+    }
     let a = app.clone();
     let results = blocking(move || {
         let at = now().to_rfc3339();
@@ -49,6 +54,11 @@ pub async fn upload(
         let scope = auth.scope();
         let mut out = Vec::new();
         for v in &values {
+            let body = v.to_string();
+            if let Some(refused) = super::oversized(v, body.len()) {
+                out.push(refused);
+                continue;
+            }
             let parsed = serde_json::from_value::<SpotCheck>(v.clone())
                 .map_err(|e| json!({"code": "invalid_spot_check", "message": {"zh": e.to_string(), "en": e.to_string()}}))
                 .and_then(|s| match s.validate() {
@@ -82,7 +92,6 @@ pub async fn upload(
                 out.push(outside());
                 continue;
             }
-            let body = v.to_string();
             let stored = a.store.put_spot_check(
                 &SpotRecord {
                     id: &s.id,
@@ -116,12 +125,13 @@ pub async fn upload(
     }
 }
 
-fn visible_spots(app: &App, auth: &Authed) -> crate::storage::Result<Vec<SpotCheck>> {
+/// The spot checks an account may see, with who uploaded each one's current version.
+fn visible_spots(app: &App, auth: &Authed) -> crate::storage::Result<Vec<(SpotCheck, String)>> {
     Ok(app
         .store
         .spot_checks(&auth.scope())?
-        .iter()
-        .filter_map(|b| serde_json::from_str(b).ok())
+        .into_iter()
+        .filter_map(|(b, by)| Some((serde_json::from_str(&b).ok()?, by)))
         .collect())
 }
 
@@ -132,7 +142,10 @@ pub async fn list(State(app): State<Arc<App>>, auth: Authed) -> Response {
         Ok(spots) => {
             let items: Vec<Value> = spots
                 .iter()
-                .map(|s| json!({"record": s, "tasks": ledger::spot_tasks(s).unwrap_or_default()}))
+                .map(|(s, by)| {
+                    json!({"record": s, "uploaded_by": by,
+                                      "tasks": ledger::spot_tasks(s).unwrap_or_default()})
+                })
                 .collect();
             Json(json!({ "items": items })).into_response()
         }
@@ -170,6 +183,7 @@ pub async fn key_inspections(
     let a = app.clone();
     match blocking(move || visible_spots(&a, &auth)).await {
         Ok(spots) => {
+            let spots: Vec<SpotCheck> = spots.into_iter().map(|(s, _)| s).collect();
             let due = ledger::region_key_inspections(&spots, &region, today_in_china());
             Json(json!({"region": region, "items": due})).into_response()
         }

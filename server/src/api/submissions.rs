@@ -5,7 +5,7 @@
 use super::results::{batch, RecordResult, Status};
 use super::{blocking, invalid_query, not_found, now, App};
 use crate::auth::{sha256_hex, Authed};
-use crate::storage::region_prefix;
+use crate::storage::{region_prefix, Role};
 use crate::storage::{Audit, Meta, NewEvent, NewSubmission, Owner, Query, Stored, Summary};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -48,7 +48,26 @@ fn text(v: &Value, ptr: &str) -> String {
 enum Prepared {
     Store(Box<NewSubmission>, Value),
     Reject { body: String, report: Value },
-    Forbidden(String),
+    Forbidden(String, Refusal),
+}
+
+/// Why a record may not be written by its uploader.
+#[derive(Clone, Copy)]
+enum Refusal {
+    /// Another enterprise's record, or a region outside the uploader's.
+    OutsideScope,
+    /// A form of another role (an enterprise filing an on-site inspection of itself).
+    RoleForm,
+}
+
+/// The forms each role files: an enterprise inspects itself, an inspector inspects on site;
+/// an administrator may file either (records entered from paper).
+fn may_file(role: Role, form: &str) -> bool {
+    match role {
+        Role::Enterprise => form == "self_inspection",
+        Role::Inspector => form == "onsite_inspection",
+        Role::Admin => true,
+    }
 }
 
 fn prepare(v: &Value, auth: &Authed, at: chrono::DateTime<chrono::FixedOffset>) -> Prepared {
@@ -86,7 +105,12 @@ fn prepare(v: &Value, auth: &Authed, at: chrono::DateTime<chrono::FixedOffset>) 
         findings: i64::try_from(report.findings.len()).unwrap_or(i64::MAX),
     };
     if !auth.scope().may_write(&meta.uscc, &meta.region) {
-        return Prepared::Forbidden(id.to_string());
+        return Prepared::Forbidden(id.to_string(), Refusal::OutsideScope);
+    }
+    // An unknown form is left to the core's report (the record is kept, marked invalid).
+    let known_form = matches!(meta.form.as_str(), "self_inspection" | "onsite_inspection");
+    if known_form && !may_file(auth.account.role, &meta.form) {
+        return Prepared::Forbidden(id.to_string(), Refusal::RoleForm);
     }
     let mut attachments = Vec::new();
     if let Some(a) = v.get("answers") {
@@ -225,7 +249,7 @@ fn ingest(
                 slots.push(i);
             }
             Prepared::Reject { body, report } => {
-                app.store.put_rejected(
+                let kept = app.store.put_rejected(
                     &body,
                     &report.to_string(),
                     &Audit {
@@ -236,30 +260,43 @@ fn ingest(
                         outcome: "rejected",
                         detail: "invalid_id",
                     },
+                    app.quotas.rejected_bytes,
                 )?;
+                let answer = if kept {
+                    RecordResult::rejected(
+                        None,
+                        "invalid_id",
+                        "记录缺少有效的编号（UUID）：已保存待查，请修正后重新提交",
+                        "The record has no valid id (UUID): it is kept for review; correct it and submit again",
+                    )
+                    .with_report(report)
+                } else {
+                    RecordResult::quota_exceeded(None).with_report(report)
+                };
                 if let Some(a) = answers.get_mut(i) {
-                    *a = Some(
-                        RecordResult::rejected(
-                            None,
-                            "invalid_id",
-                            "记录缺少有效的编号（UUID）：已保存待查，请修正后重新提交",
-                            "The record has no valid id (UUID): it is kept for review; correct it and submit again",
-                        )
-                        .with_report(report),
-                    );
+                    *a = Some(answer);
                 }
             }
-            Prepared::Forbidden(id) => {
+            Prepared::Forbidden(id, why) => {
+                let answer = match why {
+                    Refusal::OutsideScope => forbidden(&id),
+                    Refusal::RoleForm => RecordResult::forbidden(
+                        &id,
+                        "role_forbidden",
+                        "您的角色不能提交这种表单（企业提交自查，检查员提交现场检查）",
+                        "Your role may not file this form (enterprises file self-inspections, inspectors on-site inspections)",
+                    ),
+                };
                 app.store.audit(&Audit {
                     at: &at_text,
                     actor,
                     action: "submission.upload",
                     target: &id,
                     outcome: "forbidden",
-                    detail: "outside_scope",
+                    detail: answer.code.as_deref().unwrap_or_default(),
                 })?;
                 if let Some(a) = answers.get_mut(i) {
-                    *a = Some(forbidden(&id));
+                    *a = Some(answer);
                 }
             }
         }
@@ -294,10 +331,16 @@ pub async fn upload(
     auth: Authed,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let (records, single) = match super::records(body) {
+    let (mut records, single) = match super::records(body) {
         Ok(x) => x,
         Err(r) => return r,
     };
+    // One case for ids: an upper-cased UUID is the same record, not a second one.
+    for r in &mut records {
+        if let Some(Value::String(id)) = r.get_mut("id") {
+            *id = crate::canonical::id(id);
+        }
+    }
     let a = app.clone();
     let results = match blocking(move || ingest(&a, &records, &auth)).await {
         Ok(r) => r,
@@ -317,6 +360,7 @@ pub async fn read_one(
     auth: Authed,
     Path(id): Path<String>,
 ) -> Response {
+    let id = crate::canonical::id(&id);
     let a = app.clone();
     let found = blocking(move || {
         let rec = a.store.submission(&id)?;

@@ -20,8 +20,10 @@ CREATE TABLE IF NOT EXISTS uploads (
     uploader TEXT NOT NULL,
     length INTEGER NOT NULL,
     complete INTEGER NOT NULL,
+    touched_at TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (sha256, uploader)
 );
+CREATE INDEX IF NOT EXISTS uploads_unfinished ON uploads (uploader) WHERE complete = 0;
 ";
 
 pub(super) fn attachment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AttachmentMeta> {
@@ -50,23 +52,63 @@ impl AttachmentStore for Sqlite {
         sha: &str,
         length: u64,
         uploader: &str,
-    ) -> Result<(AttachmentMeta, bool)> {
-        let conn = self.conn()?;
-        let restarted = conn.execute(
-            "UPDATE uploads SET length = ?3 WHERE sha256 = ?1 AND uploader = ?2 AND complete = 0 AND length <> ?3",
-            params![sha, uploader, length],
-        )? == 1;
-        conn.execute(
-            "INSERT INTO uploads (sha256, uploader, length, complete) VALUES (?1, ?2, ?3, 0)
-             ON CONFLICT (sha256, uploader) DO NOTHING",
-            params![sha, uploader, length],
+        now: &str,
+        quota: u64,
+    ) -> Result<Option<(AttachmentMeta, bool)>> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        let current = tx
+            .query_row(
+                "SELECT sha256, length, complete, uploader FROM uploads WHERE sha256 = ?1 AND uploader = ?2",
+                params![sha, uploader],
+                attachment_row,
+            )
+            .optional()?;
+        if current.as_ref().is_some_and(|m| m.complete) {
+            return Ok(current.map(|m| (m, false)));
+        }
+        // The uploader's other unfinished uploads and this one must fit in the quota.
+        let others: i64 = tx.query_row(
+            "SELECT coalesce(sum(length), 0) FROM uploads
+             WHERE uploader = ?1 AND complete = 0 AND sha256 <> ?2",
+            params![uploader, sha],
+            |r| r.get(0),
         )?;
-        let meta = conn.query_row(
-            "SELECT sha256, length, complete, uploader FROM uploads WHERE sha256 = ?1 AND uploader = ?2",
-            params![sha, uploader],
-            attachment_row,
+        if u64::try_from(others)
+            .unwrap_or(u64::MAX)
+            .saturating_add(length)
+            > quota
+        {
+            return Ok(None);
+        }
+        let restarted = current.as_ref().is_some_and(|m| m.length != length);
+        tx.execute(
+            "INSERT INTO uploads (sha256, uploader, length, complete, touched_at) VALUES (?1, ?2, ?3, 0, ?4)
+             ON CONFLICT (sha256, uploader) DO UPDATE SET length = ?3, touched_at = ?4",
+            params![sha, uploader, length, now],
         )?;
-        Ok((meta, restarted))
+        tx.commit()?;
+        let meta = AttachmentMeta {
+            sha256: sha.to_string(),
+            length,
+            complete: false,
+            uploader: uploader.to_string(),
+        };
+        Ok(Some((meta, restarted)))
+    }
+
+    fn expire_unfinished(&self, before: &str) -> Result<Vec<(String, String)>> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        let gone = {
+            let mut stmt = tx.prepare(
+                "DELETE FROM uploads WHERE complete = 0 AND touched_at < ?1 RETURNING sha256, uploader",
+            )?;
+            let rows = stmt.query_map(params![before], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<rusqlite::Result<Vec<(String, String)>>>()?
+        };
+        tx.commit()?;
+        Ok(gone)
     }
 
     fn complete_attachment(&self, sha: &str, uploader: &str, audit: &Audit<'_>) -> Result<()> {

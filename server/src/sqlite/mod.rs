@@ -73,7 +73,7 @@ const SCHEMAS: &[&str] = &[
 ];
 
 /// `PRAGMA user_version` of a database with every migration applied.
-const VERSION: i64 = 2;
+const VERSION: i64 = 3;
 
 /// Create whatever table or index is missing (each statement is `IF NOT EXISTS`).
 fn create_schema(conn: &Connection) -> Result<()> {
@@ -162,6 +162,9 @@ impl Sqlite {
         if version <= 1 {
             Self::migrate_v1(&conn)?;
         }
+        if version <= 2 {
+            Self::migrate_v2(&conn)?;
+        }
         create_schema(&conn)?;
         Ok(Sqlite {
             conn: Mutex::new(conn),
@@ -227,6 +230,27 @@ impl Sqlite {
              DROP TABLE attachments;
              COMMIT;",
         )?;
+        Ok(())
+    }
+
+    /// Version 3 notes when each unfinished upload was last touched (they expire) and counts
+    /// them against a per-account quota. Uploads of older versions count as touched now.
+    fn migrate_v2(conn: &Connection) -> Result<()> {
+        let has_uploads = exists(conn, "SELECT 1 FROM sqlite_master WHERE name = 'uploads'")?;
+        let has_column = exists(
+            conn,
+            "SELECT 1 FROM pragma_table_info('uploads') WHERE name = 'touched_at'",
+        )?;
+        if has_uploads && !has_column {
+            conn.execute(
+                "ALTER TABLE uploads ADD COLUMN touched_at TEXT NOT NULL DEFAULT ''",
+                [],
+            )?;
+            conn.execute(
+                "UPDATE uploads SET touched_at = ?1 WHERE complete = 0",
+                [chrono::Utc::now().to_rfc3339()],
+            )?;
+        }
         Ok(())
     }
 

@@ -75,14 +75,16 @@ impl SpotStore for Sqlite {
         Ok(outcome)
     }
 
-    fn spot_checks(&self, scope: &Scope) -> Result<Vec<String>> {
+    fn spot_checks(&self, scope: &Scope) -> Result<Vec<(String, String)>> {
         let mut args = Vec::new();
         let cond = scope_sql(scope, &mut args);
         let conn = self.conn()?;
         let mut stmt = conn.prepare(&format!(
-            "SELECT body FROM spot_checks WHERE {cond} ORDER BY id"
+            "SELECT s.body, coalesce(v.author, '') FROM spot_checks s
+             LEFT JOIN spot_check_versions v ON v.id = s.id AND v.sha256 = s.sha256
+             WHERE {cond} ORDER BY s.id"
         ))?;
-        let rows = stmt.query_map(params_from_iter(args), |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
+        let rows = stmt.query_map(params_from_iter(args), |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 }

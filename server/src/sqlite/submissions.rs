@@ -53,6 +53,7 @@ CREATE TABLE IF NOT EXISTS rejected (
     received_at TEXT NOT NULL,
     author TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS rejected_author ON rejected (author);
 ";
 
 const SUBMISSIONS: Kind = Kind {
@@ -146,16 +147,37 @@ impl SubmissionStore for Sqlite {
         Ok(out)
     }
 
-    fn put_rejected(&self, body: &str, report: &str, a: &Audit<'_>) -> Result<()> {
+    fn put_rejected(&self, body: &str, report: &str, a: &Audit<'_>, quota: u64) -> Result<bool> {
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
-        tx.execute(
-            "INSERT INTO rejected (body, report, received_at, author) VALUES (?1, ?2, ?3, ?4)",
-            params![body, report, a.at, a.actor],
-        )?;
-        write_audit(&tx, a)?;
+        let used: i64 = tx
+            .prepare_cached(
+                "SELECT coalesce(sum(length(CAST(body AS BLOB)) + length(CAST(report AS BLOB))), 0)
+                 FROM rejected WHERE author = ?1",
+            )?
+            .query_row(params![a.actor], |r| r.get(0))?;
+        let size = body.len() + report.len();
+        let kept = u64::try_from(used)
+            .unwrap_or(u64::MAX)
+            .saturating_add(size as u64)
+            <= quota;
+        if kept {
+            tx.execute(
+                "INSERT INTO rejected (body, report, received_at, author) VALUES (?1, ?2, ?3, ?4)",
+                params![body, report, a.at, a.actor],
+            )?;
+            write_audit(&tx, a)?;
+        } else {
+            write_audit(
+                &tx,
+                &Audit {
+                    outcome: "quota_exceeded",
+                    ..*a
+                },
+            )?;
+        }
         tx.commit()?;
-        Ok(())
+        Ok(kept)
     }
 
     fn submission(&self, id: &str) -> Result<Option<Record>> {

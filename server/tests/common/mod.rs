@@ -169,10 +169,23 @@ pub fn submission(id: &str, speed: f64) -> Value {
     submission_of(id, speed, USCC, "520102")
 }
 
+/// An enterprise's self-inspection (the form an enterprise account files).
 pub fn submission_of(id: &str, speed: f64, uscc: &str, region: &str) -> Value {
-    json!({"id": id, "product": "electric-bicycle", "form": "onsite_inspection", "link": "sales",
+    json!({"id": id, "product": "electric-bicycle", "form": "self_inspection", "link": "sales",
            "enterprise": {"uscc": uscc, "name": "贵阳示例车行", "region": region},
            "inspected_at": "2023-07-20T10:00:00+08:00", "answers": {"ebike.max_speed_kmh": speed}})
+}
+
+/// An inspector's on-site inspection (the form an inspector account files).
+pub fn onsite(id: &str, speed: f64) -> Value {
+    onsite_of(id, speed, USCC, "520102")
+}
+
+/// An inspector's on-site inspection of the same.
+pub fn onsite_of(id: &str, speed: f64, uscc: &str, region: &str) -> Value {
+    let mut v = submission_of(id, speed, uscc, region);
+    v["form"] = json!("onsite_inspection");
+    v
 }
 
 pub fn uuid(n: usize) -> String {
