@@ -42,6 +42,24 @@ pub enum Violation {
     UninspectedRelease,
     /// Illegal modification (e.g. an e-bike's speed limiter or battery).
     IllegalModification,
+    /// 无证经营: operating (selling, filling, storing) without a permit the business needs, e.g. a
+    /// hazardous-chemical business licence, a cylinder filling permit, a fireworks or fuel retail
+    /// licence. The permit is often another department's: see `Department`.
+    UnlicensedOperation,
+    /// Selling or producing a product the state has ordered eliminated and withdrawn from sale
+    /// (Product Quality Law arts. 29 and 35).
+    EliminatedProduct,
+}
+
+/// The department competent for a permit or a danger outside market regulation, named by the rule
+/// that finds it, to whom the case is handed over (`hand_over_to_department`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Department {
+    /// 应急管理部门: hazardous-chemical business and safety permits, fireworks.
+    EmergencyManagement,
+    /// 商务部门: fuel retail.
+    Commerce,
 }
 
 /// What the regulation requires after a finding. The names are a public contract.
@@ -56,6 +74,8 @@ pub enum ActionKind {
     CreditPublicity,
     RevokeCertificate,
     JudicialTransferReview,
+    /// Hand the case over to the competent department (the finding's `department`).
+    HandOverToDepartment,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,6 +109,8 @@ pub struct ViolationTable {
     pub substandard: Vec<ActionKind>,
     pub uninspected_release: Vec<ActionKind>,
     pub illegal_modification: Vec<ActionKind>,
+    pub unlicensed_operation: Vec<ActionKind>,
+    pub eliminated_product: Vec<ActionKind>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -159,6 +181,8 @@ impl Policy {
             Violation::Substandard => &t.substandard,
             Violation::UninspectedRelease => &t.uninspected_release,
             Violation::IllegalModification => &t.illegal_modification,
+            Violation::UnlicensedOperation => &t.unlicensed_operation,
+            Violation::EliminatedProduct => &t.eliminated_product,
         }
     }
 }
@@ -183,6 +207,17 @@ mod tests {
         assert!(p
             .for_violation(Violation::UnlicensedProduction)
             .contains(&ActionKind::SeriousViolationList));
+        // Producing outside the licence's scope is producing that product without a licence.
+        assert_eq!(
+            p.for_violation(Violation::OutOfScopeProduction),
+            p.for_violation(Violation::UnlicensedProduction)
+        );
+        assert!(p
+            .for_violation(Violation::UnlicensedOperation)
+            .contains(&ActionKind::HandOverToDepartment));
+        assert!(p
+            .for_violation(Violation::EliminatedProduct)
+            .contains(&ActionKind::StopProductionSale));
     }
 
     #[test]

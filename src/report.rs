@@ -4,10 +4,10 @@
 use crate::catalogue::Catalogue;
 use crate::date::date_text;
 use crate::issue::{Code, Issue};
-use crate::policy::{add_days, ActionKind, Policy, Severity, Violation};
+use crate::policy::{add_days, ActionKind, Department, Policy, Severity, Violation};
 use crate::state::{self, Ctx, State};
 use crate::submission::{parse_header, Header};
-use crate::template::Template;
+use crate::template::{Applied, Template};
 use crate::text::Text;
 use crate::Json;
 use chrono::{DateTime, FixedOffset, NaiveDate};
@@ -24,6 +24,9 @@ pub struct Finding {
     pub severity: Severity,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub violation: Option<Violation>,
+    /// The competent department the case goes to, when it is not market regulation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub department: Option<Department>,
     /// Legal basis: standard and clause, or regulation article.
     pub basis: String,
     /// JSON Pointer of the answer.
@@ -37,6 +40,10 @@ pub struct Finding {
     /// Instance of a repeat group the finding is in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<usize>,
+    /// For a rule of a dated standard: which version was applied and the date that chose it (the
+    /// production date, or the inspection date when that is not answered).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applied: Option<Applied>,
 }
 
 /// Overall grade of a submission: the worst finding.
@@ -55,6 +62,9 @@ pub struct Action {
     /// Deadline, `YYYY-MM-DD`, when the action has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub due: Option<String>,
+    /// Where a case is handed over (`hand_over_to_department`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub department: Option<Department>,
     /// The item it concerns, for per-item actions (rectify, recheck).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub item: Option<String>,
@@ -91,16 +101,27 @@ pub fn actions(findings: &[&Finding], day: Option<NaiveDate>, policy: &Policy) -
     };
     // Per item: the strictest severity decides its deadlines. (Findings are few: vectors, not maps.)
     let mut per_item: Vec<(&str, Severity)> = Vec::new();
-    let mut wide: Vec<(ActionKind, Vec<String>)> = Vec::new();
-    let mut add_wide = |k: ActionKind, item: &str| {
-        let i = match wide.iter().position(|(x, _)| *x == k) {
+    // Submission-wide actions, one per kind (and per department for hand-overs).
+    let mut wide: Vec<(ActionKind, Option<Department>, Vec<String>)> = Vec::new();
+    let mut add_wide = |k: ActionKind, dep: Option<Department>, item: &str| {
+        // A hand-over needs a department to go to: a permit market regulation issues itself
+        // (cylinder filling, special-equipment operators) stays with the bureau.
+        let dep = if k == ActionKind::HandOverToDepartment {
+            if dep.is_none() {
+                return;
+            }
+            dep
+        } else {
+            None
+        };
+        let i = match wide.iter().position(|(x, d, _)| *x == k && *d == dep) {
             Some(i) => i,
             None => {
-                wide.push((k, Vec::new()));
+                wide.push((k, dep, Vec::new()));
                 wide.len() - 1
             }
         };
-        if let Some((_, v)) = wide.get_mut(i) {
+        if let Some((_, _, v)) = wide.get_mut(i) {
             if !v.iter().any(|x| x == item) {
                 v.push(item.to_string());
             }
@@ -112,19 +133,19 @@ pub fn actions(findings: &[&Finding], day: Option<NaiveDate>, policy: &Policy) -
             None => per_item.push((&f.item, f.severity)),
         }
         if policy.for_severity(f.severity).stop {
-            add_wide(ActionKind::StopProductionSale, &f.item);
+            add_wide(ActionKind::StopProductionSale, None, &f.item);
         }
         if let Some(v) = f.violation {
             for &k in policy.for_violation(v) {
-                add_wide(k, &f.item);
+                add_wide(k, f.department, &f.item);
             }
         }
         if f.escalate {
-            add_wide(ActionKind::ReportToGovernment, &f.item);
+            add_wide(ActionKind::ReportToGovernment, None, &f.item);
         }
     }
     let mut out = Vec::new();
-    for (kind, items) in wide {
+    for (kind, department, items) in wide {
         let due = match kind {
             ActionKind::StopProductionSale => due(0),
             ActionKind::ReportToGovernment => due(policy.escalate_days),
@@ -133,6 +154,7 @@ pub fn actions(findings: &[&Finding], day: Option<NaiveDate>, policy: &Policy) -
         out.push(Action {
             kind,
             due,
+            department,
             item: None,
             items,
         });
@@ -146,12 +168,13 @@ pub fn actions(findings: &[&Finding], day: Option<NaiveDate>, policy: &Policy) -
             out.push(Action {
                 kind,
                 due: due(days),
+                department: None,
                 item: Some(item.to_string()),
                 items: Vec::new(),
             });
         }
     }
-    out.sort_by(|a, b| (a.kind, &a.item).cmp(&(b.kind, &b.item)));
+    out.sort_by(|a, b| (a.kind, a.department, &a.item).cmp(&(b.kind, b.department, &b.item)));
     out
 }
 
@@ -273,7 +296,6 @@ pub fn check_value(cat: &Catalogue, v: &Json<'_>, now: Option<DateTime<FixedOffs
             t,
             form,
             link,
-            day,
             today: day.and_then(days_since_epoch),
         };
         let mut st = State::new(t.items.len());

@@ -107,7 +107,6 @@ impl Session {
             t: &self.t,
             form: self.form,
             link: self.link,
-            day,
             today: day.and_then(report::days_since_epoch),
         }
     }

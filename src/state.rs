@@ -6,19 +6,17 @@ use crate::answer::convert;
 use crate::expr::{Env, Value};
 use crate::issue::{Code, Issue, Loc};
 use crate::report::Finding;
-use crate::template::{Form, Item, ItemKind, Link, Required, Template};
+use crate::template::{Applied, Form, Item, ItemKind, Link, Required, Template};
 use crate::text::Text;
 use crate::Json;
-use chrono::NaiveDate;
 
 /// What the evaluation needs besides the answers: the template, form, link and the day.
 pub(crate) struct Ctx<'t> {
     pub t: &'t Template,
     pub form: Form,
     pub link: Link,
-    /// The inspection date in the offset of `inspected_at`: picks standard versions.
-    pub day: Option<NaiveDate>,
-    /// The same day as days since 1970-01-01, for `today()`.
+    /// The inspection date in the offset of `inspected_at`, as days since 1970-01-01: `today()`,
+    /// and the day that picks standard versions unless a standard's `by` item gives another.
     pub today: Option<i32>,
 }
 
@@ -369,13 +367,7 @@ fn check_one(
         }
     }
     for (r, rule) in item.rules.iter().enumerate() {
-        let std_applies = match rule.standard {
-            None => true,
-            Some(s) => match (ctx.t.standards.get(s), ctx.day) {
-                (Some(std), Some(day)) => std.applies_on(day),
-                _ => false,
-            },
-        };
+        let (std_applies, applied) = standard_applies(ctx, env, rule.standard);
         // A rule judges only complete data: every item it reads must be answered.
         let complete = rule.reads.iter().all(|&s| envs.judging.answered(s));
         if !std_applies
@@ -392,6 +384,7 @@ fn check_one(
                 item: item.key.clone(),
                 severity: rule.severity,
                 violation: rule.violation,
+                department: rule.department,
                 basis: rule.basis.clone(),
                 path: path.to_string(),
                 message: rule.finding.clone().unwrap_or_else(|| {
@@ -403,9 +396,40 @@ fn check_one(
                 escalate: rule.escalate,
                 rule: r,
                 instance,
+                applied: applied.clone(),
             });
         }
     }
+}
+
+/// Whether a rule's standard applies, judged on the day its `by` item gives (the production date)
+/// or else the inspection day; and, for a dated standard, which day decided (for the finding).
+fn standard_applies(
+    ctx: &Ctx<'_>,
+    env: &dyn Env,
+    standard: Option<usize>,
+) -> (bool, Option<Applied>) {
+    let Some(s) = standard else {
+        return (true, None);
+    };
+    let Some(std) = ctx.t.standards.get(s) else {
+        return (false, None);
+    };
+    let Some((day, by_item)) = std.deciding_day(env, ctx.today) else {
+        return (false, None);
+    };
+    if !std.applies_on_day(day) {
+        return (false, None);
+    }
+    let applied = std.dated().then(|| Applied {
+        standard: std.id.clone(),
+        by: match (by_item, std.by.and_then(|b| ctx.t.item(b))) {
+            (true, Some(item)) => item.key.clone(),
+            _ => "inspected_at".to_string(),
+        },
+        date: crate::expr::format_date(day),
+    });
+    (true, applied)
 }
 
 /// The outcome of top-level item `slot` from the current state (relevance already computed).

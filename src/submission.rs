@@ -155,9 +155,12 @@ pub(crate) fn parse_header<'a>(
             Ok(d) => {
                 let ahead = now.and_then(|n| n.checked_add_signed(chrono::Duration::days(1)));
                 if ahead.is_some_and(|limit| d > limit) {
+                    // A wrong clock gives no inspection day: rules that depend on the day (standard
+                    // versions, `today()`) are not judged on it, and no deadlines are counted from it.
                     errs.push(Issue::new("/inspected_at", Code::FutureDatetime));
+                } else {
+                    h.inspected_at = Some(d);
                 }
-                h.inspected_at = Some(d);
             }
             Err(_) => errs.push(Issue::new("/inspected_at", Code::InvalidDatetime)),
         }

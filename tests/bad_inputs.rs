@@ -55,7 +55,7 @@ fn self_sales_answers() -> serde_json::Map<String, Value> {
         "ebike.battery_max_output_v": 54,
         "ebike.battery_gap_mm": 10,
         "ebike.charger_plug_pins": 4,
-        "ebike.components_checked": ["vehicle", "battery"],
+        "ebike.components_checked": ["vehicle", "battery", "charger"],
         "ebike.certificate_matches_vehicle": "yes",
         "ebike.modification_found": "no",
         "marking.complete": "yes",

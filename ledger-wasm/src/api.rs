@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, FixedOffset};
 use paicha::ledger::{self, Enterprise, Event, LedgerError, Maker, Viewer};
-use paicha::policy::{Severity, Violation};
+use paicha::policy::{Department, Severity, Violation};
 use paicha::text::Text;
 use paicha::{Finding, Level, Policy, Report};
 use serde::{Deserialize, Serialize};
@@ -152,6 +152,8 @@ struct FindingIn {
     severity: Severity,
     #[serde(default)]
     violation: Option<Violation>,
+    #[serde(default)]
+    department: Option<Department>,
     basis: String,
     #[serde(default)]
     path: String,
@@ -213,12 +215,14 @@ pub fn open_entries(
                 item: f.item,
                 severity: f.severity,
                 violation: f.violation,
+                department: f.department,
                 basis: f.basis,
                 path: f.path,
                 message: f.message,
                 escalate: f.escalate,
                 rule: f.rule,
                 instance: f.instance,
+                applied: None,
             })
             .collect(),
         level: Level::None,

@@ -14,10 +14,12 @@ export type Severity = "general" | "major";
 export type Level = "none" | "general" | "major";
 export type Violation =
   | "unlicensed_production" | "out_of_scope_production" | "uncertified_product" | "forged_certificate"
-  | "counterfeit" | "adulteration" | "substandard" | "uninspected_release" | "illegal_modification";
+  | "counterfeit" | "adulteration" | "substandard" | "uninspected_release" | "illegal_modification"
+  | "unlicensed_operation" | "eliminated_product";
+export type Department = "emergency_management" | "commerce";
 export type ActionKind =
   | "stop_production_sale" | "rectify" | "recheck" | "report_to_government" | "serious_violation_list"
-  | "credit_publicity" | "revoke_certificate" | "judicial_transfer_review";
+  | "credit_publicity" | "revoke_certificate" | "judicial_transfer_review" | "hand_over_to_department";
 
 /** A JSON value as an answer: "yes" | "no" | "na", a number, a choice string, an array, an object. */
 export type Answer = null | boolean | number | string | Answer[] | { [key: string]: Answer };
@@ -41,15 +43,18 @@ export interface Finding {
   item: string;
   severity: Severity;
   violation?: Violation;
+  department?: Department;
   basis: string;
   path: string;
   message: Text;
   escalate?: boolean;
   rule: number;
   instance?: number;
+  /** For a rule of a dated standard: the version applied and the date that chose it. */
+  applied?: { standard: string; by: string; date: string };
 }
 
-export interface Action { kind: ActionKind; due?: string; item?: string; items?: string[] }
+export interface Action { kind: ActionKind; due?: string; department?: Department; item?: string; items?: string[] }
 
 export interface Report {
   id: string;

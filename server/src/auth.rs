@@ -87,7 +87,7 @@ pub fn scope(a: &Account) -> Scope {
             uscc: a.uscc.clone().unwrap_or_default(),
             regions: prefixes(&a.regions),
         },
-        Role::Inspector => Scope::Regions(prefixes(&a.regions)),
+        Role::Inspector | Role::Supervisor => Scope::Regions(prefixes(&a.regions)),
     }
 }
 

@@ -94,7 +94,8 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     o.open(path)?.write_all(text.as_bytes())
 }
 
-/// On first start (no accounts yet): an enterprise, an inspector for its prefecture, and an admin,
+/// On first start (no accounts yet): an enterprise, an inspector for its prefecture, a campaign
+/// supervisor for the province, and an admin,
 /// so the system can be tried at once. Returns them with their passwords.
 fn demo_accounts(
     store: &dyn Storage,
@@ -118,6 +119,14 @@ fn demo_accounts(
             name: "贵阳市市场监管局 检查员".into(),
             uscc: None,
             regions: vec!["520100".into()],
+            disabled: false,
+        },
+        Account {
+            username: "dudao".into(),
+            role: Role::Supervisor,
+            name: "贵州省市场监管局 专项行动督导".into(),
+            uscc: None,
+            regions: vec!["520000".into()],
             disabled: false,
         },
         Account {
@@ -205,7 +214,9 @@ async fn main() -> std::process::ExitCode {
                             a.uscc.clone().unwrap_or_default(),
                             a.regions.join(",")
                         ),
-                        Role::Inspector => format!(" regions={}", a.regions.join(",")),
+                        Role::Inspector | Role::Supervisor => {
+                            format!(" regions={}", a.regions.join(","))
+                        }
                         Role::Admin => String::new(),
                     }
                 )

@@ -18,7 +18,9 @@ pub use register::*;
 
 /// A storage failure, as text (the API answers 503 `storage_unavailable` and logs it). Each
 /// backend converts its own errors into it (`sqlite/mod.rs` for rusqlite's).
+mod campaign;
 mod express;
+pub use campaign::*;
 pub use express::*;
 
 #[derive(Debug)]
@@ -214,6 +216,10 @@ pub struct Query {
 pub enum Role {
     Enterprise,
     Inspector,
+    /// A supervisor of the campaign at province, prefecture or county level (its regions): reads
+    /// progress and summaries of its subtree and records supervision acts, beside what an
+    /// inspector may do there.
+    Supervisor,
     Admin,
 }
 
@@ -222,6 +228,7 @@ impl Role {
         match self {
             Role::Enterprise => "enterprise",
             Role::Inspector => "inspector",
+            Role::Supervisor => "supervisor",
             Role::Admin => "admin",
         }
     }
@@ -229,6 +236,7 @@ impl Role {
         match s {
             "enterprise" => Some(Role::Enterprise),
             "inspector" => Some(Role::Inspector),
+            "supervisor" => Some(Role::Supervisor),
             "admin" => Some(Role::Admin),
             _ => None,
         }
@@ -409,6 +417,7 @@ pub trait Storage:
     + crate::documents::DocStore
     + RegisterStore
     + ExpressStore
+    + CampaignStore
 {
 }
 
@@ -422,6 +431,7 @@ impl<T> Storage for T where
         + crate::documents::DocStore
         + RegisterStore
         + ExpressStore
+        + CampaignStore
 {
 }
 

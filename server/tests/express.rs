@@ -168,6 +168,45 @@ fn reports_are_numbered_once_scoped_upward_and_closed_for_follow_ups() {
     let r = post(a, &county, &[json!({"id": "x", "kind": "reported"})]);
     assert_eq!(r[0]["status"], "rejected");
 
+    // A photo from the scene: seen by the levels above (who may see the report), not sideways.
+    let photo = b"\xFF\xD8\xFF photo of the burnt charging point";
+    let sha = sha_hex(photo);
+    let up = request(
+        a,
+        "PUT",
+        &format!("/api/v1/attachments/{sha}"),
+        &[bearer(&county), format!("Upload-Length: {}", photo.len())],
+        photo,
+    );
+    assert_eq!(up.status, 201);
+    let r = post(
+        a,
+        &county,
+        &[act(
+            1,
+            8,
+            "yunyan",
+            &ago(9),
+            json!({"kind": "followed_up", "text": "现场照片",
+        "photos": [{"sha256": sha, "media_type": "image/jpeg"}]}),
+        )],
+    );
+    assert_eq!(r[0]["status"], "stored", "{r:?}");
+    let get = |tok: &str| {
+        request(
+            a,
+            "GET",
+            &format!("/api/v1/attachments/{sha}"),
+            &[bearer(tok)],
+            b"",
+        )
+        .status
+    };
+    assert_eq!(
+        (get(&city), get(&province), get(&neighbour), get(&qiye)),
+        (200, 200, 404, 404)
+    );
+
     // The city follows up (it is above the county), the county closes; a follow-up dated after
     // the end is refused, a summary is taken.
     let r = post(

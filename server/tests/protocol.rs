@@ -34,8 +34,11 @@ fn first_start_prints_demo_accounts_that_can_sign_in() {
         .iter()
         .filter(|l| l.starts_with("demo account:"))
         .collect();
-    assert_eq!(lines.len(), 3, "{:?}", srv.banner);
-    for (line, role) in lines.iter().zip(["enterprise", "inspector", "admin"]) {
+    assert_eq!(lines.len(), 4, "{:?}", srv.banner);
+    for (line, role) in lines
+        .iter()
+        .zip(["enterprise", "inspector", "supervisor", "admin"])
+    {
         assert!(line.contains(&format!("role={role}")), "{line}");
         let field = |k: &str| {
             line.split(' ')

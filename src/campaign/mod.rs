@@ -5,12 +5,31 @@
 //! `register` holds the register entry, the one shape the server stores, the import reads, the
 //! devices sync and the progress figures count; `validate` checks one, `import` (with `columns`)
 //! turns spreadsheet rows into entries with errors per row and column, and entries back into rows.
+//! `plan` is the campaign as data; `facts` the rows progress counts (one per submission, ledger
+//! entry, spot check); `progress` the figures per locality rolled up the hierarchy with
+//! behind-schedule flags; `risk` the ranking of enterprises for on-site inspection;
+//! `supervision` the acts addressed to localities and the look-back.
 
 pub mod columns;
+pub mod facts;
 pub mod import;
+pub mod plan;
+pub mod progress;
 pub mod register;
+pub mod risk;
+pub mod supervision;
 pub mod validate;
 
+pub use facts::{EntryFact, EntryState, SpotFact, SubmissionFact};
+pub use plan::{Milestone, MilestoneKind, Plan, PlanProblem};
+pub use progress::{
+    assemble, by_uscc, chain, flags, lagging, leaves, percent, progress, slot, tree, Acc, Figures,
+    Flag, FlagCode, Inputs, Leaf, Level, Node, ProductFigures, Progress,
+};
 pub use register::{
     Certificate, CertificateKind, Contact, KeyFlag, Registered, RegisteredProduct, Scale,
+};
+pub use risk::{rank, Factor, FactorCode, Ranked};
+pub use supervision::{
+    candidates, sample, Candidate, LookbackResult, SupervisionAct, SupervisionKind, TargetKind,
 };

@@ -115,8 +115,23 @@ fn merge_includes(
                 sections.push(s);
             }
         }
+        // An item asked only in the light of one left out (its `relevant` reads it) goes with it:
+        // a template leaving out `ccc.certificate_valid` need not list the certificate's number too.
+        // Not when the template writes its own item of that key (then the reader still has it).
+        let mut out: Vec<String> = inc.except().to_vec();
+        let gone = |k: &String| !raw.items.iter().any(|x| &x.key == k);
+        for it in &frag.items {
+            let reads_out = it.relevant.as_deref().is_some_and(|r| {
+                out.iter()
+                    .filter(|k| gone(k))
+                    .any(|k| r.contains(&format!("${{{k}}}")))
+            });
+            if reads_out && !out.contains(&it.key) {
+                out.push(it.key.clone());
+            }
+        }
         for (n, it) in frag.items.into_iter().enumerate() {
-            if !inc.except().contains(&it.key) {
+            if !out.contains(&it.key) {
                 origins.push(format!("/include/{i}/items/{n}"));
                 items.push(it);
             }
@@ -219,10 +234,14 @@ pub fn compile(
         };
         let from = day("from", &s.from, &mut issues);
         let until = day("until", &s.until, &mut issues);
+        let days = |d: Option<NaiveDate>| d.and_then(crate::report::days_since_epoch);
         standards.push(Standard {
             id: s.id.clone(),
             from,
             until,
+            from_day: days(from),
+            until_day: days(until),
+            by: None,
         });
     }
 
@@ -296,6 +315,25 @@ pub fn compile(
         }
     }
 
+    // A standard chosen by an item's date: a top-level date item of this template.
+    for (i, (s, std)) in raw.standards.iter().zip(standards.iter_mut()).enumerate() {
+        let Some(key) = &s.by else { continue };
+        let slot = keys.get(key).copied();
+        let ok = slot
+            .and_then(|x| flat.get(x as usize))
+            .is_some_and(|f| f.raw.kind == ItemKind::Date && f.parent.is_none());
+        if ok {
+            std.by = slot;
+        } else {
+            issues.push(Issue::detail(
+                format!("/standards/{i}/by"),
+                Code::UnknownItem,
+                &format!("{key}（须为检查表顶层的日期项）"),
+                &format!("{key} (must be a top-level date item)"),
+            ));
+        }
+    }
+
     let lookups = RefCell::new(Vec::new());
     let mut items: Vec<Item> = Vec::with_capacity(flat.len());
     for (slot, f) in flat.iter().enumerate() {
@@ -308,6 +346,7 @@ pub fn compile(
             &lookups,
             &section_ids,
             &raw,
+            &standards,
             &mut issues,
         ));
     }

@@ -100,6 +100,8 @@ pub(super) fn dependents(items: &[Item], rank: &[u32]) -> Vec<Vec<u32>> {
         for e in it.relevant.iter().chain(it.constraint.iter()) {
             reads.extend_from_slice(e.refs());
         }
+        // A rule whose standard version is chosen by a date item depends on that item too.
+        reads.extend(it.rules.iter().filter_map(|r| r.by));
         for r in reads {
             // A change inside a group is handled by re-evaluating the whole group.
             let src = items.get(r as usize).and_then(|i| i.parent).unwrap_or(r);

@@ -82,6 +82,7 @@ pub(super) fn compile_item(
     lookups: &RefCell<Vec<Lookup>>,
     sections: &HashSet<&str>,
     raw: &RawTemplate,
+    standards: &[super::Standard],
     issues: &mut Vec<Issue>,
 ) -> Item {
     let it = f.raw;
@@ -249,6 +250,7 @@ pub(super) fn compile_item(
         // Only what the check reads must be answered: a `when` is a condition, and an unanswered
         // item there reads as empty (as in ODK), so a default limit can apply until it is answered.
         let reads: Vec<u32> = check.refs().to_vec();
+        let by = standard.and_then(|i| standards.get(i)).and_then(|s| s.by);
         rules.push(Rule {
             check,
             when,
@@ -256,9 +258,11 @@ pub(super) fn compile_item(
             basis,
             severity: rule.severity,
             violation: rule.violation,
+            department: rule.department,
             escalate: rule.escalate,
             finding: rule.finding.clone(),
             reads,
+            by,
         });
     }
     let bits = |n: usize, f: &dyn Fn(usize) -> u8| -> u8 {

@@ -13,7 +13,7 @@ pub mod raw;
 
 use crate::expr::{Expr, Value};
 use crate::issue::Issue;
-use crate::policy::{Severity, Violation};
+use crate::policy::{Department, Severity, Violation};
 use crate::text::Text;
 use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
@@ -130,10 +130,14 @@ pub struct Rule {
     pub basis: String,
     pub severity: Severity,
     pub violation: Option<Violation>,
+    pub department: Option<Department>,
     pub escalate: bool,
     pub finding: Option<Text>,
     /// Every slot the check reads: the rule is judged only when all are answered.
     pub reads: Vec<u32>,
+    /// The date item that chooses the rule's standard version (from the standard's `by`): a
+    /// change to it re-evaluates the rule.
+    pub by: Option<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -141,11 +145,51 @@ pub struct Standard {
     pub id: String,
     pub from: Option<NaiveDate>,
     pub until: Option<NaiveDate>,
+    /// The same days as days since 1970-01-01 (what date answers and `today()` hold).
+    pub from_day: Option<i32>,
+    pub until_day: Option<i32>,
+    /// Slot of the date item that decides (the production date), if the standard names one.
+    pub by: Option<u32>,
+}
+
+/// Why a standard version was applied to a finding: the date that decided and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Applied {
+    /// The standard version, e.g. `GB 17761-2024`.
+    pub standard: String,
+    /// The item whose date decided (`ebike.production_date`), or `inspected_at`.
+    pub by: String,
+    /// That date, `YYYY-MM-DD`.
+    pub date: String,
 }
 
 impl Standard {
     pub fn applies_on(&self, day: NaiveDate) -> bool {
         self.from.is_none_or(|f| day >= f) && self.until.is_none_or(|u| day <= u)
+    }
+
+    /// Whether it applies on `day` (days since 1970-01-01).
+    pub fn applies_on_day(&self, day: i32) -> bool {
+        self.from_day.is_none_or(|f| day >= f) && self.until_day.is_none_or(|u| day <= u)
+    }
+
+    /// Whether the standard has a period at all (then a finding says which date chose it).
+    pub fn dated(&self) -> bool {
+        self.from.is_some() || self.until.is_some()
+    }
+
+    /// The day that decides whether this standard applies: the answer to its `by` item when it is
+    /// answered (and relevant), else the inspection day. `None` with neither. The flag says
+    /// whether the item decided.
+    pub fn deciding_day(
+        &self,
+        env: &dyn crate::expr::Env,
+        today: Option<i32>,
+    ) -> Option<(i32, bool)> {
+        if let Some(crate::expr::Value::Date(d)) = self.by.map(|s| env.var(s)) {
+            return Some((d, true));
+        }
+        today.map(|d| (d, false))
     }
 }
 

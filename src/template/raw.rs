@@ -2,7 +2,7 @@
 //! These structs are also what `paicha catalogue` prints and what the page renders from, so they
 //! serialize back to the same shape.
 
-use crate::policy::{Severity, Violation};
+use crate::policy::{Department, Severity, Violation};
 use crate::template::{Form, ItemKind, Link};
 use crate::text::Text;
 use serde::Deserialize;
@@ -137,12 +137,16 @@ pub struct RawStandard {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<Text>,
-    /// First day it applies (`YYYY-MM-DD`), judged by the submission's `inspected_at`.
+    /// First day it applies (`YYYY-MM-DD`), judged by the submission's `inspected_at` (or `by`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// Last day it applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<String>,
+    /// Key of a date item (e.g. the production date) whose answer decides which days count, where
+    /// the standard says so; the inspection date when that item is unanswered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
 }
 
 /// A table cell: a number or a string. Read by a small visitor of its own rather than through
@@ -310,6 +314,10 @@ pub struct RawRule {
     pub severity: Severity,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub violation: Option<Violation>,
+    /// The department competent for this requirement when it is not market regulation: the case
+    /// is handed over to it when the violation's measures say so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<Department>,
     /// Matches a sector major-hidden-danger criterion, or the enterprise cannot remove it alone:
     /// reported to the local government for joint supervision.
     #[serde(default, skip_serializing_if = "is_false")]

@@ -206,8 +206,8 @@ fn new_account(mut n: NewAccount) -> Result<(Account, String), Response> {
     check_password(&n.password)?;
     let Some(role) = Role::parse(&n.role) else {
         return Err(invalid_account(
-            "角色须为 enterprise、inspector 或 admin",
-            "The role must be enterprise, inspector or admin",
+            "角色须为 enterprise、inspector、supervisor 或 admin",
+            "The role must be enterprise, inspector, supervisor or admin",
         ));
     };
     match role {
@@ -231,7 +231,7 @@ fn new_account(mut n: NewAccount) -> Result<(Account, String), Response> {
             }
             check_regions(&n.regions)?;
         }
-        Role::Inspector => check_regions(&n.regions)?,
+        Role::Inspector | Role::Supervisor => check_regions(&n.regions)?,
         Role::Admin => {}
     }
     Ok((

@@ -215,7 +215,7 @@ fn supervises(auth: &Authed, region: &str) -> bool {
     match auth.account.role {
         Role::Admin => true,
         Role::Enterprise => false,
-        Role::Inspector => auth.account.regions.iter().any(|r| {
+        Role::Inspector | Role::Supervisor => auth.account.regions.iter().any(|r| {
             let p = crate::storage::region_prefix(r);
             r != region && region.starts_with(&p) && p.len() < region.trim_end_matches("00").len()
         }),

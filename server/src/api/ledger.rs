@@ -22,7 +22,7 @@ use std::sync::Arc;
 /// May an account of this role make this kind of event?
 fn may_make(role: Role, act: &Act) -> bool {
     match role {
-        Role::Admin | Role::Inspector => true,
+        Role::Admin | Role::Inspector | Role::Supervisor => true,
         // An enterprise records dangers it finds itself and reports them removed; orders,
         // verdicts, escalation and closing are the supervisor's.
         Role::Enterprise => matches!(act, Act::Created(_) | Act::Rectified { .. }),
@@ -339,7 +339,7 @@ pub async fn view(State(app): State<Arc<App>>, auth: Authed, RawQuery(raw): RawQ
                 "This region is outside your assignment",
             )
         }
-        (Role::Inspector, None) => auth.account.regions.first().cloned(),
+        (Role::Inspector | Role::Supervisor, None) => auth.account.regions.first().cloned(),
         (_, None) => return invalid_query("region (required for an administrator)"),
     };
     // Only the events of the region shown are read and folded (it lies within the caller's scope,

@@ -5,6 +5,8 @@
 
 mod accounts;
 pub mod attachments;
+mod campaign;
+pub(crate) mod campaign_summary;
 mod cases;
 mod documents;
 mod express;
@@ -177,6 +179,31 @@ pub fn router(
         .route("/api/v1/public/typical-cases", get(cases::public))
         .route("/api/v1/spot-checks", post(spot::upload).get(spot::list))
         .route("/api/v1/key-inspections", get(spot::key_inspections))
+        .route("/api/v1/campaigns", get(campaign::list))
+        .route("/api/v1/campaigns/{id}/progress", get(campaign::progress))
+        .route("/api/v1/campaigns/{id}/leaves", get(campaign::leaves))
+        .route("/api/v1/campaigns/{id}/ranking", get(campaign::ranking))
+        .route("/api/v1/campaigns/{id}/trace", get(campaign::trace))
+        .route(
+            "/api/v1/campaigns/{id}/acts",
+            post(campaign::post_acts).get(campaign::get_acts),
+        )
+        .route(
+            "/api/v1/campaigns/{id}/lookback/sample",
+            get(campaign::sample),
+        )
+        .route(
+            "/api/v1/campaigns/{id}/lookback",
+            post(campaign::post_lookback).get(campaign::get_lookback),
+        )
+        .route(
+            "/api/v1/campaigns/{id}/summary",
+            get(campaign_summary::summary),
+        )
+        .route(
+            "/api/v1/campaigns/{id}/summary.xlsx",
+            get(campaign_summary::xlsx),
+        )
         .route("/api/v1/register", get(register::pull))
         .route("/api/v1/register/import", post(register::import))
         .route("/api/v1/register/template", get(register::template))

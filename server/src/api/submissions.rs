@@ -65,7 +65,7 @@ enum Refusal {
 fn may_file(role: Role, form: &str) -> bool {
     match role {
         Role::Enterprise => form == "self_inspection",
-        Role::Inspector => form == "onsite_inspection",
+        Role::Inspector | Role::Supervisor => form == "onsite_inspection",
         Role::Admin => true,
     }
 }

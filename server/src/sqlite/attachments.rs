@@ -135,6 +135,7 @@ impl AttachmentStore for Sqlite {
         let mut args = vec![Sql::Text(sha.into()), Sql::Text(username.into())];
         let in_submissions = scope_sql(scope, &mut args);
         let in_events = scope_sql(scope, &mut args);
+        let in_express = scope_sql(scope, &mut args);
         // A citing record counts only when its author uploaded the bytes: citing a hash one has
         // merely seen somewhere gives no access to them.
         let sql = format!(
@@ -144,7 +145,10 @@ impl AttachmentStore for Sqlite {
                             WHERE c.sha256 = ?1 AND s.id IN (SELECT id FROM submissions WHERE {in_submissions}))
                  OR EXISTS (SELECT 1 FROM cites c JOIN events e ON e.id = c.submission
                             JOIN uploads u ON u.sha256 = c.sha256 AND u.uploader = e.author AND u.complete = 1
-                            WHERE c.sha256 = ?1 AND e.id IN (SELECT id FROM events WHERE {in_events}))"
+                            WHERE c.sha256 = ?1 AND e.id IN (SELECT id FROM events WHERE {in_events}))
+                 OR EXISTS (SELECT 1 FROM cites c JOIN express_events x ON x.id = c.submission
+                            JOIN uploads u ON u.sha256 = c.sha256 AND u.uploader = x.author AND u.complete = 1
+                            WHERE c.sha256 = ?1 AND x.id IN (SELECT id FROM express_events WHERE {in_express}))"
         );
         let conn = self.conn()?;
         Ok(conn.query_row(&sql, params_from_iter(args), |r| r.get(0))?)

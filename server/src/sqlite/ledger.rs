@@ -116,7 +116,7 @@ pub(super) fn put_event(
         attachments: &ev.attachments,
         detail: &ev.kind,
     };
-    put_idempotent(tx, &EVENTS, &u, actor, scope, audited, || {
+    let stored = put_idempotent(tx, &EVENTS, &u, actor, scope, audited, || {
         tx.prepare_cached(
             "INSERT INTO events (id, entry, kind, sha256, body, uscc, region, received_at, author)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (id) DO NOTHING",
@@ -132,7 +132,12 @@ pub(super) fn put_event(
             ev.received_at,
             actor
         ])
-    })
+    })?;
+    // A submission's own entries are refolded once each by the submission (`audited` false).
+    if stored == Stored::New && audited {
+        super::campaign::on_entry(tx, &ev.entry)?;
+    }
+    Ok(stored)
 }
 
 impl LedgerStore for Sqlite {

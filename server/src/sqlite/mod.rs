@@ -31,6 +31,7 @@
 mod accounts;
 mod attachments;
 pub(crate) mod audit;
+mod campaign;
 mod documents;
 mod express;
 mod idempotent;
@@ -68,6 +69,7 @@ const SCHEMAS: &[&str] = &[
     audit::SCHEMA,
     documents::SCHEMA,
     express::SCHEMA,
+    campaign::SCHEMA,
     crate::numbering::SCHEMA,
     register::SCHEMA,
 ];
@@ -166,6 +168,7 @@ impl Sqlite {
             Self::migrate_v2(&conn)?;
         }
         create_schema(&conn)?;
+        campaign::init(&conn)?;
         Ok(Sqlite {
             conn: Mutex::new(conn),
         })

@@ -152,6 +152,7 @@ fn put_one(tx: &Transaction<'_>, e: &Registered, source: &str, a: &Audit<'_>) ->
             ins.execute(params![e.uscc, e.region, p.product, link])?;
         }
     }
+    super::campaign::put_register(tx, e)?;
     Ok(change)
 }
 

@@ -63,6 +63,7 @@ impl SpotStore for Sqlite {
                  VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![rec.id, rec.sha256, rec.body, a.at, a.actor],
             )?;
+            super::campaign::on_spot_check(&tx, rec.body)?;
         }
         write_audit(
             &tx,

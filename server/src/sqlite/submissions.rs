@@ -107,10 +107,17 @@ fn put_one(
         )
     })?;
     if stored == Stored::New {
+        super::campaign::on_submission(tx, rec)?;
         // Its findings' ledger entries, in the same transaction: a record and its entries land
         // together or not at all.
         for ev in &rec.events {
             put_event(tx, ev, actor, &Scope::All, false)?;
+        }
+        let mut entries: Vec<&str> = rec.events.iter().map(|e| e.entry.as_str()).collect();
+        entries.sort_unstable();
+        entries.dedup();
+        for e in entries {
+            super::campaign::on_entry(tx, e)?;
         }
         if !rec.events.is_empty() {
             // One audit line for the entries a record opens (they are part of its upload).

@@ -1,0 +1,485 @@
+//! The campaign over HTTP: plans, progress per locality rolled up the hierarchy (counted in SQL
+//! from the summary tables, rolled up and flagged by the core), the lagging list, the risk-ranked
+//! inspection list, the records behind any figure, supervision acts and the look-back.
+//! Summaries (JSON for the report page, XLSX schedule table) are in `campaign_summary.rs`.
+//!
+//! Who: supervisors, inspectors and admins, within their regions (a province supervisor `52`
+//! reads every county, a county one only its own); only supervisors and admins record acts and
+//! look-back results. Enterprises: 403.
+
+use super::{blocking, invalid_query, now, problem, App};
+use crate::auth::{sha256_hex, Authed};
+use crate::storage::{region_prefix, Figure, NewCampaignRecord, Role, Scope, Stored};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::NaiveDate;
+use paicha::campaign::{self as core, Plan};
+use serde_json::{json, Value};
+use std::sync::{Arc, OnceLock};
+
+/// The campaign plans of the build, checked against the catalogue once.
+pub fn plans() -> &'static [Plan] {
+    static PLANS: OnceLock<Vec<Plan>> = OnceLock::new();
+    PLANS.get_or_init(|| {
+        let cat = paicha::Catalogue::builtin();
+        let known: Vec<&str> = cat.products().iter().map(|p| p.product).collect();
+        core::plan::BUILTIN
+            .iter()
+            .filter_map(|(id, text)| match Plan::from_json(text, &known) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    eprintln!("paicha-server: campaign plan {id}: {e:?}");
+                    None
+                }
+            })
+            .collect()
+    })
+}
+
+pub fn plan(id: &str) -> Result<&'static Plan, Response> {
+    plans().iter().find(|p| p.id == id).ok_or_else(|| {
+        problem(
+            StatusCode::NOT_FOUND,
+            "unknown_campaign",
+            "没有这个专项行动",
+            "No such campaign",
+        )
+    })
+}
+
+/// The query of a campaign read: region (default: the account's first), as-of date (default:
+/// today in the plan's offset), and the other parameters the handler allows.
+pub struct Ask {
+    pub region: String,
+    pub today: NaiveDate,
+    pub rest: Vec<(String, String)>,
+}
+
+impl Ask {
+    pub fn get(&self, k: &str) -> Option<&str> {
+        self.rest
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Who may read campaign figures, and of which region.
+pub fn ask(
+    auth: &Authed,
+    plan: &Plan,
+    raw: Option<String>,
+    allowed: &[&str],
+) -> Result<Ask, Response> {
+    if auth.account.role == Role::Enterprise {
+        return Err(problem(
+            StatusCode::FORBIDDEN,
+            "role_forbidden",
+            "专项行动进度由监管部门查看",
+            "Campaign progress is for the supervisors",
+        ));
+    }
+    let mut region = None;
+    let mut today = plan.today(now());
+    let mut rest = Vec::new();
+    for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        match k.as_ref() {
+            "region" if paicha::ids::check_region(&v).is_ok() => region = Some(v.to_string()),
+            "date" => match paicha::ledger::date::parse_date(&v) {
+                Some(d) => today = d,
+                None => return Err(invalid_query("date")),
+            },
+            k if allowed.contains(&k) => rest.push((k.to_string(), v.to_string())),
+            other => return Err(invalid_query(other)),
+        }
+    }
+    let region = match region {
+        Some(r) => r,
+        None if auth.account.role == Role::Admin => plan.region.clone(),
+        None => auth
+            .account
+            .regions
+            .first()
+            .cloned()
+            .ok_or_else(|| invalid_query("region"))?,
+    };
+    if !auth.scope().has_region(&region)
+        || !region.starts_with(region_prefix(&plan.region).as_str())
+    {
+        return Err(problem(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "该地区不在您负责的范围内",
+            "This region is outside your assignment",
+        ));
+    }
+    Ok(Ask {
+        region,
+        today,
+        rest,
+    })
+}
+
+fn day_text(d: NaiveDate) -> String {
+    paicha::ledger::date::date_text(d)
+}
+
+pub async fn list() -> Response {
+    Json(json!({ "items": plans() })).into_response()
+}
+
+/// Progress from a region down, with its lagging localities.
+pub async fn progress(
+    State(app): State<Arc<App>>,
+    auth: Authed,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let plan = match plan(&id) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let q = match ask(&auth, plan, raw, &[]) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let today = day_text(q.today);
+    let prefix = region_prefix(&q.region);
+    let leaves = match blocking(move || app.store.campaign_leaves(plan, &prefix, &today)).await {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    let root = core::tree(plan, &q.region, &leaves, q.today);
+    let lagging = core::lagging(&root);
+    Json(json!({
+        "campaign": plan.id, "version": plan.version, "today": day_text(q.today),
+        "root": root, "lagging": lagging,
+    }))
+    .into_response()
+}
+
+/// The counted figures per division code (what a device rolls up and flags offline for any day
+/// with the core in WASM).
+pub async fn leaves(
+    State(app): State<Arc<App>>,
+    auth: Authed,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let plan = match plan(&id) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let q = match ask(&auth, plan, raw, &[]) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let today = day_text(q.today);
+    let prefix = region_prefix(&q.region);
+    let t = today.clone();
+    match blocking(move || app.store.campaign_leaves(plan, &prefix, &t)).await {
+        Ok(leaves) => {
+            Json(json!({"campaign": plan.id, "region": q.region, "today": today, "leaves": leaves}))
+                .into_response()
+        }
+        Err(r) => r,
+    }
+}
+
+/// A locality's registered enterprises ranked for on-site inspection, with the factors.
+pub async fn ranking(
+    State(app): State<Arc<App>>,
+    auth: Authed,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let plan = match plan(&id) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let q = match ask(&auth, plan, raw, &["limit"]) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let limit = match q.get("limit").map(str::parse::<usize>) {
+        None => 100,
+        Some(Ok(n)) if (1..=5000).contains(&n) => n,
+        Some(_) => return invalid_query("limit (1-5000)"),
+    };
+    let prefix = region_prefix(&q.region);
+    let facts = match blocking(move || app.store.local_facts(&prefix)).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let mut ranked = core::rank(
+        plan,
+        &facts.register,
+        &facts.submissions,
+        &facts.entries,
+        &facts.spots,
+        &q.region,
+        q.today,
+    );
+    let total = ranked.len();
+    ranked.truncate(limit);
+    Json(json!({"region": q.region, "today": day_text(q.today), "total": total, "items": ranked}))
+        .into_response()
+}
+
+/// The records behind a figure (every number of the dashboard and report links here).
+pub async fn trace(
+    State(app): State<Arc<App>>,
+    auth: Authed,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let plan = match plan(&id) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let q = match ask(&auth, plan, raw, &["figure", "product", "limit"]) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let Some(figure) = q.get("figure").and_then(Figure::parse) else {
+        return invalid_query("figure");
+    };
+    let product = q.get("product").map(str::to_string);
+    if product.as_deref().is_some_and(|p| !plan.in_scope(p)) {
+        return invalid_query("product");
+    }
+    let limit = match q.get("limit").map(str::parse::<usize>) {
+        None => 1000,
+        Some(Ok(n)) if (1..=10000).contains(&n) => n,
+        Some(_) => return invalid_query("limit (1-10000)"),
+    };
+    let prefix = region_prefix(&q.region);
+    let today = day_text(q.today);
+    match blocking(move || {
+        app.store
+            .traced(plan, figure, &prefix, product.as_deref(), &today, limit)
+    })
+    .await
+    {
+        Ok(items) => Json(json!({"region": q.region, "items": items})).into_response(),
+        Err(r) => r,
+    }
+}
+
+fn may_supervise(auth: &Authed) -> Result<(), Response> {
+    match auth.account.role {
+        Role::Supervisor | Role::Admin => Ok(()),
+        _ => Err(problem(
+            StatusCode::FORBIDDEN,
+            "role_forbidden",
+            "督导（督促、提醒、约谈、通报）和回头看由督导账号记录",
+            "Supervision acts and look-back results are recorded by supervisor accounts",
+        )),
+    }
+}
+
+/// Store supervision acts (`kind = act`) or look-back results (`lookback`), one or an array:
+/// each idempotent by id and content hash, within the supervisor's regions, authored by it.
+async fn put_records(
+    app: Arc<App>,
+    auth: Authed,
+    plan: &'static Plan,
+    kind: &'static str,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    if let Err(r) = may_supervise(&auth) {
+        return r;
+    }
+    let (values, single) = match super::records(body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let results = blocking(move || {
+        let at = now().to_rfc3339();
+        let scope = auth.scope();
+        let me = auth.account.username.clone();
+        let mut out = Vec::new();
+        for v in &values {
+            let checked = if kind == "act" {
+                serde_json::from_value::<core::SupervisionAct>(v.clone())
+                    .map_err(|e| json!({"field": "", "message": {"zh": e.to_string(), "en": e.to_string()}}))
+                    .and_then(|a| {
+                        a.validate()
+                            .map(|_| (a.id.clone(), a.campaign.clone(), a.locality.clone(), a.author.clone()))
+                            .map_err(|e| serde_json::to_value(e).unwrap_or(Value::Null))
+                    })
+            } else {
+                serde_json::from_value::<core::LookbackResult>(v.clone())
+                    .map_err(|e| json!({"field": "", "message": {"zh": e.to_string(), "en": e.to_string()}}))
+                    .and_then(|a| {
+                        a.validate()
+                            .map(|_| (a.id.clone(), a.campaign.clone(), a.locality.clone(), a.author.clone()))
+                            .map_err(|e| serde_json::to_value(e).unwrap_or(Value::Null))
+                    })
+            };
+            let (id, campaign, locality, author) = match checked {
+                Ok(x) => x,
+                Err(why) => {
+                    out.push(json!({"id": v.get("id"), "status": "rejected", "http_status": 400,
+                                    "code": "invalid_record", "error": why}));
+                    continue;
+                }
+            };
+            if campaign != plan.id {
+                out.push(json!({"id": id, "status": "rejected", "http_status": 400, "code": "wrong_campaign"}));
+                continue;
+            }
+            if author != me {
+                out.push(json!({"id": id, "status": "forbidden", "http_status": 403, "code": "author_mismatch"}));
+                continue;
+            }
+            if !scope.has_region(&locality) {
+                out.push(json!({"id": id, "status": "forbidden", "http_status": 403, "code": "outside_scope"}));
+                continue;
+            }
+            // Canonical JSON (keys sorted, no spaces), as the submissions' hash.
+            let body = v.to_string();
+            let stored = app.store.put_campaign_record(&NewCampaignRecord {
+                kind,
+                id: &id,
+                sha256: &sha256_hex(body.as_bytes()),
+                body: &body,
+                campaign: &campaign,
+                locality: &locality,
+                author: &me,
+                received_at: &at,
+            })?;
+            out.push(match stored {
+                Stored::New => json!({"id": id, "status": "stored", "http_status": 201}),
+                Stored::Duplicate => json!({"id": id, "status": "duplicate", "http_status": 200}),
+                _ => json!({"id": id, "status": "conflict", "http_status": 409, "code": "changed_content"}),
+            });
+        }
+        Ok(out)
+    })
+    .await;
+    match results {
+        Ok(r) if single => {
+            let status = r
+                .first()
+                .and_then(|x| x["http_status"].as_u64())
+                .and_then(|s| StatusCode::from_u16(u16::try_from(s).unwrap_or(500)).ok())
+                .unwrap_or(StatusCode::OK);
+            (status, Json(r.into_iter().next().unwrap_or(Value::Null))).into_response()
+        }
+        Ok(r) => Json(json!({ "results": r })).into_response(),
+        Err(r) => r,
+    }
+}
+
+async fn get_records(
+    app: Arc<App>,
+    auth: Authed,
+    plan: &'static Plan,
+    kind: &'static str,
+    raw: Option<String>,
+) -> Response {
+    let q = match ask(&auth, plan, raw, &[]) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let scope = Scope::Regions(vec![region_prefix(&q.region)]);
+    match blocking(move || app.store.campaign_records(kind, &plan.id, &scope)).await {
+        Ok(bodies) => {
+            let items: Vec<Value> = bodies
+                .iter()
+                .filter_map(|b| serde_json::from_str(b).ok())
+                .collect();
+            Json(json!({"region": q.region, "items": items})).into_response()
+        }
+        Err(r) => r,
+    }
+}
+
+pub async fn post_acts(
+    State(app): State<Arc<App>>,
+    auth: Authed,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    match plan(&id) {
+        Ok(p) => put_records(app, auth, p, "act", body).await,
+        Err(r) => r,
+    }
+}
+
+pub async fn get_acts(
+    State(app): State<Arc<App>>,
+    auth: Authed,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    match plan(&id) {
+        Ok(p) => get_records(app, auth, p, "act", raw).await,
+        Err(r) => r,
+    }
+}
+
+pub async fn post_lookback(
+    State(app): State<Arc<App>>,
+    auth: Authed,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    match plan(&id) {
+        Ok(p) => put_records(app, auth, p, "lookback", body).await,
+        Err(r) => r,
+    }
+}
+
+pub async fn get_lookback(
+    State(app): State<Arc<App>>,
+    auth: Authed,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    match plan(&id) {
+        Ok(p) => get_records(app, auth, p, "lookback", raw).await,
+        Err(r) => r,
+    }
+}
+
+/// A reproducible look-back sample of a locality: closed-out entries and disposed spot checks,
+/// drawn by the seed (the same seed and records give the same sample).
+pub async fn sample(
+    State(app): State<Arc<App>>,
+    auth: Authed,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let plan = match plan(&id) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let q = match ask(&auth, plan, raw, &["seed", "size"]) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let Some(seed) = q.get("seed").filter(|s| !s.is_empty() && s.len() <= 200) else {
+        return invalid_query("seed");
+    };
+    let seed = seed.to_string();
+    let size = match q.get("size").map(str::parse::<usize>) {
+        None => 10,
+        Some(Ok(n)) if (1..=500).contains(&n) => n,
+        Some(_) => return invalid_query("size (1-500)"),
+    };
+    let prefix = region_prefix(&q.region);
+    let facts = match blocking(move || app.store.local_facts(&prefix)).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let all = core::candidates(&facts.entries, &facts.spots, &q.region);
+    let drawn = core::sample(&all, &seed, size);
+    Json(json!({"region": q.region, "seed": seed, "candidates": all.len(), "sample": drawn}))
+        .into_response()
+}

@@ -1,0 +1,102 @@
+// The campaign dashboard (issue 12) in a real Chromium against the real server: a province
+// supervisor signs in through the app, opens the dashboard, sees the province's progress with its
+// prefectures, drills down to a county (the risk-ranked list appears, with the factors of each
+// score), opens the records behind a figure, switches to English, and reads the page offline
+// from the last sync. axe finds nothing serious; screenshots at 360 and 1024 px in
+// target/screenshots/.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { launch, openApp, startServer, token, root, signIn, cspViolations } from './helpers.mjs';
+
+const shots = join(root, 'target/screenshots');
+mkdirSync(shots, { recursive: true });
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+async function axe(page, where) {
+  await page.evaluate(axeSource);
+  const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad.map((v) => `${where}: ${v.id} (${v.impact}) ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`), []);
+}
+
+async function api(server, tok, method, path, body) {
+  const r = await fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: r.status, body: await r.json().catch(() => null) };
+}
+
+const fixture = JSON.parse(readFileSync(join(root, 'tests/fixtures/ebike-onsite-sales-speed-and-modification.json'), 'utf8')).submission;
+const inspection = (id, uscc, region) => ({ ...fixture, id, enterprise: { uscc, region, name: '示例车行' } });
+
+test('dashboard: province tree, drill-down to a county, ranking, traced records, offline', { timeout: 120000 }, async () => {
+  const server = await startServer();
+  const { ctx, close } = await launch();
+  try {
+    const tablet = await token(server, 'jiancha');
+    for (const [uscc, name] of [['91520102MA6DK4L2XN', '贵阳示例车行'], ['91520102MA6DK4L3XP', '南明二店'], ['91520102MA6DK4L4XQ', '南明三店']]) {
+      const r = await api(server, tablet, 'POST', '/api/v1/register/entries', { uscc, name, region: '520102', products: [{ product: 'electric-bicycle', links: ['sales'] }] });
+      assert.ok(r.status === 200 || r.status === 201, JSON.stringify(r.body));
+    }
+    for (const [n, uscc] of [[1, '91520102MA6DK4L2XN'], [2, '91520102MA6DK4L3XP']]) {
+      const r = await api(server, tablet, 'POST', '/api/v1/submissions', inspection(`6f1c2a9e-3b7d-4c1e-9a55-00000000000${n}`, uscc, '520102'));
+      assert.equal(r.status, 200);
+    }
+    const page = await openApp(ctx, server.url);
+    await signIn(page, 'dudao');
+    await page.goto(`${server.url}/www/dashboard.html?date=2023-08-16`);
+    await page.waitForSelector('#dashboard table');
+    assert.match(await page.textContent('h1'), /专项行动进度 · 520000/);
+    const firstCells = await page.$$eval('tbody tr:first-child td', (tds) => tds.map((td) => td.textContent));
+    assert.deepEqual(firstCells.slice(1), ['3', '0 (0%)', '2 (66%)', '6', '0', '6', '0', '0']);
+    assert.match(await page.textContent('#dashboard'), /现场排查覆盖率 66%，应于 08-15 前达到 100%/);
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await page.screenshot({ path: join(shots, 'dashboard-province-1024.png'), fullPage: true });
+    await axe(page, 'province');
+    // Drill down: the prefecture, then the county with its ranking.
+    await page.click('tbody tr:nth-child(2) td:first-child button');
+    await page.waitForFunction(() => document.querySelector('h1')?.textContent.includes('520100'));
+    await page.click('tbody tr:nth-child(2) td:first-child button');
+    await page.waitForSelector('#h-rank');
+    assert.match(await page.textContent('h1'), /520102/);
+    const ranked = await page.$$eval('#h-rank + .wrap tbody tr', (trs) => trs.map((tr) => tr.textContent));
+    assert.equal(ranked.length, 3);
+    assert.match(ranked[0], /重大隐患|major/);
+    // The records behind "open": the six entries.
+    await page.click('tbody tr:first-child td:nth-child(7) button');
+    await page.waitForSelector('#trace li');
+    assert.equal(await page.$$eval('#trace li', (l) => l.length), 6);
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.screenshot({ path: join(shots, 'dashboard-county-360.png'), fullPage: true });
+    await axe(page, 'county');
+    // The printable summary of the county: its table and the two SVG charts; a number links back
+    // to the records behind it.
+    await page.goto(`${server.url}/www/summary.html?region=520102&date=2023-08-16&kind=stage`);
+    await page.waitForSelector('#summary table');
+    assert.equal(await page.$$eval('#summary svg', (s) => s.length), 2);
+    assert.match(await page.textContent('h1'), /阶段性工作总结/);
+    const openLink = await page.$eval('#summary tbody tr:first-child td:nth-child(7) a', (a) => [a.textContent, a.getAttribute('href')]);
+    assert.equal(openLink[0], '6');
+    assert.match(openLink[1], /trace=open/);
+    await page.screenshot({ path: join(shots, 'summary-county-360.png'), fullPage: true });
+    await axe(page, 'summary');
+    await page.goto(`${server.url}/www${openLink[1].startsWith('/') ? '' : '/'}${openLink[1]}`);
+    await page.waitForSelector('#trace li');
+    assert.equal(await page.$$eval('#trace li', (l) => l.length), 6);
+    // English.
+    await page.click('header button');
+    assert.match(await page.textContent('h1'), /Campaign progress/);
+    assert.match(await page.textContent('#dashboard'), /on-site coverage 66 % of 100 % due 08-15/);
+    // Offline from the last sync.
+    await ctx.setOffline(true);
+    await page.reload();
+    await page.waitForSelector('.stale');
+    assert.match(await page.textContent('h1'), /520102/);
+    assert.deepEqual(await cspViolations(page), []);
+    await ctx.setOffline(false);
+  } finally {
+    await close();
+    await server.stop();
+  }
+});

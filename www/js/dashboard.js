@@ -1,0 +1,186 @@
+// The campaign dashboard (issue 12) for supervisors: progress from the account's locality down
+// with drill-down, the lagging list, the risk-ranked inspection list of a county, the records
+// behind any figure, and the stage/annual schedule table (XLSX). Figures are counted by the server
+// (summary tables) and rolled up by the core; the last answers are kept on the device, so the
+// page reads offline from the last sync (marked with its time). No text is inserted as HTML.
+import { getMeta, setMeta } from './db.js';
+import { el } from './dom.js';
+import { apiFetch, apiJson } from './http.js';
+import { getLang, setLang } from './i18n.js';
+
+const T = {
+  title: ['专项行动进度', 'Campaign progress'],
+  lang: ['English', '中文'],
+  signInFirst: ['请先在应用中登录（督导、检查员或管理员账号）。', 'Sign in in the app first (a supervisor, inspector or admin account).'],
+  app: ['打开应用', 'Open the app'],
+  asOf: ['截至', 'As of'],
+  refresh: ['刷新', 'Refresh'],
+  xlsxStage: ['阶段进度表 XLSX', 'Stage schedule XLSX'],
+  xlsxAnnual: ['年度进度表 XLSX', 'Annual schedule XLSX'],
+  report: ['阶段总结报告（可打印）', 'Stage summary report (printable)'],
+  offline: ['离线：显示 {n} 同步的数据', 'Offline: showing data synced {n}'],
+  tree: ['各地进度', 'Progress by locality'],
+  locality: ['地区', 'Locality'],
+  registered: ['在册', 'Registered'],
+  self: ['自查', 'Self-insp.'],
+  onsite: ['现场', 'On site'],
+  found: ['隐患', 'Dangers'],
+  open: ['未清零', 'Open'],
+  overdue: ['超期', 'Overdue'],
+  closed: ['已销号', 'Closed out'],
+  spot: ['抽查不合格', 'Spot failed'],
+  total: ['合计', 'Total'],
+  lagging: ['进度滞后', 'Behind schedule'],
+  none: ['无', 'None'],
+  ranking: ['风险排序（重点对象优先）', 'Risk ranking (key objects first)'],
+  score: ['分值', 'Score'],
+  enterprise: ['企业', 'Enterprise'],
+  key: ['重点检查', 'Key inspection'],
+  records: ['明细', 'Records'],
+  up: ['上一级', 'Up'],
+};
+const t = (k, n) => (T[k]?.[getLang() === 'en' ? 1 : 0] ?? k).replace('{n}', String(n ?? ''));
+const CAMPAIGN = '2023-guizhou';
+const root = document.getElementById('dashboard');
+let auth = null;
+let state = { region: null, date: '', progress: null, ranking: null, trace: null, synced: null, offline: false };
+
+const key = (what) => `campaign:${what}:${auth.account.username}`;
+const pct = (a, b) => (b ? Math.floor((a * 100) / b) : 100);
+const q = (o) => Object.entries(o).filter(([, v]) => v).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+
+async function load() {
+  const params = q({ region: state.region, date: state.date });
+  const cacheKey = key(`view:${state.region ?? ''}:${state.date}`);
+  try {
+    const progress = await apiJson(`/api/v1/campaigns/${CAMPAIGN}/progress?${params}`, { token: auth.token });
+    state.region = progress.root.code;
+    const ranking = progress.root.level === 'county'
+      ? await apiJson(`/api/v1/campaigns/${CAMPAIGN}/ranking?${q({ region: state.region, date: state.date, limit: 50 })}`, { token: auth.token })
+      : null;
+    const synced = new Date().toISOString();
+    Object.assign(state, { progress, ranking, synced, offline: false });
+    await setMeta(cacheKey, { progress, ranking, synced });
+    await setMeta(key('last'), { region: state.region, date: state.date });
+  } catch (e) {
+    const kept = await getMeta(cacheKey);
+    if (!kept) throw e;
+    Object.assign(state, kept, { offline: true });
+  }
+}
+
+async function trace(figure, region, product) {
+  try {
+    state.trace = { figure, region, ...(await apiJson(`/api/v1/campaigns/${CAMPAIGN}/trace?${q({ figure, region, product, date: state.date })}`, { token: auth.token })) };
+  } catch {
+    state.trace = { figure, region, items: [] };
+  }
+  render();
+  document.getElementById('trace')?.scrollIntoView();
+}
+
+async function download(kind) {
+  const res = await apiFetch(`/api/v1/campaigns/${CAMPAIGN}/summary.xlsx?${q({ region: state.region, date: state.date, kind })}`, { token: auth.token });
+  if (!res.ok) return;
+  const url = URL.createObjectURL(await res.blob());
+  const a = el('a', { href: url, download: `${CAMPAIGN}-${state.region}-${kind}.xlsx` });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+const num = (value, figure, region, product, label) => {
+  const b = el('button', { type: 'button', className: 'num', textContent: String(value), aria: { label: `${label} ${value}: ${t('records')}` } });
+  b.addEventListener('click', () => trace(figure, region, product));
+  return b;
+};
+
+function row(n, label, isTotal) {
+  const f = n.figures;
+  const name = isTotal ? el('strong', { textContent: `${t('total')} ${n.code}` }) : el('button', { type: 'button', className: 'num', textContent: label });
+  if (!isTotal) name.addEventListener('click', async () => { state.region = n.code; state.trace = null; await refresh(); });
+  const behind = n.flags.some((x) => x.code === 'behind');
+  return el('tr', { className: behind ? 'behind' : '' },
+    el('td', {}, name),
+    el('td', {}, num(f.registered, 'registered', n.code, null, t('registered'))),
+    el('td', {}, num(`${f.self_inspected} (${pct(f.self_inspected, f.registered)}%)`, 'self_inspected', n.code, null, t('self'))),
+    el('td', {}, num(`${f.onsite_inspected} (${pct(f.onsite_inspected, f.registered)}%)`, 'onsite_inspected', n.code, null, t('onsite'))),
+    el('td', {}, num(f.general + f.major, 'dangers', n.code, null, t('found'))),
+    el('td', {}, num(f.closed_out, 'closed_out', n.code, null, t('closed'))),
+    el('td', {}, num(f.open, 'open', n.code, null, t('open'))),
+    el('td', {}, num(f.overdue, 'overdue', n.code, null, t('overdue'))),
+    el('td', {}, num(f.spot_unqualified, 'spot_unqualified', n.code, null, t('spot'))));
+}
+
+function render() {
+  document.documentElement.lang = getLang() === 'en' ? 'en' : 'zh-CN';
+  const p = state.progress;
+  const langBtn = el('button', { type: 'button', className: 'secondary', textContent: t('lang') });
+  langBtn.addEventListener('click', async () => { setLang(getLang() === 'en' ? 'zh' : 'en'); await setMeta('lang', getLang()); render(); });
+  const date = el('input', { type: 'date', id: 'asof', value: state.date || p.today });
+  date.addEventListener('change', async () => { state.date = date.value; await refresh(); });
+  const refreshBtn = el('button', { type: 'button', textContent: t('refresh') });
+  refreshBtn.addEventListener('click', refresh);
+  const xs = el('button', { type: 'button', className: 'secondary', textContent: t('xlsxStage') });
+  xs.addEventListener('click', () => download('stage'));
+  const xa = el('button', { type: 'button', className: 'secondary', textContent: t('xlsxAnnual') });
+  xa.addEventListener('click', () => download('annual'));
+  const up = p.root.level !== 'province' && p.root.code !== (auth.account.regions?.[0] ?? '') ? (() => {
+    const b = el('button', { type: 'button', className: 'secondary', textContent: t('up') });
+    const parent = p.root.level === 'county' ? `${p.root.code.slice(0, 4)}00` : `${p.root.code.slice(0, 2)}0000`;
+    b.addEventListener('click', async () => { state.region = parent; state.trace = null; await refresh(); });
+    return b;
+  })() : null;
+  const head = el('tr', {}, ...['locality', 'registered', 'self', 'onsite', 'found', 'closed', 'open', 'overdue', 'spot'].map((k) => el('th', { scope: 'col', textContent: t(k) })));
+  const rows = [row(p.root, p.root.code, true), ...p.root.children.map((c) => row(c, c.code, false))];
+  const lagging = p.lagging.length
+    ? el('ul', { className: 'flags' }, ...p.lagging.map((l) => el('li', {}, el('strong', { textContent: `${l.code} ` }), l.flags.map((f) => (getLang() === 'en' ? f.reason.en : f.reason.zh)).join('；'))))
+    : el('p', { textContent: t('none') });
+  const ranking = state.ranking && el('section', { aria: { labelledby: 'h-rank' } },
+    el('h2', { id: 'h-rank', textContent: t('ranking') }),
+    el('div', { className: 'wrap', tabIndex: 0, attrs: { role: 'region' }, aria: { label: t('ranking') } }, el('table', {},
+      el('thead', {}, el('tr', {}, ...['enterprise', 'score', 'key'].map((k) => el('th', { scope: 'col', textContent: t(k) })))),
+      el('tbody', {}, ...state.ranking.items.map((r) => el('tr', {},
+        el('td', {}, el('div', { textContent: `${r.name} ${r.uscc}` }), el('div', { className: 'factors', textContent: r.factors.map((f) => `${getLang() === 'en' ? f.label.en : f.label.zh} ${f.count}×${f.weight}=${f.points}`).join('，') })),
+        el('td', { textContent: String(r.score) }),
+        el('td', { textContent: r.key_inspection ? '●' : '' })))))));
+  const tr = state.trace && el('section', { id: 'trace', aria: { labelledby: 'h-trace' } },
+    el('h2', { id: 'h-trace', textContent: `${t('records')}: ${state.trace.figure} · ${state.trace.region} (${state.trace.items.length})` }),
+    el('ul', {}, ...state.trace.items.slice(0, 200).map((i) => el('li', { textContent: `${i.region} ${i.name || ''} ${i.uscc} ${i.product} ${i.detail || ''}` }))));
+  root.replaceChildren(el('main', {},
+    el('header', { className: 'bar' },
+      el('h1', { textContent: `${t('title')} · ${p.root.code}` }), langBtn),
+    state.offline && el('p', { className: 'stale', role: 'status', textContent: t('offline', new Date(state.synced).toLocaleString()) }),
+    el('div', { className: 'bar' }, el('label', { htmlFor: 'asof', textContent: t('asOf') }), date, refreshBtn, up, xs, xa,
+      el('a', { className: 'button secondary', href: `summary.html?${q({ region: state.region, date: state.date || p.today, kind: 'stage' })}`, textContent: t('report') })),
+    p.root.flags.length > 0 && el('ul', { className: 'flags' }, ...p.root.flags.map((f) => el('li', { textContent: getLang() === 'en' ? f.reason.en : f.reason.zh }))),
+    el('section', { aria: { labelledby: 'h-tree' } },
+      el('h2', { id: 'h-tree', textContent: t('tree') }),
+      el('div', { className: 'wrap', tabIndex: 0, attrs: { role: 'region' }, aria: { label: t('tree') } }, el('table', {}, el('thead', {}, head), el('tbody', {}, ...rows)))),
+    el('section', { aria: { labelledby: 'h-lag' } }, el('h2', { id: 'h-lag', textContent: t('lagging') }), lagging),
+    ranking, tr));
+}
+
+async function refresh() {
+  try { await load(); } catch (e) { root.replaceChildren(el('main', {}, el('p', { role: 'alert', textContent: String(e.message ?? e) }))); return; }
+  render();
+}
+
+async function main() {
+  setLang(new URLSearchParams(location.search).get('lang') ?? (await getMeta('lang', 'zh')));
+  auth = await getMeta('auth');
+  if (!auth?.token) {
+    root.replaceChildren(el('main', {}, el('p', { textContent: t('signInFirst') }), el('a', { className: 'button', href: './', textContent: t('app') })));
+    return;
+  }
+  const params = new URLSearchParams(location.search);
+  const last = (await getMeta(key('last'))) ?? {};
+  state.region = params.get('region') ?? last.region ?? null;
+  state.date = params.get('date') ?? last.date ?? '';
+  await refresh();
+  // A link from the printed summary: the records behind one of its numbers.
+  if (params.get('trace')) await trace(params.get('trace'), state.region, params.get('product'));
+}
+
+main();
