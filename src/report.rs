@@ -308,8 +308,7 @@ pub fn check_value(cat: &Catalogue, v: &Json<'_>, now: Option<DateTime<FixedOffs
 }
 
 pub(crate) fn days_since_epoch(d: NaiveDate) -> Option<i32> {
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1)?;
-    i32::try_from((d - epoch).num_days()).ok()
+    Some(crate::date::to_days(d))
 }
 
 /// Largest input `check_json` accepts, in bytes (a submission with photos is references only).

@@ -367,7 +367,7 @@ fn check_one(
         }
     }
     for (r, rule) in item.rules.iter().enumerate() {
-        let (std_applies, applied) = standard_applies(ctx, env, rule.standard);
+        let (std_applies, applied) = standard_applies(ctx, envs.judging, rule.standard);
         // A rule judges only complete data: every item it reads must be answered.
         let complete = rule.reads.iter().all(|&s| envs.judging.answered(s));
         if !std_applies

@@ -234,7 +234,7 @@ pub fn compile(
         };
         let from = day("from", &s.from, &mut issues);
         let until = day("until", &s.until, &mut issues);
-        let days = |d: Option<NaiveDate>| d.and_then(crate::report::days_since_epoch);
+        let days = |d: Option<chrono::NaiveDate>| d.and_then(crate::report::days_since_epoch);
         standards.push(Standard {
             id: s.id.clone(),
             from,

@@ -13,6 +13,7 @@ export const ACTION_LABELS = {
   revoke_certificate: { zh: '吊销证书', en: 'Revoke the certificate' },
   // The policy asks for a review: only a suspected crime is transferred (policy.json "about").
   judicial_transfer_review: { zh: '研判是否移送司法机关', en: 'Review for transfer to the judicial organs' },
+  hand_over_to_department: { zh: '移交主管部门', en: 'Hand over to the competent department' },
 };
 
 /** Spot-check follow-up tasks (SAMR Order 18), by task kind. */
