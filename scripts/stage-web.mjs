@@ -5,6 +5,7 @@ import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, st
 import { createHash } from 'node:crypto';
 import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { minify, precompress } from './wire.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -77,6 +78,9 @@ export function stageWeb(dest = join(root, 'target/web'), extra = {}) {
   const shell = precacheList(dest);
   writeFileSync(sw, text.replace("const VERSION = 'dev';", `const VERSION = '${version}';`)
     .replace('const SHELL = [];', `const SHELL = ${JSON.stringify(shell)};`));
+  // Minified and precompressed last, after the version and list are stamped (scripts/wire.mjs says why).
+  minify(join(dest, 'www'));
+  precompress(dest);
   return { dest, version, shell };
 }
 

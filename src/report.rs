@@ -255,25 +255,31 @@ pub(crate) fn load_answers(
             *w = i;
         }
     }
+    // Keys that are not answers here: reported once each, in key order (`distinct_keys`).
+    let mut misplaced: Vec<&str> = Vec::new();
     for (i, ((k, v), found)) in answers.iter().zip(found).enumerate() {
-        let path = crate::issue::Loc::Answer(k);
-        let path = &path;
-        if found.is_some_and(|(s, _)| winner.get(s as usize) != Some(&i)) {
-            continue;
-        }
         match found {
-            None => errs.push(Issue::new(path, Code::UnknownItem)),
-            Some((_, item)) if item.parent.is_some() => errs.push(Issue::detail(
+            Some((s, _)) if winner.get(s as usize) != Some(&i) => {}
+            Some((slot, item))
+                if item.parent.is_none() && item.scope.contains(ctx.form, ctx.link) =>
+            {
+                state::set_answer(ctx.t, st, slot, v)
+            }
+            _ => misplaced.push(k),
+        }
+    }
+    for k in crate::submission::distinct_keys(misplaced.into_iter()) {
+        let path = &crate::issue::Loc::Answer(k);
+        errs.push(match ctx.t.slot(k).and_then(|s| ctx.t.item(s)) {
+            None => Issue::new(path, Code::UnknownItem),
+            Some(item) if item.parent.is_some() => Issue::detail(
                 path,
                 Code::UnknownItem,
                 "此项属于重复组，应在组内作答",
                 "this item belongs to a repeat group and is answered inside it",
-            )),
-            Some((_, item)) if !item.scope.contains(ctx.form, ctx.link) => {
-                errs.push(Issue::new(path, Code::NotApplicable))
-            }
-            Some((slot, _)) => state::set_answer(ctx.t, st, slot, v),
-        }
+            ),
+            Some(_) => Issue::new(path, Code::NotApplicable),
+        });
     }
 }
 

@@ -144,7 +144,16 @@ fn convert_instance(
         ));
         return out;
     };
-    for (k, v) in obj.iter() {
+    // Each key once, its last copy, in key order: what serde_json's Value holds, so the text and
+    // value routes report the same (see submission::distinct_keys).
+    let mut members: Vec<(&str, &Json<'_>)> = obj.iter().collect();
+    members.sort_by(|a, b| a.0.cmp(b.0));
+    let last_copies = members
+        .iter()
+        .enumerate()
+        .filter(|(n, (k, _))| members.get(n + 1).is_none_or(|(next, _)| next != k))
+        .map(|(_, m)| *m);
+    for (k, v) in last_copies {
         let p = Loc::Child(&group.key, i, k);
         let child = t
             .slot(k)

@@ -62,6 +62,17 @@ pub(crate) fn last<'a, 'j>(obj: &'a ObjectAsVec<'j>, key: &str) -> Option<&'a Js
     obj.iter().filter(|(k, _)| *k == key).last().map(|(_, v)| v)
 }
 
+/// Keys as serde_json's `Value` holds them: each once, sorted. Borrowed JSON keeps every copy in
+/// input order, while the server reads a `Value` (a sorted map, last copy wins); issues about keys
+/// are reported in this order so that the text route (browser, CLI) and the value route (server)
+/// give the same report, repeated keys included (found by fuzzing: fuzz/regressions/check_json).
+pub(crate) fn distinct_keys<'k>(keys: impl Iterator<Item = &'k str>) -> Vec<&'k str> {
+    let mut k: Vec<&str> = keys.collect();
+    k.sort_unstable();
+    k.dedup();
+    k
+}
+
 fn string_field<'a>(
     obj: &'a ObjectAsVec<'_>,
     base: &str,
@@ -116,10 +127,8 @@ pub(crate) fn parse_header<'a>(
         ));
         return (h, None);
     };
-    for k in obj.keys() {
-        if !FIELDS.contains(&k) {
-            errs.push(Issue::new(pointer("", k), Code::UnknownField));
-        }
+    for k in distinct_keys(obj.keys().filter(|k| !FIELDS.contains(k))) {
+        errs.push(Issue::new(pointer("", k), Code::UnknownField));
     }
     if let Some(id) = string_field(obj, "", "id", errs) {
         h.id = id.to_string();
@@ -207,10 +216,11 @@ fn enterprise(v: Option<&Json<'_>>, errs: &mut Vec<Issue>) {
             return;
         }
     };
-    for k in obj.keys() {
-        if !matches!(k, "uscc" | "name" | "region") {
-            errs.push(Issue::new(pointer("/enterprise", k), Code::UnknownField));
-        }
+    let unknown = obj
+        .keys()
+        .filter(|k| !matches!(*k, "uscc" | "name" | "region"));
+    for k in distinct_keys(unknown) {
+        errs.push(Issue::new(pointer("/enterprise", k), Code::UnknownField));
     }
     if let Some(u) = string_field(obj, "/enterprise", "uscc", errs) {
         match check_uscc(u) {

@@ -10,7 +10,7 @@ import { drain } from './js/outbox.js';
 import { getMeta } from './js/db.js';
 
 const CACHE = `paicha-${VERSION}`;
-// Every file staged: the pages (app, ledger, portal) and their modules, both WASM modules with
+// Every file staged: the pages (app, ledger, portal, ...) and their modules, every WASM module with
 // their glue and snippets, the catalogue and every product's bundle. Written here by
 // scripts/stage-web.mjs from what it stages, never by hand (unstaged, nothing is precached).
 const SHELL = [];

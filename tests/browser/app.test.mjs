@@ -99,7 +99,8 @@ test('a record submitted offline arrives exactly once when the server comes up; 
     await page.click('.submit-row button'); // not complete: the second press submits anyway
     await page.waitForSelector('.outbox li[data-state=pending]');
     const id = await page.getAttribute('.outbox li[data-state=pending]', 'data-id');
-    assert.deepEqual({ ...(await counts(page)), lastSync: null }, { pending: 1, attention: 0, lastSync: null });
+    const c0 = await counts(page);
+    assert.deepEqual({ pending: c0.pending, toSend: c0.toSend, attention: c0.attention, lastSync: c0.lastSync }, { pending: 1, toSend: 1, attention: 0, lastSync: null });
     server = await startServer({ port: server.port, dataDir: server.dataDir });
     await b.ctx.setOffline(false); // the online event drains the outbox
     await waitCounts(page, { pending: 0, attention: 0 });
@@ -230,7 +231,7 @@ test('400, 403 and 409 land in "needs attention" with the reason; never retried 
     await queue(page, 1, { id: conflictId });
     // 400: an id the server cannot use; 403: another enterprise's record.
     await queue(page, 1, { id: 'not-a-uuid' });
-    await queue(page, 1, { enterprise: { uscc: '91110000100000000X', name: '别的企业', region: '110101' } });
+    await queue(page, 1, { enterprise: { uscc: '91110108551385082Q', name: '别的企业', region: '110108' } });
     await page.evaluate(() => window.paichaApp.sync());
     await waitCounts(page, { pending: 0, attention: 3 });
     await page.waitForSelector('.outbox li[data-state=attention] >> nth=2');

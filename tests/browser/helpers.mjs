@@ -131,7 +131,7 @@ export async function serverIds(server) {
  * A proxy in front of the server that lets a test decide, per request, what happens:
  * fault(req) returns 'pass' | {status} (answer without forwarding) | 'drop' (cut the connection
  * before forwarding) | 'lose' (forward, let the server store it, then cut the answer) | 'hold'
- * (forward later: resolves when release() is called).
+ * (forward later: resolves when release() is called) | {delay: ms} (forward after a while).
  */
 export async function faultProxy(upstream, fault = () => 'pass') {
   const log = [];
@@ -142,9 +142,10 @@ export async function faultProxy(upstream, fault = () => 'pass') {
     req.on('end', async () => {
       const body = Buffer.concat(chunks);
       const f = proxy.fault(req) ?? 'pass';
-      log.push({ method: req.method, url: req.url, offset: req.headers['upload-offset'], fault: typeof f === 'object' ? f.status : f });
+      log.push({ method: req.method, url: req.url, offset: req.headers['upload-offset'], fault: typeof f === 'object' ? (f.status ?? 'delay') : f });
+      if (typeof f === 'object' && f.delay) await new Promise((ok) => setTimeout(ok, f.delay));
       if (f === 'drop') { req.socket.destroy(); return; }
-      if (typeof f === 'object') { res.writeHead(f.status, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ status: f.status, code: 'injected' })); return; }
+      if (typeof f === 'object' && f.status) { res.writeHead(f.status, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ status: f.status, code: 'injected' })); return; }
       if (f === 'hold') await new Promise((ok) => held.push(ok));
       const u = new URL(upstream);
       const up = httpRequest({ host: u.hostname, port: u.port, method: req.method, path: req.url, headers: { ...req.headers, host: u.host } }, (ur) => {

@@ -97,13 +97,26 @@ test('keyboard: the checklist is reachable and answerable with the keyboard alon
   try {
     const page = await openApp(b.ctx, server.url);
     await startChecklist(page);
-    // Envelope errors (a mistyped USCC) are shown on the record, not lost.
+    // A mistyped USCC (wrong check character) is stopped on the start form with the core's reason
+    // next to the field (issue 17), not found only once the checklist is open.
     assert.equal(await page.isVisible('.record-head .envelope'), false);
     await page.click('.record-head button.secondary');
     await page.fill('#pc-uscc', '91520102MA6DK4L2XY');
     await page.click('.start button[type=submit]');
-    await page.waitForSelector('.record-head .envelope li');
-    assert.match(await page.textContent('.record-head .envelope'), /信用代码/);
+    await page.waitForSelector('#pc-uscc-errors li');
+    assert.match(await page.textContent('#pc-uscc-errors'), /校验位错误：末位应为 N/);
+    assert.equal(await page.getAttribute('#pc-uscc', 'aria-invalid'), 'true');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'pc-uscc');
+    assert.equal(await page.isVisible('.checklist'), false);
+    // A division code that does not exist too; both fixed, the checklist opens.
+    await page.fill('#pc-region', '990102');
+    await page.click('.start button[type=submit]');
+    await page.waitForSelector('#pc-region-errors li');
+    assert.match(await page.textContent('#pc-region-errors'), /行政区划代码错误/);
+    await page.fill('#pc-uscc', '91520102MA6DK4L2XN');
+    await page.fill('#pc-region', '520102');
+    await page.click('.start button[type=submit]');
+    await page.waitForSelector('.checklist .item');
     // Every control has an accessible name (label, legend or aria-label).
     const unnamed = await page.$$eval('.checklist input:not([type=file]), .checklist select', (els) => els.filter((e) => !e.labels?.length && !e.closest('fieldset')?.querySelector('legend') && !e.getAttribute('aria-label')).map((e) => e.outerHTML));
     assert.deepEqual(unnamed, []);

@@ -6,11 +6,13 @@ import { t, tt, setLang, getLang } from './i18n.js';
 import { el } from './dom.js';
 import { renderChecklist } from './form.js';
 import { apiFetch } from './http.js';
-import { newDraft, saveDraft, listDrafts, getDraft, deleteDraft, submitDraft, exportPending, importPending } from './store.js';
-import { drain, counts, backoff, retryRecord, NeedsSignIn } from './outbox.js';
+import { newDraft, saveDraft, listDrafts, getDraft, deleteDraft, submitDraft } from './store.js';
+import { drain, counts, backoff, NeedsSignIn } from './outbox.js';
+import { outboxView as drawOutbox, updateStatus } from './outbox-view.js';
+import { guardEnterprise } from './envelope.js';
 
 /** A time as people read it, in the UI language. */
-const when = (iso) => new Date(iso).toLocaleString(getLang() === 'en' ? 'en-GB' : 'zh-CN', { dateStyle: 'medium', timeStyle: 'short' });
+const when = (iso, timeOnly = false) => new Date(iso).toLocaleString(getLang() === 'en' ? 'en-GB' : 'zh-CN', timeOnly ? { timeStyle: 'medium' } : { dateStyle: 'medium', timeStyle: 'short' });
 const FORM_OF = { enterprise: 'self_inspection', inspector: 'onsite_inspection' };
 const ROLE_OF = { self_inspection: 'enterprise', onsite_inspection: 'inspector' };
 const PERIOD = 60000;
@@ -28,7 +30,6 @@ export async function mount(root, options = {}) {
   const fresh = new Map(); // blobs made in this page, before they are saved
   let view = null; // the checklist on screen: {draft, form, destroy}
   let needSignIn = false;
-  let importNote = ''; // the outcome of the last import, kept across redraws of the outbox
   let lowSpace = false;
 
   setLang(options.lang ?? (await getMeta('lang', 'zh')));
@@ -69,10 +70,15 @@ export async function mount(root, options = {}) {
     badge.textContent = `${t('outbox')} ${c.pending}${c.attention ? ` · ${t('attention')} ${c.attention}` : ''}`;
     badge.classList.toggle('warn', c.attention > 0);
     const msgs = [];
-    if (needSignIn) msgs.push(t('needSignIn'));
-    if (lowSpace) msgs.push(t('lowSpace'));
+    if (needSignIn) {
+      // The way back in is in the banner itself, not only "sign out" in the bar.
+      const again = el('button', { type: 'button', className: 'secondary sign-in-again', textContent: t('signInAgain') });
+      again.addEventListener('click', () => signInView());
+      msgs.push(el('p', { textContent: `${t('needSignIn')} ` }, again));
+    }
+    if (lowSpace) msgs.push(el('p', { textContent: t('lowSpace') }));
     banner.hidden = msgs.length === 0;
-    banner.replaceChildren(...msgs.map((m) => el('p', { textContent: m })));
+    banner.replaceChildren(...msgs);
   };
 
   langBtn.addEventListener('click', async () => {
@@ -145,9 +151,12 @@ export async function mount(root, options = {}) {
       const i = el('input', { id, value: value ?? '', ...extra });
       return [el('div', { className: 'field' }, el('label', { htmlFor: id, textContent: label }), i), i];
     };
-    const [ul, uscc] = field('pc-uscc', t('uscc'), ent.uscc, { maxLength: 18, autocomplete: 'off', spellcheck: false });
+    // No maxLength: a pasted code that is too long is shown as an error, not cut without a word.
+    const [ul, uscc] = field('pc-uscc', t('uscc'), ent.uscc, { autocomplete: 'off', spellcheck: false });
     const [nl, name] = field('pc-name', t('entName'), ent.name, { autocomplete: 'organization' });
-    const [rl, region] = field('pc-region', t('region'), ent.region, { maxLength: 6, inputMode: 'numeric' });
+    const [rl, region] = field('pc-region', t('region'), ent.region, { inputMode: 'numeric' });
+    const entOf = () => ({ uscc: uscc.value.trim().toUpperCase(), name: name.value.trim(), region: region.value.trim() });
+    const guard = guardEnterprise({ uscc, name, region }, entOf);
     const product = el('select', { id: 'pc-product' }, ...productList().map((p) => el('option', { value: p.product, textContent: tt(p.name) || p.product })));
     product.value = options.product ?? (await getMeta('product')) ?? 'electric-bicycle';
     const link = el('select', { id: 'pc-link' }, el('option', { value: 'production', textContent: t('production') }), el('option', { value: 'sales', textContent: t('sales') }));
@@ -161,7 +170,9 @@ export async function mount(root, options = {}) {
     startForm.addEventListener('submit', async (e) => {
       e.preventDefault();
       const r = startForm.querySelector('input[name=pc-role]:checked')?.value ?? 'enterprise';
-      const enterprise = { uscc: uscc.value.trim().toUpperCase(), name: name.value.trim(), region: region.value.trim() };
+      // A record the server cannot file (mistyped USCC, unknown division) is stopped here, with the reason.
+      if (!guard.ok()) return;
+      const enterprise = entOf();
       await setMeta('enterprise', enterprise);
       await setMeta('role', r);
       await setMeta('product', product.value);
@@ -199,61 +210,11 @@ export async function mount(root, options = {}) {
     ? `${productName(r.submission.product)} · ${r.submission.enterprise?.name ?? ''} · ${r.id.slice(0, 8)}`
     : `${t('ledgerEvent')} ${r.event?.kind ?? ''} · ${r.id.slice(0, 8)}`);
 
-  async function outboxView(box) {
-    const rows = (await all('outbox')).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-    const sent = (await all('sent')).sort((a, b) => b.sentAt.localeCompare(a.sentAt)).slice(0, 10);
-    const c = await counts();
-    const syncBtn = el('button', { type: 'button', className: 'primary', textContent: t('syncNow') });
-    syncBtn.addEventListener('click', () => sync.now());
-    const exp = el('button', { type: 'button', className: 'secondary', textContent: t('exportPending') });
-    exp.addEventListener('click', async () => {
-      const data = await exportPending();
-      const a = el('a', { href: URL.createObjectURL(new Blob([JSON.stringify(data)], { type: 'application/json' })), download: `paicha-unsent-${new Date().toISOString().slice(0, 10)}.json` });
-      a.click();
-      setTimeout(() => URL.revokeObjectURL(a.href), 10000);
-    });
-    const file = el('input', { type: 'file', accept: 'application/json,.json', className: 'sr-only', id: 'pc-import' });
-    const imp = el('label', { className: 'button secondary', htmlFor: 'pc-import' }, el('span', { textContent: t('importFile') }));
-    const impMsg = el('span', { attrs: { role: 'status' }, textContent: importNote });
-    file.addEventListener('change', async () => {
-      try {
-        const n = await importPending(JSON.parse(await file.files[0].text()));
-        impMsg.textContent = importNote = `${t('imported')}: ${n}`;
-        await refresh();
-        sync.now();
-      } catch (e) { impMsg.textContent = importNote = String(e.message); }
-      file.value = '';
-    });
-    const list = el('ul', { className: 'records' });
-    for (const r of rows) {
-      const li = el('li', { className: `state-${r.state}`, data: { id: r.id, state: r.state } },
-        el('span', { textContent: describe(r) }),
-        el('strong', { className: 'state', textContent: t(`state_${r.state}`) }));
-      if (r.state === 'attention' && r.reason) {
-        li.append(el('p', { className: 'reason', textContent: getLang() === 'en' ? r.reason.en : r.reason.zh }));
-        if (r.reason.detail) li.append(el('p', { className: 'muted', textContent: tt(r.reason.detail) }));
-        const again = el('button', { type: 'button', className: 'secondary', textContent: t('retry') });
-        again.addEventListener('click', async () => { await retryRecord(r.id); sync.now(); });
-        li.append(again);
-      }
-      list.append(li);
-    }
-    const sentList = el('ul', { className: 'records sent' }, ...sent.map((r) => el('li', { data: { id: r.id, state: 'sent' } },
-      el('span', { textContent: describe(r) }),
-      el('strong', { className: 'state', textContent: `${t('state_sent')} ${when(r.sentAt)}` }))));
-    const storage = el('p', { className: 'storage muted' });
-    box.replaceChildren(
-      el('h2', { id: 'pc-outbox', textContent: t('outbox') }),
-      el('p', { className: 'counts' },
-        el('span', { className: 'pending-count', textContent: `${t('pending')}: ${c.pending}` }), ' · ',
-        el('span', { className: 'attention-count', textContent: `${t('attention')}: ${c.attention}` }), ' · ',
-        el('span', { className: 'last-sync', textContent: `${t('lastSync')}: ${c.lastSync ? when(c.lastSync) : t('never')}` })),
-      list,
-      el('div', { className: 'buttons' }, syncBtn, exp, imp, file), impMsg,
-      sent.length ? el('h3', { textContent: t('sent') }) : '', sentList,
-      el('h3', { textContent: t('storage') }), storage);
-    storageInfo(storage);
-  }
+  const outboxUi = {
+    sync: null, refresh: () => refresh(), describe, when, openDraft: (id) => openDraft(id), storageInfo: (p) => storageInfo(p),
+    note: { text: '' }, // the outcome of the last import, kept across redraws of the outbox
+  };
+  const outboxView = (box) => drawOutbox(box, outboxUi);
 
   async function storageInfo(p) {
     const s = navigator.storage;
@@ -353,6 +314,23 @@ export async function mount(root, options = {}) {
       head.insertBefore(el('ul', { className: 'errors envelope', attrs: { role: 'alert' } },
         ...form.envelopeErrors.map((e) => el('li', { textContent: tt(e.message) }))), head.querySelector('.buttons'));
     }
+    // A corrected copy of a refused record (or a draft whose enterprise details are wrong) can have
+    // them changed here: the checklist is redrawn with the new envelope.
+    if (draft.replaces || form.envelopeErrors.length) {
+      if (draft.replaces) head.insertBefore(el('p', { className: 'note', textContent: `${t('replaces')} ${draft.replaces}` }), head.querySelector('.buttons'));
+      const inp = (id, label, value) => [el('label', { htmlFor: id, textContent: label }), el('input', { id, value: value ?? '', autocomplete: 'off', spellcheck: false })];
+      const [lu, iu] = inp('pc-fix-uscc', t('uscc'), draft.enterprise.uscc);
+      const [ln, iname] = inp('pc-fix-name', t('entName'), draft.enterprise.name);
+      const [lr, ir] = inp('pc-fix-region', t('region'), draft.enterprise.region);
+      const apply = el('button', { type: 'button', className: 'secondary', textContent: t('apply') });
+      apply.addEventListener('click', async () => {
+        await chain;
+        await saveDraft({ ...current, enterprise: { uscc: iu.value.trim().toUpperCase(), name: iname.value.trim(), region: ir.value.trim() } });
+        await openDraft(draft.id, false);
+      });
+      head.insertBefore(el('details', { className: 'fix-enterprise', open: true },
+        el('summary', { textContent: t('editEnterprise') }), lu, iu, ln, iname, lr, ir, apply), head.querySelector('.buttons'));
+    }
     submit.addEventListener('click', async () => {
       if (!last.valid && !submit.dataset.confirm) {
         submit.dataset.confirm = '1';
@@ -400,9 +378,10 @@ export async function mount(root, options = {}) {
 
   // ---- upload -------------------------------------------------------------------------------
   const sync = {
-    failures: 0, timer: null, running: null,
+    failures: 0, timer: null, running: null, nextAt: null,
     now() {
       clearTimeout(this.timer);
+      this.nextAt = null;
       // Asked while a drain runs (it may have read the outbox before a new record came): run again after it.
       if (this.running) { this.again = true; return this.running; }
       this.running = (async () => {
@@ -412,6 +391,7 @@ export async function mount(root, options = {}) {
     },
     later(ms) {
       clearTimeout(this.timer);
+      this.nextAt = Date.now() + ms;
       this.timer = setTimeout(() => this.now(), ms);
     },
     async run() {
@@ -423,25 +403,48 @@ export async function mount(root, options = {}) {
         await refresh();
         return;
       }
+      this.start = await counts();
       try {
-        const r = await drain({ endpoint, token: auth?.token ?? null }, () => refresh());
+        const r = await drain({ endpoint, token: auth?.token ?? null, retryFirst: options.retryBase }, () => refreshSoon());
         this.failures = 0;
         needSignIn = false;
-        if (r.acked || r.attention) emit('synced', { ...r, ...(await counts()) });
+        // Acknowledged by this drain or, while it waited for the lock, by another tab or the
+        // service worker's Background Sync: either way the user's records are on the server.
+        const after = await counts();
+        const acked = Math.max(r.acked, after.sent - (this.start?.sent ?? after.sent));
+        if (acked || r.attention) emit('synced', { ...r, acked, ...after });
         this.later(PERIOD);
       } catch (e) {
         if (e instanceof NeedsSignIn) {
           needSignIn = true;
           emit('error', { code: 'unauthenticated', message: t('needSignIn') });
         } else {
-          this.failures++;
+          // The long backoff grows only while nothing gets through; anything acknowledged resets it.
+          this.failures = e.progress?.acked || e.progress?.files ? 1 : this.failures + 1;
           emit('error', { code: 'retry', message: String(e.message) });
           this.later(backoff(this.failures, Math.random, options.retryBase));
         }
       }
+      this.start = null;
       await refresh();
     },
   };
+  outboxUi.sync = sync;
+  // Progress comes with every acknowledgement (several a second on a good network): redraw the
+  // outbox's status at most every 400 ms and its rows every 2 s, so typing stays quick while a
+  // queue drains.
+  let redraw = null;
+  let rowsAt = 0;
+  function refreshSoon() {
+    if (redraw) return;
+    redraw = setTimeout(async () => {
+      redraw = null;
+      await frame();
+      const box = main.querySelector('section.outbox');
+      if (!box || view) return;
+      if (Date.now() - rowsAt > 2000) { rowsAt = Date.now(); await outboxView(box); } else await updateStatus(box, outboxUi);
+    }, 400);
+  }
   async function refresh() {
     await frame();
     const box = main.querySelector('section.outbox');

@@ -3,7 +3,8 @@
 // touched. The caller gets every change through onChange(answers, newBlobs) and saves it.
 import { FormSession } from '../../pkg/paicha.js';
 import { el } from './dom.js';
-import { t, tt } from './i18n.js';
+import { t, tt, tf } from './i18n.js';
+import { readNumber, limitText, charCount, excerpt } from './entry.js';
 
 let uid = 0;
 
@@ -40,17 +41,35 @@ function input(item, value, set, ctx) {
     case 'number':
     case 'integer': {
       control = el('input', { id, type: 'text', inputMode: 'decimal', autocomplete: 'off', value: value ?? '' });
+      // What the text was read as, or why it is not a number, under the field (issue 17).
+      const note = el('p', { className: 'entry-note', aria: { live: 'polite' } });
       control.addEventListener('input', () => {
-        const s = control.value.trim().replace(',', '.');
+        const r = readNumber(control.value);
+        const say = r.error ?? r.note;
+        note.textContent = say ? tf(say.key, say.values) : '';
+        note.classList.toggle('bad', Boolean(r.error));
         // Something not a number still goes to the core, which reports it next to the item.
-        set(s === '' ? null : Number.isFinite(Number(s)) ? Number(s) : s);
+        set(r.value);
       });
-      return { node: el('span', { className: 'num' }, control, item.unit ? el('span', { className: 'unit', textContent: item.unit }) : null), id };
+      return { node: el('span', { className: 'num' }, control, item.unit ? el('span', { className: 'unit', textContent: item.unit }) : null, note), id };
     }
-    case 'text':
-      control = el('input', { id, type: 'text', value: value ?? '', maxLength: item.max_length ?? 2000 });
-      control.addEventListener('input', () => set(control.value === '' ? null : control.value));
-      return { node: control, id };
+    case 'text': {
+      // No maxLength: the browser would cut a paste without a word. Cut here, and say what was cut.
+      const max = item.max_length ?? 2000;
+      control = el('input', { id, type: 'text', value: value ?? '' });
+      const note = el('p', { className: 'entry-note', aria: { live: 'polite' } });
+      const limit = item.max_length ? el('span', { className: 'limit muted', textContent: tf('maxChars', { max }) }) : null;
+      control.addEventListener('input', () => {
+        const { kept, cut } = limitText(control.value, max);
+        if (cut) {
+          control.value = kept;
+          note.textContent = tf('textCut', { max, n: charCount(cut), start: excerpt(cut) });
+          note.classList.add('bad');
+        } else if (note.textContent && charCount(kept) < max) { note.textContent = ''; note.classList.remove('bad'); }
+        set(kept === '' ? null : kept);
+      });
+      return { node: el('span', { className: 'text-entry' }, control, limit, note), id };
+    }
     case 'date':
       control = el('input', { id, type: 'date', value: value ?? '' });
       control.addEventListener('input', () => set(control.value === '' ? null : control.value));

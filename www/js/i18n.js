@@ -84,6 +84,30 @@ const T = {
   state_files: ['上传照片中', 'uploading photos'],
   state_attention: ['需要处理', 'needs attention'],
   state_sent: ['已上传', 'uploaded'],
+  // The outbox's status (issue 17): records and photos apart, next tries, a way out of "needs attention".
+  state_replaced: ['已被改正后的新草稿替代', 'replaced by a corrected draft'],
+  nToSend: ['{n} 条记录待上传', '{n} records to send'],
+  nSent: ['{n} 条已上传', '{n} records sent'],
+  nFilesOnly: ['{n} 条记录已到服务器、照片未传完', '{n} records on the server without all their photos'],
+  nPhotos: ['{n} 张照片上传中，剩余 {mb}', '{n} photos uploading, {mb} left'],
+  photosMissing: ['记录已到服务器，还有 {n}/{m} 张照片未上传', 'The record is on the server; {n} of its {m} photos are not yet'],
+  nextTry: ['第 {n} 次失败（{why}），{at} 再试', 'failed {n} times ({why}); next try at {at}'],
+  nextSync: ['下次自动上传', 'next automatic upload'],
+  moreRows: ['另有 {n} 条未列出（都会上传）', 'and {n} more not listed (all will be sent)'],
+  correct: ['改正：复制为新草稿', 'Correct: copy to a new draft'],
+  replacedBy: ['已复制为新草稿', 'copied to draft'],
+  replaces: ['这是被拒记录的改正稿', 'This draft corrects refused record'],
+  signInAgain: ['重新登录', 'Sign in again'],
+  editEnterprise: ['修改企业信息', 'Change enterprise details'],
+  apply: ['应用', 'Apply'],
+  progress: ['上传进度', 'Upload progress'],
+  numReadAs: ['“{text}”按 {n} 记录', '“{text}” is taken as {n}'],
+  numHex: ['“{text}”像十六进制数，不按数字记录：请用十进制数字填写', '“{text}” looks hexadecimal and is not taken as a number: write it in decimal digits'],
+  numExp: ['“{text}”是科学计数法，不按数字记录：请直接写出数字', '“{text}” is exponent notation and is not taken as a number: write the number out'],
+  numThousands: ['“{text}”含千位分隔符，不按数字记录：请去掉逗号', '“{text}” has thousands separators and is not taken as a number: leave out the commas'],
+  numHuge: ['“{text}”太大，不是可记录的数字', '“{text}” is too large to be a number here'],
+  maxChars: ['最多 {max} 字', 'at most {max} characters'],
+  textCut: ['此项最多 {max} 字：超出的 {n} 字已删去（从“{start}”起）', 'At most {max} characters here: the {n} characters over the limit were cut (from “{start}”)'],
   persistAsk: ['申请持久保存', 'Ask for persistent storage'],
   used: ['已用', 'used'],
   of: ['共', 'of'],
@@ -106,5 +130,10 @@ export const setLang = (l) => { lang = l === 'en' ? 'en' : 'zh'; };
 export const getLang = () => lang;
 /** UI string. */
 export const t = (key) => (T[key] ? T[key][lang === 'en' ? 1 : 0] : key);
+/** UI string with {name} placeholders filled from `values` (numbers in the UI language's digits grouping). */
+export const tf = (key, values) => t(key).replace(/\{(\w+)\}/g, (m, k) => {
+  const v = values[k];
+  return typeof v === 'number' ? v.toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN') : String(v ?? '');
+});
 /** Template text {zh, en}. */
 export const tt = (x) => (x ? (lang === 'en' ? x.en || x.zh : x.zh || x.en) : '');

@@ -89,7 +89,7 @@ export function toSubmission(d) {
 export function submitDraft(draft, level) {
   const rec = {
     id: draft.id, submission: toSubmission(draft), state: 'pending', level, catalogue: draft.catalogue,
-    createdAt: new Date().toISOString(),
+    createdAt: new Date().toISOString(), ...(draft.replaces ? { replaces: draft.replaces } : {}),
   };
   return unlessSubmitted(draft.id, ['drafts'], (s) => {
     s.drafts.delete(draft.id);
@@ -141,4 +141,31 @@ export async function importPending(data) {
     }
   });
   return added;
+}
+
+/**
+ * The way out of "needs attention" for a refused record: the record stays in the outbox as it was
+ * sent (immutable, exportable), marked `replaced`, and a copy becomes a new draft with a new id that
+ * names it (`replaces`), in one transaction. The user corrects the copy and submits it as any draft.
+ * Resolves with the new draft, or null when the record is not (or no longer) refused.
+ */
+export function correctRecord(id) {
+  let draft = null;
+  return tx(['outbox', 'drafts'], 'readwrite', (s) => {
+    const g = s.outbox.get(id);
+    g.onsuccess = () => {
+      const rec = g.result;
+      if (!rec || rec.state !== 'attention' || !rec.submission) return;
+      const sub = rec.submission;
+      const now = new Date().toISOString();
+      draft = {
+        id: crypto.randomUUID(), product: sub.product, form: sub.form, link: sub.link,
+        role: sub.form === 'onsite_inspection' ? 'inspector' : 'enterprise', enterprise: { ...sub.enterprise },
+        catalogue: rec.catalogue, templateVersion: sub.template_version, inspected_at: sub.inspected_at,
+        answers: structuredClone(sub.answers ?? {}), createdAt: now, updatedAt: now, replaces: id,
+      };
+      s.drafts.put(draft);
+      s.outbox.put({ ...rec, state: 'replaced', replacedBy: draft.id, replacedAt: now });
+    };
+  }).then(() => draft);
 }

@@ -264,7 +264,13 @@ pub fn router(
                 .collect::<Vec<_>>()
                 .join(" ");
             let statics = Router::new()
-                .fallback_service(tower_http::services::ServeDir::new(dir))
+                // The staging step (scripts/wire.mjs) writes `.br` and `.gz` beside each file:
+                // sent to browsers that accept them, with Vary: Accept-Encoding.
+                .fallback_service(
+                    tower_http::services::ServeDir::new(dir)
+                        .precompressed_br()
+                        .precompressed_gzip(),
+                )
                 .layer(axum::middleware::from_fn(move |req, next| {
                     static_headers(req, next, frame_ancestors.clone())
                 }));
@@ -322,6 +328,11 @@ async fn static_headers(
     h.insert(
         axum::http::header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
+    );
+    // The same path is sent as brotli, gzip or plain by what the browser accepts: caches must know.
+    h.insert(
+        axum::http::header::VARY,
+        HeaderValue::from_static("accept-encoding"),
     );
     res
 }

@@ -52,10 +52,12 @@ enum Prepared {
 }
 
 /// Why a record may not be written by its uploader.
-#[derive(Clone, Copy)]
 enum Refusal {
     /// Another enterprise's record, or a region outside the uploader's.
     OutsideScope,
+    /// Outside the scope because the record's own enterprise details are wrong (a mistyped USCC
+    /// or division code): the core's errors, which are then the real cause to tell the user.
+    WrongEnterprise(Vec<Value>),
     /// A form of another role (an enterprise filing an on-site inspection of itself).
     RoleForm,
 }
@@ -105,7 +107,26 @@ fn prepare(v: &Value, auth: &Authed, at: chrono::DateTime<chrono::FixedOffset>) 
         findings: i64::try_from(report.findings.len()).unwrap_or(i64::MAX),
     };
     if !auth.scope().may_write(&meta.uscc, &meta.region) {
-        return Prepared::Forbidden(id.to_string(), Refusal::OutsideScope);
+        let wrong: Vec<Value> = report_json
+            .get("errors")
+            .and_then(Value::as_array)
+            .map(|errs| {
+                errs.iter()
+                    .filter(|e| {
+                        e.get("path")
+                            .and_then(Value::as_str)
+                            .is_some_and(|p| p.starts_with("/enterprise"))
+                    })
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        let why = if wrong.is_empty() {
+            Refusal::OutsideScope
+        } else {
+            Refusal::WrongEnterprise(wrong)
+        };
+        return Prepared::Forbidden(id.to_string(), why);
     }
     // An unknown form is left to the core's report (the record is kept, marked invalid).
     let known_form = matches!(meta.form.as_str(), "self_inspection" | "onsite_inspection");
@@ -227,6 +248,29 @@ fn forbidden(id: &str) -> RecordResult {
     )
 }
 
+/// The answer for a record outside the uploader's scope because its enterprise details are wrong
+/// (a USCC with a wrong check character, a division code that does not exist): the cause is the
+/// mistake, not the account, so the answer names it (issue 17).
+fn wrong_enterprise(id: &str, errors: Vec<Value>) -> RecordResult {
+    let join = |lang: &str, sep: &str| {
+        errors
+            .iter()
+            .filter_map(|e| {
+                e.pointer(&format!("/message/{lang}"))
+                    .and_then(Value::as_str)
+            })
+            .collect::<Vec<_>>()
+            .join(sep)
+    };
+    RecordResult::forbidden(
+        id,
+        "invalid_enterprise",
+        &format!("企业信息有误：{}", join("zh", "；")),
+        &format!("The enterprise details are wrong: {}", join("en", "; ")),
+    )
+    .with_error(Value::Array(errors))
+}
+
 /// Check, store and answer every record of one upload; the stored ones in one transaction.
 fn ingest(
     app: &App,
@@ -280,6 +324,7 @@ fn ingest(
             Prepared::Forbidden(id, why) => {
                 let answer = match why {
                     Refusal::OutsideScope => forbidden(&id),
+                    Refusal::WrongEnterprise(wrong) => wrong_enterprise(&id, wrong),
                     Refusal::RoleForm => RecordResult::forbidden(
                         &id,
                         "role_forbidden",
