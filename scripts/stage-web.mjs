@@ -3,7 +3,7 @@
 // the catalogue installs a new service worker and cache. Also importable: stageWeb(dest, extra).
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { join, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { minify, precompress } from './wire.mjs';
 
@@ -41,23 +41,6 @@ export function catalogueParts(bundle) {
   return { index: JSON.stringify({ format: 1, products }), bundles };
 }
 
-/**
- * What the service worker precaches, as URLs relative to www/sw.js: every file staged (every page
- * with its modules, both WASM modules and their glue and snippets, the whole catalogue and its
- * parts), so any page opens offline after an install or an update even if it was never visited
- * online. Left out: the worker itself (the browser fetches it past the cache) and the demo, which
- * is not part of the app.
- */
-export function precacheList(dest) {
-  const out = ['./'];
-  for (const f of files(dest)) {
-    const rel = f.slice(dest.length + 1).split(sep).join('/');
-    if (rel === 'www/sw.js' || /^www\/demo\./.test(rel)) continue;
-    out.push(rel.startsWith('www/') ? `./${rel.slice(4)}` : `../${rel}`);
-  }
-  return out;
-}
-
 /** extra: {path: text} written into DEST after the copy (tests use it for config.json). */
 export function stageWeb(dest = join(root, 'target/web'), extra = {}) {
   dest = resolve(dest);
@@ -74,14 +57,11 @@ export function stageWeb(dest = join(root, 'target/web'), extra = {}) {
   const sw = join(dest, 'www/sw.js');
   const text = readFileSync(sw, 'utf8');
   if (!text.includes("const VERSION = 'dev';")) throw new Error('sw.js: no VERSION line to stamp');
-  if (!text.includes('const SHELL = [];')) throw new Error('sw.js: no SHELL line to stamp');
-  const shell = precacheList(dest);
-  writeFileSync(sw, text.replace("const VERSION = 'dev';", `const VERSION = '${version}';`)
-    .replace('const SHELL = [];', `const SHELL = ${JSON.stringify(shell)};`));
-  // Minified and precompressed last, after the version and list are stamped (scripts/wire.mjs says why).
+  writeFileSync(sw, text.replace("const VERSION = 'dev';", `const VERSION = '${version}';`));
+  // Minified and precompressed last, after the version is stamped (scripts/wire.mjs says why).
   minify(join(dest, 'www'));
   precompress(dest);
-  return { dest, version, shell };
+  return { dest, version };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
