@@ -85,6 +85,11 @@ pub struct SeverityPolicy {
     pub stop: bool,
     pub rectify_days: u32,
     pub recheck_days: u32,
+    /// The latest an inspector may set (days from the order; below the default: the default).
+    #[serde(default)]
+    pub max_rectify_days: u32,
+    #[serde(default)]
+    pub max_recheck_days: u32,
 }
 
 /// Deadlines for each severity.
@@ -122,35 +127,57 @@ pub struct Policy {
     /// Days within which an escalated finding is reported to the local government.
     pub escalate_days: u32,
     pub violations: ViolationTable,
+    /// Which work line owns each measure: read by the ledger (`ledger::lines`), not the checker.
+    #[serde(default, skip_serializing)]
+    pub lines: serde::de::IgnoredAny,
 }
 
+/// The default policy, embedded in native builds. The WASM builds get theirs from the catalogue
+/// bundle (`scripts/bundle-catalogue.mjs`), so the text is not compiled into them (2 KiB of the
+/// checker's budget); there the documented figures are the fallback.
+#[cfg(not(target_arch = "wasm32"))]
 const DEFAULT_POLICY: &str = include_str!("../policy.json");
 
 impl Default for Policy {
     fn default() -> Self {
         // The embedded policy is checked by a test; should it ever fail to parse, fall back to the
         // documented figures rather than panic.
-        Policy::from_json(DEFAULT_POLICY).unwrap_or(Policy {
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Ok(p) = Policy::from_json(DEFAULT_POLICY) {
+            return p;
+        }
+        Policy::fallback()
+    }
+}
+
+impl Policy {
+    /// The severity figures of `policy.json`, without its violation table (a test keeps the two
+    /// in step).
+    pub fn fallback() -> Policy {
+        Policy {
             about: String::new(),
             severity: SeverityTable {
                 general: SeverityPolicy {
                     stop: false,
                     rectify_days: 7,
                     recheck_days: 15,
+                    max_rectify_days: 30,
+                    max_recheck_days: 45,
                 },
                 major: SeverityPolicy {
                     stop: true,
-                    rectify_days: 60,
-                    recheck_days: 75,
+                    rectify_days: 5,
+                    recheck_days: 10,
+                    max_rectify_days: 30,
+                    max_recheck_days: 45,
                 },
             },
             escalate_days: 0,
             violations: ViolationTable::default(),
-        })
+            lines: serde::de::IgnoredAny,
+        }
     }
-}
 
-impl Policy {
     /// Read a policy from JSON; errors are issues with code `template_json`.
     pub fn from_json(s: &str) -> Result<Policy, Issue> {
         serde_json::from_str(s).map_err(|e| {
@@ -202,8 +229,15 @@ mod tests {
         let p = Policy::from_json(DEFAULT_POLICY);
         assert!(p.is_ok(), "{p:?}");
         let p = p.unwrap_or_default();
-        assert_eq!(p.for_severity(Severity::Major).rectify_days, 60);
-        assert_eq!(p.for_severity(Severity::Major).recheck_days, 75);
+        // On-site dangers: the bureau's deadlines, a major one's no longer than a general one's
+        // (Order 18's 60/75 days are for spot-check failures only: `ledger::spot`).
+        let (g, m) = (
+            p.for_severity(Severity::General),
+            p.for_severity(Severity::Major),
+        );
+        assert!(m.rectify_days <= g.rectify_days && m.recheck_days <= g.recheck_days);
+        assert!(m.stop && !g.stop);
+        assert_eq!(p.severity, Policy::fallback().severity);
         assert!(p
             .for_violation(Violation::UnlicensedProduction)
             .contains(&ActionKind::SeriousViolationList));

@@ -65,7 +65,22 @@ fn created(severity: Severity, uscc: &str, region: &str) -> Act {
         actions: vec![ActionKind::StopProductionSale, ActionKind::CreditPublicity],
         responsible: Some("李四".into()),
         photos: vec![],
+        self_found: false,
     }))
+}
+
+/// A measure done with every particular its kind needs.
+fn taken(action: ActionKind) -> Act {
+    let mut t = Taken::new(action);
+    t.document_number = Some("筑市监〔2023〕第1号".into());
+    t.document_date = Some("2023-09-19".into());
+    t.to = Some("南明区人民政府".into());
+    t.decision_number = Some("筑市监信〔2023〕第1号".into());
+    t.receiver = Some("南明分局".into());
+    t.goods_value = Some("12000".into());
+    t.sales_amount = Some("60000".into());
+    t.certificate = Some("CCC 2021011101234567".into());
+    Act::ActionTaken(Box::new(t))
 }
 
 /// An event by `who` on `device`.
@@ -471,10 +486,7 @@ fn refusal_and_overdue_escalate_and_major_ones_go_to_government() {
         100,
         "tablet",
         "2023-09-19T09:10:00+08:00",
-        Act::ActionTaken {
-            action: ActionKind::ReportToGovernment,
-            note: None,
-        },
+        taken(ActionKind::ReportToGovernment),
     ));
     let tasks = follow_up(&fold(&evs2), now);
     assert!(!tasks.iter().any(|t| matches!(t, Task::Escalate { .. })));
@@ -556,21 +568,21 @@ fn recheck_deadline_is_the_bureaus() {
                 t("2024-01-01T09:05:00+08:00"),
             ),
         ),
-        ev(3, 100, "phone", "2024-02-01T09:00:00+08:00", rectified("m")),
+        ev(3, 100, "phone", "2024-01-03T09:00:00+08:00", rectified("m")),
     ];
     let s = fold(&evs);
     let e = s.entry(&uuid(100)).unwrap();
-    assert_eq!(e.recheck_by.unwrap().date, d("2024-03-16"));
-    let o = overdue(&s, t("2024-03-17T00:00:00+08:00"));
+    assert_eq!(e.recheck_by.unwrap().date, d("2024-01-11"));
+    let o = overdue(&s, t("2024-01-12T00:00:00+08:00"));
     assert_eq!((o[0].due, o[0].days_late), (Due::Recheck, 1));
     evs.push(ev(
         4,
         100,
         "tablet",
-        "2024-03-17T09:00:00+08:00",
+        "2024-01-12T09:00:00+08:00",
         recheck(1, true, None),
     ));
-    assert!(overdue(&fold(&evs), t("2024-03-18T00:00:00+08:00")).is_empty());
+    assert!(overdue(&fold(&evs), t("2024-01-13T00:00:00+08:00")).is_empty());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -754,18 +766,19 @@ fn default_deadlines_cross_month_ends_and_leap_years() {
         other => panic!("{other:?}"),
     };
     let s = |a: &str, b: &str| (a.to_string(), b.to_string());
+    // Major on-site dangers: the local policy's 5 and 10 days (not Order 18's 60/75).
     assert_eq!(
         deadlines(Severity::Major, "2023-07-20T10:00:00+08:00"),
-        s("2023-09-18", "2023-10-03")
+        s("2023-07-25", "2023-07-30")
     );
     // Through February of a leap year and of a common year.
     assert_eq!(
-        deadlines(Severity::Major, "2024-01-01T09:00:00+08:00"),
-        s("2024-03-01", "2024-03-16")
+        deadlines(Severity::Major, "2024-02-25T09:00:00+08:00"),
+        s("2024-03-01", "2024-03-06")
     );
     assert_eq!(
-        deadlines(Severity::Major, "2023-01-01T09:00:00+08:00"),
-        s("2023-03-02", "2023-03-17")
+        deadlines(Severity::Major, "2023-02-25T09:00:00+08:00"),
+        s("2023-03-02", "2023-03-07")
     );
     assert_eq!(
         deadlines(Severity::General, "2024-02-22T09:00:00+08:00"),
@@ -1242,7 +1255,7 @@ fn event_strategy() -> impl Strategy<Value = Event> {
             .prop_map(|(r, p, dl)| recheck(r, p, if p { None } else { Some(dl) })),
         1 => Just(Act::Refused { note: None }),
         1 => Just(Act::Escalated { reason: EscalationReason::Overdue, to: None, note: None }),
-        1 => Just(Act::ActionTaken { action: ActionKind::CreditPublicity, note: None }),
+        1 => Just(taken(ActionKind::CreditPublicity)),
         1 => Just(Act::Closed { reason: CloseReason::Withdrawn, note: None }),
         2 => prop_oneof![0u64..40, 10_003u64..10_006, 10_103u64..10_106].prop_map(|n| Act::Resolved { chosen: uuid(n), note: None }),
     ];

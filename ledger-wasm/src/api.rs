@@ -251,27 +251,87 @@ pub fn open_entries(
 struct Deadlines {
     deadline: String,
     recheck_by: String,
+    /// The latest days the inspector may choose instead (the policy's bounds).
+    max_deadline: String,
+    max_recheck_by: String,
+}
+
+fn severity(s: &str) -> Result<Severity, Misuse> {
+    match s {
+        "general" => Ok(Severity::General),
+        "major" => Ok(Severity::Major),
+        _ => Err(misuse(
+            "invalid_severity",
+            "等级须为 general 或 major",
+            "severity is general or major",
+        )),
+    }
+}
+
+/// A line's queue (`line`: a line's name, or `all`) across the ledger at `now`, overdue first;
+/// which line owns which task is the `lines` table of the policy.
+pub fn queue(
+    events_json: &str,
+    policy_json: &str,
+    line: &str,
+    now: &str,
+) -> Result<String, Misuse> {
+    let lines = ledger::Lines::from_policy_json(policy_json)
+        .map_err(|e| misuse("invalid_policy", &e, &e))?;
+    let line = match line {
+        "all" | "" => None,
+        l => Some(
+            ledger::Line::parse(l)
+                .ok_or_else(|| misuse("invalid_line", "没有这个条线", "no such work line"))?,
+        ),
+    };
+    let state = ledger::fold(&events(events_json)?.0);
+    to_text(&ledger::queue(&state, &lines, line, parse_now(now)?))
+}
+
+/// What recording `action` as done needs (`required`), and whether `sales_amount` reaches the
+/// criminal threshold of Criminal Law art. 140 (`criminal`).
+pub fn measure_fields(action: &str, sales_amount: &str) -> Result<String, Misuse> {
+    let a: paicha::policy::ActionKind = serde_json::from_str(&format!("\"{action}\""))
+        .map_err(|_| misuse("invalid_action", "没有这项措施", "no such measure"))?;
+    #[derive(Serialize)]
+    struct Fields {
+        required: &'static [&'static str],
+        criminal: bool,
+    }
+    to_text(&Fields {
+        required: ledger::required_fields(a),
+        criminal: ledger::reaches_criminal_threshold(sales_amount),
+    })
+}
+
+/// The measures the policy names for a danger recorded by hand (`violation`: a kind or empty).
+pub fn measures_for(policy_json: &str, sev: &str, violation: &str) -> Result<String, Misuse> {
+    let policy = policy(policy_json)?;
+    let v: Option<Violation> = if violation.is_empty() {
+        None
+    } else {
+        Some(
+            serde_json::from_str(&format!("\"{violation}\"")).map_err(|_| {
+                misuse("invalid_violation", "没有这种违法情形", "no such violation")
+            })?,
+        )
+    };
+    to_text(&ledger::measures_for(&policy, severity(sev)?, v, false))
 }
 
 /// The policy's deadlines for an order made at `at` for a danger of `severity` (`general` or
 /// `major`): what the page proposes when an inspector orders rectification or fails a re-check.
 pub fn default_deadlines(policy_json: &str, severity: &str, at: &str) -> Result<String, Misuse> {
     let policy = policy(policy_json)?;
-    let severity = match severity {
-        "general" => Severity::General,
-        "major" => Severity::Major,
-        _ => {
-            return Err(misuse(
-                "invalid_severity",
-                "等级须为 general 或 major",
-                "severity is general or major",
-            ))
-        }
-    };
-    let (deadline, recheck_by) =
-        ledger::follow::default_deadlines(&policy, severity, parse_now(at)?);
+    let severity = self::severity(severity)?;
+    let at = parse_now(at)?;
+    let (deadline, recheck_by) = ledger::follow::default_deadlines(&policy, severity, at);
+    let (_, max_deadline, max_recheck_by) = ledger::deadline_bounds(&policy, severity, at);
     to_text(&Deadlines {
         deadline,
         recheck_by,
+        max_deadline,
+        max_recheck_by,
     })
 }

@@ -51,3 +51,18 @@ pub fn open_entries(
 pub fn default_deadlines(policy: &str, severity: &str, at: &str) -> Result<String, JsError> {
     js(api::default_deadlines(policy, severity, at))
 }
+
+#[wasm_bindgen(js_name = queue)]
+pub fn queue(events: &str, policy: &str, line: &str, now: &str) -> Result<String, JsError> {
+    js(api::queue(events, policy, line, now))
+}
+
+#[wasm_bindgen(js_name = measureFields)]
+pub fn measure_fields(action: &str, sales_amount: &str) -> Result<String, JsError> {
+    js(api::measure_fields(action, sales_amount))
+}
+
+#[wasm_bindgen(js_name = measuresFor)]
+pub fn measures_for(policy: &str, severity: &str, violation: &str) -> Result<String, JsError> {
+    js(api::measures_for(policy, severity, violation))
+}

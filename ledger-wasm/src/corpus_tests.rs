@@ -156,9 +156,12 @@ fn default_deadlines_follow_the_policy() {
         &api::default_deadlines(&policy, "major", "2024-01-01T09:00:00+08:00").unwrap(),
     )
     .unwrap();
+    // A major on-site danger: the local policy's 5/10 days (Order 18's 60/75 are for spot
+    // checks), and the latest days an inspector may choose instead.
     assert_eq!(
         d,
-        json!({"deadline": "2024-03-01", "recheck_by": "2024-03-16"})
+        json!({"deadline": "2024-01-06", "recheck_by": "2024-01-11",
+               "max_deadline": "2024-01-31", "max_recheck_by": "2024-02-15"})
     );
     let g: Value = serde_json::from_str(
         &api::default_deadlines(&policy, "general", "2024-02-25T09:00:00+08:00").unwrap(),
@@ -166,8 +169,59 @@ fn default_deadlines_follow_the_policy() {
     .unwrap();
     assert_eq!(
         g,
-        json!({"deadline": "2024-03-03", "recheck_by": "2024-03-11"})
+        json!({"deadline": "2024-03-03", "recheck_by": "2024-03-11",
+               "max_deadline": "2024-03-26", "max_recheck_by": "2024-04-10"})
     );
+    // The county's queue per line, from the same policy's `lines` table.
+    let events =
+        std::fs::read_to_string(root.join("tests/ledger-fixtures/overdue-and-refused.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+            .map(|v| v["events"].to_string());
+    if let Some(events) = events {
+        let all: Value = serde_json::from_str(
+            &api::queue(&events, &policy, "all", "2023-12-01T09:00:00+08:00").unwrap(),
+        )
+        .unwrap();
+        let lines: Value = serde_json::from_str(
+            &api::queue(
+                &events,
+                &policy,
+                "quality_supervision",
+                "2023-12-01T09:00:00+08:00",
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert!(all.as_array().unwrap().len() >= lines.as_array().unwrap().len());
+        assert!(lines
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["line"] == "quality_supervision"));
+    }
+    assert_eq!(
+        api::queue("[]", &policy, "finance", "2023-12-01T09:00:00+08:00")
+            .unwrap_err()
+            .code,
+        "invalid_line"
+    );
+    let f: Value =
+        serde_json::from_str(&api::measure_fields("judicial_transfer_review", "50000").unwrap())
+            .unwrap();
+    assert_eq!(f["criminal"], true);
+    assert!(f["required"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("receiver")));
+    let m: Value = serde_json::from_str(
+        &api::measures_for(&policy, "major", "unlicensed_production").unwrap(),
+    )
+    .unwrap();
+    assert!(m
+        .as_array()
+        .unwrap()
+        .contains(&json!("serious_violation_list")));
     assert_eq!(
         api::default_deadlines(&policy, "huge", "2024-01-01T09:00:00+08:00")
             .unwrap_err()

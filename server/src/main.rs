@@ -14,6 +14,7 @@ mod auth;
 mod canonical;
 mod config;
 mod documents;
+mod followup;
 mod guard;
 mod numbering;
 mod problem;

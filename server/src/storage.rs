@@ -406,7 +406,7 @@ impl<'a> Audit<'a> {
 /// Everything the API needs of a backend: one trait per kind of thing stored. A new kind's trait
 /// is added here (and implemented by every backend).
 /// `DocStore`: numbered documents (`documents.rs`); `RegisterStore`: the enterprise register
-/// (`storage/register.rs`).
+/// (`storage/register.rs`); `FollowStore`: work lines (`followup.rs`).
 pub trait Storage:
     SubmissionStore
     + LedgerStore
@@ -416,6 +416,7 @@ pub trait Storage:
     + AttachmentStore
     + crate::documents::DocStore
     + RegisterStore
+    + crate::followup::FollowStore
     + ExpressStore
     + CampaignStore
 {
@@ -430,6 +431,7 @@ impl<T> Storage for T where
         + AttachmentStore
         + crate::documents::DocStore
         + RegisterStore
+        + crate::followup::FollowStore
         + ExpressStore
         + CampaignStore
 {

@@ -88,7 +88,8 @@ fn a_major_danger_is_closed_out_with_phone_and_tablet_converging() {
     .json();
     assert_eq!(r["report"]["level"], "major");
     // The server opened the ledger entry from the finding, with the policy's deadlines
-    // (rectify within 60 days, re-check within 75), ids derived from the submission's id.
+    // (a major on-site danger: rectify within 5 days, re-check within 10: the bureau's local
+    // choice, not Order 18's 60/75), ids derived from the submission's id.
     let made = pull(&srv.addr, &tablet);
     let kinds: Vec<&str> = made.iter().map(|e| e.act.kind()).collect();
     assert_eq!(kinds, ["created", "rectification_ordered"]);
@@ -97,7 +98,7 @@ fn a_major_danger_is_closed_out_with_phone_and_tablet_converging() {
         .all(|e| e.author == "jiancha" && e.device == "server"));
     let entry = made[0].entry.clone();
     let view = call(&srv.addr, "GET", "/api/v1/ledger", Some(&tablet), "").json();
-    assert_eq!(view["rows"][0]["deadline"]["date"], "2023-09-18");
+    assert_eq!(view["rows"][0]["deadline"]["date"], "2023-07-25");
     // A retry of the submission opens nothing new.
     let again = call(
         &srv.addr,
@@ -504,7 +505,7 @@ fn a_second_creation_cannot_take_over_an_entry_however_it_is_dated() {
             "jiancha",
             "tablet",
             "2023-07-20T10:31:00+08:00",
-            json!({"kind": "rectification_ordered", "deadline": "2023-09-18"}),
+            json!({"kind": "rectification_ordered", "deadline": "2023-08-18"}),
         ),
     ];
     assert_eq!(
@@ -516,6 +517,7 @@ fn a_second_creation_cannot_take_over_an_entry_however_it_is_dated() {
     downgrade["id"] = json!("5a0c7f4e-2b1d-4e8a-9c3f-000000000077");
     downgrade["at"] = json!("2020-01-01T00:00:00+08:00");
     downgrade["danger"]["severity"] = json!("general");
+    downgrade["self_found"] = json!(true); // what an enterprise may create
     let r = post_events(&srv.addr, &qiye, &[downgrade]);
     assert_eq!(
         (r[0]["http_status"].clone(), r[0]["code"].clone()),
@@ -525,6 +527,7 @@ fn a_second_creation_cannot_take_over_an_entry_however_it_is_dated() {
     let mut claim = created("qiyeb", other_uscc, "110108");
     claim["id"] = json!("5a0c7f4e-2b1d-4e8a-9c3f-000000000078");
     claim["at"] = json!("2020-01-01T00:00:00+08:00");
+    claim["self_found"] = json!(true);
     let act = ev(
         79,
         "qiyeb",
@@ -623,7 +626,9 @@ fn an_enterprises_own_findings_open_its_ledger_entries_too() {
     let mine = call(&srv.addr, "GET", "/api/v1/ledger", Some(&phone), "").json();
     assert_eq!(mine["rows"].as_array().unwrap().len(), 1, "{mine}");
     assert_eq!(mine["rows"][0]["entry"]["opened"]["author"], "qiye");
-    assert_eq!(mine["rows"][0]["entry"]["status"], "ordered");
+    // Self-found (自查自改): the enterprise's own to remove, no order from anyone.
+    assert_eq!(mine["rows"][0]["entry"]["status"], "found");
+    assert_eq!(mine["rows"][0]["entry"]["created"]["self_found"], true);
     // A clean record opens nothing.
     let clean = submission("6f1c2a9e-3b7d-4c1e-9a55-0d2f6b8e4a12", 20.0);
     call(
@@ -633,5 +638,5 @@ fn an_enterprises_own_findings_open_its_ledger_entries_too() {
         Some(&phone),
         &clean.to_string(),
     );
-    assert_eq!(pull(&srv.addr, &phone).len(), 2);
+    assert_eq!(pull(&srv.addr, &phone).len(), 1);
 }

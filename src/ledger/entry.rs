@@ -12,7 +12,7 @@
 
 use super::date::{parse_date, Deadline};
 use super::error::{LedgerCode, LedgerError};
-use super::event::{Act, Attachment, CloseReason, Created, EscalationReason, Event};
+use super::event::{Act, Attachment, CloseReason, Created, EscalationReason, Event, Taken};
 use crate::policy::ActionKind;
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
@@ -103,8 +103,30 @@ pub struct ActionDone {
     #[serde(flatten)]
     pub step: Step,
     pub action: ActionKind,
+    /// The measure and its particulars (document number and date, receiver...), as sent.
+    pub taken: Taken,
+}
+
+/// A measure decided against, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ActionDeclined {
+    #[serde(flatten)]
+    pub step: Step,
+    pub action: ActionKind,
+    pub reason: String,
+}
+
+/// A case (立案) filed about the entry; a later `case_filed` of the same number completes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Case {
+    #[serde(flatten)]
+    pub step: Step,
+    pub case_number: String,
+    pub filed_on: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    pub penalty_decision: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fine: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -146,6 +168,13 @@ pub struct Entry {
     pub rechecks: Vec<Recheck>,
     pub escalations: Vec<Escalation>,
     pub actions_taken: Vec<ActionDone>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub actions_declined: Vec<ActionDeclined>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cases: Vec<Case>,
+    /// A self-found danger confirmed by an inspector.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirmed: Option<Step>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conflict: Option<Conflict>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -177,6 +206,9 @@ impl Entry {
             rechecks: Vec::new(),
             escalations: Vec::new(),
             actions_taken: Vec::new(),
+            actions_declined: Vec::new(),
+            cases: Vec::new(),
+            confirmed: None,
             conflict: None,
             closed: None,
             events: vec![e.id.clone()],
@@ -191,6 +223,17 @@ impl Entry {
     /// Whether `action` was recorded as done.
     pub fn took(&self, action: ActionKind) -> bool {
         self.actions_taken.iter().any(|a| a.action == action)
+    }
+
+    /// Whether `action` was done or decided against: either way, nothing is left to do about it.
+    pub fn handled(&self, action: ActionKind) -> bool {
+        self.took(action) || self.actions_declined.iter().any(|a| a.action == action)
+    }
+
+    /// Found by the enterprise itself and not (yet) taken over by an inspector: the enterprise's
+    /// own to remove; no order, no violation measures.
+    pub fn self_managed(&self) -> bool {
+        self.created.self_found && self.confirmed.is_none()
     }
 
     /// Check that a re-check of `round` fits the entry now (without applying it).
@@ -251,10 +294,13 @@ impl Entry {
                 recheck_by,
                 ..
             } => {
+                // A self-found danger is the enterprise's to remove: an order needs the
+                // inspector to take it over first (`confirmed`).
                 if !matches!(
                     self.status,
                     Status::Found | Status::Ordered | Status::Refused
-                ) {
+                ) || self.self_managed()
+                {
                     return Err(self.invalid(e));
                 }
                 self.status = Status::Ordered;
@@ -267,6 +313,17 @@ impl Entry {
                 if !open {
                     return Err(self.invalid(e));
                 }
+                // 自查自改: the enterprise closes its own finding, with evidence.
+                let own = self.self_managed();
+                if own && evidence.is_empty() {
+                    return Err(LedgerError::new(
+                        LedgerCode::EvidenceRequired,
+                        &e.id,
+                        &e.entry,
+                        "",
+                        "",
+                    ));
+                }
                 self.status = Status::Rectified;
                 self.refused = None;
                 self.rectifications.push(Rectification {
@@ -275,6 +332,13 @@ impl Entry {
                     measures: measures.clone(),
                     evidence: evidence.clone(),
                 });
+                if own {
+                    self.status = Status::Closed;
+                    self.closed = Some(Closure {
+                        step: Step::of(e),
+                        reason: None,
+                    });
+                }
             }
             Act::Rechecked {
                 round,
@@ -334,11 +398,68 @@ impl Entry {
                 });
             }
             // Measures such as listing or publicity outlive the danger: allowed after closing too.
-            Act::ActionTaken { action, note } => self.actions_taken.push(ActionDone {
+            Act::ActionTaken(t) => {
+                if let Some(c) = &t.case_number {
+                    if !self.cases.iter().any(|x| &x.case_number == c) {
+                        return Err(LedgerError::new(
+                            LedgerCode::UnknownCase,
+                            &e.id,
+                            &e.entry,
+                            c,
+                            c,
+                        ));
+                    }
+                }
+                self.actions_taken.push(ActionDone {
+                    step: Step::of(e),
+                    action: t.action,
+                    taken: t.as_ref().clone(),
+                })
+            }
+            Act::ActionDeclined { action, reason } => self.actions_declined.push(ActionDeclined {
                 step: Step::of(e),
                 action: *action,
-                note: note.clone(),
+                reason: reason.clone(),
             }),
+            Act::CaseFiled {
+                case_number,
+                filed_on,
+                penalty_decision,
+                fine,
+                ..
+            } => {
+                let case = Case {
+                    step: Step::of(e),
+                    case_number: case_number.clone(),
+                    filed_on: filed_on.clone(),
+                    penalty_decision: penalty_decision.clone(),
+                    fine: fine.clone(),
+                };
+                match self
+                    .cases
+                    .iter_mut()
+                    .find(|c| c.case_number == *case_number)
+                {
+                    // A later record of the case completes it; what it leaves out stays.
+                    Some(c) => {
+                        c.step = case.step;
+                        c.filed_on = case.filed_on;
+                        if case.penalty_decision.is_some() {
+                            c.penalty_decision = case.penalty_decision;
+                        }
+                        if case.fine.is_some() {
+                            c.fine = case.fine;
+                        }
+                    }
+                    None => self.cases.push(case),
+                }
+            }
+            Act::Confirmed { .. } => {
+                if !self.self_managed() {
+                    return Err(self.invalid(e));
+                }
+                self.confirmed = Some(Step::of(e));
+            }
             Act::Closed { reason, .. } => {
                 if !open {
                     return Err(self.invalid(e));

@@ -46,6 +46,11 @@ ledger_codes! {
     StaleRound => "stale_round", "复查的整改轮次不是当前轮次", "The re-check names a rectification round that is not the current one";
     DeadlineRequired => "deadline_required", "复查不合格须给出新的整改期限", "A failed re-check must set a new deadline";
     InvalidDeadline => "invalid_deadline", "期限早于作出决定的日期", "The deadline is earlier than the day it was set";
+    MissingField => "missing_field", "此项措施须填写所需内容（文书编号和日期等）", "This measure needs its particulars (document number and date...)";
+    InvalidAmount => "invalid_amount", "金额须为不小于 0 的数（元，最多两位小数）", "An amount must be a number of yuan, at least 0, with at most two decimals";
+    UnknownCase => "unknown_case", "此条目没有这一立案编号", "No case with this number was filed for this entry";
+    EvidenceRequired => "evidence_required", "企业自查自改须附整改证据", "A danger the enterprise removes itself must be closed with evidence";
+    DeadlineOutOfBounds => "deadline_out_of_bounds", "期限超出本地政策允许的范围", "The deadline is beyond what the local policy allows";
     NothingToResolve => "nothing_to_resolve", "所选事件不属于此条目待决的冲突", "The chosen event is not part of a conflict of this entry";
 }
 

@@ -81,6 +81,63 @@ pub struct Created {
     pub responsible: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub photos: Vec<Attachment>,
+    /// Found by the enterprise in its own self-inspection (自查): its own duty to remove and close
+    /// with evidence (自查自改), not an order of the bureau; violation measures wait until an
+    /// inspector confirms the finding (`confirmed`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub self_found: bool,
+}
+
+/// `action_taken`: a measure done, with its particulars.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Taken {
+    pub action: ActionKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The decision or notice's document number (文书编号) and its date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_date: Option<String>,
+    /// Report to government: to whom.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// Listing and publicity: the decision number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision_number: Option<String>,
+    /// Judicial transfer: the receiving body, the goods value and sales amount (RMB, decimal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receiver: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goods_value: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sales_amount: Option<String>,
+    /// Certificate revocation: which certificate (kind and number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<String>,
+    /// The case (立案) the measure belongs to, by its case number (`case_filed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_number: Option<String>,
+}
+
+impl Taken {
+    /// A measure done with no particulars yet (fill in the fields its measure needs).
+    pub fn new(action: ActionKind) -> Taken {
+        Taken {
+            action,
+            note: None,
+            document_number: None,
+            document_date: None,
+            to: None,
+            decision_number: None,
+            receiver: None,
+            goods_value: None,
+            sales_amount: None,
+            certificate: None,
+            case_number: None,
+        }
+    }
 }
 
 /// Why an entry was escalated.
@@ -156,9 +213,28 @@ pub enum Act {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
     },
-    /// One of the entry's measures done (listed, publicised, certificate revoked, transferred...).
-    ActionTaken {
-        action: ActionKind,
+    /// One of the entry's measures done (listed, publicised, certificate revoked, transferred...),
+    /// with what the act needs (`measure.rs` says which fields each measure requires).
+    ActionTaken(Box<Taken>),
+    /// Decided not to take one of the entry's measures, with the reason.
+    ActionDeclined { action: ActionKind, reason: String },
+    /// A case filed (立案) about the entry, or its record completed (penalty decision, fine): the
+    /// same `case_number` again updates it.
+    CaseFiled {
+        case_number: String,
+        /// The day the case was filed.
+        filed_on: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        penalty_decision: Option<String>,
+        /// The fine (RMB, decimal).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fine: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// An inspector confirms a danger the enterprise found itself: from now on it is the bureau's
+    /// (orders, violation measures).
+    Confirmed {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
     },
@@ -187,7 +263,10 @@ impl Act {
             Act::Rechecked { .. } => "rechecked",
             Act::Refused { .. } => "refused",
             Act::Escalated { .. } => "escalated",
-            Act::ActionTaken { .. } => "action_taken",
+            Act::ActionTaken(_) => "action_taken",
+            Act::ActionDeclined { .. } => "action_declined",
+            Act::CaseFiled { .. } => "case_filed",
+            Act::Confirmed { .. } => "confirmed",
             Act::Closed { .. } => "closed",
             Act::Resolved { .. } => "resolved",
         }
@@ -330,9 +409,36 @@ impl Event {
                     return Err(err(LedgerCode::InvalidId, "chosen", "chosen"));
                 }
             }
+            Act::ActionTaken(t) => {
+                super::measure::check_taken(t).map_err(|(code, zh, en)| err(code, &zh, &en))?
+            }
+            Act::ActionDeclined { reason, .. } => {
+                if reason.trim().is_empty() {
+                    return Err(err(LedgerCode::Blank, "reason", "reason"));
+                }
+            }
+            Act::CaseFiled {
+                case_number,
+                filed_on,
+                fine,
+                ..
+            } => {
+                if case_number.trim().is_empty() {
+                    return Err(err(LedgerCode::Blank, "case_number", "case_number"));
+                }
+                if parse_date(filed_on).is_none() {
+                    return Err(err(LedgerCode::InvalidDate, "filed_on", "filed_on"));
+                }
+                if fine
+                    .as_deref()
+                    .is_some_and(|f| super::measure::yuan(f).is_none())
+                {
+                    return Err(err(LedgerCode::InvalidAmount, "fine", "fine"));
+                }
+            }
             Act::Refused { .. }
             | Act::Escalated { .. }
-            | Act::ActionTaken { .. }
+            | Act::Confirmed { .. }
             | Act::Closed { .. } => {}
         }
         Ok(at)

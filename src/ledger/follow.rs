@@ -80,6 +80,21 @@ pub enum Task {
         entry: String,
         candidates: Vec<String>,
     },
+    /// A major danger the enterprise found itself, reported to the county at once: an inspector
+    /// reviews it and confirms it (`confirmed`), after which orders and measures follow.
+    Review { entry: String },
+}
+
+impl Task {
+    pub fn entry(&self) -> &str {
+        match self {
+            Task::Order { entry }
+            | Task::Escalate { entry, .. }
+            | Task::Act { entry, .. }
+            | Task::Decide { entry, .. }
+            | Task::Review { entry } => entry,
+        }
+    }
 }
 
 /// The follow-up tasks of every entry at `now`.
@@ -92,6 +107,14 @@ pub fn follow_up(state: &LedgerState, now: DateTime<FixedOffset>) -> Vec<Task> {
                 entry: id(),
                 candidates: c.candidates.clone(),
             });
+        }
+        if e.self_managed() {
+            // The enterprise's own: nothing for the bureau to order or take yet, but a major
+            // one is the county's to review at once.
+            if e.created.danger.severity == Severity::Major {
+                out.push(Task::Review { entry: id() });
+            }
+            continue;
         }
         let late = e.status == Status::Ordered && e.deadline.is_some_and(|d| d.days_late(now) > 0);
         let refused = e.status == Status::Refused;
@@ -126,7 +149,7 @@ pub fn follow_up(state: &LedgerState, now: DateTime<FixedOffset>) -> Vec<Task> {
         for a in actions {
             // The stop order only matters while the danger is there; the others outlive it.
             let needed = e.is_open() || a != ActionKind::StopProductionSale;
-            if needed && !e.took(a) {
+            if needed && !e.handled(a) {
                 out.push(Task::Act {
                     entry: id(),
                     action: a,
@@ -163,6 +186,61 @@ pub fn default_deadlines(
     )
 }
 
+/// The days an order made at `at` may set, within the policy's bounds: `(earliest, latest
+/// rectify-by, latest re-check-by)`, `YYYY-MM-DD`. The policy proposes its defaults; the inspector
+/// may choose any day from the day of the order up to these.
+pub fn deadline_bounds(
+    policy: &Policy,
+    severity: Severity,
+    at: DateTime<FixedOffset>,
+) -> (String, String, String) {
+    let p = policy.for_severity(severity);
+    let day = at.date_naive();
+    (
+        date_text(day),
+        date_text(add_days(day, p.rectify_days.max(p.max_rectify_days))),
+        date_text(add_days(day, p.recheck_days.max(p.max_recheck_days))),
+    )
+}
+
+/// Check the deadlines an order or a failed re-check sets against the policy's bounds for a danger
+/// of `severity` (the entry's). Other events pass.
+pub fn check_deadlines(
+    policy: &Policy,
+    severity: Severity,
+    e: &Event,
+) -> Result<(), super::error::LedgerError> {
+    let (deadline, recheck_by) = match &e.act {
+        Act::RectificationOrdered {
+            deadline,
+            recheck_by,
+            ..
+        } => (Some(deadline), recheck_by.as_ref()),
+        Act::Rechecked {
+            deadline,
+            recheck_by,
+            ..
+        } => (deadline.as_ref(), recheck_by.as_ref()),
+        _ => return Ok(()),
+    };
+    let Some(at) = super::date::parse_at(&e.at) else {
+        return Ok(()); // `validate` reports it
+    };
+    let (_, max_rectify, max_recheck) = deadline_bounds(policy, severity, at);
+    // `YYYY-MM-DD` text compares as the days it names.
+    let over = |d: Option<&String>, max: &str| d.is_some_and(|d| d.as_str() > max);
+    if over(deadline, &max_rectify) || over(recheck_by, &max_recheck) {
+        return Err(super::error::LedgerError::new(
+            super::error::LedgerCode::DeadlineOutOfBounds,
+            &e.id,
+            &e.entry,
+            &format!("整改期限最迟 {max_rectify}，复查最迟 {max_recheck}"),
+            &format!("rectify by {max_rectify} at the latest, re-check by {max_recheck}"),
+        ));
+    }
+    Ok(())
+}
+
 /// The envelope of events one person makes on one device at one time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Maker<'a> {
@@ -197,6 +275,32 @@ pub fn open_entries(
     maker: &Maker<'_>,
     new_id: &mut dyn FnMut() -> String,
 ) -> Option<Vec<Event>> {
+    open(report, enterprise, product, policy, maker, new_id, false)
+}
+
+/// The events that open one "self-found" entry per finding of an enterprise's own self-inspection:
+/// `created` only (no order: removing it is the enterprise's own duty, 自查自改), with the
+/// measures the policy names kept for when an inspector confirms the finding.
+pub fn open_self_found(
+    report: &Report,
+    enterprise: &Enterprise,
+    product: &str,
+    policy: &Policy,
+    maker: &Maker<'_>,
+    new_id: &mut dyn FnMut() -> String,
+) -> Option<Vec<Event>> {
+    open(report, enterprise, product, policy, maker, new_id, true)
+}
+
+fn open(
+    report: &Report,
+    enterprise: &Enterprise,
+    product: &str,
+    policy: &Policy,
+    maker: &Maker<'_>,
+    new_id: &mut dyn FnMut() -> String,
+    self_found: bool,
+) -> Option<Vec<Event>> {
     let at = super::date::parse_at(maker.at)?;
     let mut out = Vec::with_capacity(report.findings.len() * 2);
     for f in &report.findings {
@@ -217,11 +321,38 @@ pub fn open_entries(
             actions: measures(f, policy),
             responsible: None,
             photos: Vec::new(),
+            self_found,
         };
         out.push(maker.event(new_id(), entry.clone(), Act::Created(Box::new(created))));
-        out.push(maker.event(new_id(), entry, default_order(policy, f.severity, at)));
+        if !self_found {
+            out.push(maker.event(new_id(), entry, default_order(policy, f.severity, at)));
+        }
     }
     Some(out)
+}
+
+/// The measures the policy names for a danger recorded by hand (its severity, the violation kind
+/// the inspector chose, and whether it meets a sector major-danger criterion).
+pub fn measures_for(
+    policy: &Policy,
+    severity: Severity,
+    violation: Option<crate::policy::Violation>,
+    escalate: bool,
+) -> Vec<ActionKind> {
+    let f = Finding {
+        item: String::new(),
+        severity,
+        violation,
+        basis: String::new(),
+        path: String::new(),
+        message: crate::text::Text::new("", ""),
+        escalate,
+        rule: 0,
+        instance: None,
+        department: None,
+        applied: None,
+    };
+    measures(&f, policy)
 }
 
 /// The submission-wide measures of the core (stop, list, publicity, revocation, transfer review,

@@ -18,19 +18,24 @@ pub mod error;
 pub mod event;
 pub mod fold;
 pub mod follow;
+pub mod lines;
+pub mod measure;
 pub mod spot;
 pub mod view;
 
 pub use date::Deadline;
-pub use entry::{Entry, Status};
+pub use entry::{Case, Entry, Status};
 pub use error::{LedgerCode, LedgerError};
 pub use event::{
-    Act, Attachment, CloseReason, Created, Danger, Enterprise, EscalationReason, Event,
+    Act, Attachment, CloseReason, Created, Danger, Enterprise, EscalationReason, Event, Taken,
 };
 pub use fold::{fold, LedgerState, Logged, Outcome};
 pub use follow::{
-    default_deadlines, default_order, follow_up, open_entries, overdue, Due, Maker, Overdue, Task,
+    check_deadlines, deadline_bounds, default_deadlines, default_order, follow_up, measures_for,
+    open_entries, open_self_found, overdue, Due, Maker, Overdue, Task,
 };
+pub use lines::{queue, Line, Lines, Queued};
+pub use measure::{reaches_criminal_threshold, required_fields};
 pub use spot::{key_inspections, spot_tasks, KeyInspection, SpotCheck, SpotResult, SpotTask};
 pub use view::{
     enterprise_open, in_region, looks_like_formula, region_key_inspections, region_ledger, to_csv,

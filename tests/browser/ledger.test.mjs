@@ -72,7 +72,7 @@ test('a major danger is found, rectified offline on a phone, re-checked on a tab
     const card = `article[data-entry="${entry}"]`;
     await ppage.waitForSelector(`${card}[data-status="ordered"]`);
     assert.match(await ppage.textContent(card), /重大隐患/);
-    assert.match(await ppage.textContent(card), /期限 2027-01-19/);
+    assert.match(await ppage.textContent(card), /期限 2026-11-25/);
     await ppage.screenshot({ path: `${root}/target/screenshots/ledger-phone-360.png`, fullPage: true });
 
     // Offline: the rectification with a photo is folded on the phone at once and kept.

@@ -12,6 +12,8 @@ import { getLang, setLang, tt } from './i18n.js';
 import { compress } from './media.js';
 import { sha256Hex } from './sha256.js';
 import { drain } from './outbox.js';
+import { documentOf, printDocument } from './documents.js';
+import { LABELS, followupForms, followupRecord, queueSection, violationSelect } from './followup.js';
 import { localTime } from './store.js';
 
 const T = {
@@ -74,6 +76,7 @@ const T = {
   record: ['录入', 'Record'],
   onlineOnly: ['抽查结果需联网录入', 'Spot-check results are recorded online'],
 };
+Object.assign(T, LABELS);
 const t = (k, n) => (T[k]?.[getLang() === 'en' ? 1 : 0] ?? k).replace('{n}', String(n));
 
 const root = document.getElementById('ledger');
@@ -85,6 +88,8 @@ const names = { products: new Map(), items: new Map() };
 const photoUrls = new Map(); // sha256 -> object URL of evidence shown
 let keyInspections = [];
 let spotChecks = [];
+let line = 'all'; // the work line whose queue is shown: the account's own once the server said it
+let dueTasks = []; // the core's tasks at the last render, for each entry's forms
 const opened = new Set(); // which folded sections the user opened: kept open across re-renders
 
 /** A folded section that stays as the user left it when the page re-renders. */
@@ -166,6 +171,11 @@ async function sync() {
         keyInspections = (await r.json()).items ?? [];
         await setMeta(key('key-inspections'), keyInspections);
       }
+      const q = await apiFetch('/api/v1/queue', { token: auth.token });
+      if (q.ok && !(await getMeta(key('line')))) {
+        const own = (await q.json()).own_line;
+        if (own) { line = own; await setMeta(key('line'), own); }
+      }
       const sc = await apiFetch('/api/v1/spot-checks', { token: auth.token });
       if (sc.ok) {
         spotChecks = (await sc.json()).items ?? [];
@@ -214,7 +224,7 @@ function viewer() {
 /** The policy's deadlines for an order made now (the core computes them, as on the server). */
 function proposed(severity) {
   if (!policy) return null;
-  try { return JSON.parse(ledger.defaultDeadlines(JSON.stringify(policy), severity, localTime())); } catch { return null; }
+  try { return { ...JSON.parse(ledger.defaultDeadlines(JSON.stringify(policy), severity, localTime())), today: localTime().slice(0, 10) }; } catch { return null; }
 }
 
 function actions(row, local) {
@@ -225,20 +235,23 @@ function actions(row, local) {
     b.addEventListener('click', fn);
     return b;
   };
-  if (e.status === 'closed') return null;
   if (account.role === 'enterprise') {
+    if (e.status === 'closed') return null;
     if (['found', 'ordered', 'refused'].includes(e.status)) {
       const id = `m-${e.id}`;
       const text = el('textarea', { id, required: true });
       const file = el('input', { type: 'file', accept: 'image/*', id: `p-${e.id}` });
+      const own = e.created.self_found && !e.confirmed;
       const form = el('form', {}, el('label', { htmlFor: id, textContent: t('measures') }), text,
         el('label', { htmlFor: `p-${e.id}`, textContent: t('photo') }), file,
-        el('div', { className: 'buttons' }, el('button', { type: 'submit', textContent: t('reportRectified') })));
+        el('div', { className: 'buttons' }, el('button', { type: 'submit', textContent: t(own ? 'closeSelf' : 'reportRectified') })));
       form.addEventListener('submit', async (ev) => {
         ev.preventDefault();
         if (!text.value.trim()) { text.setAttribute('aria-invalid', 'true'); text.focus(); return; }
         const files = [];
         const f = file.files?.[0];
+        // 自查自改: the enterprise closes its own finding, with evidence (the core refuses it without).
+        if (!f && e.created.self_found && !e.confirmed) { file.setAttribute('aria-invalid', 'true'); file.focus(); return; }
         if (f) {
           const blob = (await compress(f)) ?? f;
           files.push({ ref: { sha256: await sha256Hex(blob), name: f.name, type: blob.type, size: blob.size }, blob });
@@ -259,10 +272,8 @@ function actions(row, local) {
     }
     return c;
   }
-  if (e.status === 'found') {
-    const p = proposed(e.created.danger.severity);
-    if (p) box.append(btn(t('order'), () => act(e.id, { kind: 'rectification_ordered', ...p })));
-  }
+  if (e.status === 'closed') return followupForms({ ledger, entry: e, tasks: dueTasks.filter((x) => x.entry === e.id), t, act, bounds: null });
+  const more = followupForms({ ledger, entry: e, tasks: dueTasks.filter((x) => x.entry === e.id), t, act, bounds: proposed(e.created.danger.severity) });
   if (e.status === 'rectified') {
     const id = `d-${e.id}`;
     const date = el('input', { type: 'date', id, required: true, value: proposed(e.created.danger.severity)?.deadline ?? '' });
@@ -274,7 +285,8 @@ function actions(row, local) {
   if (['ordered', 'refused'].includes(e.status) && (row.days_left ?? 0) < 0 || e.status === 'refused') {
     box.append(btn(t('escalate'), () => act(e.id, { kind: 'escalated', reason: e.status === 'refused' ? 'refused' : 'overdue' }), 'secondary'));
   }
-  return box.childElementCount ? box : null;
+  if (!box.childElementCount) return more;
+  return more ? el('div', {}, box, more) : box;
 }
 
 function card(row, unsent, events) {
@@ -292,8 +304,27 @@ function card(row, unsent, events) {
       when ? el('span', { className: late ? 'late' : '', textContent: when }) : null,
       unsent.has(e.id) ? el('span', { className: 'local', textContent: t('unsent') }) : null),
     el('p', { className: 'muted', textContent: c.danger.basis }),
+    c.self_found ? el('p', { className: 'note', textContent: t('selfFound') }) : null,
     rectification(e),
+    followupRecord(e, t),
+    account.role !== 'enterprise' ? docButtons(e, events) : null,
     actions(row, events));
+}
+
+/** Print the rectification order of an entry or the opinion of its latest re-check. */
+function docButtons(e, events) {
+  const box = el('div', { className: 'buttons docs' });
+  const print = (kind, label) => {
+    const b = el('button', { type: 'button', className: 'secondary', textContent: label });
+    b.addEventListener('click', async () => {
+      const bureau = account.name?.replace(/\s*检查员$/, '').replace(/市场监管局.*$/, '') || account.regions?.[0] || '';
+      printDocument(await documentOf(kind, e, events, { token: auth?.token, bureau, productName: tt(names.products.get(e.created.product)) || e.created.product }));
+    });
+    box.append(b);
+  };
+  if (e.deadline) print('rectification_order', '打印责令整改通知书');
+  if (e.rechecks?.length) print('recheck_opinion', '打印整改复查意见书');
+  return box.childElementCount ? box : null;
 }
 
 /** The latest rectification the enterprise reported: what the inspector re-checks. */
@@ -318,6 +349,7 @@ async function render() {
   const text = JSON.stringify(events);
   const view = JSON.parse(ledger.view(text, who, code, now));
   const due = JSON.parse(ledger.due(text, now));
+  dueTasks = due.tasks;
   const csv = el('button', { type: 'button', className: 'secondary', textContent: t('csv') });
   csv.addEventListener('click', () => {
     const a = el('a', { href: URL.createObjectURL(new Blob([ledger.csv(text, who, code, now)], { type: 'text/csv' })), download: 'paicha-ledger.csv' });
@@ -340,6 +372,7 @@ async function render() {
       el('p', { className: 'muted', attrs: { role: 'status' }, textContent: status }),
       view.rejected ? el('p', { className: 'note', textContent: t('rejected', view.rejected) }) : null,
       tasks.length ? el('section', { className: 'card' }, el('h2', { textContent: t('due') }), el('ul', { className: 'tasks' }, ...tasks)) : null,
+      account.role !== 'enterprise' ? queueSection({ ledger, text, policy, line, now, t, onLine: async (l) => { line = l; await setMeta(key('line'), l); render(); } }) : null,
       keyInspections.length ? el('section', { className: 'card key-inspections' }, el('h2', { textContent: t('keyInspections') }),
         el('ul', {}, ...keyInspections.map((k) => el('li', { textContent:
           `${k.enterprise.name ?? k.enterprise.uscc} (${k.enterprise.uscc}) · ${k.products.map((p) => tt(names.products.get(p)) || p).join('、')} · ${t('keyItems')}: ${k.items.map((i) => tt(names.items.get(i)) || i).join('、')} · ${t('until')} ${k.until}` })))) : null,
@@ -405,18 +438,23 @@ function newEntryForm(region) {
   const text = el('textarea', { id: 'ne-text', required: true });
   const sev = el('select', { id: 'ne-sev' }, el('option', { value: 'general', textContent: t('general') }), el('option', { value: 'major', textContent: t('major') }));
   const basis = el('input', { id: 'ne-basis', required: true });
+  const viol = violationSelect(t, t('violation'));
   const form = el('form', { className: 'new-entry' },
     ...nodes, ...field('ne-text', t('danger'), text), ...field('ne-sev', t('severity'), sev),
+    ...field('ne-viol', t('violation'), viol),
     ...field('ne-basis', t('basisLabel'), basis),
     el('div', { className: 'buttons' }, el('button', { type: 'submit', textContent: t('add') })));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const entry = crypto.randomUUID();
-    const danger = { text: { zh: text.value.trim(), en: text.value.trim() }, severity: sev.value, basis: basis.value.trim() };
+    const danger = { text: { zh: text.value.trim(), en: text.value.trim() }, severity: sev.value, basis: basis.value.trim(), ...(viol.value ? { violation: viol.value } : {}) };
     const enterprise = { uscc: uscc.value.trim(), region: reg.value.trim(), ...(name.value.trim() ? { name: name.value.trim() } : {}) };
-    const made = await act(entry, { kind: 'created', enterprise, product: product.value, danger });
+    // The measures the policy names for this severity and violation (stop, list, transfer...).
+    let actions = [];
+    try { actions = JSON.parse(ledger.measuresFor(JSON.stringify(policy ?? {}), sev.value, viol.value)); } catch { actions = []; }
+    const made = await act(entry, { kind: 'created', enterprise, product: product.value, danger, ...(actions.length ? { actions } : {}) });
     const p = proposed(sev.value);
-    if (made && p) await act(entry, { kind: 'rectification_ordered', ...p });
+    if (made && p) await act(entry, { kind: 'rectification_ordered', deadline: p.deadline, recheck_by: p.recheck_by });
   });
   return form;
 }
@@ -432,6 +470,7 @@ async function main() {
   }
   await Promise.all([init(), loadNames()]);
   keyInspections = (await getMeta(key('key-inspections'))) ?? [];
+  line = (await getMeta(key('line'))) ?? 'all';
   spotChecks = (await getMeta(key('spot-checks'))) ?? [];
   await render();
   await sync();

@@ -23,9 +23,14 @@ use std::sync::Arc;
 fn may_make(role: Role, act: &Act) -> bool {
     match role {
         Role::Admin | Role::Inspector | Role::Supervisor => true,
-        // An enterprise records dangers it finds itself and reports them removed; orders,
-        // verdicts, escalation and closing are the supervisor's.
-        Role::Enterprise => matches!(act, Act::Created(_) | Act::Rectified { .. }),
+        // An enterprise records dangers it finds itself (self-found: its own to remove, never an
+        // order it gives itself) and reports them removed; orders, verdicts, escalation, measures
+        // and closing are the supervisor's.
+        Role::Enterprise => match act {
+            Act::Created(c) => c.self_found,
+            Act::Rectified { .. } => true,
+            _ => false,
+        },
     }
 }
 
@@ -59,6 +64,11 @@ fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<
     let actor = auth.account.username.as_str();
     let scope = auth.scope();
     let mut answers: Vec<Option<RecordResult>> = Vec::with_capacity(values.len());
+    // Severity of the entries created in this upload, for the deadline bounds of orders and
+    // failed re-checks (of stored entries: read from their `created` event).
+    let mut severities: std::collections::HashMap<String, paicha::policy::Severity> =
+        std::collections::HashMap::new();
+    let policy = paicha::Catalogue::builtin().policy();
     let mut to_store: Vec<(usize, NewEvent)> = Vec::new();
     for (i, v) in values.iter().enumerate() {
         let body = v.to_string();
@@ -148,10 +158,41 @@ fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<
         if !may_make(auth.account.role, &e.act) {
             answers.push(Some(deny(
                 "role_forbidden",
-                "您的角色不能进行此操作（企业只能登记隐患和报告整改）",
-                "Your role may not do this (enterprises record dangers and report rectification)",
+                "您的角色不能进行此操作（企业只能登记自查发现的隐患和报告整改）",
+                "Your role may not do this (enterprises record dangers they found themselves and report rectification)",
             )?));
             continue;
+        }
+        if matches!(
+            e.act,
+            Act::RectificationOrdered { .. } | Act::Rechecked { .. }
+        ) {
+            let severity = match severities.get(&e.entry) {
+                Some(s) => Some(*s),
+                None => app
+                    .store
+                    .created_body(&e.entry)?
+                    .and_then(|b| Event::from_json(&b).ok())
+                    .and_then(|c| match c.act {
+                        Act::Created(c) => Some(c.danger.severity),
+                        _ => None,
+                    }),
+            };
+            if let Some(Err(err)) = severity.map(|s| ledger::check_deadlines(policy, s, &e)) {
+                answers.push(Some(
+                    RecordResult::rejected(
+                        Some(&e.id),
+                        "deadline_out_of_bounds",
+                        "期限超出本地政策允许的范围：见 error",
+                        "The deadline is beyond what the local policy allows: see `error`",
+                    )
+                    .with_error(serde_json::to_value(&err).unwrap_or(Value::Null)),
+                ));
+                continue;
+            }
+        }
+        if let Act::Created(c) = &e.act {
+            severities.insert(e.entry.clone(), c.danger.severity);
         }
         let owner = match &e.act {
             Act::Created(c) => Some(Owner {
@@ -285,7 +326,7 @@ pub async fn pull(State(app): State<Arc<App>>, auth: Authed, RawQuery(raw): RawQ
 }
 
 /// Every event the scope may see, parsed (they were checked when they arrived).
-fn all_events(app: &App, scope: &Scope) -> crate::storage::Result<Vec<Event>> {
+pub(super) fn all_events(app: &App, scope: &Scope) -> crate::storage::Result<Vec<Event>> {
     let mut out = Vec::new();
     let mut after = None;
     loop {

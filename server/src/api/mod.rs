@@ -12,6 +12,7 @@ mod documents;
 mod express;
 mod ledger;
 mod morning;
+mod queue;
 mod register;
 mod register_review;
 mod results;
@@ -152,6 +153,11 @@ pub fn router(
             "/api/v1/accounts/{username}",
             axum::routing::patch(accounts::update),
         )
+        .route(
+            "/api/v1/accounts/{username}/line",
+            axum::routing::put(queue::set_line),
+        )
+        .route("/api/v1/queue", get(queue::queue))
         .route("/api/v1/audit", get(accounts::audit))
         .route(
             "/api/v1/submissions",

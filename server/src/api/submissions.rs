@@ -208,9 +208,14 @@ fn ledger_events(
     };
     let policy = Catalogue::builtin().policy();
     let product = text(v, "/product");
-    let Some(events) =
-        ledger::open_entries(report, &enterprise, &product, policy, &maker, &mut new_id)
-    else {
+    // A danger an enterprise finds in its own self-inspection is its own to remove (自查自改):
+    // a self-found entry, no order.
+    let open = if text(v, "/form") == "self_inspection" {
+        ledger::open_self_found
+    } else {
+        ledger::open_entries
+    };
+    let Some(events) = open(report, &enterprise, &product, policy, &maker, &mut new_id) else {
         return vec![];
     };
     if events.iter().any(|e| e.validate().is_err()) {

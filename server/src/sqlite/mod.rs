@@ -34,6 +34,7 @@ pub(crate) mod audit;
 mod campaign;
 mod documents;
 mod express;
+mod followup;
 mod idempotent;
 mod ledger;
 mod register;
@@ -69,6 +70,7 @@ const SCHEMAS: &[&str] = &[
     audit::SCHEMA,
     documents::SCHEMA,
     express::SCHEMA,
+    followup::SCHEMA,
     campaign::SCHEMA,
     crate::numbering::SCHEMA,
     register::SCHEMA,
