@@ -17,7 +17,7 @@ const snippets = readdirSync('pkg/snippets', { recursive: true })
 // The offline app's own files, as the page loads them before the first checklist shows (the service
 // worker, fetched after, is listed apart).
 const app = ['www/index.html', 'www/app.css', 'www/manifest.webmanifest', 'www/icon.svg',
-  ...['main', 'app', 'dom', 'http', 'catalogue', 'db', 'i18n', 'form', 'store', 'outbox', 'outbox-view', 'pool', 'envelope', 'entry'].map((m) => `www/js/${m}.js`)];
+  ...['main', 'app', 'dom', 'http', 'labels', 'merge', 'sha256', 'catalogue', 'db', 'i18n', 'form', 'store', 'outbox', 'outbox-view', 'pool', 'envelope', 'entry'].map((m) => `www/js/${m}.js`)];
 // The catalogue as the app loads it (scripts/stage-web.mjs splits it when staging): the product
 // index and one product's bundle, the largest one.
 const { catalogueParts } = await import('./stage-web.mjs');

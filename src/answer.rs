@@ -3,6 +3,7 @@
 //! bad entry never produces a spurious finding.
 
 use crate::expr::{parse_date, Value};
+use crate::ids::is_sha256;
 use crate::issue::{Code, Issue, Loc};
 use crate::template::{Item, ItemKind};
 use crate::Json;
@@ -24,10 +25,6 @@ fn wrong_type(path: &Loc<'_>, want_zh: &str, want_en: &str) -> Issue {
     )
 }
 
-fn is_sha256(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 /// An attachment reference: `{"sha256": "<64 hex>", "name"?, "type"?, "size"?}`.
 fn attachment(v: &Json<'_>, path: &Loc<'_>, errs: &mut Vec<Issue>) -> Option<Arc<str>> {
     let ok = v.as_object().and_then(|o| {
@@ -35,7 +32,7 @@ fn attachment(v: &Json<'_>, path: &Loc<'_>, errs: &mut Vec<Issue>) -> Option<Arc
             .keys()
             .all(|k| matches!(k, "sha256" | "name" | "type" | "size"));
         let sha = crate::submission::last(o, "sha256")?.as_str()?;
-        (known && is_sha256(sha)).then(|| Arc::from(sha.to_ascii_lowercase()))
+        (known && is_sha256(sha)).then(|| Arc::from(sha))
     });
     if ok.is_none() {
         errs.push(Issue::new(path, Code::InvalidAttachment));

@@ -4,6 +4,14 @@
 //! Written by hand: each is a few lines of arithmetic, and the crates that do them (uuid) would add
 //! code to the WASM build for one format check.
 
+/// A content id: a SHA-256 digest as 64 **lowercase** hex digits, the one form attachment
+/// references, uploads (`/api/v1/attachments/{sha256}`) and ledger evidence use. Uppercase is
+/// refused rather than folded: a reference the server cannot match to its upload would leave the
+/// photo unattached while the report says the answer is valid.
+pub fn is_sha256(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 /// The 31 characters a USCC may use (GB 32100-2015 table 1): digits and capitals without I O S V Z.
 const USCC_CHARSET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 /// Weights of positions 1-17 (3^(i-1) mod 31).

@@ -59,7 +59,7 @@ codes! {
     OutOfRange => "out_of_range", "数值超出合理范围", "The number is outside the plausible range";
     Constraint => "constraint", "输入值不合理", "The entry is not plausible";
     TooMany => "too_many", "条目过多", "Too many entries";
-    InvalidAttachment => "invalid_attachment", "附件引用无效（需要 sha256）", "Invalid attachment reference (sha256 needed)";
+    InvalidAttachment => "invalid_attachment", "附件引用无效（sha256 应为 64 位小写十六进制）", "Invalid attachment reference (sha256: 64 lowercase hex digits)";
     InvalidGeo => "invalid_geo", "位置无效（纬度 -90~90，经度 -180~180）", "Invalid position (latitude -90..90, longitude -180..180)";
     // Templates (load time).
     TemplateJson => "template_json", "检查表模板不是有效的 JSON 或结构错误", "The template is not valid JSON or has the wrong structure";

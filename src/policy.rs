@@ -262,7 +262,7 @@ mod tests {
 
     #[test]
     fn add_days_crosses_months_and_leap_years() {
-        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
+        let d = |s: &str| crate::date::parse_date(s).unwrap_or_default();
         assert_eq!(add_days(d("2023-07-20"), 60), d("2023-09-18"));
         assert_eq!(add_days(d("2024-01-31"), 29), d("2024-02-29"));
         assert_eq!(add_days(d("2023-12-31"), 1), d("2024-01-01"));

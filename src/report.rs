@@ -2,6 +2,7 @@
 //! read (`../shared/contract/README.md`): `id, valid, errors, findings, level, actions`.
 
 use crate::catalogue::Catalogue;
+use crate::date::date_text;
 use crate::issue::{Code, Issue};
 use crate::policy::{add_days, ActionKind, Department, Policy, Severity, Violation};
 use crate::state::{self, Ctx, State};
@@ -84,12 +85,6 @@ pub struct Report {
     pub actions: Vec<Action>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub template_version: Option<String>,
-}
-
-/// `YYYY-MM-DD` without chrono's strftime machinery (which would weigh on the WASM build).
-fn date_text(d: NaiveDate) -> String {
-    use chrono::Datelike;
-    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
 }
 
 /// The actions the policy requires for these findings, deadlines counted from `day`.
@@ -319,8 +314,7 @@ pub fn check_value(cat: &Catalogue, v: &Json<'_>, now: Option<DateTime<FixedOffs
 }
 
 pub(crate) fn days_since_epoch(d: NaiveDate) -> Option<i32> {
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1)?;
-    i32::try_from((d - epoch).num_days()).ok()
+    Some(crate::date::to_days(d))
 }
 
 /// Largest input `check_json` accepts, in bytes (a submission with photos is references only).

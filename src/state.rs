@@ -181,6 +181,10 @@ struct TopEnv<'a> {
     ctx: &'a Ctx<'a>,
     st: &'a State,
     dot: Value,
+    /// Reads for judging (required, rules): an answer its constraint rejects reads as unanswered,
+    /// as one outside min/max (dropped on entry) does. Off for relevance and for constraints
+    /// themselves, which read answers as entered (so no constraint depends on another's verdict).
+    judging: bool,
 }
 
 fn lookup(t: &Template, id: u32, keys: &[Value]) -> Value {
@@ -213,12 +217,30 @@ fn lookup(t: &Template, id: u32, keys: &[Value]) -> Value {
 impl TopEnv<'_> {
     #[inline]
     fn value(&self, slot: u32) -> Option<&Value> {
-        if self.st.relevant.get(slot as usize) == Some(&true) {
-            self.st.values.get(slot as usize)
-        } else {
-            None
+        if self.st.relevant.get(slot as usize) != Some(&true) {
+            return None;
         }
+        let v = self.st.values.get(slot as usize)?;
+        if self.judging && !v.is_empty() && !accepted(self.ctx, self.st, slot, v) {
+            return None;
+        }
+        Some(v)
     }
+}
+
+/// Whether top-level `slot`'s answer `v` passes its constraint, judged on the answers as entered.
+/// No constraint, or one that cannot be judged yet (`today()` with no inspection date), passes.
+fn accepted(ctx: &Ctx<'_>, st: &State, slot: u32, v: &Value) -> bool {
+    let Some(c) = ctx.t.item(slot).and_then(|i| i.constraint.as_ref()) else {
+        return true;
+    };
+    (c.uses_today() && ctx.today.is_none())
+        || c.eval_bool(&TopEnv {
+            ctx,
+            st,
+            dot: v.clone(),
+            judging: false,
+        })
 }
 
 impl Env for TopEnv<'_> {
@@ -226,15 +248,7 @@ impl Env for TopEnv<'_> {
         self.value(slot).is_some_and(|v| !v.is_empty())
     }
     fn var(&self, slot: u32) -> Value {
-        if self.st.relevant.get(slot as usize) == Some(&true) {
-            self.st
-                .values
-                .get(slot as usize)
-                .cloned()
-                .unwrap_or(Value::Empty)
-        } else {
-            Value::Empty
-        }
+        self.value(slot).cloned().unwrap_or(Value::Empty)
     }
     fn dot(&self) -> Value {
         self.dot.clone()
@@ -303,6 +317,7 @@ pub(crate) fn relevance(ctx: &Ctx<'_>, st: &State, slot: u32) -> bool {
             ctx,
             st,
             dot: Value::Empty,
+            judging: false,
         }),
     }
 }
@@ -317,10 +332,18 @@ pub(crate) fn relevance_all(ctx: &Ctx<'_>, st: &mut State) {
     }
 }
 
+/// How an item's expressions read the others: `judging` for required and rules (an answer its
+/// constraint rejects reads as unanswered), `entered` for its constraint (answers as entered).
+#[derive(Clone, Copy)]
+struct Envs<'e> {
+    judging: &'e dyn Env,
+    entered: &'e dyn Env,
+}
+
 /// Check one answered or unanswered item: required, constraint, rules. Appends to `out`.
 fn check_one(
     ctx: &Ctx<'_>,
-    env: &dyn Env,
+    envs: Envs<'_>,
     item: &Item,
     value: &Value,
     path: &Loc<'_>,
@@ -331,7 +354,7 @@ fn check_one(
         let required = match &item.required {
             Required::No => false,
             Required::Yes => true,
-            Required::When(e) => e.eval_bool(env),
+            Required::When(e) => e.eval_bool(envs.judging),
         };
         if required {
             out.errors.push(Issue::new(path, Code::Required));
@@ -341,22 +364,31 @@ fn check_one(
     if let Some(c) = &item.constraint {
         // Without a valid inspection date there is no `today()` to compare with: the date itself
         // is already reported, so the constraint is not judged rather than judged wrongly.
-        let unknowable = c.uses_today() && env.today().is_none();
-        if !unknowable && !c.eval_bool(env) {
+        let unknowable = c.uses_today() && envs.entered.today().is_none();
+        if !unknowable && !c.eval_bool(envs.entered) {
             out.errors.push(match &item.constraint_message {
                 Some(m) => Issue::with_message(path, Code::Constraint, m.clone()),
                 None => Issue::detail(path, Code::Constraint, c.source(), c.source()),
             });
+            // A rejected entry, like one outside min/max: reported once, never judged by the
+            // item's rules (docs/templates.md, "One rule semantics").
+            return;
         }
     }
     for (r, rule) in item.rules.iter().enumerate() {
-        let (std_applies, applied) = standard_applies(ctx, env, rule.standard);
+        let (std_applies, applied) = standard_applies(ctx, envs.judging, rule.standard);
         // A rule judges only complete data: every item it reads must be answered.
-        let complete = rule.reads.iter().all(|&s| env.answered(s));
-        if !std_applies || !complete || rule.when.as_ref().is_some_and(|w| !w.eval_bool(env)) {
+        let complete = rule.reads.iter().all(|&s| envs.judging.answered(s));
+        if !std_applies
+            || !complete
+            || rule
+                .when
+                .as_ref()
+                .is_some_and(|w| !w.eval_bool(envs.judging))
+        {
             continue;
         }
-        if !rule.check.eval_bool(env) {
+        if !rule.check.eval_bool(envs.judging) {
             out.findings.push(Finding {
                 item: item.key.clone(),
                 severity: rule.severity,
@@ -434,17 +466,46 @@ pub(crate) fn evaluate(ctx: &Ctx<'_>, st: &State, slot: u32) -> Outcome {
         ctx,
         st,
         dot: value.clone(),
+        judging: true,
+    };
+    let entered = TopEnv {
+        ctx,
+        st,
+        dot: value.clone(),
+        judging: false,
     };
     if item.kind != ItemKind::Repeat {
         // A rejected entry is reported once, as what it is, not also as missing.
         if !value.is_empty() || out.errors.is_empty() {
-            check_one(ctx, &env, item, &value, &path, None, &mut out);
+            check_one(
+                ctx,
+                Envs {
+                    judging: &env,
+                    entered: &entered,
+                },
+                item,
+                &value,
+                &path,
+                None,
+                &mut out,
+            );
         }
         return out;
     }
     let instances = st.instances(slot);
     if instances.is_empty() && !matches!(item.required, Required::No) {
-        check_one(ctx, &env, item, &Value::Empty, &path, None, &mut out);
+        check_one(
+            ctx,
+            Envs {
+                judging: &env,
+                entered: &entered,
+            },
+            item,
+            &Value::Empty,
+            &path,
+            None,
+            &mut out,
+        );
     }
     for (i, inst) in instances.iter().enumerate() {
         let vals = &inst.vals[..];
@@ -457,6 +518,7 @@ pub(crate) fn evaluate(ctx: &Ctx<'_>, st: &State, slot: u32) -> Outcome {
                     ctx,
                     st,
                     dot: Value::Empty,
+                    judging: false,
                 },
                 group: slot,
                 vals,
@@ -479,13 +541,25 @@ pub(crate) fn evaluate(ctx: &Ctx<'_>, st: &State, slot: u32) -> Outcome {
                     ctx,
                     st,
                     dot: v.clone(),
+                    judging: true,
                 },
                 group: slot,
                 vals,
                 rel: &rel,
             };
             let p = Loc::Child(&item.key, i, &child.key);
-            check_one(ctx, &env, child, &v, &p, Some(i), &mut out);
+            check_one(
+                ctx,
+                Envs {
+                    judging: &env,
+                    entered: &env,
+                },
+                child,
+                &v,
+                &p,
+                Some(i),
+                &mut out,
+            );
         }
     }
     out

@@ -1420,12 +1420,15 @@ fn bad_attachment_references() {
     );
     let many: Vec<Value> = (0..21).map(|_| json!({"sha256": SHA_A})).collect();
     bad_answer(&base, key, json!(many), &[(&p(key), "too_many")]);
-    // Upper-case hex is accepted.
-    let v = set_answer(
-        base,
+    // Upper-case hex is refused, as the server and the pages refuse it (paicha::ids::is_sha256):
+    // accepted here, the photo would never be attached to the stored record.
+    bad_answer(
+        &base,
         "ebike.inspector_signature",
         json!({"sha256": SHA_B.to_uppercase()}),
+        &[(&p("ebike.inspector_signature"), "invalid_attachment")],
     );
+    let v = set_answer(base, "ebike.inspector_signature", json!({"sha256": SHA_B}));
     assert!(run(&v).valid);
 }
 

@@ -2,6 +2,8 @@
 // (FormSession: one changed answer at a time). No user or template text is ever inserted as HTML.
 import init, { loadCatalogue, products, FormSession } from '../pkg/paicha.js';
 import { el } from './js/dom.js';
+import { mergeTemplate } from './js/merge.js';
+import { ACTION_LABELS, labelOf } from './js/labels.js';
 
 const $ = (id) => document.getElementById(id);
 const zhEn = (t) => (t ? `${t.zh} · ${t.en}` : '');
@@ -11,21 +13,7 @@ let session;
 let templateItems = new Map();
 
 /** The template as the page shows it: shared fragments merged in as the core merges them. */
-function merged(product) {
-  const t = bundle.files.find((f) => f.product === product);
-  const sections = [];
-  const items = [];
-  for (const inc of t.include ?? []) {
-    const name = typeof inc === 'string' ? inc : inc.fragment;
-    const except = typeof inc === 'string' ? [] : inc.except ?? [];
-    const frag = bundle.files.find((f) => f.fragment === name);
-    for (const s of frag.sections) if (!sections.some((x) => x.id === s.id)) sections.push(s);
-    items.push(...frag.items.filter((i) => !except.includes(i.key)));
-  }
-  for (const s of t.sections) if (!sections.some((x) => x.id === s.id)) sections.push(s);
-  items.push(...t.items);
-  return { ...t, sections, items };
-}
+const merged = (product) => mergeTemplate(bundle.files, product);
 
 const applies = (scope, v) => !scope || scope.length === 0 || scope.includes(v);
 
@@ -86,12 +74,7 @@ function showItem(state) {
     f.violation ? ` (${f.violation})` : '')));
 }
 
-const KIND = {
-  stop_production_sale: '立即停止生产销售 stop production/sale', rectify: '限期整改 rectify', recheck: '复查 re-check',
-  report_to_government: '报告地方政府 report to government', serious_violation_list: '列入严重违法失信名单 serious-violation list',
-  credit_publicity: '信用公示 credit publicity', revoke_certificate: '吊销证书 revoke certificate',
-  judicial_transfer_review: '涉嫌犯罪移送审查 judicial transfer review',
-};
+const kindText = (kind) => `${labelOf(ACTION_LABELS, kind, 'zh')} ${labelOf(ACTION_LABELS, kind, 'en')}`;
 
 function showSummary(d, actions) {
   const s = $('summary');
@@ -101,7 +84,7 @@ function showSummary(d, actions) {
     el('strong', { textContent: `${level}` }),
     ` · ${d.findingCount} 项隐患 findings · ${d.errorCount} 处待改正 entry errors · ${d.valid ? '可以提交 ready to submit' : '尚不能提交 not ready'}`,
     el('ul', { className: 'actions' }, ...actions.map((a) => el('li', {
-      textContent: `${KIND[a.kind] ?? a.kind}${a.due ? ` — ${a.due} 前 by ${a.due}` : ''}${a.item ? ` (${a.item})` : ''}`,
+      textContent: `${kindText(a.kind)}${a.due ? ` — ${a.due} 前 by ${a.due}` : ''}${a.item ? ` (${a.item})` : ''}`,
     }))),
   );
 }

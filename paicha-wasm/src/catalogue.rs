@@ -42,7 +42,7 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
 
-/// Products in the catalogue: `[{product, version, versions, name, sourceConfirmed, items}]`.
+/// Products in the catalogue: `[{product, version, versions, name, source_confirmed, items}]` (`ProductSummary`).
 #[wasm_bindgen(unchecked_return_type = "ProductSummary[]")]
 pub fn products() -> Result<JsValue, JsError> {
     with_catalogue(|c| to_js(&c.products()))

@@ -6,8 +6,6 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use chrono::{Datelike, NaiveDate};
-
 /// A value an expression reads or produces.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -22,8 +20,6 @@ pub enum Value {
     List(Arc<[Arc<str>]>),
 }
 
-/// `num_days_from_ce()` of 1970-01-01, so dates convert without building the epoch at run time.
-const EPOCH_FROM_CE: i32 = 719_163;
 /// Days of 0000-01-01 and 9999-12-31: the dates that print as `YYYY-MM-DD` with four year digits.
 /// Date arithmetic outside this range yields `Empty` rather than a date nobody can type back in.
 pub(crate) const MIN_DAY: i32 = -719_528;
@@ -132,25 +128,14 @@ fn format_number(n: f64) -> Cow<'static, str> {
 /// 1970-01-01. Anything else is `None`: a lenient parser would make `'2023-02-29'` silently roll
 /// over into March.
 pub fn parse_date(s: &str) -> Option<i32> {
-    let digit = |b: u8| b.is_ascii_digit().then(|| i32::from(b - b'0'));
-    match s.as_bytes() {
-        [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] => {
-            let year = ((digit(*y0)? * 10 + digit(*y1)?) * 10 + digit(*y2)?) * 10 + digit(*y3)?;
-            let month = digit(*m0)? * 10 + digit(*m1)?;
-            let day = digit(*d0)? * 10 + digit(*d1)?;
-            let date = NaiveDate::from_ymd_opt(year, month.try_into().ok()?, day.try_into().ok()?)?;
-            Some(date.num_days_from_ce() - EPOCH_FROM_CE)
-        }
-        _ => None,
-    }
+    crate::date::parse_date(s).map(crate::date::to_days)
 }
 
 /// `YYYY-MM-DD` for days since 1970-01-01; empty for days chrono cannot represent (only
 /// reachable by constructing `Value::Date` by hand, since arithmetic stays within years 0-9999).
 pub fn format_date(days: i32) -> String {
-    days.checked_add(EPOCH_FROM_CE)
-        .and_then(NaiveDate::from_num_days_from_ce_opt)
-        .map(|d| format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()))
+    crate::date::from_days(days)
+        .map(crate::date::date_text)
         .unwrap_or_default()
 }
 

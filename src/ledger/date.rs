@@ -14,29 +14,8 @@ pub fn parse_at(s: &str) -> Option<DateTime<FixedOffset>> {
     DateTime::parse_from_rfc3339(s).ok()
 }
 
-/// A strict `YYYY-MM-DD` day that exists (chrono's parser would also take `2023-9-1`).
-pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
-        let part = b.get(r)?;
-        if !part.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        part.iter().try_fold(0u32, |n, d| {
-            n.checked_mul(10)?.checked_add(u32::from(d - b'0'))
-        })
-    };
-    if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
-        return None;
-    }
-    let y = i32::try_from(digits(0..4)?).ok()?;
-    NaiveDate::from_ymd_opt(y, digits(5..7)?, digits(8..10)?)
-}
-
-/// `YYYY-MM-DD` without chrono's formatting machinery.
-pub fn date_text(d: NaiveDate) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
-}
+/// Days as text: the core's one strict reader and writer (`crate::date`).
+pub use crate::date::{date_text, parse_date};
 
 /// The same day `years` later; 29 February becomes 28 February in a common year (Civil Code
 /// art. 202: no corresponding day, so the last day of the month).

@@ -7,6 +7,7 @@
 
 use super::date::{parse_at, parse_date};
 use super::error::{LedgerCode, LedgerError};
+use crate::ids::is_sha256;
 use crate::ids::{check_region, check_uscc, is_uuid};
 use crate::policy::{ActionKind, Severity, Violation};
 use crate::text::Text;
@@ -442,11 +443,6 @@ impl Event {
         }
         Ok(at)
     }
-}
-
-/// 64 lowercase hex digits, as the submissions' attachment references.
-fn is_sha256(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 #[cfg(test)]

@@ -3,10 +3,9 @@
 
 use super::raw::{RawItem, RawTemplate};
 use super::{Item, ItemKind, Scope, Standard, Table, Template, TemplateError};
-use crate::expr::{self, Value};
+use crate::expr::Value;
 use crate::issue::{pointer, Code, Issue};
 use crate::text::Text;
-use chrono::NaiveDate;
 use std::cell::RefCell;
 use std::collections::HashSet;
 
@@ -63,13 +62,6 @@ fn valid_key(k: &str) -> bool {
                 && w.bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         })
-}
-
-fn parse_day(s: &str) -> Option<NaiveDate> {
-    expr::parse_date(s).and_then(|d| {
-        NaiveDate::from_ymd_opt(1970, 1, 1)
-            .and_then(|e| e.checked_add_signed(chrono::Duration::days(i64::from(d))))
-    })
 }
 
 /// Merge the included fragments into the template (fragment content first, in include order).
@@ -230,7 +222,7 @@ pub fn compile(
         let day = |field: &str, v: &Option<String>, issues: &mut Vec<Issue>| match v {
             None => None,
             Some(t) => {
-                let d = parse_day(t);
+                let d = crate::date::parse_date(t);
                 if d.is_none() {
                     issues.push(Issue::new(
                         format!("/standards/{i}/{field}"),
@@ -242,7 +234,7 @@ pub fn compile(
         };
         let from = day("from", &s.from, &mut issues);
         let until = day("until", &s.until, &mut issues);
-        let days = |d: Option<NaiveDate>| d.and_then(crate::report::days_since_epoch);
+        let days = |d: Option<chrono::NaiveDate>| d.and_then(crate::report::days_since_epoch);
         standards.push(Standard {
             id: s.id.clone(),
             from,

@@ -77,20 +77,27 @@ pub(super) fn dependents(items: &[Item], rank: &[u32]) -> Vec<Vec<u32>> {
     for (slot, it) in items.iter().enumerate() {
         let owner = it.parent.unwrap_or(slot as u32);
         let mut reads: Vec<u32> = Vec::new();
-        let exprs = it
-            .relevant
-            .iter()
-            .chain(it.constraint.iter())
-            .chain(match &it.required {
-                Required::When(e) => Some(e),
-                _ => None,
-            })
-            .chain(
-                it.rules
-                    .iter()
-                    .flat_map(|r| std::iter::once(&r.check).chain(r.when.iter())),
-            );
-        for e in exprs {
+        let judged = match &it.required {
+            Required::When(e) => Some(e),
+            _ => None,
+        }
+        .into_iter()
+        .chain(
+            it.rules
+                .iter()
+                .flat_map(|r| std::iter::once(&r.check).chain(r.when.iter())),
+        );
+        for e in judged {
+            for &r in e.refs() {
+                reads.push(r);
+                // Judging reads an answer its constraint rejects as unanswered (state.rs
+                // `accepted`): what that constraint reads changes what is judged here too.
+                if let Some(c) = items.get(r as usize).and_then(|i| i.constraint.as_ref()) {
+                    reads.extend_from_slice(c.refs());
+                }
+            }
+        }
+        for e in it.relevant.iter().chain(it.constraint.iter()) {
             reads.extend_from_slice(e.refs());
         }
         // A rule whose standard version is chosen by a date item depends on that item too.

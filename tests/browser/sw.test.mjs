@@ -119,3 +119,4 @@ test('Background Sync: the service worker drains the outbox with no page open', 
     cleanup(b.userDataDir, server.dataDir);
   }
 });
+

@@ -161,12 +161,40 @@ export async function mount(root, options = {}) {
     product.value = options.product ?? (await getMeta('product')) ?? 'electric-bicycle';
     const link = el('select', { id: 'pc-link' }, el('option', { value: 'production', textContent: t('production') }), el('option', { value: 'sales', textContent: t('sales') }));
     link.value = options.link ?? (await getMeta('link')) ?? 'sales';
+    const entFs = el('fieldset', { className: 'enterprise' }, el('legend', { textContent: t('enterprise') }), ul, nl, rl);
     const startForm = el('form', { className: 'card start' }, el('h2', { textContent: t('newCheck') }), roleFs,
-      el('fieldset', { className: 'enterprise' }, el('legend', { textContent: t('enterprise') }), ul, nl, rl),
+      entFs,
       el('div', { className: 'pair' },
         el('div', { className: 'field' }, el('label', { htmlFor: 'pc-product', textContent: t('product') }), product),
         el('div', { className: 'field' }, el('label', { htmlFor: 'pc-link', textContent: t('link') }), link)),
       el('div', { className: 'buttons' }, el('button', { type: 'submit', className: 'primary', textContent: t('start') })));
+    // The register (issue 12): pick the enterprise, which fills the envelope and narrows the
+    // products to what it makes or sells; one typed by hand keeps every product.
+    let picked = null;
+    const allProducts = [...product.options];
+    const narrow = (entry) => {
+      picked = entry;
+      const mine = entry ? new Set(entry.products.map((p) => p.product)) : null;
+      const keep = allProducts.filter((o) => !mine || mine.has(o.value));
+      const was = product.value;
+      product.replaceChildren(...(keep.length ? keep : allProducts));
+      if ([...product.options].some((o) => o.value === was)) product.value = was;
+      linkOf();
+    };
+    const linkOf = () => {
+      const links = picked?.products.find((p) => p.product === product.value)?.links;
+      if (links?.length && !links.includes(link.value)) link.value = links[0];
+    };
+    product.addEventListener('change', linkOf);
+    uscc.addEventListener('input', () => { if (picked && uscc.value.trim().toUpperCase() !== picked.uscc) narrow(null); });
+    import('./register.js').then(async (reg) => {
+      entFs.insertBefore(await reg.enterprisePicker((entry) => {
+        uscc.value = entry.uscc; name.value = entry.name; region.value = entry.region;
+        narrow(entry);
+      }), ul);
+      const known = await reg.registeredEntry(ent.uscc);
+      if (known) narrow(known);
+    }).catch(() => { /* no register on this device: the fields are typed by hand */ });
     startForm.addEventListener('submit', async (e) => {
       e.preventDefault();
       const r = startForm.querySelector('input[name=pc-role]:checked')?.value ?? 'enterprise';
@@ -406,6 +434,8 @@ export async function mount(root, options = {}) {
       this.start = await counts();
       try {
         const r = await drain({ endpoint, token: auth?.token ?? null, retryFirst: options.retryBase }, () => refreshSoon());
+        // The register of the account's regions, for picking enterprises offline (issue 12).
+        await import('./register.js').then((reg) => reg.syncRegister(endpoint, auth?.token)).catch(() => 0);
         this.failures = 0;
         needSignIn = false;
         // Acknowledged by this drain or, while it waited for the lock, by another tab or the

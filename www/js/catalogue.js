@@ -5,16 +5,12 @@
 // version never strands a draft (enketo/enketo#1226): it opens with the bundle it was made with.
 import init, { loadCatalogue } from '../../pkg/paicha.js';
 import { get, put, getMeta, setMeta } from './db.js';
+import { mergeTemplate } from './merge.js';
+import { sha256Hex } from './sha256.js';
 
 let current = null; // {hash, bundle}
 let index = null; // {products: [{product, version, name, forms, links, file}]}
 let whole = false; // no index staged: the one bundle pkg/catalogue.json holds every product
-
-export async function sha256Hex(data) {
-  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  return Array.from(d, (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 async function fetchText(path) {
   try {
@@ -99,21 +95,4 @@ export const currentHash = () => current?.hash;
 export const productList = () => index?.products ?? [];
 
 /** The template as the page shows it: shared fragments merged in as the core merges them. */
-export function merged(product) {
-  const files = current.bundle.files;
-  const t = files.find((f) => f.product === product);
-  if (!t) return null;
-  const sections = [];
-  const items = [];
-  for (const inc of t.include ?? []) {
-    const name = typeof inc === 'string' ? inc : inc.fragment;
-    const except = typeof inc === 'string' ? [] : inc.except ?? [];
-    const frag = files.find((f) => f.fragment === name);
-    if (!frag) continue;
-    for (const s of frag.sections) if (!sections.some((x) => x.id === s.id)) sections.push(s);
-    items.push(...frag.items.filter((i) => !except.includes(i.key)));
-  }
-  for (const s of t.sections) if (!sections.some((x) => x.id === s.id)) sections.push(s);
-  items.push(...t.items);
-  return { ...t, sections, items };
-}
+export const merged = (product) => mergeTemplate(current.bundle.files, product);

@@ -4,11 +4,12 @@
 // Usable from pages and from the service worker (no DOM).
 
 const NAME = 'paicha';
-const VERSION = 1;
+const VERSION = 2;
 // meta: key/value (enterprise, lang, token, lastSync, backoff)   catalogues: bundle text by hash
 // drafts: editable records   blobs: attachment bytes by sha256   outbox: immutable, unsent records
-// sent: acknowledged records (kept as a receipt)
-export const STORES = ['meta', 'catalogues', 'drafts', 'blobs', 'outbox', 'sent'];
+// sent: acknowledged records (kept as a receipt)   register: the enterprise register of the
+// account's regions (by USCC; version 2)
+export const STORES = ['meta', 'catalogues', 'drafts', 'blobs', 'outbox', 'sent', 'register'];
 
 let dbp = null;
 

@@ -10,7 +10,8 @@ import { tx, all, getMeta } from './db.js';
 import { el } from './dom.js';
 import { apiJson } from './http.js';
 import { getLang, setLang, tt } from './i18n.js';
-import { compress, sha256Blob } from './media.js';
+import { compress } from './media.js';
+import { sha256Hex } from './sha256.js';
 import { drain } from './outbox.js';
 import { localTime } from './store.js';
 import { T } from './express-text.js';
@@ -119,7 +120,7 @@ async function photos(input) {
   const out = [];
   for (const f of input.files ?? []) {
     const blob = (await compress(f)) ?? f;
-    out.push({ ref: { sha256: await sha256Blob(blob), name: f.name, type: blob.type, size: blob.size }, blob });
+    out.push({ ref: { sha256: await sha256Hex(blob), name: f.name, type: blob.type, size: blob.size }, blob });
   }
   return out;
 }

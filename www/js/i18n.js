@@ -1,4 +1,5 @@
 // UI text in Chinese (default) and English. Template text carries both languages itself ({zh, en}).
+import { ACTION_LABELS } from './labels.js';
 const T = {
   app: ['排查 · 隐患排查', 'paicha · hidden-danger checks'],
   lang: ['English', '中文'],
@@ -113,21 +114,23 @@ const T = {
   hint: ['说明', 'Hint'],
   summary: ['检查结果', 'Result'],
   actions: ['处置措施', 'Required actions'],
-  stop_production_sale: ['立即停止生产销售', 'Stop production and sale'],
-  rectify: ['限期整改', 'Rectify'],
-  recheck: ['复查', 'Re-check'],
-  report_to_government: ['报告地方政府', 'Report to the local government'],
-  serious_violation_list: ['列入严重违法失信名单', 'Serious-violation list'],
-  credit_publicity: ['信用公示', 'Credit publicity'],
-  revoke_certificate: ['吊销证书', 'Revoke certificate'],
-  judicial_transfer_review: ['涉嫌犯罪移送审查', 'Judicial transfer review'],
   required: ['必填', 'required'],
   checklist: ['检查表', 'Checklist'],
   records: ['条', 'records'],
   ledgerEvent: ['整改台账事件', 'Ledger event'],
   ledger: ['整改台账', 'Ledger'],
+  registerSearch: ['从企业名录选择', 'Pick from the register'],
+  registerSearchHint: ['企业名称或统一社会信用代码', 'Enterprise name or USCC'],
+  registerHas: ['本机名录企业数：', 'Enterprises in the register on this device:'],
+  registerEmpty: ['本机还没有企业名录（联网登录后自动同步），可直接填写', 'No register on this device yet (synced after signing in online); type the enterprise'],
+  registerMatches: ['家企业', 'matching'],
+  registerNoMatch: ['名录中没有匹配的企业：可直接填写（将提交名录审核）', 'No match in the register: type it (it will be proposed for the register)'],
+  registerPicked: ['已选：', 'Picked:'],
   express: ['事故快报', 'Express reports'],
 };
+
+// Action names (`t(action.kind)`) from the one dictionary every page shares.
+for (const [k, v] of Object.entries(ACTION_LABELS)) T[k] = [v.zh, v.en];
 
 let lang = 'zh';
 export const setLang = (l) => { lang = l === 'en' ? 'en' : 'zh'; };

@@ -7,8 +7,10 @@ import init, * as ledger from '../../pkg/ledger/paicha_ledger.js';
 import { tx, all, getMeta, setMeta } from './db.js';
 import { el } from './dom.js';
 import { apiFetch } from './http.js';
+import { ACTION_LABELS, SPOT_TASK_LABELS, labelOf } from './labels.js';
 import { getLang, setLang, tt } from './i18n.js';
-import { compress, sha256Blob } from './media.js';
+import { compress } from './media.js';
+import { sha256Hex } from './sha256.js';
 import { drain } from './outbox.js';
 import { documentOf, printDocument } from './documents.js';
 import { LABELS, followupForms, followupRecord, queueSection, violationSelect } from './followup.js';
@@ -53,12 +55,6 @@ const T = {
   task_order: ['待责令整改', 'order rectification'], task_escalate: ['需上报', 'escalate'],
   task_act: ['需采取措施', 'measure to take'], task_decide: ['需决定复查结论', 'decide the re-check'],
   rejected: ['有 {n} 个操作未被采纳（与状态不符）', '{n} acts were not accepted (did not fit the state)'],
-  stop_production_sale: ['停止生产销售', 'stop production and sale'],
-  serious_violation_list: ['列入严重违法失信名单', 'serious-violation list'],
-  credit_publicity: ['信用公示', 'credit publicity'],
-  revoke_certificate: ['吊销证书', 'revoke the certificate'],
-  judicial_transfer_review: ['研判移送司法机关', 'review for judicial transfer'],
-  report_to_government: ['报告地方政府', 'report to the local government'],
   keyInspections: ['应开展重点现场检查的企业（两年内两次以上抽查不合格）', 'Due a key on-site inspection (two or more failed spot checks in two years)'],
   keyItems: ['重点检查项目', 'Items to target'],
   until: ['有效至', 'counts until'],
@@ -79,11 +75,6 @@ const T = {
   failedItems: ['不合格项目（逗号分隔）', 'Failed items (comma-separated)'],
   record: ['录入', 'Record'],
   onlineOnly: ['抽查结果需联网录入', 'Spot-check results are recorded online'],
-  spot_stop_production_sale: ['立即停止生产销售', 'stop production and sale at once'],
-  spot_correct: ['整改', 'correct'], spot_recheck: ['复查', 're-check'],
-  spot_trace_upstream: ['向上游追溯', 'trace upstream'], spot_trace_downstream: ['向下游追溯', 'trace downstream'],
-  spot_public_announcement: ['公告', 'public announcement'], spot_second_recheck: ['第二次复查', 'second re-check'],
-  spot_suspend_and_reorganise: ['责令停业整顿', 'suspend and reorganise'],
 };
 Object.assign(T, LABELS);
 const t = (k, n) => (T[k]?.[getLang() === 'en' ? 1 : 0] ?? k).replace('{n}', String(n));
@@ -263,7 +254,7 @@ function actions(row, local) {
         if (!f && e.created.self_found && !e.confirmed) { file.setAttribute('aria-invalid', 'true'); file.focus(); return; }
         if (f) {
           const blob = (await compress(f)) ?? f;
-          files.push({ ref: { sha256: await sha256Blob(blob), name: f.name, type: blob.type, size: blob.size }, blob });
+          files.push({ ref: { sha256: await sha256Hex(blob), name: f.name, type: blob.type, size: blob.size }, blob });
         }
         await act(e.id, { kind: 'rectified', measures: text.value.trim(), evidence: files.map((x) => ({ sha256: x.ref.sha256, name: x.ref.name, media_type: x.ref.type, size: x.ref.size })) }, files);
       });
@@ -372,7 +363,7 @@ async function render() {
   const shown = new Set(view.rows.map((r) => r.entry.id));
   const mineToDo = (x) => shown.has(x.entry) && (account.role !== 'enterprise' || x.action === 'stop_production_sale');
   const dangerOf = (id) => tt(view.rows.find((r) => r.entry.id === id)?.entry.created.danger.text) || id.slice(0, 8);
-  const tasks = due.tasks.filter(mineToDo).map((x) => el('li', { textContent: `${t(`task_${x.task ?? 'act'}`)}${x.action ? ` (${t(x.action)})` : ''} · ${dangerOf(x.entry)}` }));
+  const tasks = due.tasks.filter(mineToDo).map((x) => el('li', { textContent: `${t(`task_${x.task ?? 'act'}`)}${x.action ? ` (${labelOf(ACTION_LABELS, x.action, getLang())})` : ''} · ${dangerOf(x.entry)}` }));
   document.documentElement.lang = getLang() === 'en' ? 'en' : 'zh-CN';
   root.replaceChildren(el('div', { className: 'paicha' },
     el('header', { className: 'bar' }, el('h1', { textContent: `${t('title')} · ${account.role === 'enterprise' ? account.name || code : code}` }),
@@ -409,7 +400,7 @@ function enterpriseFields(prefix, region) {
 function spotSection(region) {
   const list = el('ul', { className: 'spot-list' }, ...spotChecks.map((x) => {
     const r = x.record;
-    const tasks = (x.tasks ?? []).map((k) => `${t(`spot_${k.kind}`)}${k.due ? ` ≤ ${k.due}` : ''}${k.done ? ' ✓' : ''}`).join('；');
+    const tasks = (x.tasks ?? []).map((k) => `${labelOf(SPOT_TASK_LABELS, k.kind, getLang())}${k.due ? ` ≤ ${k.due}` : ''}${k.done ? ' ✓' : ''}`).join('；');
     return el('li', { data: { spot: r.id }, textContent: `${r.date} · ${r.enterprise.name ?? r.enterprise.uscc} · ${tt(names.products.get(r.product)) || r.product} · ${t('batch')} ${r.batch} · ${t(r.result)}${tasks ? ` · ${tasks}` : ''}` });
   }));
   const { uscc, name, reg, product, nodes } = enterpriseFields('sc', region);

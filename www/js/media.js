@@ -4,14 +4,10 @@
 // record and its files are written in one transaction.
 import { t, tt, getLang } from './i18n.js';
 import { el } from './dom.js';
+import { sha256Hex } from './sha256.js';
 
 const MAX_SIDE = 1600;
 const MAX_BYTES = 400 * 1024;
-
-export async function sha256Blob(blob) {
-  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer()));
-  return Array.from(d, (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 const toBlob = (canvas, type, q) => new Promise((ok) => canvas.toBlob(ok, type, q));
 
@@ -32,7 +28,7 @@ export async function compress(file) {
 }
 
 async function toRef(blob, name) {
-  const sha256 = await sha256Blob(blob);
+  const sha256 = await sha256Hex(blob);
   return { ref: { sha256, name, type: blob.type, size: blob.size }, blob };
 }
 

@@ -11,6 +11,7 @@
 import { tx, all, count, getMeta } from './db.js';
 import { createPool } from './pool.js';
 import { apiFetch } from './http.js';
+import { isSha256 } from './sha256.js';
 
 export const LOCK = 'paicha-outbox';
 const BATCH = 100;
@@ -19,12 +20,11 @@ const CHUNK = 256 * 1024;
 export class RetryLater extends Error {}
 export class NeedsSignIn extends Error {}
 
-const SHA = /^[0-9a-f]{64}$/;
 /** Every attachment reference {sha256, ...} in the answers (photos, signatures, inside repeats). */
 export function attachmentRefs(value, out = new Map()) {
   if (Array.isArray(value)) value.forEach((v) => attachmentRefs(v, out));
   else if (value && typeof value === 'object') {
-    if (typeof value.sha256 === 'string' && SHA.test(value.sha256)) out.set(value.sha256, value);
+    if (isSha256(value.sha256)) out.set(value.sha256, value);
     else Object.values(value).forEach((v) => attachmentRefs(v, out));
   }
   return out;

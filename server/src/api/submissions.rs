@@ -35,9 +35,7 @@ pub fn cited(v: &Value, out: &mut Vec<String>) {
     }
 }
 
-pub fn is_sha256(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
+pub use paicha::ids::is_sha256;
 
 fn text(v: &Value, ptr: &str) -> String {
     v.pointer(ptr)
@@ -452,7 +450,7 @@ pub async fn read_one(
 }
 
 fn is_date(s: &str) -> bool {
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
+    paicha::date::parse_date(s).is_some()
 }
 
 /// Parse the query string pair by pair, so each bad parameter gets a clear error naming it (a

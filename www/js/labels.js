@@ -1,0 +1,32 @@
+// The names of the follow-up actions (report `actions[].kind`, policy.json) and of the spot-check
+// measures of SAMR Order 18: one dictionary for every page that shows them (the app, the ledger
+// page, the demo), so a measure reads the same everywhere. Imports nothing.
+
+/** kind -> {zh, en}, the shape of template texts (i18n.js `tt` shows one). */
+export const ACTION_LABELS = {
+  stop_production_sale: { zh: '立即停止生产销售', en: 'Stop production and sale' },
+  rectify: { zh: '限期整改', en: 'Rectify by the deadline' },
+  recheck: { zh: '复查', en: 'Re-check' },
+  report_to_government: { zh: '报告地方政府', en: 'Report to the local government' },
+  serious_violation_list: { zh: '列入严重违法失信名单', en: 'Serious-violation list' },
+  credit_publicity: { zh: '信用公示', en: 'Credit publicity' },
+  revoke_certificate: { zh: '吊销证书', en: 'Revoke the certificate' },
+  // The policy asks for a review: only a suspected crime is transferred (policy.json "about").
+  judicial_transfer_review: { zh: '研判是否移送司法机关', en: 'Review for transfer to the judicial organs' },
+  hand_over_to_department: { zh: '移交主管部门', en: 'Hand over to the competent department' },
+};
+
+/** Spot-check follow-up tasks (SAMR Order 18), by task kind. */
+export const SPOT_TASK_LABELS = {
+  stop_production_sale: { zh: '立即停止生产销售', en: 'Stop production and sale at once' },
+  correct: { zh: '整改', en: 'Correct' },
+  recheck: { zh: '复查', en: 'Re-check' },
+  trace_upstream: { zh: '向上游追溯', en: 'Trace upstream' },
+  trace_downstream: { zh: '向下游追溯', en: 'Trace downstream' },
+  public_announcement: { zh: '公告', en: 'Public announcement' },
+  second_recheck: { zh: '第二次复查', en: 'Second re-check' },
+  suspend_and_reorganise: { zh: '责令停业整顿', en: 'Suspend and reorganise' },
+};
+
+/** A label in `lang` ('zh' or 'en'), or the code itself for a kind this page does not know yet. */
+export const labelOf = (table, kind, lang) => table[kind]?.[lang === 'en' ? 'en' : 'zh'] ?? kind;
