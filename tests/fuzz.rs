@@ -110,6 +110,12 @@ fn invariants_in(cat: &Catalogue, v: &Value, r: &Report, now: Option<DateTime<Fi
         .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
         // Years outside 1990..=2200 are rejected as implausible: no inspection day then.
         .filter(|d| (1990..=2200).contains(&chrono::Datelike::year(d)))
+        // Nor is there one when the time is in the future (a wrong clock): nothing is judged on it.
+        .filter(|_| {
+            !r.errors
+                .iter()
+                .any(|e| e.code.as_str() == "future_datetime")
+        })
         .map(|d| d.date_naive());
     for a in &r.actions {
         match (&a.due, day) {

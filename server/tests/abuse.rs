@@ -218,20 +218,27 @@ fn ledger_events_are_bounded_in_time_and_size() {
     // An act dated in 2099 (a device clock that would put it after every later act) is refused;
     // one a few minutes ahead of the server (a clock slightly fast) is not.
     let soon = (chrono::Utc::now() + chrono::Duration::minutes(3)).to_rfc3339();
-    let order = |n, at: &str| {
+    // A deadline within the policy's bounds from today (the bounds are checked too).
+    let deadline = (chrono::Utc::now() + chrono::Duration::days(3))
+        .format("%Y-%m-%d")
+        .to_string();
+    let order = |n, at: &str, deadline: &str| {
         ev(
             n,
             &entry,
             "jiancha",
             at,
-            json!({"kind": "rectification_ordered", "deadline": "2100-01-01"}),
+            json!({"kind": "rectification_ordered", "deadline": deadline}),
         )
     };
     let r = post(
         &srv.addr,
         &t,
         events,
-        &json!([order(2, "2099-01-01T00:00:00+08:00"), order(3, &soon)]),
+        &json!([
+            order(2, "2099-01-01T00:00:00+08:00", "2099-01-04"),
+            order(3, &soon, &deadline)
+        ]),
     );
     assert_eq!(
         results(r),

@@ -198,7 +198,8 @@ fn progress_follows_the_uploads_and_each_supervisor_reads_its_subtree() {
     let f = &p["root"]["figures"];
     // Three registered (Nanming), two of them inspected on site, none self-inspected; the
     // Zunyi enterprise is inspected but not registered; nine major dangers found, one
-    // rectified and closed out, eight open (none overdue: due 09-18).
+    // rectified and closed out, eight open and overdue (the policy's 5 days for a major on-site
+    // danger ran out on 07-25).
     assert_eq!(
         (
             f["registered"].as_u64(),
@@ -218,13 +219,14 @@ fn progress_follows_the_uploads_and_each_supervisor_reads_its_subtree() {
             f["open"].as_u64(),
             f["overdue"].as_u64()
         ),
-        (Some(1), Some(1), Some(8), Some(0))
+        (Some(1), Some(1), Some(8), Some(8))
     );
     let nanming = node(&p["root"], "520102").unwrap();
     assert_eq!(nanming["figures"]["open"], 5);
     assert_eq!(nanming["figures"]["unregistered"], 0);
     assert_eq!(nanming["figures"]["registered"], 3);
-    // Behind on 08-16: self-inspection 0 % (07-15 and 08-15) and on-site 66 % of the 100 % due.
+    // Behind on 08-16: self-inspection 0 % (07-15 and 08-15), on-site 66 % of the 100 % due, and
+    // its five open dangers past their deadline.
     let reasons: Vec<&str> = nanming["flags"]
         .as_array()
         .unwrap()
@@ -236,7 +238,8 @@ fn progress_follows_the_uploads_and_each_supervisor_reads_its_subtree() {
         [
             "self-inspection coverage 0 % of 50 % due 07-15",
             "self-inspection coverage 0 % of 100 % due 08-15",
-            "on-site coverage 66 % of 100 % due 08-15"
+            "on-site coverage 66 % of 100 % due 08-15",
+            "5 dangers past their deadline"
         ]
     );
     // The ranking of Nanming: factors shown, the enterprise with open dangers and a flag first.
@@ -257,10 +260,15 @@ fn progress_follows_the_uploads_and_each_supervisor_reads_its_subtree() {
             "key_flag",
             "previous_major",
             "open_entry",
+            "overdue_entry",
             "no_self_inspection"
         ]
     );
-    assert_eq!(rk["items"][0]["score"], 20 + 8 + 3 * 15 + 3 * 5 + 10);
+    // Its three open dangers are also overdue (10 points each).
+    assert_eq!(
+        rk["items"][0]["score"],
+        20 + 8 + 3 * 15 + 3 * 5 + 3 * 10 + 10
+    );
     // Traced: the one registered enterprise of Nanming not inspected on site.
     let (_, t) = get(
         a,

@@ -53,7 +53,7 @@ function danger(u, region, product, severity, found) {
   if (fate === 'closed_out') ev('rechecked', { round: 1, passed: true }, `${found}T18:00:00+08:00`);
   if (fate === 'withdrawn') ev('closed', { reason: 'withdrawn' });
   let done = 0;
-  if (violation && k % 2 === 0) { ev('action_taken', { action: 'serious_violation_list' }); done = 1; }
+  if (violation && k % 2 === 0) { ev('action_taken', { action: 'serious_violation_list', decision_number: '黔市监列〔2023〕' + k + '号', document_date: '2023-07-15' }); done = 1; }
   if (!counted) return;
   both(region, product, (f) => {
     f[severity]++;
