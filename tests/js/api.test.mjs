@@ -25,7 +25,7 @@ test('a session returns only what changed, with the new verdicts', () => {
   assert.equal(d.level, 'major');
   assert.equal(d.findingCount, 1);
   assert.equal(d.actionsChanged, true);
-  assert.ok(s.actions().some((a) => a.kind === 'rectify' && a.due === '2023-09-18'));
+  assert.ok(s.actions().some((a) => a.kind === 'rectify' && a.due === '2023-07-25'));
   d = s.set('ebike.max_speed_kmh', 'fast');
   assert.equal(d.valid, false);
   assert.equal(d.items[0].errors[0].code, 'wrong_type');
@@ -81,7 +81,7 @@ test('a portal can load its own template; a bad one comes back as data', () => {
 test('catalogue: products, policy, and a bundle with a bad file', () => {
   const ps = paicha.products();
   assert.ok(ps.some((p) => p.product === 'electric-bicycle' && p.items > 20));
-  assert.equal(paicha.policy().severity.major.rectify_days, 60);
+  assert.equal(paicha.policy().severity.major.rectify_days, 5);
   const bundle = JSON.parse(readFileSync(`${root}/pkg/catalogue.json`, 'utf8'));
   const broken = { format: 1, product: 'broken', version: '1', sections: [],
     items: [{ key: 'x', label: { zh: 'x', en: 'x' }, section: 'nope', type: 'text' }] };

@@ -117,7 +117,8 @@ function render() {
   document.documentElement.lang = getLang() === 'en' ? 'en' : 'zh-CN';
   const p = state.progress;
   const langBtn = el('button', { type: 'button', className: 'secondary', textContent: t('lang') });
-  langBtn.addEventListener('click', async () => { setLang(getLang() === 'en' ? 'zh' : 'en'); await setMeta('lang', getLang()); render(); });
+  // Shown at once, remembered after (a slow IndexedDB write must not delay the switch).
+  langBtn.addEventListener('click', async () => { setLang(getLang() === 'en' ? 'zh' : 'en'); render(); await setMeta('lang', getLang()); });
   const date = el('input', { type: 'date', id: 'asof', value: state.date || p.today });
   date.addEventListener('change', async () => { state.date = date.value; await refresh(); });
   const refreshBtn = el('button', { type: 'button', textContent: t('refresh') });

@@ -77,7 +77,8 @@ const T = {
   onlineOnly: ['抽查结果需联网录入', 'Spot-check results are recorded online'],
 };
 Object.assign(T, LABELS);
-const t = (k, n) => (T[k]?.[getLang() === 'en' ? 1 : 0] ?? k).replace('{n}', String(n));
+// Measure kinds read from the one dictionary of action labels (labels.js), the rest from T.
+const t = (k, n) => (T[k]?.[getLang() === 'en' ? 1 : 0] ?? (ACTION_LABELS[k] ? labelOf(ACTION_LABELS, k, getLang()) : k)).replace('{n}', String(n));
 
 const root = document.getElementById('ledger');
 let auth = null;
