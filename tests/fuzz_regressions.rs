@@ -1,6 +1,6 @@
 //! The fuzz targets' checks (fuzz/src/cases.rs, included by path) in the normal test suite: over
-//! every input a target ever failed on (fuzz/regressions/<target>/, added before the fix), over the
-//! seeds the fuzzer starts from, and over deterministic pseudo-random bytes, so the checks
+//! every input a target ever failed on (fuzz/regressions/<target>/, added before the fix), over a
+//! machine's kept corpus when there is one, and over deterministic pseudo-random bytes, so the checks
 //! themselves are exercised on every `cargo test` and cannot rot while nobody runs the fuzzer.
 
 #[path = "../fuzz/src/cases.rs"]
