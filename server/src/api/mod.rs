@@ -5,7 +5,7 @@
 
 mod accounts;
 pub mod attachments;
-mod campaign;
+pub(crate) mod campaign;
 pub(crate) mod campaign_summary;
 mod cases;
 mod documents;

@@ -32,6 +32,8 @@ mod accounts;
 mod attachments;
 pub(crate) mod audit;
 mod campaign;
+mod campaign_counts;
+mod campaign_trace;
 mod documents;
 mod express;
 mod followup;
@@ -72,6 +74,7 @@ const SCHEMAS: &[&str] = &[
     express::SCHEMA,
     followup::SCHEMA,
     campaign::SCHEMA,
+    campaign_counts::SCHEMA,
     crate::numbering::SCHEMA,
     register::SCHEMA,
 ];
