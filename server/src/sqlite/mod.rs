@@ -39,6 +39,7 @@ mod express;
 mod followup;
 mod idempotent;
 mod ledger;
+mod numbering;
 mod register;
 mod spot;
 mod submissions;
@@ -75,7 +76,7 @@ const SCHEMAS: &[&str] = &[
     followup::SCHEMA,
     campaign::SCHEMA,
     campaign_counts::SCHEMA,
-    crate::numbering::SCHEMA,
+    numbering::SCHEMA,
     register::SCHEMA,
 ];
 
