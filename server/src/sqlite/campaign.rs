@@ -11,12 +11,12 @@
 //! counters. The records behind a figure and a locality's facts are in `campaign_trace.rs`; the
 //! tests and the province benchmark in `campaign_tests.rs`.
 
-use super::campaign_counts::{self, done_fact, done_of, enterprise, register_of, registered};
+use super::campaign_counts::{self, done_of, enterprise, register_of};
 use super::campaign_trace;
 use super::{write_audit, Sqlite};
 use crate::storage::{
-    is_kept, kept_plans, Audit, CampaignStore, Changes, Figure, LocalFacts, NewCampaignRecord,
-    NewSubmission, Part, Result, Scope, Stored, Traced,
+    done_fact, is_kept, kept_plans, registered, Audit, CampaignStore, Changes, Figure, LocalFacts,
+    NewCampaignRecord, NewSubmission, Part, Result, Scope, Stored, Traced,
 };
 use paicha::campaign::{EntryFact, EntryState, Inputs, Leaf, Plan, Registered, SpotFact};
 use paicha::ledger::{fold, Event, SpotCheck};

@@ -5,10 +5,10 @@
 //! range scans of a few thousand rows, whatever the number of records behind them.
 
 use crate::storage::{
-    code_range, kept_plans, leaves_of, open_series, Changes, Part, Result, COUNTED,
+    code_range, done_fact, kept_plans, leaves_of, open_series, registered, Changes, Part, Result,
+    COUNTED,
 };
-use paicha::campaign::{Leaf, Plan, Registered, RegisteredProduct, SubmissionFact};
-use paicha::{Form, Link};
+use paicha::campaign::{Leaf, Plan, Registered, SubmissionFact};
 use rusqlite::types::Value as Sql;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use std::collections::BTreeMap;
@@ -112,57 +112,6 @@ pub(super) fn apply(conn: &Connection, ch: Changes) -> Result<()> {
         .execute(params![campaign, region, day, found, closed])?;
     }
     Ok(())
-}
-
-/// A valid inspection's fact as the counters and the ranking read it.
-pub(super) fn done_fact(
-    uscc: String,
-    product: String,
-    onsite: bool,
-    day: String,
-    region: String,
-) -> SubmissionFact {
-    SubmissionFact {
-        id: format!("{uscc}/{product}/{onsite}/{day}"),
-        uscc,
-        region,
-        name: String::new(),
-        product,
-        form: if onsite {
-            Form::OnsiteInspection
-        } else {
-            Form::SelfInspection
-        },
-        link: Link::Sales,
-        date: day,
-        valid: true,
-    }
-}
-
-/// A register entry as progress reads it: its code and products (rows of `campaign_register`,
-/// product and code), in a stable order.
-pub(super) fn registered(uscc: &str, mut rows: Vec<(String, String)>) -> Option<Registered> {
-    rows.sort();
-    rows.dedup_by(|a, b| a.0 == b.0);
-    let region = rows.first()?.1.clone();
-    Some(Registered {
-        uscc: uscc.to_string(),
-        name: String::new(),
-        region,
-        address: None,
-        legal_representative: None,
-        contact: None,
-        scale: None,
-        products: rows
-            .into_iter()
-            .map(|(product, _)| RegisteredProduct {
-                product,
-                links: vec![],
-            })
-            .collect(),
-        certificates: vec![],
-        key_flags: vec![],
-    })
 }
 
 /// An enterprise's register entry as progress reads it.

@@ -2,8 +2,7 @@
 //! one locality (what the risk ranking and the look-back read): plain range queries over the
 //! facts tables of `campaign.rs`, limited to a division-code range.
 
-use super::campaign_counts::done_fact;
-use crate::storage::{code_range, Figure, LocalFacts, Result, Traced};
+use crate::storage::{code_range, done_fact, Figure, LocalFacts, Result, Traced};
 use paicha::campaign::Plan;
 use rusqlite::types::Value as Sql;
 use rusqlite::{params, params_from_iter, Connection};

@@ -14,7 +14,8 @@
 //! open-over-time series of the summaries is kept the same way, per day found and day closed.
 
 use paicha::campaign::{leaves, EntryFact, Figures, Inputs, Leaf, Plan, Registered, SpotFact};
-use paicha::campaign::{slot, Acc, SubmissionFact};
+use paicha::campaign::{slot, Acc, RegisteredProduct, SubmissionFact};
+use paicha::{Form, Link};
 use std::collections::BTreeMap;
 
 /// The figures kept as plain counters, in the order of the backends' columns (every field of
@@ -195,6 +196,57 @@ impl Changes {
         self.days.retain(|_, v| v.iter().any(|n| *n != 0));
         self
     }
+}
+
+/// A valid inspection's fact as the counters and the ranking read it.
+pub fn done_fact(
+    uscc: String,
+    product: String,
+    onsite: bool,
+    day: String,
+    region: String,
+) -> SubmissionFact {
+    SubmissionFact {
+        id: format!("{uscc}/{product}/{onsite}/{day}"),
+        uscc,
+        region,
+        name: String::new(),
+        product,
+        form: if onsite {
+            Form::OnsiteInspection
+        } else {
+            Form::SelfInspection
+        },
+        link: Link::Sales,
+        date: day,
+        valid: true,
+    }
+}
+
+/// A register entry as progress reads it: its code and products (product, code), in a stable
+/// order.
+pub fn registered(uscc: &str, mut rows: Vec<(String, String)>) -> Option<Registered> {
+    rows.sort();
+    rows.dedup_by(|a, b| a.0 == b.0);
+    let region = rows.first()?.1.clone();
+    Some(Registered {
+        uscc: uscc.to_string(),
+        name: String::new(),
+        region,
+        address: None,
+        legal_representative: None,
+        contact: None,
+        scale: None,
+        products: rows
+            .into_iter()
+            .map(|(product, _)| RegisteredProduct {
+                product,
+                links: vec![],
+            })
+            .collect(),
+        certificates: vec![],
+        key_flags: vec![],
+    })
 }
 
 /// The leaves from the counter rows of a region range (region, product or `''`, values) and the
