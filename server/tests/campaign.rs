@@ -523,3 +523,55 @@ fn the_schedule_table_opens_with_its_cells() {
         400
     );
 }
+
+#[test]
+fn the_register_views_of_a_county() {
+    let w = world();
+    let a = &w.srv.addr;
+    let path = |q: &str| format!("{P}/register?region=520102&date=2023-08-16{q}");
+    let (s, all) = get(a, &w.county, &path(""));
+    assert_eq!(s, 200);
+    assert_eq!(all["name"], "南明区");
+    assert_eq!(
+        all["counts"],
+        json!({"all": 3, "expiring": 1, "no_self": 3, "no_onsite": 1})
+    );
+    let items = all["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    let by = |uscc: &str| items.iter().find(|i| i["uscc"] == uscc).unwrap().clone();
+    // The first enterprise: inspected on site, three entries of which one closed out.
+    let first = by(USCC);
+    assert_eq!(first["onsite_inspected"], true);
+    assert_eq!(first["self_inspected"], false);
+    assert_eq!(first["open_entries"], 2);
+    assert_eq!(by("91520102MA6DK4L3XP")["open_entries"], 3);
+    assert_eq!(
+        by("91520102MA6DK4L3XP")["key_flags"],
+        json!(["rural_market"])
+    );
+    assert_eq!(first["products"][0]["product"], "electric-bicycle");
+    assert_eq!(first["products"][0]["links"], json!(["sales"]));
+    assert_ne!(
+        first["products"][0]["name"], "electric-bicycle",
+        "the catalogue's name"
+    );
+    // Not yet inspected on site: the third, whose CCC certificate ends on 09-30.
+    let (_, no) = get(a, &w.county, &path("&view=no_onsite"));
+    assert_eq!(no["total"], 1);
+    assert_eq!(no["items"][0]["uscc"], "91520102MA6DK4L4XQ");
+    assert_eq!(no["items"][0]["licences"][0]["state"], "expiring");
+    let (_, later) = get(
+        a,
+        &w.county,
+        &format!("{P}/register?region=520102&date=2023-10-01&view=expiring"),
+    );
+    assert_eq!(later["items"][0]["licences"][0]["state"], "expired");
+    // Scopes: the prefecture and province read it, another county and an enterprise do not.
+    assert_eq!(get(a, &w.prefecture, &path("")).1["counts"]["all"], 3);
+    assert_eq!(get(a, &w.province, &path("")).1["counts"]["all"], 3);
+    assert_eq!(get(a, &w.other_county, &path("")).0, 403);
+    let phone = sign_in(a, "qiye");
+    assert_eq!(get(a, &phone, &path("")).0, 403);
+    assert_eq!(get(a, &w.county, &path("&view=everything")).0, 400);
+    assert_eq!(get(a, &w.county, &path("&limit=0")).0, 400);
+}
