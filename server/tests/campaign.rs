@@ -461,6 +461,47 @@ fn supervision_acts_and_look_back_are_idempotent_and_scoped() {
         get(a, &w.county, &lb).1["items"].as_array().unwrap().len(),
         1
     );
+    // A failed look-back re-opens the entry it re-verified: a `reopened` ledger event (the
+    // policy's 5 days for a major danger from the look-back's day), the figures follow.
+    let progress = format!("{P}/progress?region=520102&date=2023-08-21");
+    let before = get(a, &w.county, &progress).1["root"]["figures"].clone();
+    assert_eq!(before["closed_out"], 1);
+    failed["note"] = json!("限速器又被拆除");
+    let (s, r) = post(a, &w.prefecture, &lb, &failed);
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(r["reopened"]["status"], "stored", "{r}");
+    let event = r["reopened"]["event"].as_str().unwrap().to_string();
+    // Sent again: nothing new, on either side.
+    let (s, r) = post(a, &w.prefecture, &lb, &failed);
+    assert_eq!(
+        (s, &r["reopened"]["status"]),
+        (200, &json!("duplicate")),
+        "{r}"
+    );
+    let after = get(a, &w.county, &progress).1["root"]["figures"].clone();
+    assert_eq!(after["closed_out"], 0);
+    assert_eq!(after["open"], before["open"].as_u64().unwrap() + 1);
+    let ledger = call(a, "GET", "/api/v1/events?limit=1000", Some(&w.tablet), "").json();
+    let reopened: Vec<&Value> = ledger["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "reopened")
+        .collect();
+    assert_eq!(reopened.len(), 1);
+    assert_eq!(reopened[0]["id"], event.as_str());
+    assert_eq!(reopened[0]["entry"], target.as_str());
+    assert_eq!(reopened[0]["lookback"], uuid(901).as_str());
+    assert_eq!(reopened[0]["deadline"], "2023-08-26");
+    assert_eq!(reopened[0]["author"], "shi");
+    // No longer closed out: not a look-back candidate.
+    assert_eq!(get(a, &w.prefecture, &sample).1["candidates"], 0);
+    // An inspector cannot re-open a close-out by a ledger event of its own.
+    let mut own = reopened[0].clone();
+    own["id"] = json!(uuid(950));
+    own["author"] = json!("jiancha");
+    let (_, r) = post(a, &w.tablet, "/api/v1/events", &json!([own]));
+    assert_eq!(r["results"][0]["code"], "role_forbidden", "{r}");
 }
 
 #[test]
