@@ -13,7 +13,7 @@ const CACHE = `paicha-${VERSION}`;
 // The pages to precache. Staging (scripts/stage-web.mjs, scripts/bundle.mjs) replaces this list with
 // the pages and everything they load (links, modules, WASM, the catalogue index), read from the
 // module graph, so the list cannot fall behind the code.
-const SHELL = ['./index.html', './portal.html'];
+const SHELL = ['./index.html', './portal.html', './ledger.html', './dashboard.html'];
 
 self.addEventListener('install', (e) => {
   e.waitUntil((async () => {

@@ -103,13 +103,22 @@ function folded(name, summary, ...body) {
 let policy = null; // the follow-up policy of the catalogue: the deadlines an order proposes // supervisors: from the server's spot-check records, refreshed on sync
 
 async function loadNames() {
-  try {
-    const b = await (await fetch('../pkg/catalogue.json')).json();
-    policy = b.policy ?? null;
+  const take = (b) => {
+    policy = b.policy ?? policy;
     for (const f of b.files ?? []) {
       if (f.product && f.name) names.products.set(f.product, f.name);
       for (const i of f.items ?? []) if (i.label && !names.items.has(i.key)) names.items.set(i.key, i.label);
     }
+  };
+  try {
+    take(await (await fetch('../pkg/catalogue.json')).json());
+    return;
+  } catch { /* offline: the per-product parts the service worker precaches, below */ }
+  try {
+    const index = await (await fetch('../pkg/catalogue/index.json')).json();
+    await Promise.all(index.products.map(async (p) => {
+      try { take(await (await fetch(`../pkg/catalogue/${p.file}`)).json()); } catch { /* that product's names stay codes */ }
+    }));
   } catch { /* offline with no cache: codes are shown instead */ }
 }
 
