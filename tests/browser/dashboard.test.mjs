@@ -100,8 +100,26 @@ test('dashboard: province tree, drill-down to a county, ranking, traced records,
     const openLink = await page.$eval('#summary tbody tr:first-child td:nth-child(7) a', (a) => [a.textContent, a.getAttribute('href')]);
     assert.equal(openLink[0], '6');
     assert.match(openLink[1], /trace=open/);
+    // The breakdown: by link (the sales line: 3 registered, 2 on site, 6 dangers, 6 open), by
+    // severity x status, by measure; each number links to its records.
+    const sales = await page.$$eval('#summary section', (ss) => {
+      const sec = ss.find((x) => x.querySelector('h2')?.textContent === '分环节');
+      return [...sec.querySelectorAll('tbody tr')].map((tr) => [...tr.cells].map((c) => c.textContent));
+    });
+    assert.deepEqual(sales.find((r) => r[0] === '销售环节'), ['销售环节', '3', '0', '2', '6', '6']);
+    const majorOpen = await page.$eval('a[href*="bd=severity%3Amajor%3Aopen"]', (a) => [a.textContent, a.getAttribute('href')]);
+    assert.equal(majorOpen[0], '6');
+    assert.match(await page.textContent('#summary'), /处置措施落实/);
+    assert.match(await page.textContent('#summary'), /地区 南明区 520102/);
     await page.screenshot({ path: join(shots, 'summary-county-360.png'), fullPage: true });
     await axe(page, 'summary');
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await page.screenshot({ path: join(shots, 'summary-county-1024.png'), fullPage: true });
+    await page.goto(`${server.url}/www/${majorOpen[1]}`);
+    await page.waitForSelector('#trace li');
+    assert.equal(await page.$$eval('#trace li', (l) => l.length), 6);
+    assert.match(await page.textContent('#trace li'), /major open/);
+    await page.setViewportSize({ width: 360, height: 740 });
     await page.goto(`${server.url}/www${openLink[1].startsWith('/') ? '' : '/'}${openLink[1]}`);
     await page.waitForSelector('#trace li');
     assert.equal(await page.$$eval('#trace li', (l) => l.length), 6);

@@ -108,6 +108,19 @@ async function trace(figure, region, product) {
   document.getElementById('trace')?.scrollIntoView();
 }
 
+// The records behind a number of the summary's breakdown (by link, severity x status, measure).
+async function traceBreakdown(by, key, figure) {
+  const label = `${by}=${key} · ${figure}`;
+  try {
+    const r = await apiJson(`/api/v1/campaigns/${CAMPAIGN}/breakdown/trace?${q({ region: state.region, date: state.date, by, key, figure })}`, { token: auth.token });
+    state.trace = { figure: label, region: state.region, items: r.items.map((i) => ({ ...i, detail: [i.link, i.severity, i.state, i.overdue ? 'overdue' : ''].filter(Boolean).join(' ') })) };
+  } catch {
+    state.trace = { figure: label, region: state.region, items: [] };
+  }
+  render();
+  document.getElementById('trace')?.scrollIntoView();
+}
+
 async function download(kind) {
   const res = await apiFetch(`/api/v1/campaigns/${CAMPAIGN}/summary.xlsx?${q({ region: state.region, date: state.date, kind })}`, { token: auth.token });
   if (!res.ok) return;
@@ -177,7 +190,7 @@ function render() {
         el('td', { textContent: r.key_inspection ? '●' : '' })))))));
   const tr = state.trace && el('section', { id: 'trace', aria: { labelledby: 'h-trace' } },
     el('h2', { id: 'h-trace', textContent: `${t('records')}: ${FIGURE_KEY[state.trace.figure] ? t(FIGURE_KEY[state.trace.figure]) : state.trace.figure} · ${nameOf(state.trace.region)} (${state.trace.items.length})` }),
-    el('ul', {}, ...state.trace.items.slice(0, 200).map((i) => el('li', { textContent: `${i.region} ${i.name || ''} ${i.uscc} ${i.product} ${i.detail || ''}` }))));
+    el('ul', {}, ...state.trace.items.slice(0, 200).map((i) => el('li', { textContent: `${i.region} ${i.name || ''} ${i.uscc} ${i.product ?? ''} ${i.detail || ''}` }))));
   root.replaceChildren(el('main', {},
     el('header', { className: 'bar' },
       el('h1', { textContent: `${t('title')} · ${placeName(p.root)}` }), langBtn),
@@ -213,6 +226,7 @@ async function main() {
   await refresh();
   // A link from the printed summary: the records behind one of its numbers.
   if (params.get('trace')) await trace(params.get('trace'), state.region, params.get('product'));
+  else if (params.get('bd')) await traceBreakdown(...params.get('bd').split(':'));
 }
 
 main();
