@@ -8,6 +8,7 @@ import { el } from './dom.js';
 import { apiFetch, apiJson } from './http.js';
 import { getLang, setLang } from './i18n.js';
 import { registerSection } from './dashboard-register.js';
+import { lookbackSection } from './dashboard-lookback.js';
 
 const T = {
   title: ['专项行动进度', 'Campaign progress'],
@@ -44,6 +45,8 @@ const t = (k, n) => (T[k]?.[getLang() === 'en' ? 1 : 0] ?? k).replace('{n}', Str
 const CAMPAIGN = '2023-guizhou';
 const root = document.getElementById('dashboard');
 let auth = null;
+// `drawn`: the last look-back sample of the locality shown, kept across renders.
+let drawn = {};
 let state = { region: null, date: '', view: 'all', progress: null, ranking: null, register: null, trace: null, synced: null, offline: false };
 
 const key = (what) => `campaign:${what}:${auth.account.username}`;
@@ -55,6 +58,7 @@ async function load() {
   const cacheKey = key(`view:${state.region ?? ''}:${state.date}`);
   try {
     const progress = await apiJson(`/api/v1/campaigns/${CAMPAIGN}/progress?${params}`, { token: auth.token });
+    if (state.region !== progress.root.code) drawn = {};
     state.region = progress.root.code;
     const county = progress.root.level === 'county';
     const ranking = county
@@ -204,6 +208,10 @@ function render() {
     el('section', { aria: { labelledby: 'h-lag' } }, el('h2', { id: 'h-lag', textContent: t('lagging') }), lagging),
     ranking,
     state.register && registerSection(state.register, state.view, showView, getLang()),
+    ['supervisor', 'admin'].includes(auth.account.role) && !state.offline && lookbackSection({
+      campaign: CAMPAIGN, region: p.root.code, date: state.date || p.today, token: auth.token,
+      author: auth.account.username, lang: getLang(),
+    }, drawn, render),
     tr));
 }
 
