@@ -497,3 +497,7 @@ impl CampaignStore for Postgres {
             .collect())
     }
 }
+
+#[cfg(test)]
+#[path = "campaign_tests.rs"]
+mod campaign_tests;
