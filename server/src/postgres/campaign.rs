@@ -3,8 +3,8 @@
 //! says what each holds). The hooks run inside the transaction that stores the record:
 //! `on_submission` (from `submissions.rs`), `on_entry` (a ledger entry whose events changed, from
 //! `submissions.rs` and `ledger.rs`), `on_spot_check` (from `spot.rs`), `put_register` (from
-//! `register.rs`). Each first locks its part (the enterprise, the entry, the spot check) for the
-//! rest of the transaction, so two nodes storing records of one enterprise at once count the
+//! `register.rs`). Each first locks its part (the enterprise, the entry, the spot check: its row
+//! in `campaign_parts`) for the rest of the transaction, so two nodes storing records of one enterprise at once count the
 //! second change on top of the first. Region and day columns sort bytewise (`COLLATE "C"`), as
 //! SQLite's do, so code ranges and orders are the same on both.
 
@@ -418,10 +418,7 @@ impl CampaignStore for Postgres {
     fn put_campaign_record(&self, r: &NewCampaignRecord<'_>) -> Result<Stored> {
         self.write(|tx| {
             // One id at a time across nodes: the first version of an id is the current one.
-            tx.execute(
-                "SELECT pg_advisory_xact_lock(hashtext($1))",
-                &[&format!("campaign_records/{}", r.id)],
-            )?;
+            lock_part(tx, "campaign_record", r.id)?;
             let known: Option<String> = tx
                 .query_opt(
                     "SELECT sha256 FROM campaign_records WHERE id = $1 AND current",

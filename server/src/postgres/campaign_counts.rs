@@ -54,6 +54,9 @@ CREATE TABLE IF NOT EXISTS campaign_days (
     closed BIGINT NOT NULL,
     PRIMARY KEY (campaign, region, day)
 );
+CREATE TABLE IF NOT EXISTS campaign_parts (
+    part TEXT PRIMARY KEY
+);
 CREATE TABLE IF NOT EXISTS campaign_kept (
     campaign TEXT PRIMARY KEY,
     plan TEXT NOT NULL
@@ -61,12 +64,19 @@ CREATE TABLE IF NOT EXISTS campaign_kept (
 "#;
 
 /// Serialize the hooks of one part (an enterprise, an entry, a spot check) across nodes until
-/// the transaction ends: a transaction-level advisory lock keyed by the part. After it is taken,
-/// every later statement sees what an earlier holder committed.
+/// the transaction ends: the part's row in `campaign_parts`, locked. A row lock rather than an
+/// advisory lock because one transaction may hold many (a register import of 50,000 entries):
+/// row locks live in the rows, advisory ones in a shared table of a few thousand slots. A second
+/// transaction waits on the insert or the lock until the first commits, and then sees its rows.
 pub(super) fn lock_part<C: GenericClient>(c: &mut C, kind: &str, key: &str) -> Result<()> {
+    let part = format!("{kind}/{key}");
     c.execute(
-        "SELECT pg_advisory_xact_lock(hashtext($1))",
-        &[&format!("campaign/{kind}/{key}")],
+        "INSERT INTO campaign_parts (part) VALUES ($1) ON CONFLICT DO NOTHING",
+        &[&part],
+    )?;
+    c.execute(
+        "SELECT 1 FROM campaign_parts WHERE part = $1 FOR UPDATE",
+        &[&part],
     )?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Numbered documents in PostgreSQL, as `sqlite/documents.rs`: the number is taken with
 //! `numbering::next_number` in the transaction of the document row, and a record's document of
 //! one kind is numbered once (`UNIQUE (kind, record)`). Two nodes numbering the same record at
-//! once: the record's advisory lock makes the second wait and find the first's document, so no
+//! once: the record's row lock (`lock_part`) makes the second wait and find the first's document, so no
 //! number is taken and then thrown away (the series stays gap-free).
 
 use super::{next_number, write_audit, Postgres};
@@ -84,9 +84,10 @@ impl DocStore for Postgres {
 
     fn issue_document(&self, d: &NewDocument<'_>, audit: &Audit<'_>) -> Result<(Document, bool)> {
         self.write(|tx| {
-            tx.execute(
-                "SELECT pg_advisory_xact_lock(hashtext($1))",
-                &[&format!("documents/{}/{}", d.kind.as_str(), d.record)],
+            super::campaign_counts::lock_part(
+                tx,
+                "document",
+                &format!("{}/{}", d.kind.as_str(), d.record),
             )?;
             if let Some(r) = tx.query_opt(
                 &format!("SELECT {COLUMNS} FROM documents WHERE kind = $1 AND record = $2"),

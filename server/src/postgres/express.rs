@@ -1,7 +1,7 @@
 //! Express reports, morning reports and typical cases in PostgreSQL, as `sqlite/express.rs`:
 //! express events stored as the ledger's are (`put_idempotent`), a report's number taken with
 //! `next_number` in the transaction that stores its `reported` event. Across nodes: a report's
-//! events are stored one transaction at a time (the report's advisory lock), so two nodes
+//! events are stored one transaction at a time (the report's row lock, `lock_part`), so two nodes
 //! receiving two different `reported` events of one report keep the first and refuse the second,
 //! and the report gets exactly one number; the event feed is `serial` (paged by `seq`).
 
@@ -96,10 +96,7 @@ fn put_one(
     actor: &str,
     scope: &Scope,
 ) -> Result<(Stored, Option<String>)> {
-    tx.execute(
-        "SELECT pg_advisory_xact_lock(hashtext($1))",
-        &[&format!("express/{}", ev.report)],
-    )?;
+    super::campaign_counts::lock_part(tx, "express", &ev.report)?;
     if ev.kind == "reported" {
         let first: Option<String> = tx
             .query_opt(
@@ -298,10 +295,7 @@ impl ExpressStore for Postgres {
     fn put_morning(&self, m: &MorningRow, audit: &Audit<'_>) -> Result<bool> {
         self.write(|tx| {
             // Generated at once on two nodes: one at a time, so a sent report is never redrafted.
-            tx.execute(
-                "SELECT pg_advisory_xact_lock(hashtext($1))",
-                &[&format!("morning/{}/{}", m.region, m.day)],
-            )?;
+            super::campaign_counts::lock_part(tx, "morning", &format!("{}/{}", m.region, m.day))?;
             let sent: Option<String> = tx
                 .query_opt(
                     "SELECT status FROM morning_reports WHERE region = $1 AND day = $2",

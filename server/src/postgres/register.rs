@@ -1,8 +1,8 @@
 //! The register in PostgreSQL: the same tables and answers as `sqlite/register.rs`.
 //! `register_versions` keeps every version (rows are only inserted), `register` points at each
 //! entry's current one, `register_products` lists what each current entry makes or sells. Two
-//! nodes storing a version of one entry at once: the entry's row is locked (`FOR UPDATE`, or the
-//! advisory lock of a new USCC) before its current version is read, so versions are numbered
+//! nodes storing a version of one entry at once: the enterprise's part is locked
+//! (`campaign_counts::lock_part`, a row lock) before its current version is read, so versions are numbered
 //! 1, 2, 3 without a gap or a repeat; the change feed is `serial` (devices page it by `seq`).
 
 use super::{scope_sql, serial, write_audit, Args, Postgres, Tx};

@@ -9,6 +9,8 @@
 
 mod counts;
 pub use counts::*;
+#[cfg(test)]
+pub mod province;
 
 use super::{Result, Scope, Stored};
 use paicha::campaign::{EntryFact, Leaf, Plan, Registered, SpotFact, SubmissionFact};
