@@ -5,7 +5,7 @@
 
 mod accounts;
 pub mod attachments;
-mod campaign;
+pub(crate) mod campaign;
 mod campaign_breakdown;
 mod campaign_register;
 pub(crate) mod campaign_summary;
