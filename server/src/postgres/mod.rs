@@ -52,9 +52,21 @@
 //! Errors: `?` turns `postgres::Error` and pool errors into `StoreError` (below); the API
 //! answers 503 `storage_unavailable`, so a client retries a transaction that failed.
 
+mod accounts;
+mod attachments;
 mod audit;
 mod campaign;
+mod campaign_counts;
+mod campaign_trace;
+mod documents;
+mod express;
+mod followup;
+mod idempotent;
+mod ledger;
 mod numbering;
+mod register;
+mod spot;
+mod submissions;
 
 use crate::storage::{Result, Scope, StoreError};
 use r2d2_postgres::postgres::{self, types::ToSql, NoTls};
@@ -91,13 +103,41 @@ impl From<r2d2::Error> for StoreError {
     }
 }
 
+type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+
 pub struct Postgres {
-    pool: r2d2::Pool<PostgresConnectionManager<NoTls>>,
+    /// Always `Some` but in `drop`.
+    pool: Option<Pool>,
+}
+
+/// Each pooled client owns a small runtime of its own, which panics when dropped on an async
+/// worker (the server drops its state there when it stops): the pool is dropped on a thread of
+/// its own.
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        if let Some(pool) = self.pool.take() {
+            let _ = std::thread::spawn(move || drop(pool)).join();
+        }
+    }
 }
 
 /// Every kind's tables, in an order where a table exists before anything refers to it. Each is
 /// run at every start (`IF NOT EXISTS`): a kind added later gets its tables in an old database.
-const SCHEMAS: &[&str] = &[audit::SCHEMA, numbering::SCHEMA];
+const SCHEMAS: &[&str] = &[
+    submissions::SCHEMA,
+    ledger::SCHEMA,
+    spot::SCHEMA,
+    attachments::SCHEMA,
+    accounts::SCHEMA,
+    audit::SCHEMA,
+    followup::SCHEMA,
+    numbering::SCHEMA,
+    campaign::SCHEMA,
+    campaign_counts::SCHEMA,
+    register::SCHEMA,
+    documents::SCHEMA,
+    express::SCHEMA,
+];
 
 /// Changes to existing tables, in order, each run once per database: (version, SQL).
 const MIGRATIONS: &[(i32, &str)] = &[];
@@ -118,15 +158,17 @@ impl Postgres {
             .max_size(size.max(1))
             // A database that is down answers 503 within this, rather than holding requests.
             .connection_timeout(std::time::Duration::from_secs(5))
+            // Connections are made as load needs them, not all at start (many nodes, one server).
+            .min_idle(Some(2))
             .build(manager)?;
-        let pg = Postgres { pool };
+        let pg = Postgres { pool: Some(pool) };
         pg.write(migrate)?;
         Ok(pg)
     }
 
     /// Run `f` in one transaction, committed when it returns `Ok` (rolled back otherwise).
     pub(crate) fn write<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
-        let mut conn = self.pool.get()?;
+        let mut conn = self.pool()?.get()?;
         let mut tx = conn.transaction()?;
         let out = f(&mut tx)?;
         tx.commit()?;
@@ -135,8 +177,14 @@ impl Postgres {
 
     /// Run reads on one pooled connection (each statement sees what was committed when it began).
     pub(crate) fn read<T>(&self, f: impl FnOnce(&mut postgres::Client) -> Result<T>) -> Result<T> {
-        let mut conn = self.pool.get()?;
+        let mut conn = self.pool()?.get()?;
         f(&mut conn)
+    }
+
+    fn pool(&self) -> Result<&Pool> {
+        self.pool
+            .as_ref()
+            .ok_or_else(|| StoreError("the database is closed".into()))
     }
 }
 
