@@ -117,18 +117,25 @@ const wasmOf = (glue) => glue.replace(/\.js$/, '_bg.wasm');
 
 /**
  * What each page of `www` will fetch once its modules run, for the preload hints: the catalogue
- * index, which js/catalogue.js fetches as soon as the WASM module is ready (one round trip less
- * before the start form). Read from the module graph as written, so call it before bundlePages.
+ * index, which js/catalogue.js fetches as soon as the WASM module is ready, and the division list
+ * (js/divisions.js): one round trip less before the start form. Read from the module graph as written, so call it before bundlePages.
  * Returns {page file: [absolute paths]}.
  */
 export function pageFetches(www) {
-  const index = join(www, '..', 'pkg', 'catalogue', 'index.json');
+  const pkg = join(www, '..', 'pkg');
+  // module -> the data it fetches as soon as it runs
+  const data = [
+    [join(www, 'js', 'catalogue.js'), join(pkg, 'catalogue', 'index.json')],
+    [join(www, 'js', 'divisions.js'), join(pkg, 'divisions.txt')],
+  ].filter(([, file]) => existsSync(file));
   const out = {};
-  if (!existsSync(index)) return out;
   for (const f of readdirSync(www).filter((x) => x.endsWith('.html'))) {
     const page = join(www, f);
     const scripts = pageScripts(readFileSync(page, 'utf8'), page);
-    if (scripts.length && moduleGraph(scripts).static.includes(join(www, 'js', 'catalogue.js'))) out[f] = [index];
+    if (!scripts.length) continue;
+    const graph = moduleGraph(scripts).static;
+    const files = data.filter(([m]) => graph.includes(m)).map(([, file]) => file);
+    if (files.length) out[f] = files;
   }
   return out;
 }
@@ -177,6 +184,10 @@ export function shellList(www, pages) {
   const scripts = [];
   for (const p of pages) {
     const page = join(www, p);
+    if (!p.endsWith('.html')) {
+      if (existsSync(page)) files.push(page);
+      continue;
+    }
     const html = readFileSync(page, 'utf8');
     files.push(page, ...pageLinks(html, page));
     scripts.push(...pageScripts(html, page));

@@ -44,8 +44,10 @@ pub fn level(code: &str) -> Option<Level> {
 }
 
 impl Divisions {
-    /// Read the list: `#` comment lines, then one division a line, six digits and the name.
-    /// Err names the first bad line (1-based).
+    /// Read the list: `#` comment lines, then one division a line, six digits and the name, or
+    /// the six digits alone (the pages' copy, `pkg/divisions.txt`, carries codes only: a check
+    /// needs no names, and it is 3 KiB on the wire instead of 20). Err names the first bad line
+    /// (1-based).
     pub fn parse(text: &str) -> Result<Divisions, usize> {
         let mut d = Divisions::default();
         for (i, line) in text.lines().enumerate() {
@@ -56,7 +58,7 @@ impl Divisions {
             let (Some(n), Some(name)) = (code.and_then(number), name) else {
                 return Err(i + 1);
             };
-            if name.is_empty() || d.codes.last().is_some_and(|&last| last >= n) {
+            if d.codes.last().is_some_and(|&last| last >= n) {
                 return Err(i + 1);
             }
             d.codes.push(n);
@@ -74,11 +76,12 @@ impl Divisions {
         self.find(code).is_some()
     }
 
-    /// The division's name (`南明区` for `520102`).
+    /// The division's name (`南明区` for `520102`); `None` also in a list of codes only.
     pub fn name(&self, code: &str) -> Option<&str> {
         self.find(code)
             .and_then(|i| self.names.get(i))
             .map(|s| &**s)
+            .filter(|s| !s.is_empty())
     }
 
     /// The code of the division one level up that is in the list: a county's prefecture (or its
@@ -121,13 +124,22 @@ pub fn current() -> Option<&'static Divisions> {
     }
 }
 
-/// Install a list (the WASM module's way to get one). Err with the bad line, or 0 when a list is
-/// already in use (it is fixed for the life of the process, like the built-in catalogue).
+/// Install a list (the WASM modules' way to get one: `installDivisions` of each binding, called by
+/// the page with `pkg/divisions.txt`). Returns the number of codes in use; Err with the first bad
+/// line (1-based). A list is fixed for the life of the process, like the built-in catalogue: once
+/// one is in use (natively, always), installing again changes nothing.
 pub fn install(text: &str) -> Result<usize, usize> {
+    if let Some(d) = current() {
+        return Ok(d.len());
+    }
     let d = Divisions::parse(text)?;
-    let n = d.len();
-    LIST.set(d).map_err(|_| 0usize)?;
-    Ok(n)
+    let _ = LIST.set(d);
+    Ok(current().map_or(0, Divisions::len))
+}
+
+/// `install` for the bindings: the error as a sentence.
+pub fn install_text(text: &str) -> Result<usize, String> {
+    install(text).map_err(|line| format!("divisions list: line {line} is not `CODE NAME`"))
 }
 
 /// `current()`'s name for a code.
@@ -181,7 +193,22 @@ mod tests {
             Some(2),
             "unsorted"
         );
-        assert_eq!(Divisions::parse("520102").err(), Some(1), "no name");
+        assert_eq!(Divisions::parse("52010x").err(), Some(1));
         assert_eq!(Divisions::parse("").map(|d| d.len()), Ok(0));
+    }
+
+    #[test]
+    fn a_list_of_codes_only_checks_as_the_full_one() {
+        let codes: String = TEXT
+            .lines()
+            .filter_map(|l| l.get(..6).filter(|c| number(c).is_some()))
+            .map(|c| format!("{c}\n"))
+            .collect();
+        let (full, bare) = (Divisions::parse(TEXT), Divisions::parse(&codes));
+        let (full, bare) = (full.unwrap_or_default(), bare.unwrap_or_default());
+        assert_eq!(full.len(), bare.len());
+        assert!(bare.contains("520102") && !bare.contains("520199"));
+        assert_eq!(bare.parent("520102").as_deref(), Some("520100"));
+        assert_eq!(bare.name("520102"), None);
     }
 }

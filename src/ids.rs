@@ -51,7 +51,7 @@ pub fn check_uscc(code: &str) -> Result<(), UsccError> {
         }
     }
     let region = code.get(2..8).ok_or(UsccError::Format)?;
-    if check_region(region).is_err() {
+    if check_region_prefix(region).is_err() {
         return Err(UsccError::Region);
     }
     let expected = (31 - sum % 31) % 31;
@@ -85,6 +85,8 @@ pub enum RegionError {
     Format,
     /// The first two digits are not a province-level code of GB/T 2260.
     Province,
+    /// Well formed, but not a code of the GB/T 2260 list in use (a mistyped or abolished county).
+    Unknown,
 }
 
 /// Province-level codes of GB/T 2260 (the mainland's 31, Taiwan, Hong Kong, Macao).
@@ -93,10 +95,22 @@ const PROVINCES: [u8; 34] = [
     53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
 ];
 
-/// Check a six-digit administrative division code: digits, and a province prefix that exists.
-/// The full list of some 3,000 county codes is not embedded (it changes yearly and would weigh more
-/// than the engine); the server can check against it.
+/// Check a six-digit administrative division code: digits, a province prefix that exists, and,
+/// when a GB/T 2260 list is in use (`divisions::current()`: natively the embedded one, in WASM the
+/// one the page installs), that the code is in it, so a mistyped county is caught on the phone as
+/// on the server. Without a list (a WASM page that has not installed it yet) the province check
+/// is all there is.
 pub fn check_region(code: &str) -> Result<(), RegionError> {
+    check_region_prefix(code)?;
+    match crate::divisions::current() {
+        Some(list) if !list.is_empty() && !list.contains(code) => Err(RegionError::Unknown),
+        _ => Ok(()),
+    }
+}
+
+/// Digits and a province prefix that exists: the check of the registration authority's code
+/// inside a USCC, which may be one of a division abolished since the code was issued.
+pub fn check_region_prefix(code: &str) -> Result<(), RegionError> {
     let b = code.as_bytes();
     if b.len() != 6 || !b.iter().all(u8::is_ascii_digit) {
         return Err(RegionError::Format);
@@ -155,6 +169,19 @@ mod tests {
         assert_eq!(check_region("52010a"), Err(RegionError::Format));
         assert_eq!(check_region("990102"), Err(RegionError::Province));
         assert_eq!(check_region("000000"), Err(RegionError::Province));
+        // Natively the GB/T 2260 list is in use: a well-formed county that does not exist is
+        // caught (南明区 is 520102; there is no 520199), and the USCC keeps the prefix check
+        // (its registration authority may be a division abolished since).
+        assert_eq!(check_region("520199"), Err(RegionError::Unknown));
+        assert_eq!(check_region("520100"), Ok(()));
+        assert_eq!(check_region("520000"), Ok(()));
+        assert_eq!(check_region_prefix("520199"), Ok(()));
+        assert_eq!(
+            with_check_character("91520199MA6DK4L2X")
+                .as_deref()
+                .map(check_uscc),
+            Some(Ok(()))
+        );
     }
 
     #[test]

@@ -13,7 +13,6 @@
 pub mod campaign;
 pub mod catalogue;
 pub mod date;
-#[cfg(not(target_arch = "wasm32"))]
 pub mod divisions;
 pub mod doc;
 pub mod expr;

@@ -2,7 +2,7 @@
 //! inspected_at, answers, template_version?, meta?}`. Parsed from untyped JSON so that every shape
 //! problem becomes a structured issue with its JSON Pointer rather than a serde message.
 
-use crate::ids::{check_region, check_uscc, is_uuid, UsccError};
+use crate::ids::{check_region, check_uscc, is_uuid, RegionError, UsccError};
 use crate::issue::{pointer, Code, Issue};
 use crate::template::{Form, Link};
 use crate::Json;
@@ -248,8 +248,15 @@ fn enterprise(v: Option<&Json<'_>>, errs: &mut Vec<Issue>) {
         }
     }
     if let Some(r) = string_field(obj, "/enterprise", "region", errs) {
-        if check_region(r).is_err() {
-            errs.push(Issue::new("/enterprise/region", Code::InvalidRegion));
+        match check_region(r) {
+            Ok(()) => {}
+            Err(RegionError::Unknown) => errs.push(Issue::detail(
+                "/enterprise/region",
+                Code::InvalidRegion,
+                "不是现行 GB/T 2260 行政区划代码",
+                "not a division code of the GB/T 2260 list in use",
+            )),
+            Err(_) => errs.push(Issue::new("/enterprise/region", Code::InvalidRegion)),
         }
     }
 }

@@ -10,10 +10,10 @@ import { drain } from './js/outbox.js';
 import { getMeta } from './js/db.js';
 
 const CACHE = `paicha-${VERSION}`;
-// The pages to precache. Staging (scripts/stage-web.mjs, scripts/bundle.mjs) replaces this list with
+// The pages to precache (and data files they fetch that are not modules). Staging (scripts/stage-web.mjs, scripts/bundle.mjs) replaces this list with
 // the pages and everything they load (links, modules, WASM, the catalogue index), read from the
 // module graph, so the list cannot fall behind the code.
-const SHELL = ['./index.html', './portal.html', './ledger.html', './dashboard.html'];
+const SHELL = ['./index.html', './portal.html', './ledger.html', './dashboard.html', '../pkg/divisions.txt'];
 
 self.addEventListener('install', (e) => {
   e.waitUntil((async () => {

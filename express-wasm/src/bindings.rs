@@ -26,3 +26,10 @@ pub fn check_event(event: &str) -> String {
 pub fn policy() -> String {
     paicha::express::policy::DEFAULT_POLICY.to_string()
 }
+
+/// Install the GB/T 2260 division list (`pkg/divisions.txt`): region codes in events are then
+/// checked against it, as the server checks them. Returns the number of codes; once installed, fixed.
+#[wasm_bindgen(js_name = installDivisions)]
+pub fn install_divisions(text: &str) -> Result<usize, JsError> {
+    paicha::divisions::install_text(text).map_err(|e| JsError::new(&e))
+}

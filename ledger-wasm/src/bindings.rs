@@ -66,3 +66,10 @@ pub fn measure_fields(action: &str, sales_amount: &str) -> Result<String, JsErro
 pub fn measures_for(policy: &str, severity: &str, violation: &str) -> Result<String, JsError> {
     js(api::measures_for(policy, severity, violation))
 }
+
+/// Install the GB/T 2260 division list (`pkg/divisions.txt`): region codes in events are then
+/// checked against it, as the server checks them. Returns the number of codes; once installed, fixed.
+#[wasm_bindgen(js_name = installDivisions)]
+pub fn install_divisions(text: &str) -> Result<usize, JsError> {
+    paicha::divisions::install_text(text).map_err(|e| JsError::new(&e))
+}

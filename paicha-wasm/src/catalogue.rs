@@ -90,3 +90,11 @@ pub fn load_template(json: &str) -> Result<JsValue, JsError> {
         }),
     }
 }
+
+/// Install the GB/T 2260 division list (`pkg/divisions.txt`), so that region codes are checked
+/// against it (a mistyped county is an error here as on the server, which has the list built in).
+/// Returns the number of codes in use; throws for a malformed list. Once installed, fixed.
+#[wasm_bindgen(js_name = installDivisions)]
+pub fn install_divisions(text: &str) -> Result<usize, JsError> {
+    paicha::divisions::install_text(text).map_err(|e| JsError::new(&e))
+}

@@ -88,6 +88,8 @@ test('dashboard: province tree, drill-down to a county, ranking, traced records,
     await page.waitForSelector('#trace li');
     assert.equal(await page.$$eval('#trace li', (l) => l.length), 6);
     assert.match(await page.textContent('#h-trace'), /明细: 未清零 · 南明区 520102 \(6\)/);
+    // Each record by its locality's and product's names.
+    assert.match(await page.textContent('#trace li'), /^南明区 520102 · (贵阳示例车行|南明二店) 91520102MA6DK4L\dX\w · 电动自行车 · /);
     await page.setViewportSize({ width: 360, height: 740 });
     await page.screenshot({ path: join(shots, 'dashboard-county-360.png'), fullPage: true });
     await axe(page, 'county');

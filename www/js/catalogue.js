@@ -3,7 +3,8 @@
 // web files are staged; the service worker caches them all). Every bundle ever used is kept in
 // IndexedDB by its SHA-256 and a draft records the hash it was made with, so a new app or catalogue
 // version never strands a draft (enketo/enketo#1226): it opens with the bundle it was made with.
-import init, { loadCatalogue } from '../../pkg/paicha.js';
+import init, { loadCatalogue, installDivisions } from '../../pkg/paicha.js';
+import { divisionsText } from './divisions.js';
 import { get, put, getMeta, setMeta } from './db.js';
 import { mergeTemplate } from './merge.js';
 import { sha256Hex } from './sha256.js';
@@ -41,7 +42,8 @@ async function keep(key, text) {
 /** Loads the WASM core and the product index (network or service-worker cache, else the last kept). */
 export async function start() {
   await init({ module_or_path: new URL('../../pkg/paicha_bg.wasm', import.meta.url) });
-  const text = await fetchText('catalogue/index.json');
+  const [text, divisions] = await Promise.all([fetchText('catalogue/index.json'), divisionsText()]);
+  if (divisions) installDivisions(divisions);
   if (text) {
     index = JSON.parse(text);
     await setMeta('catalogueIndex', index);

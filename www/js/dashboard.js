@@ -91,6 +91,18 @@ async function showView(view) {
   document.querySelector('#dashboard .views [aria-pressed="true"]')?.focus();
 }
 
+// Product names from the catalogue index the app keeps (or the staged one), for the lists.
+let productNames = new Map();
+async function loadProductNames() {
+  let index = await getMeta('catalogueIndex');
+  if (!index) index = await fetch('../pkg/catalogue/index.json').then((r) => (r.ok ? r.json() : null)).catch(() => null);
+  productNames = new Map((index?.products ?? []).map((p) => [p.product, p.name]));
+}
+const productName = (id) => {
+  const n = productNames.get(id);
+  return (n && (getLang() === 'en' ? n.en : n.zh)) || id || '';
+};
+
 // "贵州省 520000": the GB/T 2260 name (from the server) beside the code.
 const placeName = (n) => (n.name ? `${n.name} ${n.code}` : n.code);
 // A code of the tree shown, by its name when the tree has it.
@@ -194,7 +206,7 @@ function render() {
         el('td', { textContent: r.key_inspection ? '●' : '' })))))));
   const tr = state.trace && el('section', { id: 'trace', aria: { labelledby: 'h-trace' } },
     el('h2', { id: 'h-trace', textContent: `${t('records')}: ${FIGURE_KEY[state.trace.figure] ? t(FIGURE_KEY[state.trace.figure]) : state.trace.figure} · ${nameOf(state.trace.region)} (${state.trace.items.length})` }),
-    el('ul', {}, ...state.trace.items.slice(0, 200).map((i) => el('li', { textContent: `${i.region} ${i.name || ''} ${i.uscc} ${i.product ?? ''} ${i.detail || ''}` }))));
+    el('ul', {}, ...state.trace.items.slice(0, 200).map((i) => el('li', { textContent: [nameOf(i.region), `${i.name || ''} ${i.uscc}`.trim(), i.product && productName(i.product), i.detail].filter(Boolean).join(' · ') }))));
   root.replaceChildren(el('main', {},
     el('header', { className: 'bar' },
       el('h1', { textContent: `${t('title')} · ${placeName(p.root)}` }), langBtn),
@@ -223,6 +235,7 @@ async function refresh() {
 async function main() {
   setLang(new URLSearchParams(location.search).get('lang') ?? (await getMeta('lang', 'zh')));
   auth = await getMeta('auth');
+  await loadProductNames();
   if (!auth?.token) {
     root.replaceChildren(el('main', {}, el('p', { textContent: t('signInFirst') }), el('a', { className: 'button', href: './', textContent: t('app') })));
     return;

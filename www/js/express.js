@@ -15,6 +15,7 @@ import { sha256Hex } from './sha256.js';
 import { drain } from './outbox.js';
 import { localTime } from './store.js';
 import { T } from './express-text.js';
+import { divisionsText } from './divisions.js';
 import { moneyText, clockText, gradeText } from './express-format.js';
 
 const t = (k, n) => (T[k]?.[getLang() === 'en' ? 1 : 0] ?? k).replace('{n}', String(n));
@@ -411,7 +412,8 @@ async function main() {
     document.documentElement.dataset.ready = '1';
     return;
   }
-  await init();
+  const [, divisions] = await Promise.all([init(), divisionsText()]);
+  if (divisions) core.installDivisions(divisions);
   register = new Map(Object.entries((await getMeta(key('register')))?.entries ?? {}));
   try {
     const idx = await (await fetch('../pkg/catalogue/index.json')).json();

@@ -13,6 +13,7 @@ import { compress } from './media.js';
 import { sha256Hex } from './sha256.js';
 import { drain } from './outbox.js';
 import { documentOf, printDocument } from './documents.js';
+import { divisionsText } from './divisions.js';
 import { LABELS, followupForms, followupRecord, queueSection, violationSelect } from './followup.js';
 import { localTime } from './store.js';
 
@@ -481,7 +482,8 @@ async function main() {
     document.documentElement.dataset.ready = '1';
     return;
   }
-  await Promise.all([init(), loadNames()]);
+  const [, , divisions] = await Promise.all([init(), loadNames(), divisionsText()]);
+  if (divisions) ledger.installDivisions(divisions);
   keyInspections = (await getMeta(key('key-inspections'))) ?? [];
   line = (await getMeta(key('line'))) ?? 'all';
   spotChecks = (await getMeta(key('spot-checks'))) ?? [];
