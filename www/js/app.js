@@ -10,6 +10,7 @@ import { newDraft, saveDraft, listDrafts, getDraft, deleteDraft, submitDraft } f
 import { drain, counts, backoff, NeedsSignIn } from './outbox.js';
 import { outboxView as drawOutbox, updateStatus } from './outbox-view.js';
 import { guardEnterprise } from './envelope.js';
+import * as inspectors from './inspectors.js';
 
 /** A time as people read it, in the UI language. */
 const when = (iso, timeOnly = false) => new Date(iso).toLocaleString(getLang() === 'en' ? 'en-GB' : 'zh-CN', timeOnly ? { timeStyle: 'medium' } : { dateStyle: 'medium', timeStyle: 'short' });
@@ -208,6 +209,7 @@ export async function mount(root, options = {}) {
       const hash = await useProduct(product.value);
       const tpl = merged(product.value);
       const d = newDraft({ product: product.value, form: options.form ?? FORM_OF[r], link: link.value, role: r, enterprise, catalogue: hash, templateVersion: tpl?.version });
+      await inspectors.prefill(d, (await getMeta('auth'))?.account);
       await saveDraft(d);
       await openDraft(d.id);
     });
@@ -291,6 +293,7 @@ export async function mount(root, options = {}) {
       && (EVIDENCE.includes(i.type) || (i.items ?? []).some((c) => EVIDENCE.includes(c.type))))) {
       ctx.media = await import('./media.js');
     }
+    ctx.suggest = await inspectors.suggestions((await getMeta('auth'))?.account);
     const status = el('span', { className: 'save-status', attrs: { role: 'status' } });
     // The summary changes with every keystroke; a screen reader hears only when the grading changes.
     const summary = el('section', { className: 'summary', aria: { label: t('summary') } });
@@ -375,6 +378,7 @@ export async function mount(root, options = {}) {
         emit('error', { code: e.code ?? 'save_failed', message: String(e.message) });
         return;
       }
+      await inspectors.remember(current, (await getMeta('auth'))?.account);
       emit('submitted', { id: rec.id, level: rec.level });
       await home('outbox');
       await frame();
