@@ -13,7 +13,7 @@ const CACHE = `paicha-${VERSION}`;
 const SHELL = [
   './', './index.html', './app.css', './manifest.webmanifest', './icon.svg', './config.json', './portal.html',
   './js/main.js', './js/app.js', './js/catalogue.js', './js/db.js', './js/form.js', './js/i18n.js', './js/media.js',
-  './js/outbox.js', './js/outbox-view.js', './js/pool.js', './js/envelope.js', './js/entry.js', './js/store.js', './js/version.js', './js/element.js', './js/dom.js', './js/http.js', './js/register.js', './js/labels.js', './js/merge.js', './js/sha256.js', './js/inspectors.js',
+  './js/outbox.js', './js/outbox-view.js', './js/pool.js', './js/envelope.js', './js/entry.js', './js/store.js', './js/version.js', './js/element.js', './js/dom.js', './js/http.js', './js/register.js', './js/labels.js', './js/merge.js', './js/sha256.js', './js/inspectors.js', './js/record-doc.js', './js/documents.js', './doc.css',
   '../pkg/paicha.js', '../pkg/paicha_bg.wasm', '../pkg/catalogue/index.json',
 ];
 

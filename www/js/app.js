@@ -6,11 +6,13 @@ import { t, tt, setLang, getLang } from './i18n.js';
 import { el } from './dom.js';
 import { renderChecklist } from './form.js';
 import { apiFetch } from './http.js';
-import { newDraft, saveDraft, listDrafts, getDraft, deleteDraft, submitDraft } from './store.js';
+import { newDraft, saveDraft, listDrafts, getDraft, deleteDraft, submitDraft, toSubmission } from './store.js';
 import { drain, counts, backoff, NeedsSignIn } from './outbox.js';
 import { outboxView as drawOutbox, updateStatus } from './outbox-view.js';
 import { guardEnterprise } from './envelope.js';
 import * as inspectors from './inspectors.js';
+import { check } from '../../pkg/paicha.js';
+import { printInspectionRecord } from './record-doc.js';
 
 /** A time as people read it, in the UI language. */
 const when = (iso, timeOnly = false) => new Date(iso).toLocaleString(getLang() === 'en' ? 'en-GB' : 'zh-CN', timeOnly ? { timeStyle: 'medium' } : { dateStyle: 'medium', timeStyle: 'short' });
@@ -240,7 +242,21 @@ export async function mount(root, options = {}) {
     ? `${productName(r.submission.product)} · ${r.submission.enterprise?.name ?? ''} · ${r.id.slice(0, 8)}`
     : `${t('ledgerEvent')} ${r.event?.kind ?? ''} · ${r.id.slice(0, 8)}`);
 
+  /** Print the on-site inspection record (现场检查笔录) of a submission graded as `report` (issue 13). */
+  const printRecord = async (submission, report) => {
+    return printInspectionRecord(submission, report, { auth: await getMeta('auth'), productName: productName(submission.product), localUrl: ctx.blobUrl });
+  };
+  const recordButton = (make) => {
+    const b = el('button', { type: 'button', className: 'secondary print-record', textContent: t('printRecord') });
+    b.addEventListener('click', async () => { const [s, r] = await make(); await printRecord(s, r); });
+    return b;
+  };
   const outboxUi = {
+    // A queued or sent on-site record prints as its inspection record, graded again on the device.
+    rowActions: (r) => (r.submission?.form === 'onsite_inspection' ? [recordButton(async () => {
+      await useCatalogue(r.catalogue, r.submission.product);
+      return [r.submission, check(r.submission)];
+    })] : []),
     sync: null, refresh: () => refresh(), describe, when, openDraft: (id) => openDraft(id), storageInfo: (p) => storageInfo(p),
     note: { text: '' }, // the outcome of the last import, kept across redraws of the outbox
   };
@@ -307,7 +323,8 @@ export async function mount(root, options = {}) {
       el('h2', { textContent: `${productName(draft.product)} · ${t(draft.form === 'onsite_inspection' ? 'inspectorRole' : 'enterpriseRole')} · ${t(draft.link)}` }),
       el('p', { className: 'muted', textContent: `${draft.enterprise.name} · ${draft.enterprise.uscc} · ${draft.enterprise.region} · ${t('inspectedAt')} ${when(draft.inspected_at)} · ${t('recordId')} ${draft.id}` }),
       draft.catalogue && draft.catalogue !== (await latestHash(draft.product)) ? el('p', { className: 'note', textContent: t('madeWithOld') }) : '',
-      el('div', { className: 'buttons noprint' }, backButton(), printBtn, status));
+      el('div', { className: 'buttons noprint' }, backButton(), printBtn,
+        draft.form === 'onsite_inspection' ? recordButton(async () => [toSubmission(current), view.form.session.report()]) : '', status));
     main.replaceChildren(head, summary, announce, list, el('div', { className: 'buttons submit-row noprint' }, submit));
     let last = { valid: false, level: 'none' };
     let chain = Promise.resolve();

@@ -1,8 +1,9 @@
 // Who inspected (issue 13, item 7): the on-site checklist's first inspector is the signed-in
 // account, pre-filled when the draft is made; the second is typed once and then picked. The
 // certificate numbers are the inspectors' own, not the server's (accounts carry no certificate),
-// so the device remembers them per account: the first inspector's after the first record they
-// sent, the colleagues they inspected with, latest first. The items themselves are catalogue data
+// so the device remembers them per account: the first inspector's name and number as sent in the
+// account's last on-site record (the account's name is a first guess only: a demo or shared
+// account may carry the bureau's name), and the colleagues they inspected with, latest first. The items themselves are catalogue data
 // (catalogue/common/onsite.json); this module only fills and suggests.
 import { getMeta, setMeta } from './db.js';
 
@@ -18,7 +19,7 @@ const metaKey = (username) => `inspectors:${username}`;
 /** What this device remembers for `username`: its certificate and its colleagues. */
 async function known(username) {
   const v = await getMeta(metaKey(username));
-  return { certificate: v?.certificate ?? '', colleagues: Array.isArray(v?.colleagues) ? v.colleagues : [] };
+  return { name: v?.name ?? '', certificate: v?.certificate ?? '', colleagues: Array.isArray(v?.colleagues) ? v.colleagues : [] };
 }
 
 /** Fill the first inspector (and the last colleague) of a new on-site draft; answers already set are kept. */
@@ -26,7 +27,7 @@ export async function prefill(draft, account) {
   if (draft.form !== 'onsite_inspection' || !account?.username) return draft;
   const k = await known(account.username);
   const a = draft.answers ?? (draft.answers = {});
-  const name = (account.name ?? '').trim() || account.username;
+  const name = k.name || (account.name ?? '').trim() || account.username;
   if (!a[K.name1]) a[K.name1] = name;
   if (!a[K.cert1] && k.certificate) a[K.cert1] = k.certificate;
   return draft;
@@ -37,8 +38,7 @@ export async function remember(submission, account) {
   if (submission.form !== 'onsite_inspection' || !account?.username) return;
   const a = submission.answers ?? {};
   const k = await known(account.username);
-  const mine = typeof a[K.cert1] === 'string' && a[K.name1] === ((account.name ?? '').trim() || account.username)
-    ? a[K.cert1] : k.certificate;
+  const str = (v, or) => (typeof v === 'string' && v.trim() ? v.trim() : or);
   const colleagues = k.colleagues.slice();
   if (typeof a[K.name2] === 'string' && typeof a[K.cert2] === 'string') {
     const c = { name: a[K.name2], certificate: a[K.cert2] };
@@ -46,7 +46,7 @@ export async function remember(submission, account) {
     if (i >= 0) colleagues.splice(i, 1);
     colleagues.unshift(c);
   }
-  await setMeta(metaKey(account.username), { certificate: mine, colleagues: colleagues.slice(0, MAX_COLLEAGUES) });
+  await setMeta(metaKey(account.username), { name: str(a[K.name1], k.name), certificate: str(a[K.cert1], k.certificate), colleagues: colleagues.slice(0, MAX_COLLEAGUES) });
 }
 
 /** Suggestions per item key for the checklist's text inputs ({value, label}), for a datalist. */

@@ -12,7 +12,7 @@ import { getLang, setLang, tt } from './i18n.js';
 import { compress } from './media.js';
 import { sha256Hex } from './sha256.js';
 import { drain } from './outbox.js';
-import { documentOf, printDocument } from './documents.js';
+import { documentOf, printDocument, bureauOf } from './documents.js';
 import { LABELS, followupForms, followupRecord, queueSection, violationSelect } from './followup.js';
 import { localTime } from './store.js';
 
@@ -318,7 +318,7 @@ function docButtons(e, events) {
   const print = (kind, label) => {
     const b = el('button', { type: 'button', className: 'secondary', textContent: label });
     b.addEventListener('click', async () => {
-      const bureau = account.name?.replace(/\s*检查员$/, '').replace(/市场监管局.*$/, '') || account.regions?.[0] || '';
+      const bureau = bureauOf(account);
       printDocument(await documentOf(kind, e, events, { token: auth?.token, bureau, productName: tt(names.products.get(e.created.product)) || e.created.product }));
     });
     box.append(b);
