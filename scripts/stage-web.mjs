@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { minify, precompress } from './wire.mjs';
+import { addPreloads, bundlePages, pageFetches, shellList } from './bundle.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -57,9 +58,24 @@ export function stageWeb(dest = join(root, 'target/web'), extra = {}) {
   const sw = join(dest, 'www/sw.js');
   const text = readFileSync(sw, 'utf8');
   if (!text.includes("const VERSION = 'dev';")) throw new Error('sw.js: no VERSION line to stamp');
-  writeFileSync(sw, text.replace("const VERSION = 'dev';", `const VERSION = '${version}';`));
+  // Each page's modules as one file (scripts/bundle.mjs says why). The service worker precaches
+  // what the pages load (the bundles) and also the modules as written, which stay beside them, so
+  // a module imported by its path (a portal's own script, a test) opens offline too.
+  const www = join(dest, 'www');
+  const pages = /const SHELL = (\[[^\]]*\]);/.exec(text);
+  if (!pages) throw new Error('sw.js: no SHELL list of pages to fill');
+  const shellPages = JSON.parse(pages[1].replaceAll("'", '"'));
+  const fetches = pageFetches(www);
+  const written = shellList(www, shellPages);
+  bundlePages(www);
+  const shell = [...new Set([...shellList(www, shellPages), ...written])];
+  writeFileSync(sw, text
+    .replace("const VERSION = 'dev';", `const VERSION = '${version}';`)
+    .replace(pages[0], `const SHELL = ${JSON.stringify(shell)};`));
+  // Every page asks at once for what its modules import (scripts/bundle.mjs says why).
+  addPreloads(www, fetches);
   // Minified and precompressed last, after the version is stamped (scripts/wire.mjs says why).
-  minify(join(dest, 'www'));
+  minify(www);
   precompress(dest);
   return { dest, version };
 }

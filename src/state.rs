@@ -547,12 +547,26 @@ pub(crate) fn evaluate(ctx: &Ctx<'_>, st: &State, slot: u32) -> Outcome {
                 vals,
                 rel: &rel,
             };
+            // A constraint reads the answers as entered, as at the top level: were it to read
+            // through the others' constraints, its verdict would depend on items the dependency
+            // graph does not link it to (a property test found a live session disagreeing).
+            let entered = InstEnv {
+                top: TopEnv {
+                    ctx,
+                    st,
+                    dot: v.clone(),
+                    judging: false,
+                },
+                group: slot,
+                vals,
+                rel: &rel,
+            };
             let p = Loc::Child(&item.key, i, &child.key);
             check_one(
                 ctx,
                 Envs {
                     judging: &env,
-                    entered: &env,
+                    entered: &entered,
                 },
                 child,
                 &v,

@@ -718,3 +718,54 @@ fn pool(kind: ItemKind) -> Vec<Value> {
     v.push(json!({"odd": true}));
     v
 }
+
+/// Found by the property above (50,000 cases): a repeat child's constraint read a top-level
+/// answer through that answer's own constraint, so when a third item made that constraint pass,
+/// the batch check changed its verdict and the live session, which the graph did not tell to
+/// re-evaluate the group, did not. Constraints read answers as entered, inside groups too.
+#[test]
+fn a_repeat_constraint_reads_answers_as_entered() {
+    let src = json!({
+        "format": 1, "product": "random", "version": "1",
+        "sections": [{"id": "s", "label": {"zh": "s", "en": "s"}}],
+        "items": [
+            {"key": "t.n", "type": "number", "section": "s", "label": {"zh": "n", "en": "n"},
+             "min": 0, "max": 100, "constraint": "coalesce(${t.e}, 'z') != 'z'"},
+            {"key": "t.g", "type": "repeat", "section": "s", "label": {"zh": "g", "en": "g"},
+             "max_count": 3, "items": [
+                {"key": "t.g.y", "type": "yes_no", "section": "s", "label": {"zh": "y", "en": "y"},
+                 "constraint": "coalesce(${t.n}, 'z') != 'z'"}
+            ]},
+            {"key": "t.e", "type": "integer", "section": "s", "label": {"zh": "e", "en": "e"},
+             "min": 0, "max": 100}
+        ]
+    })
+    .to_string();
+    let mut cat = Catalogue::empty();
+    let t = leaked((*cat.add_json(&src).unwrap()).clone());
+    let steps = vec![
+        ("t.n".to_string(), json!(0)),
+        ("t.g".to_string(), json!([{"t.g.y": "yes"}])),
+        ("t.e".to_string(), json!(0)),
+    ];
+    let at = "2025-01-01T10:00:00+08:00";
+    run_steps(
+        &cat,
+        t,
+        "onsite_inspection",
+        "production",
+        at,
+        Map::new(),
+        &steps,
+    )
+    .unwrap();
+    // And the verdict itself: t.n is answered as entered, so the child's constraint holds
+    // at every step; only t.n's own constraint fails until t.e is answered.
+    let all = Map::from_iter(steps.into_iter());
+    let r = check(
+        &cat,
+        &submission(t, "onsite_inspection", "production", at, &all),
+        now(),
+    );
+    assert!(r.valid, "{:?}", r.errors);
+}

@@ -10,21 +10,15 @@ import { drain } from './js/outbox.js';
 import { getMeta } from './js/db.js';
 
 const CACHE = `paicha-${VERSION}`;
-const SHELL = [
-  './', './index.html', './app.css', './manifest.webmanifest', './icon.svg', './config.json', './portal.html',
-  './js/main.js', './js/app.js', './js/catalogue.js', './js/db.js', './js/form.js', './js/i18n.js', './js/media.js',
-  './js/outbox.js', './js/outbox-view.js', './js/pool.js', './js/envelope.js', './js/entry.js', './js/store.js', './js/version.js', './js/element.js', './js/dom.js', './js/http.js', './js/register.js', './js/labels.js', './js/merge.js', './js/sha256.js', './js/inspectors.js', './js/record-doc.js', './js/documents.js', './doc.css',
-  '../pkg/paicha.js', '../pkg/paicha_bg.wasm', '../pkg/catalogue/index.json',
-];
+// The pages to precache. Staging (scripts/stage-web.mjs, scripts/bundle.mjs) replaces this list with
+// the pages and everything they load (links, modules, WASM, the catalogue index), read from the
+// module graph, so the list cannot fall behind the code.
+const SHELL = ['./index.html', './portal.html', './ledger.html', './dashboard.html'];
 
 self.addEventListener('install', (e) => {
   e.waitUntil((async () => {
     const cache = await caches.open(CACHE);
     await cache.addAll(SHELL);
-    // The glue imports snippet modules whose folder names carry a hash: read them from the glue.
-    const glue = await (await cache.match('../pkg/paicha.js')).text();
-    const snippets = [...glue.matchAll(/from ['"](\.\/snippets\/[^'"]+)['"]/g)].map((m) => `../pkg/${m[1].slice(2)}`);
-    if (snippets.length) await cache.addAll(snippets);
     // Every product's checklist, so any of them opens offline.
     const index = await (await cache.match('../pkg/catalogue/index.json')).json();
     await cache.addAll(index.products.map((p) => `../pkg/catalogue/${p.file}`));

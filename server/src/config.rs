@@ -20,6 +20,16 @@ pub struct Config {
     #[arg(long, env = "PAICHA_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
 
+    /// Store in PostgreSQL rather than SQLite under the data directory: `postgres://user:password@host:port/db`
+    /// (several nodes may share one database).
+    #[arg(long, env = "PAICHA_DATABASE", hide_env_values = true, value_parser = database)]
+    pub database: Option<String>,
+
+    /// Connections each node keeps to PostgreSQL at most.
+    #[arg(long, env = "PAICHA_DATABASE_POOL", default_value_t = 16,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub database_pool: u32,
+
     /// Largest request body in bytes (a batch of records).
     #[arg(long, env = "PAICHA_MAX_BODY", default_value_t = 16 * 1024 * 1024)]
     pub max_body: usize,
@@ -114,6 +124,16 @@ fn origin(s: &str) -> Result<String, String> {
     Ok(s.to_string())
 }
 
+/// A PostgreSQL address (SQLite needs none: it lives in the data directory).
+fn database(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+        Ok(s.to_string())
+    } else {
+        Err("a PostgreSQL address: postgres://user:password@host:port/database".into())
+    }
+}
+
 impl Config {
     /// The configuration from the command line and the environment; `Err` carries clap's
     /// message (and `--help`/`--version`, which are printed and exit 0).
@@ -142,5 +162,9 @@ mod tests {
         assert!(parse(&["--token-ttl", "0"]).is_err());
         assert!(parse(&["--allow-origin", "*"]).is_err());
         assert!(parse(&["--no-such-flag"]).is_err());
+        assert!(parse(&["--database", "mysql://x"]).is_err());
+        assert!(parse(&["--database", "postgres://u@127.0.0.1:5432/paicha"])
+            .is_ok_and(|c| c.database.as_deref() == Some("postgres://u@127.0.0.1:5432/paicha")));
+        assert!(parse(&[]).is_ok_and(|c| c.database.is_none()));
     }
 }

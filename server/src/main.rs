@@ -17,6 +17,7 @@ mod documents;
 mod followup;
 mod guard;
 mod numbering;
+mod postgres;
 mod problem;
 mod serve;
 mod sheet;
@@ -176,20 +177,40 @@ async fn main() -> std::process::ExitCode {
         eprintln!("paicha-server: cannot create {}: {e}", c.data_dir.display());
         return std::process::ExitCode::from(2);
     }
-    let store = match sqlite::Sqlite::open(&c.data_dir.join("paicha.sqlite3")) {
-        Ok(s) => std::sync::Arc::new(s),
-        Err(e) => {
+    // PostgreSQL when `--database` names one, else SQLite in the data directory. Opened, and
+    // the demo accounts made, off the async workers: the PostgreSQL client blocks.
+    let (database, pool) = (c.database.clone(), c.database_pool);
+    let sqlite_file = c.data_dir.join("paicha.sqlite3");
+    let opened = tokio::task::spawn_blocking(move || -> storage::Result<Arc<dyn Storage>> {
+        Ok(match database {
+            Some(url) => Arc::new(postgres::Postgres::connect(&url, pool)?),
+            None => Arc::new(sqlite::Sqlite::open(&sqlite_file)?),
+        })
+    })
+    .await;
+    let store = match opened {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => {
             eprintln!("paicha-server: cannot open the database: {}", e.0);
             return std::process::ExitCode::from(2);
         }
-    };
-    let demo = match demo_accounts(store.as_ref(), c.demo_password.as_deref()) {
-        Ok(d) => d,
         Err(e) => {
-            eprintln!("paicha-server: cannot create the demo accounts: {e}");
+            eprintln!("paicha-server: cannot open the database: {e}");
             return std::process::ExitCode::from(2);
         }
     };
+    let (s, fixed) = (store.clone(), c.demo_password.clone());
+    let demo =
+        match tokio::task::spawn_blocking(move || demo_accounts(s.as_ref(), fixed.as_deref()))
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()))
+        {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("paicha-server: cannot create the demo accounts: {e}");
+                return std::process::ExitCode::from(2);
+            }
+        };
     let listener = match tokio::net::TcpListener::bind(&c.addr).await {
         Ok(l) => l,
         Err(e) => {
@@ -266,10 +287,14 @@ async fn main() -> std::process::ExitCode {
     // and their bytes; then any partial file without a row). Once at start, then hourly.
     let partial_ttl = c.partial_ttl;
     let ttl = chrono::Duration::seconds(i64::try_from(partial_ttl).unwrap_or(i64::MAX));
-    if let Err(e) = api::attachments::expire_unfinished(&app, ttl) {
-        eprintln!("paicha-server: expiring unfinished uploads: {}", e.0);
-    }
-    expire_partials(&app.blobs.join("partial"), partial_ttl);
+    let a = app.clone();
+    let _ = tokio::task::spawn_blocking(move || {
+        if let Err(e) = api::attachments::expire_unfinished(&a, ttl) {
+            eprintln!("paicha-server: expiring unfinished uploads: {}", e.0);
+        }
+        expire_partials(&a.blobs.join("partial"), partial_ttl);
+    })
+    .await;
     let chores = app.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(60));

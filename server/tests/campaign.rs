@@ -461,6 +461,47 @@ fn supervision_acts_and_look_back_are_idempotent_and_scoped() {
         get(a, &w.county, &lb).1["items"].as_array().unwrap().len(),
         1
     );
+    // A failed look-back re-opens the entry it re-verified: a `reopened` ledger event (the
+    // policy's 5 days for a major danger from the look-back's day), the figures follow.
+    let progress = format!("{P}/progress?region=520102&date=2023-08-21");
+    let before = get(a, &w.county, &progress).1["root"]["figures"].clone();
+    assert_eq!(before["closed_out"], 1);
+    failed["note"] = json!("限速器又被拆除");
+    let (s, r) = post(a, &w.prefecture, &lb, &failed);
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(r["reopened"]["status"], "stored", "{r}");
+    let event = r["reopened"]["event"].as_str().unwrap().to_string();
+    // Sent again: nothing new, on either side.
+    let (s, r) = post(a, &w.prefecture, &lb, &failed);
+    assert_eq!(
+        (s, &r["reopened"]["status"]),
+        (200, &json!("duplicate")),
+        "{r}"
+    );
+    let after = get(a, &w.county, &progress).1["root"]["figures"].clone();
+    assert_eq!(after["closed_out"], 0);
+    assert_eq!(after["open"], before["open"].as_u64().unwrap() + 1);
+    let ledger = call(a, "GET", "/api/v1/events?limit=1000", Some(&w.tablet), "").json();
+    let reopened: Vec<&Value> = ledger["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "reopened")
+        .collect();
+    assert_eq!(reopened.len(), 1);
+    assert_eq!(reopened[0]["id"], event.as_str());
+    assert_eq!(reopened[0]["entry"], target.as_str());
+    assert_eq!(reopened[0]["lookback"], uuid(901).as_str());
+    assert_eq!(reopened[0]["deadline"], "2023-08-26");
+    assert_eq!(reopened[0]["author"], "shi");
+    // No longer closed out: not a look-back candidate.
+    assert_eq!(get(a, &w.prefecture, &sample).1["candidates"], 0);
+    // An inspector cannot re-open a close-out by a ledger event of its own.
+    let mut own = reopened[0].clone();
+    own["id"] = json!(uuid(950));
+    own["author"] = json!("jiancha");
+    let (_, r) = post(a, &w.tablet, "/api/v1/events", &json!([own]));
+    assert_eq!(r["results"][0]["code"], "role_forbidden", "{r}");
 }
 
 #[test]
@@ -522,4 +563,56 @@ fn the_schedule_table_opens_with_its_cells() {
         get(a, &w.province, &format!("{P}/summary?kind=monthly")).0,
         400
     );
+}
+
+#[test]
+fn the_register_views_of_a_county() {
+    let w = world();
+    let a = &w.srv.addr;
+    let path = |q: &str| format!("{P}/register?region=520102&date=2023-08-16{q}");
+    let (s, all) = get(a, &w.county, &path(""));
+    assert_eq!(s, 200);
+    assert_eq!(all["name"], "南明区");
+    assert_eq!(
+        all["counts"],
+        json!({"all": 3, "expiring": 1, "no_self": 3, "no_onsite": 1})
+    );
+    let items = all["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    let by = |uscc: &str| items.iter().find(|i| i["uscc"] == uscc).unwrap().clone();
+    // The first enterprise: inspected on site, three entries of which one closed out.
+    let first = by(USCC);
+    assert_eq!(first["onsite_inspected"], true);
+    assert_eq!(first["self_inspected"], false);
+    assert_eq!(first["open_entries"], 2);
+    assert_eq!(by("91520102MA6DK4L3XP")["open_entries"], 3);
+    assert_eq!(
+        by("91520102MA6DK4L3XP")["key_flags"],
+        json!(["rural_market"])
+    );
+    assert_eq!(first["products"][0]["product"], "electric-bicycle");
+    assert_eq!(first["products"][0]["links"], json!(["sales"]));
+    assert_ne!(
+        first["products"][0]["name"], "electric-bicycle",
+        "the catalogue's name"
+    );
+    // Not yet inspected on site: the third, whose CCC certificate ends on 09-30.
+    let (_, no) = get(a, &w.county, &path("&view=no_onsite"));
+    assert_eq!(no["total"], 1);
+    assert_eq!(no["items"][0]["uscc"], "91520102MA6DK4L4XQ");
+    assert_eq!(no["items"][0]["licences"][0]["state"], "expiring");
+    let (_, later) = get(
+        a,
+        &w.county,
+        &format!("{P}/register?region=520102&date=2023-10-01&view=expiring"),
+    );
+    assert_eq!(later["items"][0]["licences"][0]["state"], "expired");
+    // Scopes: the prefecture and province read it, another county and an enterprise do not.
+    assert_eq!(get(a, &w.prefecture, &path("")).1["counts"]["all"], 3);
+    assert_eq!(get(a, &w.province, &path("")).1["counts"]["all"], 3);
+    assert_eq!(get(a, &w.other_county, &path("")).0, 403);
+    let phone = sign_in(a, "qiye");
+    assert_eq!(get(a, &phone, &path("")).0, 403);
+    assert_eq!(get(a, &w.county, &path("&view=everything")).0, 400);
+    assert_eq!(get(a, &w.county, &path("&limit=0")).0, 400);
 }

@@ -334,6 +334,9 @@ fn failed_sign_in_floods_leave_memory_bounded() {
 #[test]
 fn the_database_and_the_passwords_are_readable_by_the_owner_only() {
     use std::os::unix::fs::PermissionsExt;
+    if common::sqlite_only("the_database_and_the_passwords_are_readable_by_the_owner_only") {
+        return;
+    }
     let dir = data_dir();
     let srv = start(dir.clone(), &[]);
     let t = sign_in(&srv.addr, "qiye");

@@ -388,10 +388,7 @@ fn spot_checks_set_order_18_going_and_two_failures_call_for_a_key_inspection() {
     )
     .json();
     assert_eq!(r["results"][0]["status"], "duplicate");
-    let db = rusqlite::Connection::open(srv.dir.join("paicha.sqlite3")).unwrap();
-    let versions: i64 = db
-        .query_row("SELECT count(*) FROM spot_check_versions", [], |r| r.get(0))
-        .unwrap();
+    let versions = common::db::Db::open(&srv.dir).int("SELECT count(*) FROM spot_check_versions");
     assert_eq!(versions, 2);
     // A second failure within two years (and a pass, which does not count): key inspection due,
     // aimed at the items that failed.

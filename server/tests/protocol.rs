@@ -540,6 +540,9 @@ fn allowed_portal_origins_get_cors_answers_and_others_do_not() {
 
 #[test]
 fn a_database_of_the_first_server_slice_is_migrated_without_loss() {
+    if common::sqlite_only("a_database_of_the_first_server_slice_is_migrated_without_loss") {
+        return;
+    }
     let dir = data_dir();
     std::fs::create_dir_all(&dir).unwrap();
     {

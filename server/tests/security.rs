@@ -76,10 +76,7 @@ fn every_api_call_needs_a_valid_token() {
     let huge = json!({"username": "x".repeat(100_000), "password": PASSWORD}).to_string();
     let r = call(&srv.addr, "POST", "/api/v1/auth/token", None, &huge);
     assert_eq!(code(&r), (401, json!("bad_credentials")));
-    let db = rusqlite::Connection::open(srv.dir.join("paicha.sqlite3")).unwrap();
-    let longest: i64 = db
-        .query_row("SELECT max(length(actor)) FROM audit", [], |r| r.get(0))
-        .unwrap();
+    let longest = common::db::Db::open(&srv.dir).int("SELECT max(length(actor)) FROM audit");
     assert!(longest <= 64, "{longest}");
 }
 
@@ -121,23 +118,11 @@ fn tokens_expire_and_sign_out_revokes_them() {
 fn the_database_keeps_only_hashes_of_tokens_and_passwords() {
     let srv = start(data_dir(), &[]);
     let t = sign_in(&srv.addr, "qiye");
-    let db = rusqlite::Connection::open(srv.dir.join("paicha.sqlite3")).unwrap();
-    let hashes: Vec<String> = db
-        .prepare("SELECT hash FROM tokens")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let mut db = common::db::Db::open(&srv.dir);
+    let hashes = db.strings("SELECT hash FROM tokens");
     assert_eq!(hashes.len(), 1);
     assert_ne!(hashes[0], t);
-    let pw: String = db
-        .query_row(
-            "SELECT password_hash FROM accounts WHERE username = 'qiye'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let pw = db.strings("SELECT password_hash FROM accounts WHERE username = 'qiye'")[0].clone();
     assert!(
         pw.starts_with("$argon2id$") && !pw.contains(PASSWORD),
         "{pw}"
@@ -476,9 +461,9 @@ fn every_write_is_in_the_audit_log_and_the_log_cannot_be_changed() {
         .iter()
         .any(|e| e["action"] == "auth.sign_in" && e["actor"] == "admin"));
     // Append-only in the database itself, not just in the API.
-    let db = rusqlite::Connection::open(srv.dir.join("paicha.sqlite3")).unwrap();
-    assert!(db.execute("DELETE FROM audit", []).is_err());
-    assert!(db.execute("UPDATE audit SET outcome = 'x'", []).is_err());
+    let mut db = common::db::Db::open(&srv.dir);
+    assert!(db.execute("DELETE FROM audit").is_err());
+    assert!(db.execute("UPDATE audit SET outcome = 'x'").is_err());
 }
 
 #[test]

@@ -7,7 +7,8 @@
 //! turns spreadsheet rows into entries with errors per row and column, and entries back into rows.
 //! `plan` is the campaign as data; `facts` the rows progress counts (one per submission, ledger
 //! entry, spot check); `progress` the figures per locality rolled up the hierarchy with
-//! behind-schedule flags; `risk` the ranking of enterprises for on-site inspection;
+//! behind-schedule flags; `risk` the ranking of enterprises for on-site inspection; `roster` a locality's register with
+//! coverage and licences (the register views);
 //! `supervision` the acts addressed to localities and the look-back.
 
 pub mod columns;
@@ -17,6 +18,7 @@ pub mod plan;
 pub mod progress;
 pub mod register;
 pub mod risk;
+pub mod roster;
 pub mod supervision;
 pub mod validate;
 
@@ -30,6 +32,7 @@ pub use register::{
     Certificate, CertificateKind, Contact, KeyFlag, Registered, RegisteredProduct, Scale,
 };
 pub use risk::{rank, Factor, FactorCode, Ranked};
+pub use roster::{roster, LicenceState, RosterLicence, RosterProduct, RosterRow, View};
 pub use supervision::{
     candidates, sample, Candidate, LookbackResult, SupervisionAct, SupervisionKind, TargetKind,
 };

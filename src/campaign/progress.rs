@@ -341,6 +341,9 @@ pub struct Flag {
 #[serde(deny_unknown_fields)]
 pub struct Node {
     pub code: String,
+    /// The GB/T 2260 name (`南明区`), when the division list in use knows the code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub level: Level,
     pub figures: Figures,
     pub products: Vec<ProductFigures>,
@@ -481,6 +484,7 @@ pub fn tree(plan: &Plan, root: &str, leaves: &[Leaf], today: NaiveDate) -> Node 
     let depth = root_chain.len();
     let mut node = Node {
         code: root.to_string(),
+        name: crate::divisions::name(root).map(str::to_string),
         level: root_level,
         figures: Figures::default(),
         products: Vec::new(),
@@ -502,6 +506,7 @@ pub fn tree(plan: &Plan, root: &str, leaves: &[Leaf], today: NaiveDate) -> Node 
                 None => {
                     at.children.push(Node {
                         code: code.clone(),
+                        name: crate::divisions::name(code).map(str::to_string),
                         level: *level,
                         figures: Figures::default(),
                         products: Vec::new(),
@@ -552,6 +557,8 @@ pub fn progress(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lagging {
     pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub level: Level,
     pub flags: Vec<Flag>,
 }
@@ -570,6 +577,7 @@ pub fn lagging(root: &Node) -> Vec<Lagging> {
         if !flags.is_empty() {
             out.push(Lagging {
                 code: n.code.clone(),
+                name: n.name.clone(),
                 level: n.level,
                 flags,
             });

@@ -9,8 +9,10 @@
 use super::facts::{EntryFact, EntryState, SpotFact};
 use super::progress::{Figures, Flag};
 use crate::ids::{check_region, is_uuid};
-use crate::ledger::date::parse_at;
+use crate::ledger::date::{parse_at, parse_date};
 use crate::ledger::view::in_region;
+use crate::ledger::{default_deadlines, Act, Event};
+use crate::policy::{Policy, Severity};
 use crate::text::Text;
 use serde::{Deserialize, Serialize};
 
@@ -185,8 +187,15 @@ pub struct LookbackResult {
     pub author: String,
     pub device: String,
     pub at: String,
+    /// On failure, what was found (required then).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// A failed look-back of an entry re-opens it: rectify by this day (default: the policy's
+    /// days for the danger's severity from the look-back's day), re-check by `recheck_by`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recheck_by: Option<String>,
 }
 
 impl LookbackResult {
@@ -202,7 +211,57 @@ impl LookbackResult {
                 "A failed look-back must say what was found",
             ));
         }
+        let day = parse_at(&self.at).map(|t| t.date_naive());
+        for (d, field) in [
+            (&self.deadline, "deadline"),
+            (&self.recheck_by, "recheck_by"),
+        ] {
+            let Some(d) = d else { continue };
+            match (parse_date(d), day) {
+                (Some(d), Some(day)) if d >= day => {}
+                _ => {
+                    return Err(err(
+                        field,
+                        "须为回头看当天或之后的日期（YYYY-MM-DD）",
+                        "Must be a day (YYYY-MM-DD) on or after the look-back",
+                    ))
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// The ledger event a failed look-back of a closed-out entry makes (`reopened`, by the
+    /// look-back's author at its time, its note as the reason), with its deadlines or the policy's
+    /// for the danger's `severity` counted from the look-back's day. `None` for a passed look-back,
+    /// one of a spot check (no ledger entry to re-open) or one whose time does not read.
+    /// `event_id` is the caller's: the server derives it from the look-back's id, so a retry makes
+    /// the very same event.
+    pub fn reopening(&self, event_id: &str, policy: &Policy, severity: Severity) -> Option<Event> {
+        if self.passed || self.kind != TargetKind::Entry {
+            return None;
+        }
+        let at = parse_at(&self.at)?;
+        let (deadline, recheck_by) = default_deadlines(policy, severity, at);
+        Some(Event {
+            id: event_id.to_string(),
+            entry: self.target.clone(),
+            author: self.author.clone(),
+            device: self.device.clone(),
+            at: self.at.clone(),
+            act: Act::Reopened {
+                lookback: self.id.clone(),
+                reason: self.note.clone().unwrap_or_default(),
+                deadline: self.deadline.clone().unwrap_or(deadline),
+                // The policy's re-check day goes with its own deadline only: one chosen by hand
+                // may lie past it.
+                recheck_by: match (&self.recheck_by, &self.deadline) {
+                    (Some(r), _) => Some(r.clone()),
+                    (None, None) => Some(recheck_by),
+                    (None, Some(_)) => None,
+                },
+            },
+        })
     }
 }
 

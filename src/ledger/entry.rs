@@ -8,7 +8,8 @@
 //! ```
 //!
 //! `escalated` and `action_taken` record what was done beside the loop; `closed` ends it for other
-//! reasons. An act that does not fit the state is an error as data and leaves the entry unchanged.
+//! reasons. `reopened` (a failed look-back, 回头看) takes a closed-out entry back to `ordered` in a
+//! new round with a new deadline; an entry closed for another reason stays closed. An act that does not fit the state is an error as data and leaves the entry unchanged.
 
 use super::date::{parse_date, Deadline};
 use super::error::{LedgerCode, LedgerError};
@@ -138,6 +139,20 @@ pub struct Closure {
     pub reason: Option<CloseReason>,
 }
 
+/// A closed-out entry re-opened by a failed look-back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reopening {
+    #[serde(flatten)]
+    pub step: Step,
+    /// The round the re-opening starts.
+    pub round: u32,
+    /// The look-back result that failed.
+    pub lookback: String,
+    pub reason: String,
+    /// The close-out it undid.
+    pub closed: Step,
+}
+
 /// Concurrent acts that disagree, waiting for an inspector's `resolved` event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Conflict {
@@ -179,6 +194,9 @@ pub struct Entry {
     pub conflict: Option<Conflict>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub closed: Option<Closure>,
+    /// Close-outs undone by failed look-backs, oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reopenings: Vec<Reopening>,
     /// Events applied to this entry, in order.
     pub events: Vec<String>,
 }
@@ -211,6 +229,7 @@ impl Entry {
             confirmed: None,
             conflict: None,
             closed: None,
+            reopenings: Vec::new(),
             events: vec![e.id.clone()],
         }
     }
@@ -470,6 +489,38 @@ impl Entry {
                     step: Step::of(e),
                     reason: Some(*reason),
                 });
+            }
+            Act::Reopened {
+                lookback,
+                reason,
+                deadline: d,
+                recheck_by,
+            } => {
+                // Only a close-out (销号) can be found unfounded; withdrawn, ceased or transferred
+                // entries were never declared removed.
+                let closed_out = match &self.closed {
+                    Some(c) if self.status == Status::Closed && c.reason.is_none() => {
+                        c.step.clone()
+                    }
+                    _ => return Err(self.invalid(e)),
+                };
+                self.round = self.round.saturating_add(1);
+                self.reopenings.push(Reopening {
+                    step: Step::of(e),
+                    round: self.round,
+                    lookback: lookback.clone(),
+                    reason: reason.clone(),
+                    closed: closed_out,
+                });
+                self.status = Status::Ordered;
+                self.closed = None;
+                self.refused = None;
+                self.deadline = deadline(d);
+                self.recheck_by = recheck_by.as_deref().and_then(deadline);
+                // A self-found danger the enterprise closed itself is the bureau's from now on.
+                if self.self_managed() {
+                    self.confirmed = Some(Step::of(e));
+                }
             }
             // The decision itself was taken into account before the fold (see `fold`).
             Act::Resolved { .. } => {}

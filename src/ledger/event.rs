@@ -244,6 +244,16 @@ pub enum Act {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
     },
+    /// A closed-out entry re-opened because a look-back (回头看) found the danger back or the
+    /// close-out unfounded: a new rectification round with a new deadline. `lookback` is the
+    /// look-back result's id (the campaign's record), `reason` what it found.
+    Reopened {
+        lookback: String,
+        reason: String,
+        deadline: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recheck_by: Option<String>,
+    },
     /// An inspector's decision on a conflict: the event `chosen` stands, the others of its conflict
     /// are overruled (and kept).
     Resolved {
@@ -268,6 +278,7 @@ impl Act {
             Act::CaseFiled { .. } => "case_filed",
             Act::Confirmed { .. } => "confirmed",
             Act::Closed { .. } => "closed",
+            Act::Reopened { .. } => "reopened",
             Act::Resolved { .. } => "resolved",
         }
     }
@@ -403,6 +414,21 @@ impl Event {
                 deadline(d, "deadline")?;
                 deadline(recheck_by, "recheck_by")?;
                 files(evidence)?;
+            }
+            Act::Reopened {
+                lookback,
+                reason,
+                deadline: d,
+                recheck_by,
+            } => {
+                if !is_uuid(lookback) {
+                    return Err(err(LedgerCode::InvalidId, "lookback", "lookback"));
+                }
+                if reason.trim().is_empty() {
+                    return Err(err(LedgerCode::Blank, "reason", "reason"));
+                }
+                deadline(&Some(d.clone()), "deadline")?;
+                deadline(recheck_by, "recheck_by")?;
             }
             Act::Resolved { chosen, .. } => {
                 if !is_uuid(chosen) {

@@ -221,6 +221,11 @@ pub fn check_deadlines(
             recheck_by,
             ..
         } => (deadline.as_ref(), recheck_by.as_ref()),
+        Act::Reopened {
+            deadline,
+            recheck_by,
+            ..
+        } => (Some(deadline), recheck_by.as_ref()),
         _ => return Ok(()),
     };
     let Some(at) = super::date::parse_at(&e.at) else {

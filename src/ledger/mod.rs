@@ -24,7 +24,7 @@ pub mod spot;
 pub mod view;
 
 pub use date::Deadline;
-pub use entry::{Case, Entry, Status};
+pub use entry::{Case, Entry, Reopening, Status};
 pub use error::{LedgerCode, LedgerError};
 pub use event::{
     Act, Attachment, CloseReason, Created, Danger, Enterprise, EscalationReason, Event, Taken,

@@ -47,7 +47,14 @@ test('dashboard: province tree, drill-down to a county, ranking, traced records,
     await signIn(page, 'dudao');
     await page.goto(`${server.url}/www/dashboard.html?date=2023-08-16`);
     await page.waitForSelector('#dashboard table');
-    assert.match(await page.textContent('h1'), /专项行动进度 · 520000/);
+    assert.match(await page.textContent('h1'), /专项行动进度 · 贵州省 520000/);
+    // Localities by their GB/T 2260 names; the as-of day shows in its box.
+    assert.equal(await page.$eval('tbody tr:nth-child(2) td:first-child', (td) => td.textContent), '贵阳市 520100');
+    assert.equal(await page.inputValue('#asof'), '2023-08-16');
+    assert.equal(await page.$eval('#asof', (i) => getComputedStyle(i).color), 'rgb(17, 17, 17)');
+    // Every figure sits under its header: the right edges of each header and its cells agree.
+    const edges = await page.$$eval('#h-tree + .wrap table', ([t]) => [...t.rows].map((r) => [...r.cells].slice(1).map((c) => Math.round((c.querySelector('button') ?? c).getBoundingClientRect().right))));
+    for (const r of edges.slice(1)) r.forEach((x, i) => assert.ok(Math.abs(x - edges[0][i]) <= 8, `column ${i + 2}: header ends at ${edges[0][i]}, cell at ${x}`));
     const firstCells = await page.$$eval('tbody tr:first-child td', (tds) => tds.map((td) => td.textContent));
     assert.deepEqual(firstCells.slice(1), ['3', '0 (0%)', '2 (66%)', '6', '0', '6', '6', '0']);
     assert.match(await page.textContent('#dashboard'), /现场排查覆盖率 66%，应于 08-15 前达到 100%/);
@@ -63,10 +70,24 @@ test('dashboard: province tree, drill-down to a county, ranking, traced records,
     const ranked = await page.$$eval('#h-rank + .wrap tbody tr', (trs) => trs.map((tr) => tr.textContent));
     assert.equal(ranked.length, 3);
     assert.match(ranked[0], /重大隐患|major/);
+    // The county's register: three enterprises, two inspected on site, none self-inspected; the
+    // view of those not yet inspected on site lists the third, its licence and its state.
+    await page.waitForSelector('#h-register');
+    assert.match(await page.textContent('#h-register'), /企业名录 · 南明区/);
+    const views = await page.$$eval('#dashboard .views button', (b) => b.map((x) => x.textContent));
+    assert.deepEqual(views, ['全部 3', '证照过期或即将到期 0', '尚未自查 3', '尚未现场检查 1']);
+    assert.equal(await page.$$eval('table.register tbody tr', (r) => r.length), 3);
+    await page.click('#dashboard .views button:nth-child(4)');
+    await page.waitForFunction(() => document.querySelectorAll('table.register tbody tr').length === 1);
+    assert.match(await page.textContent('table.register tbody tr'), /南明三店/);
+    assert.equal(await page.$eval('#dashboard .views button:nth-child(4)', (b) => [b.getAttribute('aria-pressed'), document.activeElement === b].join()), 'true,true');
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await page.screenshot({ path: join(shots, 'dashboard-county-1024.png'), fullPage: true });
     // The records behind "open": the six entries.
     await page.click('tbody tr:first-child td:nth-child(7) button');
     await page.waitForSelector('#trace li');
     assert.equal(await page.$$eval('#trace li', (l) => l.length), 6);
+    assert.match(await page.textContent('#h-trace'), /明细: 未清零 · 南明区 520102 \(6\)/);
     await page.setViewportSize({ width: 360, height: 740 });
     await page.screenshot({ path: join(shots, 'dashboard-county-360.png'), fullPage: true });
     await axe(page, 'county');

@@ -120,3 +120,43 @@ test('Background Sync: the service worker drains the outbox with no page open', 
   }
 });
 
+
+test('after an update, the ledger and dashboard pages open offline though never visited (precached from the staged graph)', { timeout: 120000 }, async () => {
+  const v1 = stageWeb(tempDir('web-v1'));
+  let server = await startServer({ webRoot: v1.dest });
+  let v2 = null;
+  const b = await launch();
+  try {
+    let page = await openApp(b.ctx, server.url);
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    await signIn(page, 'jiancha');
+    // A new deployment: the worker installs the new version's cache and drops the old one.
+    const bundle = JSON.parse(readFileSync(join(root, 'pkg/catalogue.json'), 'utf8'));
+    bundle.files.find((f) => f.product === 'electric-bicycle').version = '2099.2';
+    v2 = stageWeb(tempDir('web-v2'), { 'pkg/catalogue.json': JSON.stringify(bundle) });
+    await server.stop();
+    server = await startServer({ port: server.port, dataDir: server.dataDir, webRoot: v2.dest });
+    await page.reload();
+    const end = Date.now() + 20000;
+    while ((await cacheKeys(page)).join() !== `paicha-${v2.version}` && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(await cacheKeys(page), [`paicha-${v2.version}`]);
+    // No network at all, and pages this browser has never opened.
+    await server.stop();
+    await b.ctx.setOffline(true);
+    // The ledger page: ready once its own WASM module is running and the entries are shown.
+    await page.goto(`${server.url}/www/ledger.html`);
+    await page.waitForFunction(() => document.documentElement.dataset.ready, null, { timeout: 20000 });
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.ready), '1', await page.textContent('body'));
+    assert.ok(!(await page.textContent('body')).includes('paicha:'));
+    // Product names come from the precached catalogue parts (the whole catalogue is not cached).
+    assert.ok(await page.evaluate(() => [...document.querySelectorAll('option')].some((o) => o.textContent.includes('电动自行车'))));
+    // The dashboard: its script ran and replaced the loading line (nothing synced yet to show).
+    await page.goto(`${server.url}/www/dashboard.html`);
+    await page.waitForFunction(() => !document.querySelector('#dashboard .loading'), null, { timeout: 20000 });
+  } finally {
+    await b.close();
+    await server.stop();
+    cleanup(b.userDataDir, server.dataDir, v1.dest, v2?.dest);
+  }
+});

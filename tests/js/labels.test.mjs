@@ -34,3 +34,10 @@ test('a kind a page does not know yet shows as its code', () => {
   assert.equal(labelOf(ACTION_LABELS, 'something_new', 'en'), 'something_new');
   assert.equal(labelOf(ACTION_LABELS, 'rectify', 'en'), 'Rectify by the deadline');
 });
+
+test('every certificate kind and key-object flag of the register has a label', async () => {
+  const { CERTIFICATE_LABELS, KEY_FLAG_LABELS } = await import('../../www/js/labels.js');
+  assert.deepEqual(Object.keys(CERTIFICATE_LABELS).sort(), variants('src/campaign/register.rs', 'CertificateKind').sort());
+  assert.deepEqual(Object.keys(KEY_FLAG_LABELS).sort(), variants('src/campaign/register.rs', 'KeyFlag').sort());
+  for (const [k, v] of [...Object.entries(CERTIFICATE_LABELS), ...Object.entries(KEY_FLAG_LABELS)]) assert.ok(v.zh && v.en, k);
+});

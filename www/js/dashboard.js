@@ -7,6 +7,7 @@ import { getMeta, setMeta } from './db.js';
 import { el } from './dom.js';
 import { apiFetch, apiJson } from './http.js';
 import { getLang, setLang } from './i18n.js';
+import { registerSection } from './dashboard-register.js';
 
 const T = {
   title: ['专项行动进度', 'Campaign progress'],
@@ -43,7 +44,7 @@ const t = (k, n) => (T[k]?.[getLang() === 'en' ? 1 : 0] ?? k).replace('{n}', Str
 const CAMPAIGN = '2023-guizhou';
 const root = document.getElementById('dashboard');
 let auth = null;
-let state = { region: null, date: '', progress: null, ranking: null, trace: null, synced: null, offline: false };
+let state = { region: null, date: '', view: 'all', progress: null, ranking: null, register: null, trace: null, synced: null, offline: false };
 
 const key = (what) => `campaign:${what}:${auth.account.username}`;
 const pct = (a, b) => (b ? Math.floor((a * 100) / b) : 100);
@@ -55,12 +56,14 @@ async function load() {
   try {
     const progress = await apiJson(`/api/v1/campaigns/${CAMPAIGN}/progress?${params}`, { token: auth.token });
     state.region = progress.root.code;
-    const ranking = progress.root.level === 'county'
+    const county = progress.root.level === 'county';
+    const ranking = county
       ? await apiJson(`/api/v1/campaigns/${CAMPAIGN}/ranking?${q({ region: state.region, date: state.date, limit: 50 })}`, { token: auth.token })
       : null;
+    const register = county ? await fetchRegister(state.view) : null;
     const synced = new Date().toISOString();
-    Object.assign(state, { progress, ranking, synced, offline: false });
-    await setMeta(cacheKey, { progress, ranking, synced });
+    Object.assign(state, { progress, ranking, register, synced, offline: false });
+    await setMeta(cacheKey, { progress, ranking, register, synced });
     await setMeta(key('last'), { region: state.region, date: state.date });
   } catch (e) {
     const kept = await getMeta(cacheKey);
@@ -68,6 +71,32 @@ async function load() {
     Object.assign(state, kept, { offline: true });
   }
 }
+
+// A county's register in one view (the dashboard shows it below the ranking).
+const fetchRegister = (view) => apiJson(`/api/v1/campaigns/${CAMPAIGN}/register?${q({ region: state.region, date: state.date, view, limit: 500 })}`, { token: auth.token });
+
+async function showView(view) {
+  try {
+    state.register = await fetchRegister(view);
+    state.view = view;
+  } catch {
+    return; // offline: the view kept from the last sync stays
+  }
+  render();
+  // The buttons were re-made: keep the keyboard on the view just chosen.
+  document.querySelector('#dashboard .views [aria-pressed="true"]')?.focus();
+}
+
+// "贵州省 520000": the GB/T 2260 name (from the server) beside the code.
+const placeName = (n) => (n.name ? `${n.name} ${n.code}` : n.code);
+// A code of the tree shown, by its name when the tree has it.
+const nameOf = (code) => {
+  const find = (n) => (n.code === code ? n : n.children?.map(find).find(Boolean));
+  const n = state.progress && find(state.progress.root);
+  return n ? placeName(n) : code;
+};
+// The figure a traced list is behind, in words (the table's column headers).
+const FIGURE_KEY = { registered: 'registered', self_inspected: 'self', onsite_inspected: 'onsite', dangers: 'found', closed_out: 'closed', open: 'open', overdue: 'overdue', spot_unqualified: 'spot' };
 
 async function trace(figure, region, product) {
   try {
@@ -91,14 +120,14 @@ async function download(kind) {
 }
 
 const num = (value, figure, region, product, label) => {
-  const b = el('button', { type: 'button', className: 'num', textContent: String(value), aria: { label: `${label} ${value}: ${t('records')}` } });
+  const b = el('button', { type: 'button', className: 'fig', textContent: String(value), aria: { label: `${label} ${value}: ${t('records')}` } });
   b.addEventListener('click', () => trace(figure, region, product));
   return b;
 };
 
 function row(n, label, isTotal) {
   const f = n.figures;
-  const name = isTotal ? el('strong', { textContent: `${t('total')} ${n.code}` }) : el('button', { type: 'button', className: 'num', textContent: label });
+  const name = isTotal ? el('strong', { textContent: `${t('total')} ${label}` }) : el('button', { type: 'button', className: 'fig', textContent: label });
   if (!isTotal) name.addEventListener('click', async () => { state.region = n.code; state.trace = null; await refresh(); });
   const behind = n.flags.some((x) => x.code === 'behind');
   return el('tr', { className: behind ? 'behind' : '' },
@@ -134,9 +163,9 @@ function render() {
     return b;
   })() : null;
   const head = el('tr', {}, ...['locality', 'registered', 'self', 'onsite', 'found', 'closed', 'open', 'overdue', 'spot'].map((k) => el('th', { scope: 'col', textContent: t(k) })));
-  const rows = [row(p.root, p.root.code, true), ...p.root.children.map((c) => row(c, c.code, false))];
+  const rows = [row(p.root, placeName(p.root), true), ...p.root.children.map((c) => row(c, placeName(c), false))];
   const lagging = p.lagging.length
-    ? el('ul', { className: 'flags' }, ...p.lagging.map((l) => el('li', {}, el('strong', { textContent: `${l.code} ` }), l.flags.map((f) => (getLang() === 'en' ? f.reason.en : f.reason.zh)).join('；'))))
+    ? el('ul', { className: 'flags' }, ...p.lagging.map((l) => el('li', {}, el('strong', { textContent: `${placeName(l)} ` }), l.flags.map((f) => (getLang() === 'en' ? f.reason.en : f.reason.zh)).join('；'))))
     : el('p', { textContent: t('none') });
   const ranking = state.ranking && el('section', { aria: { labelledby: 'h-rank' } },
     el('h2', { id: 'h-rank', textContent: t('ranking') }),
@@ -147,11 +176,11 @@ function render() {
         el('td', { textContent: String(r.score) }),
         el('td', { textContent: r.key_inspection ? '●' : '' })))))));
   const tr = state.trace && el('section', { id: 'trace', aria: { labelledby: 'h-trace' } },
-    el('h2', { id: 'h-trace', textContent: `${t('records')}: ${state.trace.figure} · ${state.trace.region} (${state.trace.items.length})` }),
+    el('h2', { id: 'h-trace', textContent: `${t('records')}: ${FIGURE_KEY[state.trace.figure] ? t(FIGURE_KEY[state.trace.figure]) : state.trace.figure} · ${nameOf(state.trace.region)} (${state.trace.items.length})` }),
     el('ul', {}, ...state.trace.items.slice(0, 200).map((i) => el('li', { textContent: `${i.region} ${i.name || ''} ${i.uscc} ${i.product} ${i.detail || ''}` }))));
   root.replaceChildren(el('main', {},
     el('header', { className: 'bar' },
-      el('h1', { textContent: `${t('title')} · ${p.root.code}` }), langBtn),
+      el('h1', { textContent: `${t('title')} · ${placeName(p.root)}` }), langBtn),
     state.offline && el('p', { className: 'stale', role: 'status', textContent: t('offline', new Date(state.synced).toLocaleString()) }),
     el('div', { className: 'bar' }, el('label', { htmlFor: 'asof', textContent: t('asOf') }), date, refreshBtn, up, xs, xa,
       el('a', { className: 'button secondary', href: `summary.html?${q({ region: state.region, date: state.date || p.today, kind: 'stage' })}`, textContent: t('report') })),
@@ -160,7 +189,9 @@ function render() {
       el('h2', { id: 'h-tree', textContent: t('tree') }),
       el('div', { className: 'wrap', tabIndex: 0, attrs: { role: 'region' }, aria: { label: t('tree') } }, el('table', {}, el('thead', {}, head), el('tbody', {}, ...rows)))),
     el('section', { aria: { labelledby: 'h-lag' } }, el('h2', { id: 'h-lag', textContent: t('lagging') }), lagging),
-    ranking, tr));
+    ranking,
+    state.register && registerSection(state.register, state.view, showView, getLang()),
+    tr));
 }
 
 async function refresh() {

@@ -30,3 +30,24 @@ export const SPOT_TASK_LABELS = {
 
 /** A label in `lang` ('zh' or 'en'), or the code itself for a kind this page does not know yet. */
 export const labelOf = (table, kind, lang) => table[kind]?.[lang === 'en' ? 'en' : 'zh'] ?? kind;
+
+/** Licence and certificate kinds of the register (src/campaign/register.rs CertificateKind). */
+export const CERTIFICATE_LABELS = {
+  production_licence: { zh: '生产许可证', en: 'Production licence' },
+  ccc: { zh: 'CCC证书', en: 'CCC certificate' },
+  hazardous_chemical_business: { zh: '危险化学品经营许可证', en: 'Hazardous chemicals business licence' },
+  hazardous_chemical_safety_production: { zh: '危险化学品安全生产许可证', en: 'Hazardous chemicals safety production licence' },
+  cylinder_filling: { zh: '气瓶充装许可证', en: 'Cylinder filling licence' },
+  fireworks_business: { zh: '烟花爆竹经营许可证', en: 'Fireworks business licence' },
+  fuel_retail: { zh: '成品油零售经营批准证书', en: 'Fuel retail approval' },
+  other: { zh: '其他证照', en: 'Other licence' },
+};
+
+/** Key-object flags of the register (src/campaign/register.rs KeyFlag). */
+export const KEY_FLAG_LABELS = {
+  industrial_cluster: { zh: '产业集聚区', en: 'Industrial cluster' },
+  rural_market: { zh: '农村和城乡结合部', en: 'Rural or urban-fringe market' },
+  complaints: { zh: '投诉举报集中', en: 'Complaints or public opinion' },
+  repeated_spot_failures: { zh: '多次抽查发现问题', en: 'Repeated spot-check failures' },
+  previous_major_danger: { zh: '曾有重大隐患', en: 'Previous major danger' },
+};

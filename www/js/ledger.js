@@ -51,6 +51,7 @@ const T = {
   status_found: ['待责令整改', 'found'], status_ordered: ['整改中', 'being rectified'],
   status_rectified: ['待复查', 'awaiting re-check'], status_refused: ['拒绝整改', 'refused'],
   status_closed: ['已销号', 'closed out'],
+  reopened: ['回头看不通过，{n} 重新整改', 'Look-back failed, rectified again from {n}'],
   general: ['一般隐患', 'general'], major: ['重大隐患', 'major'],
   task_order: ['待责令整改', 'order rectification'], task_escalate: ['需上报', 'escalate'],
   task_act: ['需采取措施', 'measure to take'], task_decide: ['需决定复查结论', 'decide the re-check'],
@@ -102,13 +103,22 @@ function folded(name, summary, ...body) {
 let policy = null; // the follow-up policy of the catalogue: the deadlines an order proposes // supervisors: from the server's spot-check records, refreshed on sync
 
 async function loadNames() {
-  try {
-    const b = await (await fetch('../pkg/catalogue.json')).json();
-    policy = b.policy ?? null;
+  const take = (b) => {
+    policy = b.policy ?? policy;
     for (const f of b.files ?? []) {
       if (f.product && f.name) names.products.set(f.product, f.name);
       for (const i of f.items ?? []) if (i.label && !names.items.has(i.key)) names.items.set(i.key, i.label);
     }
+  };
+  try {
+    take(await (await fetch('../pkg/catalogue.json')).json());
+    return;
+  } catch { /* offline: the per-product parts the service worker precaches, below */ }
+  try {
+    const index = await (await fetch('../pkg/catalogue/index.json')).json();
+    await Promise.all(index.products.map(async (p) => {
+      try { take(await (await fetch(`../pkg/catalogue/${p.file}`)).json()); } catch { /* that product's names stay codes */ }
+    }));
   } catch { /* offline with no cache: codes are shown instead */ }
 }
 
@@ -306,6 +316,8 @@ function card(row, unsent, events) {
       unsent.has(e.id) ? el('span', { className: 'local', textContent: t('unsent') }) : null),
     el('p', { className: 'muted', textContent: c.danger.basis }),
     c.self_found ? el('p', { className: 'note', textContent: t('selfFound') }) : null,
+    // Close-outs undone by a failed look-back (回头看), with what it found.
+    ...(e.reopenings ?? []).map((r) => el('p', { className: 'note reopened', textContent: `${t('reopened', r.at.slice(0, 10))}（${t('round', r.round)}）：${r.reason}` })),
     rectification(e),
     followupRecord(e, t),
     account.role !== 'enterprise' ? docButtons(e, events) : null,

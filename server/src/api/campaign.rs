@@ -9,7 +9,7 @@
 
 use super::{blocking, invalid_query, now, problem, App};
 use crate::auth::{sha256_hex, Authed};
-use crate::storage::{region_prefix, Figure, NewCampaignRecord, Role, Scope, Stored};
+use crate::storage::{region_prefix, Figure, NewCampaignRecord, NewEvent, Role, Scope, Stored};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};
@@ -309,7 +309,7 @@ async fn put_records(
                     .map_err(|e| json!({"field": "", "message": {"zh": e.to_string(), "en": e.to_string()}}))
                     .and_then(|a| {
                         a.validate()
-                            .map(|_| (a.id.clone(), a.campaign.clone(), a.locality.clone(), a.author.clone()))
+                            .map(|_| (a.id.clone(), a.campaign.clone(), a.locality.clone(), a.author.clone(), None))
                             .map_err(|e| serde_json::to_value(e).unwrap_or(Value::Null))
                     })
             } else {
@@ -317,11 +317,11 @@ async fn put_records(
                     .map_err(|e| json!({"field": "", "message": {"zh": e.to_string(), "en": e.to_string()}}))
                     .and_then(|a| {
                         a.validate()
-                            .map(|_| (a.id.clone(), a.campaign.clone(), a.locality.clone(), a.author.clone()))
+                            .map(|_| (a.id.clone(), a.campaign.clone(), a.locality.clone(), a.author.clone(), Some(a)))
                             .map_err(|e| serde_json::to_value(e).unwrap_or(Value::Null))
                     })
             };
-            let (id, campaign, locality, author) = match checked {
+            let (id, campaign, locality, author, lookback) = match checked {
                 Ok(x) => x,
                 Err(why) => {
                     out.push(json!({"id": v.get("id"), "status": "rejected", "http_status": 400,
@@ -353,11 +353,21 @@ async fn put_records(
                 author: &me,
                 received_at: &at,
             })?;
-            out.push(match stored {
+            let mut answer = match stored {
                 Stored::New => json!({"id": id, "status": "stored", "http_status": 201}),
                 Stored::Duplicate => json!({"id": id, "status": "duplicate", "http_status": 200}),
                 _ => json!({"id": id, "status": "conflict", "http_status": 409, "code": "changed_content"}),
-            });
+            };
+            // A failed look-back of an entry re-opens it. Also on a duplicate: the record may
+            // have been stored by an earlier try whose re-opening did not get through.
+            if let (Some(r), Stored::New | Stored::Duplicate) = (&lookback, stored) {
+                if let Some(reopened) = reopen(&app, r, &me, &scope, &at)? {
+                    if let Some(o) = answer.as_object_mut() {
+                        o.insert("reopened".into(), reopened);
+                    }
+                }
+            }
+            out.push(answer);
         }
         Ok(out)
     })
@@ -374,6 +384,67 @@ async fn put_records(
         Ok(r) => Json(json!({ "results": r })).into_response(),
         Err(r) => r,
     }
+}
+
+/// Store the `reopened` ledger event a failed look-back of an entry makes (id derived from the
+/// look-back's, so a retry stores nothing new), through the ledger's own store: the summary
+/// tables follow in its transaction, as for any event. Returns what became of it, or `None`
+/// when the look-back re-opens nothing (passed, a spot check's).
+fn reopen(
+    app: &App,
+    r: &core::LookbackResult,
+    me: &str,
+    scope: &Scope,
+    at: &str,
+) -> crate::storage::Result<Option<Value>> {
+    if r.passed || r.kind != core::TargetKind::Entry {
+        return Ok(None);
+    }
+    let severity = app
+        .store
+        .created_body(&r.target)?
+        .and_then(|b| paicha::ledger::Event::from_json(&b).ok())
+        .and_then(|c| match c.act {
+            paicha::ledger::Act::Created(c) => Some(c.danger.severity),
+            _ => None,
+        });
+    let Some(severity) = severity else {
+        return Ok(Some(json!({"status": "unknown_entry"})));
+    };
+    let policy = paicha::Catalogue::builtin().policy();
+    let id = super::submissions::derived_uuid(&format!("lookback:{}:reopened", r.id));
+    let Some(event) = r.reopening(&id, policy, severity) else {
+        return Ok(None);
+    };
+    if let Err(e) = paicha::ledger::check_deadlines(policy, severity, &event) {
+        return Ok(Some(json!({"event": id, "status": "rejected",
+            "code": "deadline_out_of_bounds", "error": e})));
+    }
+    let body = serde_json::to_value(&event)
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    let stored = app.store.put_events(
+        &[NewEvent {
+            id: id.clone(),
+            entry: event.entry.clone(),
+            kind: event.act.kind().to_string(),
+            sha256: sha256_hex(body.as_bytes()),
+            body,
+            owner: None,
+            attachments: Vec::new(),
+            received_at: at.to_string(),
+        }],
+        me,
+        scope,
+    )?;
+    let status = match stored.first() {
+        Some(Stored::New) => "stored",
+        Some(Stored::Duplicate) => "duplicate",
+        Some(Stored::UnknownEntry) => "unknown_entry",
+        Some(Stored::Forbidden | Stored::OutsideScope) => "outside_scope",
+        _ => "conflict",
+    };
+    Ok(Some(json!({"event": id, "status": status})))
 }
 
 async fn get_records(

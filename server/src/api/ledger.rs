@@ -22,7 +22,9 @@ use std::sync::Arc;
 /// May an account of this role make this kind of event?
 fn may_make(role: Role, act: &Act) -> bool {
     match role {
-        Role::Admin | Role::Inspector | Role::Supervisor => true,
+        // Re-opening a close-out is the look-back's (回头看), a supervisor's act.
+        Role::Inspector => !matches!(act, Act::Reopened { .. }),
+        Role::Admin | Role::Supervisor => true,
         // An enterprise records dangers it finds itself (self-found: its own to remove, never an
         // order it gives itself) and reports them removed; orders, verdicts, escalation, measures
         // and closing are the supervisor's.

@@ -6,6 +6,7 @@
 mod accounts;
 pub mod attachments;
 mod campaign;
+mod campaign_register;
 pub(crate) mod campaign_summary;
 mod cases;
 mod documents;
@@ -190,6 +191,10 @@ pub fn router(
         .route("/api/v1/campaigns/{id}/leaves", get(campaign::leaves))
         .route("/api/v1/campaigns/{id}/ranking", get(campaign::ranking))
         .route("/api/v1/campaigns/{id}/trace", get(campaign::trace))
+        .route(
+            "/api/v1/campaigns/{id}/register",
+            get(campaign_register::register),
+        )
         .route(
             "/api/v1/campaigns/{id}/acts",
             post(campaign::post_acts).get(campaign::get_acts),

@@ -153,7 +153,7 @@ fn prepare(v: &Value, auth: &Authed, at: chrono::DateTime<chrono::FixedOffset>) 
 }
 
 /// A UUID (version 8, RFC 9562) derived from a name: the same name always gives the same id.
-fn derived_uuid(name: &str) -> String {
+pub(crate) fn derived_uuid(name: &str) -> String {
     let h = Sha256::digest(name.as_bytes());
     let mut b = [0u8; 16];
     b.copy_from_slice(h.get(..16).unwrap_or(&[0; 16]));

@@ -1,10 +1,11 @@
-//! Numbered documents in SQLite: the number is taken with `numbering::next_number` in the same
+//! Numbered documents in SQLite: the number is taken with `sqlite::numbering::next_number` in the same
 //! transaction as the document row, and a record's document of one kind is numbered once
 //! (`UNIQUE (kind, record)`).
 
+use super::numbering::next_number;
 use super::{write_audit, Sqlite};
 use crate::documents::{DocKind, DocStore, Document, NewDocument, RecordRef};
-use crate::numbering::{format_number, next_number};
+use crate::numbering::format_number;
 use crate::storage::{Audit, Result};
 use rusqlite::{params, OptionalExtension};
 

@@ -1,12 +1,13 @@
 //! Express reports, morning reports and typical cases in SQLite. Express events are stored as the
 //! ledger's are (`put_idempotent`: same id and content a duplicate, other content kept as a
-//! conflict); a report's number is taken with `numbering::next_number` in the transaction that
+//! conflict); a report's number is taken with `sqlite::numbering::next_number` in the transaction that
 //! stores its `reported` event, so a report has exactly one number and no number is skipped.
 
 use super::audit::write_audit;
 use super::idempotent::{put_idempotent, Kind, Upload};
+use super::numbering::next_number;
 use super::{scope_sql, Sqlite};
-use crate::numbering::{format_number, next_number};
+use crate::numbering::format_number;
 use crate::storage::{
     Audit, CaseRow, Decision, ExpressStore, MorningRow, NewExpressEvent, ReportRow, Result, Scope,
     Stored, StoredExpress,

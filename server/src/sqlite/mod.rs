@@ -37,6 +37,7 @@ mod express;
 mod followup;
 mod idempotent;
 mod ledger;
+mod numbering;
 mod register;
 mod spot;
 mod submissions;
@@ -72,7 +73,7 @@ const SCHEMAS: &[&str] = &[
     express::SCHEMA,
     followup::SCHEMA,
     campaign::SCHEMA,
-    crate::numbering::SCHEMA,
+    numbering::SCHEMA,
     register::SCHEMA,
 ];
 

@@ -9,6 +9,9 @@
     clippy::panic
 )]
 
+pub mod db;
+pub mod pg;
+
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -48,16 +51,47 @@ pub fn start(dir: PathBuf, extra: &[&str]) -> Server {
 }
 
 pub fn start_env(dir: PathBuf, extra: &[&str], password: Option<&str>) -> Server {
+    let (database, fresh) = if pg::enabled() {
+        // One database per data directory, kept across restarts of the server on it.
+        let file = dir.join("test-database-url");
+        let fresh = !file.exists();
+        if fresh {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&file, pg::fresh_database()).unwrap();
+        }
+        (Some(std::fs::read_to_string(&file).unwrap()), fresh)
+    } else {
+        (None, !dir.join("paicha.sqlite3").exists())
+    };
+    launch(dir, extra, password, database.as_deref(), fresh)
+}
+
+/// A server node storing in the PostgreSQL database `database`, with a data directory of its
+/// own (several nodes on one database: `tests/nodes.rs`). The first node on a database makes
+/// the demo accounts; the others find them (no banner is read).
+pub fn start_on(database: &str, extra: &[&str]) -> Server {
+    launch(data_dir(), extra, Some(PASSWORD), Some(database), false)
+}
+
+fn launch(
+    dir: PathBuf,
+    extra: &[&str],
+    password: Option<&str>,
+    database: Option<&str>,
+    fresh: bool,
+) -> Server {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_paicha-server"));
     cmd.args(["--addr", "127.0.0.1:0", "--data-dir"])
         .arg(&dir)
         .args(extra)
         .stdout(Stdio::piped());
+    if let Some(url) = database {
+        cmd.args(["--database", url]);
+    }
     match password {
         Some(p) => cmd.env("PAICHA_DEMO_PASSWORD", p),
         None => cmd.env_remove("PAICHA_DEMO_PASSWORD"),
     };
-    let fresh = !dir.join("paicha.sqlite3").exists();
     let mut child = cmd.spawn().unwrap();
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
@@ -78,6 +112,15 @@ pub fn start_env(dir: PathBuf, extra: &[&str], password: Option<&str>) -> Server
         dir,
         banner,
     }
+}
+
+/// A test of what SQLite itself keeps (its file, its modes, rows changed behind the server's
+/// back): `true` (and a note) when this run stores in PostgreSQL, where it does not apply.
+pub fn sqlite_only(test: &str) -> bool {
+    if pg::enabled() {
+        eprintln!("{test}: reads the SQLite file itself; not run on PostgreSQL");
+    }
+    pg::enabled()
 }
 
 pub struct Resp {

@@ -1,0 +1,179 @@
+//! Ledger events in PostgreSQL: every event as sent, with the enterprise of its entry copied
+//! from the entry's `created` event, and the versions that conflicted with a stored one. Who owns
+//! an entry is read in the transaction that stores the act. One `created` per entry is a unique
+//! index: two nodes storing two different `created` events of one entry at once keep the first
+//! (the second insert waits for it and is then refused, `entry_exists`).
+//!
+//! Devices pull events by `seq` (`events(after)`), so transactions that insert events take the
+//! feed's lock first (`serial`): otherwise a transaction committing late with a lower `seq`
+//! would be skipped by a reader that had already paged past it.
+
+use super::idempotent::{put_idempotent, Kind, Upload};
+use super::{scope_sql, serial, write_audit, Args, Postgres, Tx};
+use crate::storage::{Audit, LedgerStore, NewEvent, Owner, Result, Scope, Stored};
+
+pub(super) const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS events (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    entry TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    body TEXT NOT NULL,
+    uscc TEXT NOT NULL,
+    region TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    author TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_entry ON events (entry, kind);
+CREATE UNIQUE INDEX IF NOT EXISTS events_one_created ON events (entry) WHERE kind = 'created';
+CREATE INDEX IF NOT EXISTS events_uscc ON events (uscc, seq);
+CREATE INDEX IF NOT EXISTS events_region ON events (region, seq);
+CREATE TABLE IF NOT EXISTS event_conflicts (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    body TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    author TEXT NOT NULL,
+    UNIQUE (id, sha256)
+);
+";
+
+/// The feed `serial` orders.
+pub(super) const FEED: &str = "events";
+
+const EVENTS: Kind = Kind {
+    table: "events",
+    conflicts: "event_conflicts",
+    action: "ledger.event",
+    other_key: Stored::EntryExists,
+};
+
+/// The entry's enterprise and the id of its `created` event, as stored (this transaction's own
+/// inserts included).
+fn owner_in(tx: &mut Tx<'_>, entry: &str) -> Result<Option<(Owner, String)>> {
+    Ok(tx
+        .query_opt(
+            "SELECT uscc, region, id FROM events WHERE entry = $1 AND kind = 'created'
+             ORDER BY seq LIMIT 1",
+            &[&entry],
+        )?
+        .map(|r| {
+            (
+                Owner {
+                    uscc: r.get(0),
+                    region: r.get(1),
+                },
+                r.get(2),
+            )
+        }))
+}
+
+/// Store one event (the caller holds the feed's lock, `serial(tx, FEED)`): a `created` brings its
+/// enterprise, any other act takes its entry's enterprise from the stored `created`; the
+/// uploader must be allowed to write for it.
+pub(super) fn put_event(
+    tx: &mut Tx<'_>,
+    ev: &NewEvent,
+    actor: &str,
+    scope: &Scope,
+    audited: bool,
+) -> Result<Stored> {
+    let refuse = |tx: &mut Tx<'_>, outcome: Stored, detail: &str| -> Result<Stored> {
+        if audited {
+            write_audit(
+                tx,
+                &Audit {
+                    at: &ev.received_at,
+                    actor,
+                    action: EVENTS.action,
+                    target: &ev.id,
+                    outcome: outcome.as_str(),
+                    detail,
+                },
+            )?;
+        }
+        Ok(outcome)
+    };
+    let stored = owner_in(tx, &ev.entry)?;
+    let owner = if ev.kind == "created" {
+        if stored.as_ref().is_some_and(|(_, first)| first != &ev.id) {
+            return refuse(tx, Stored::EntryExists, &ev.entry);
+        }
+        match &ev.owner {
+            Some(o) => o.clone(),
+            None => return refuse(tx, Stored::UnknownEntry, &ev.entry),
+        }
+    } else {
+        match stored {
+            Some((o, _)) => o,
+            None => return refuse(tx, Stored::UnknownEntry, &ev.entry),
+        }
+    };
+    if !scope.may_write(&owner.uscc, &owner.region) {
+        return refuse(tx, Stored::OutsideScope, "outside_scope");
+    }
+    let u = Upload {
+        id: &ev.id,
+        sha256: &ev.sha256,
+        body: &ev.body,
+        received_at: &ev.received_at,
+        attachments: &ev.attachments,
+        detail: &ev.kind,
+    };
+    let stored = put_idempotent(tx, &EVENTS, &u, actor, scope, audited, |tx| {
+        // No conflict target: the id and the one-`created` index both leave the row alone.
+        Ok(tx.execute(
+            "INSERT INTO events (id, entry, kind, sha256, body, uscc, region, received_at, author)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+            &[
+                &ev.id,
+                &ev.entry,
+                &ev.kind,
+                &ev.sha256,
+                &ev.body,
+                &owner.uscc,
+                &owner.region,
+                &ev.received_at,
+                &actor,
+            ],
+        )?)
+    })?;
+    // A submission's own entries are refolded once each by the submission (`audited` false).
+    if stored == Stored::New && audited {
+        super::campaign::on_entry(tx, &ev.entry)?;
+    }
+    Ok(stored)
+}
+
+impl LedgerStore for Postgres {
+    fn put_events(&self, evs: &[NewEvent], actor: &str, scope: &Scope) -> Result<Vec<Stored>> {
+        self.write(|tx| {
+            serial(tx, FEED)?;
+            evs.iter()
+                .map(|e| put_event(tx, e, actor, scope, true))
+                .collect()
+        })
+    }
+
+    fn events(
+        &self,
+        scope: &Scope,
+        after: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<(i64, String)>> {
+        let mut args = Args::new();
+        let after = args.push(after.unwrap_or(0));
+        let cond = scope_sql(scope, &mut args, "");
+        let sql = format!(
+            "SELECT seq, body FROM events WHERE seq > {after} AND {cond} ORDER BY seq LIMIT {limit}"
+        );
+        self.read(|c| {
+            Ok(c.query(&sql, &args.refs())?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect())
+        })
+    }
+}

@@ -1,0 +1,239 @@
+//! Several server nodes on one PostgreSQL database (always PostgreSQL, whatever backend the other
+//! test files run on): a token made on one node is valid on the other; the same records sent to
+//! two nodes at the same moment are stored once, with their ledger entries once; a device pulling
+//! the ledger feed while both nodes write never skips an event; `kill -9` of one node during
+//! uploads loses no acknowledged record and the other node keeps serving.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod common;
+use common::*;
+use serde_json::{json, Value};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Barrier, Mutex};
+
+fn upload(addr: &str, token: &str, batch: &Value) -> Resp {
+    call(
+        addr,
+        "POST",
+        "/api/v1/submissions",
+        Some(token),
+        &batch.to_string(),
+    )
+}
+
+/// Every event the account may see, pulled page by page from `cursor` on; the new cursor.
+fn pull(addr: &str, token: &str, cursor: &mut String, into: &mut Vec<Value>) {
+    loop {
+        let r = call(
+            addr,
+            "GET",
+            &format!("/api/v1/events?after={cursor}&limit=50"),
+            Some(token),
+            "",
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+        let page = r.json();
+        into.extend(page["items"].as_array().unwrap().iter().cloned());
+        *cursor = page["cursor"].as_str().unwrap().to_string();
+        if page["next"].is_null() {
+            return;
+        }
+    }
+}
+
+/// The ids of every submission the account may see, page by page.
+fn stored_ids(addr: &str, token: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut after = String::new();
+    loop {
+        let r = call(
+            addr,
+            "GET",
+            &format!("/api/v1/submissions?limit=500{after}"),
+            Some(token),
+            "",
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+        let page = r.json();
+        for item in page["items"].as_array().unwrap() {
+            ids.push(item["id"].as_str().unwrap().to_string());
+        }
+        match page["next"].as_str() {
+            Some(n) => after = format!("&after={n}"),
+            None => return ids,
+        }
+    }
+}
+
+#[test]
+fn the_same_records_sent_to_two_nodes_at_once_are_stored_once() {
+    let db = pg::fresh_database();
+    let a = start_on(&db, &[]);
+    let b = start_on(&db, &[]);
+    let ta = sign_in(&a.addr, "qiye");
+    let tb = sign_in(&b.addr, "qiye");
+    // Tokens are rows of the database: valid on every node.
+    assert_eq!(
+        call(&b.addr, "GET", "/api/v1/me", Some(&ta), "").status,
+        200
+    );
+    let reader = sign_in(&a.addr, "jiancha");
+    let rounds = 20;
+    let per_batch = 5;
+    let statuses: Mutex<HashMap<String, Vec<String>>> = Mutex::new(HashMap::new());
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let mut pulled = Vec::new();
+    let mut cursor = "0".to_string();
+    let start = Barrier::new(2);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = [(&a.addr, &ta), (&b.addr, &tb)]
+            .into_iter()
+            .enumerate()
+            .map(|(node, (addr, token))| {
+                let (statuses, start) = (&statuses, &start);
+                s.spawn(move || {
+                    for round in 0..rounds {
+                        // A major danger (30 km/h over the limit): each record opens entries.
+                        let batch: Vec<Value> = (0..per_batch)
+                            .map(|k| submission(&uuid(round * per_batch + k), 30.0))
+                            .collect();
+                        start.wait(); // both nodes receive the batch at the same moment
+                        let r = upload(addr, token, &json!(batch));
+                        assert_eq!(r.status, 200, "{}", r.text());
+                        for res in r.json()["results"].as_array().unwrap() {
+                            statuses
+                                .lock()
+                                .unwrap()
+                                .entry(res["id"].as_str().unwrap().to_string())
+                                .or_default()
+                                .push(res["status"].as_str().unwrap().to_string());
+                        }
+                        // Then records of this node's own, racing the other node's.
+                        for k in 0..per_batch {
+                            let id = uuid(10_000 * (node + 1) + round * per_batch + k);
+                            let r = upload(addr, token, &json!([submission(&id, 30.0)]));
+                            assert_eq!(r.status, 200, "{}", r.text());
+                        }
+                    }
+                })
+            })
+            .collect();
+        // A device pulls the ledger feed from node A while both nodes write.
+        let (done, reader, addr) = (&done, &reader, &a.addr);
+        let pulling = s.spawn(move || {
+            let mut got = Vec::new();
+            let mut cursor = "0".to_string();
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                pull(addr, reader, &mut cursor, &mut got);
+            }
+            (got, cursor)
+        });
+        for h in handles {
+            h.join().unwrap();
+        }
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        let (got, c) = pulling.join().unwrap();
+        pulled = got;
+        cursor = c;
+    });
+    // Each record: stored by one node, a duplicate on the other.
+    let statuses = statuses.into_inner().unwrap();
+    assert_eq!(statuses.len(), rounds * per_batch);
+    for (id, mut s) in statuses {
+        s.sort();
+        assert_eq!(s, ["duplicate", "stored"], "{id}");
+    }
+    assert_eq!(stored_ids(&b.addr, &tb).len(), 3 * rounds * per_batch);
+    // The entries the records opened exist once, one `created` each.
+    let mut all = Vec::new();
+    pull(&b.addr, &reader, &mut "0".to_string(), &mut all);
+    assert!(!all.is_empty());
+    let ids: HashSet<&str> = all.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), all.len(), "an event stored twice");
+    let mut created: HashMap<&str, usize> = HashMap::new();
+    for e in all.iter().filter(|e| e["kind"] == "created") {
+        *created.entry(e["entry"].as_str().unwrap()).or_default() += 1;
+    }
+    assert!(created.values().all(|n| *n == 1), "{created:?}");
+    assert_eq!(
+        all.len() % (3 * rounds * per_batch),
+        0,
+        "{} events",
+        all.len()
+    );
+    // The feed pulled while the nodes wrote, finished from its cursor, skipped nothing and
+    // repeated nothing.
+    pull(&a.addr, &reader, &mut cursor, &mut pulled);
+    let pulled_ids: Vec<&str> = pulled.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    let unique: HashSet<&str> = pulled_ids.iter().copied().collect();
+    assert_eq!(unique.len(), pulled_ids.len(), "an event pulled twice");
+    assert_eq!(unique, ids, "the feed skipped events");
+}
+
+#[test]
+fn acknowledged_records_survive_kill_9_of_one_node_and_the_other_keeps_serving() {
+    let db = pg::fresh_database();
+    let mut a = start_on(&db, &[]);
+    let b = start_on(&db, &[]);
+    let t = sign_in(&a.addr, "qiye");
+    let acked = Mutex::new(Vec::new());
+    let after_kill = std::sync::atomic::AtomicUsize::new(0);
+    let killed = std::sync::atomic::AtomicBool::new(false);
+    let (addr_a, addr_b) = (a.addr.clone(), b.addr.clone());
+    std::thread::scope(|s| {
+        // A device on each node uploads as fast as it can; node A is killed under its device,
+        // which then sends the record it was sending, and the rest, to node B.
+        for (dev, first) in [(0, &addr_a), (1, &addr_b)] {
+            let (acked, t, killed, after_kill, addr_b) =
+                (&acked, &t, &killed, &after_kill, &addr_b);
+            s.spawn(move || {
+                let mut addr = first.clone();
+                let mut i = 0;
+                while i < 400 {
+                    let id = uuid(dev * 100_000 + i);
+                    let r = upload(&addr, t, &submission(&id, 30.0));
+                    if r.status == 0 && addr != *addr_b {
+                        addr = addr_b.clone(); // node A is gone: fail over, same record again
+                        continue;
+                    }
+                    assert_eq!(r.status, 200, "{}", r.text());
+                    acked.lock().unwrap().push(id);
+                    if killed.load(std::sync::atomic::Ordering::SeqCst) {
+                        after_kill.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                    i += 1;
+                }
+            });
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        a.child.kill().unwrap(); // SIGKILL: no shutdown, no flush
+        a.child.wait().unwrap();
+        killed.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    let acked = acked.into_inner().unwrap();
+    assert_eq!(
+        acked.len(),
+        800,
+        "every record acknowledged, by one node or the other"
+    );
+    assert!(
+        after_kill.load(std::sync::atomic::Ordering::SeqCst) > 0,
+        "node B served nothing after node A was killed (the uploads ended first: raise the count)"
+    );
+    let t = sign_in(&b.addr, "jiancha");
+    let ids = stored_ids(&b.addr, &t);
+    let stored: HashSet<&str> = ids.iter().map(String::as_str).collect();
+    assert_eq!(stored.len(), ids.len(), "a record stored twice");
+    for id in &acked {
+        assert!(
+            stored.contains(id.as_str()),
+            "{id} was acknowledged and lost"
+        );
+    }
+    assert_eq!(stored.len(), 800);
+}

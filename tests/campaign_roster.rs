@@ -1,0 +1,219 @@
+//! The register views of a locality (`paicha::campaign::roster`) and the locality names of the
+//! progress tree: on the fixture county, the views count exactly what the progress figures count
+//! (every registered enterprise once; not self-inspected = registered - self-inspected, per
+//! product too; open entries per enterprise as the ledger folds them), and licence states at a
+//! day, the day before, on and after the end of a licence and of the plan's warning horizon.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use chrono::NaiveDate;
+use paicha::campaign::*;
+use paicha::ledger::{fold, Event};
+use serde_json::Value;
+
+fn plan() -> Plan {
+    let (_, text) = paicha::campaign::plan::BUILTIN[0];
+    serde_json::from_str(text).unwrap()
+}
+
+fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+struct Fixture {
+    raw: Value,
+    register: Vec<Registered>,
+    submissions: Vec<SubmissionFact>,
+    entries: Vec<EntryFact>,
+}
+
+fn fixture() -> Fixture {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/campaign-fixtures/county.json"
+    ))
+    .unwrap();
+    let raw: Value = serde_json::from_str(&text).unwrap();
+    let events: Vec<Event> = serde_json::from_value(raw["events"].clone()).unwrap();
+    let state = fold(&events);
+    Fixture {
+        register: serde_json::from_value(raw["register"].clone()).unwrap(),
+        submissions: serde_json::from_value(raw["submissions"].clone()).unwrap(),
+        entries: state.entries.iter().map(EntryFact::of).collect(),
+        raw,
+    }
+}
+
+#[test]
+fn the_views_count_what_progress_counts() {
+    let f = fixture();
+    let p = plan();
+    let today = day(f.raw["today"].as_str().unwrap());
+    for (code, want) in f.raw["expected"].as_object().unwrap() {
+        let rows = roster(&p, &f.register, &f.submissions, &f.entries, code, today);
+        let t = &want["total"];
+        let n = |k: &str| usize::try_from(t[k].as_u64().unwrap()).unwrap();
+        let c = roster::counts(&rows);
+        assert_eq!(c[0], (View::All, n("registered")), "{code} all");
+        assert_eq!(
+            c[2],
+            (View::NoSelf, n("registered") - n("self_inspected")),
+            "{code} not self-inspected"
+        );
+        assert_eq!(
+            c[3],
+            (View::NoOnsite, n("registered") - n("onsite_inspected")),
+            "{code} not inspected on site"
+        );
+        // Per product: the rows offering the product and its flags.
+        for (product, fig) in want["products"].as_object().unwrap() {
+            let with: Vec<&RosterProduct> = rows
+                .iter()
+                .flat_map(|r| r.products.iter())
+                .filter(|x| &x.product == product)
+                .collect();
+            assert_eq!(
+                with.len() as u64,
+                fig["registered"].as_u64().unwrap(),
+                "{code} {product}"
+            );
+            let si = with.iter().filter(|x| x.self_inspected).count() as u64;
+            assert_eq!(
+                si,
+                fig["self_inspected"].as_u64().unwrap(),
+                "{code} {product} self"
+            );
+            let os = with.iter().filter(|x| x.onsite_inspected).count() as u64;
+            assert_eq!(
+                os,
+                fig["onsite_inspected"].as_u64().unwrap(),
+                "{code} {product} on site"
+            );
+        }
+        // Every row is in the locality, once.
+        assert!(rows
+            .iter()
+            .all(|r| r.region.starts_with(code.trim_end_matches('0'))));
+        let mut ids: Vec<&str> = rows.iter().map(|r| r.uscc.as_str()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), rows.len(), "{code}: each enterprise once");
+    }
+    // Open entries per enterprise: the ledger's own open entries of registered enterprises.
+    let rows = roster(&p, &f.register, &f.submissions, &f.entries, "520000", today);
+    let registered: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| r.uscc.as_str()).collect();
+    let open_of_registered = f
+        .entries
+        .iter()
+        .filter(|e| e.is_open() && registered.contains(e.uscc.as_str()))
+        .count() as u32;
+    assert_eq!(
+        rows.iter().map(|r| r.open_entries).sum::<u32>(),
+        open_of_registered
+    );
+    assert!(
+        open_of_registered > 0,
+        "the fixture has open entries of registered enterprises"
+    );
+}
+
+fn entry(uscc: &str, until: &[&str]) -> Registered {
+    serde_json::from_value(serde_json::json!({
+        "uscc": uscc, "name": format!("企业{uscc}"), "region": "520102",
+        "products": [{"product": "electric-bicycle", "links": ["sales", "production", "sales"]},
+                     {"product": "not-a-campaign-product", "links": ["sales"]}],
+        "certificates": until.iter().enumerate().map(|(i, u)| serde_json::json!(
+            {"kind": "ccc", "number": format!("C{i}"), "valid_until": u})).collect::<Vec<_>>(),
+    }))
+    .unwrap()
+}
+
+#[test]
+fn licence_states_and_the_expiring_view() {
+    let p = plan();
+    assert_eq!(p.risk.licence_expiring_days, 90);
+    let register = vec![
+        entry("91520102MA6DK4L2XN", &["2023-08-15"]),
+        entry("91520102MA6DK4L3XP", &["2023-11-14", "2024-06-01"]),
+        entry("91520102MA6DK4L4XQ", &["2023-11-15"]),
+        entry("91520102MA6DK4L5XR", &[]),
+    ];
+    let rows = roster(&p, &register, &[], &[], "520102", day("2023-08-16"));
+    assert_eq!(rows.len(), 4);
+    let states = |i: usize| rows[i].licences.iter().map(|l| l.state).collect::<Vec<_>>();
+    // Ended the day before: expired. The last day of the horizon (08-16 + 90 = 11-14): expiring;
+    // the day after it: valid.
+    assert_eq!(states(0), [LicenceState::Expired]);
+    assert_eq!(states(1), [LicenceState::Expiring, LicenceState::Valid]);
+    assert_eq!(states(2), [LicenceState::Valid]);
+    assert!(states(3).is_empty());
+    // Out-of-scope products are left out; links once each, production first.
+    assert_eq!(rows[0].products.len(), 1);
+    assert_eq!(
+        rows[0].products[0].links,
+        [
+            paicha::template::Link::Production,
+            paicha::template::Link::Sales
+        ]
+    );
+    let expiring: Vec<&str> = roster::view(&rows, View::Expiring)
+        .iter()
+        .map(|r| r.uscc.as_str())
+        .collect();
+    assert_eq!(expiring, ["91520102MA6DK4L2XN", "91520102MA6DK4L3XP"]);
+    // On the licence's last day it is still valid (expiring), not expired.
+    let on = roster(&p, &register, &[], &[], "520102", day("2023-08-15"));
+    assert_eq!(on[0].licences[0].state, LicenceState::Expiring);
+    // Nothing inspected: every row in both "not yet" views.
+    let c = roster::counts(&rows);
+    assert_eq!(
+        c,
+        [
+            (View::All, 4),
+            (View::Expiring, 2),
+            (View::NoSelf, 4),
+            (View::NoOnsite, 4)
+        ]
+    );
+    assert_eq!(View::parse("no_onsite"), Some(View::NoOnsite));
+    assert_eq!(View::parse("nope"), None);
+}
+
+#[test]
+fn the_progress_tree_names_its_localities() {
+    let f = fixture();
+    let p = plan();
+    let inputs = Inputs {
+        register: &f.register,
+        submissions: &f.submissions,
+        entries: &f.entries,
+        spots: &[],
+    };
+    let now = chrono::DateTime::parse_from_rfc3339(f.raw["now"].as_str().unwrap()).unwrap();
+    let tree = progress(&p, &inputs, "520000", now).root;
+    assert_eq!(tree.name.as_deref(), Some("贵州省"));
+    let names: Vec<(&str, Option<&str>)> = tree
+        .children
+        .iter()
+        .map(|c| (c.code.as_str(), c.name.as_deref()))
+        .collect();
+    assert_eq!(
+        names,
+        [("520100", Some("贵阳市")), ("520200", Some("六盘水市"))]
+    );
+    let county = &tree.children[0].children[0];
+    assert_eq!(
+        (county.code.as_str(), county.name.as_deref()),
+        ("520102", Some("南明区"))
+    );
+    let lag = lagging(&tree);
+    assert!(lag
+        .iter()
+        .any(|l| l.code == "520102" && l.name.as_deref() == Some("南明区")));
+}
