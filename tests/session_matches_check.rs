@@ -761,7 +761,7 @@ fn a_repeat_constraint_reads_answers_as_entered() {
     .unwrap();
     // And the verdict itself: t.n is answered as entered, so the child's constraint holds
     // at every step; only t.n's own constraint fails until t.e is answered.
-    let all = Map::from_iter(steps.into_iter());
+    let all = Map::from_iter(steps);
     let r = check(
         &cat,
         &submission(t, "onsite_inspection", "production", at, &all),

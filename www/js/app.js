@@ -11,6 +11,7 @@ import { drain, counts, backoff, NeedsSignIn } from './outbox.js';
 import { outboxView as drawOutbox, updateStatus } from './outbox-view.js';
 import { guardEnterprise } from './envelope.js';
 import * as inspectors from './inspectors.js';
+import * as keyStart from './key-start.js';
 import { check } from '../../pkg/paicha.js';
 import { printInspectionRecord } from './record-doc.js';
 
@@ -212,6 +213,7 @@ export async function mount(root, options = {}) {
       const tpl = merged(product.value);
       const d = newDraft({ product: product.value, form: options.form ?? FORM_OF[r], link: link.value, role: r, enterprise, catalogue: hash, templateVersion: tpl?.version });
       await inspectors.prefill(d, (await getMeta('auth'))?.account);
+      await keyStart.apply(d, { getMeta, setMeta });
       await saveDraft(d);
       await openDraft(d.id);
     });
@@ -358,6 +360,8 @@ export async function mount(root, options = {}) {
       },
     });
     globalThis.__paichaRenderMs = performance.now() - r0; // build + validate, for bench/web.mjs
+    const aimed = keyStart.focusCard(draft, tpl, list);
+    if (aimed) main.insertBefore(aimed, list);
     if (form.envelopeErrors.length) {
       head.insertBefore(el('ul', { className: 'errors envelope', attrs: { role: 'alert' } },
         ...form.envelopeErrors.map((e) => el('li', { textContent: tt(e.message) }))), head.querySelector('.buttons'));
@@ -511,7 +515,9 @@ export async function mount(root, options = {}) {
 
   if (navigator.storage?.persist && !(await navigator.storage.persisted?.())) navigator.storage.persist().catch(() => {});
   await frame();
-  const open = await getMeta(openKey);
+  // Started from the ledger's key-inspection list: the start form comes filled (issue 13).
+  const keyed = options.embedded ? null : await keyStart.fromUrl(globalThis.location?.search ?? '', { getMeta, setMeta });
+  const open = keyed ? null : await getMeta(openKey);
   if (open && (await getDraft(open))) await openDraft(open, false); else await home();
   sync.now();
   return { sync: () => sync.now(), open: openDraft, home, get view() { return view; } };

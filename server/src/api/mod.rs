@@ -11,6 +11,7 @@ pub(crate) mod campaign_summary;
 mod cases;
 mod documents;
 mod express;
+mod key_follow;
 mod ledger;
 mod morning;
 mod queue;
