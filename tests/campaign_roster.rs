@@ -217,3 +217,130 @@ fn the_progress_tree_names_its_localities() {
         .iter()
         .any(|l| l.code == "520102" && l.name.as_deref() == Some("南明区")));
 }
+
+#[test]
+fn the_breakdown_adds_up_to_the_progress_figures_and_each_cell_lists_its_records() {
+    use paicha::campaign::breakdown::{count, records, trace, Traced};
+    let f = fixture();
+    let p = plan();
+    let today = day(f.raw["today"].as_str().unwrap());
+    let events: Vec<Event> = serde_json::from_value(f.raw["events"].clone()).unwrap();
+    let entries = fold(&events).entries;
+    for (code, want) in f.raw["expected"].as_object().unwrap() {
+        let t = &want["total"];
+        let n = |k: &str| u32::try_from(t[k].as_u64().unwrap()).unwrap();
+        let r = records(&p, &f.register, &f.submissions, &entries, code, today);
+        let b = count(&r);
+        let sum = |g: &dyn Fn(&BySeverity) -> u32| b.by_severity.iter().map(g).sum::<u32>();
+        assert_eq!(
+            sum(&|s| s.total),
+            n("general") + n("major"),
+            "{code} dangers"
+        );
+        assert_eq!(b.by_severity[0].total, n("general"), "{code} general");
+        assert_eq!(b.by_severity[1].total, n("major"), "{code} major");
+        assert_eq!(sum(&|s| s.open + s.rectified), n("open"), "{code} open");
+        assert_eq!(sum(&|s| s.closed_out), n("closed_out"), "{code} closed out");
+        assert_eq!(
+            sum(&|s| s.closed),
+            n("closed_other"),
+            "{code} closed otherwise"
+        );
+        assert_eq!(
+            sum(&|s| s.rectified + s.closed_out),
+            n("rectified"),
+            "{code} rectified"
+        );
+        assert_eq!(sum(&|s| s.overdue), n("overdue"), "{code} overdue");
+        let m = |g: &dyn Fn(&ByMeasure) -> u32| b.by_measure.iter().map(g).sum::<u32>();
+        assert_eq!(m(&|x| x.required), n("measures"), "{code} measures");
+        assert_eq!(m(&|x| x.done), n("measures_done"), "{code} measures done");
+        assert_eq!(m(&|x| x.done + x.declined + x.not_done), n("measures"));
+        let l = |g: &dyn Fn(&ByLink) -> u32| b.by_link.iter().map(g).sum::<u32>();
+        assert_eq!(
+            l(&|x| x.dangers),
+            n("general") + n("major"),
+            "{code} dangers by link"
+        );
+        assert_eq!(l(&|x| x.open), n("open"), "{code} open by link");
+        // Every enterprise is registered in at least one link, at most in both.
+        assert!(l(&|x| x.registered) >= n("registered"));
+        assert!(l(&|x| x.registered) <= 2 * n("registered"));
+        // Every number of the breakdown is the length of the list behind it.
+        let len = |c: Cell| trace(&r, &c).unwrap().len() as u32;
+        for x in &b.by_link {
+            for (fig, v) in [
+                ("registered", x.registered),
+                ("self_inspected", x.self_inspected),
+                ("onsite_inspected", x.onsite_inspected),
+                ("dangers", x.dangers),
+                ("open", x.open),
+                ("not_self_inspected", x.registered - x.self_inspected),
+            ] {
+                assert_eq!(
+                    len(Cell::Link(x.link, fig.into())),
+                    v,
+                    "{code} {:?} {fig}",
+                    x.link
+                );
+            }
+        }
+        for x in &b.by_severity {
+            let s = x.severity.unwrap();
+            for (fig, v) in [
+                ("open", x.open),
+                ("rectified", x.rectified),
+                ("closed_out", x.closed_out),
+                ("closed", x.closed),
+                ("overdue", x.overdue),
+                ("total", x.total),
+            ] {
+                assert_eq!(len(Cell::Severity(s, fig.into())), v, "{code} {s:?} {fig}");
+            }
+        }
+        for x in &b.by_measure {
+            let a = x.action.unwrap();
+            for (fig, v) in [
+                ("required", x.required),
+                ("done", x.done),
+                ("declined", x.declined),
+                ("not_done", x.not_done),
+            ] {
+                assert_eq!(len(Cell::Measure(a, fig.into())), v, "{code} {a:?} {fig}");
+            }
+        }
+        assert!(trace(
+            &r,
+            &Cell::Severity(paicha::policy::Severity::Major, "nonsense".into())
+        )
+        .is_none());
+        if let Some(Traced::Danger(d)) = trace(
+            &r,
+            &Cell::Severity(paicha::policy::Severity::Major, "total".into()),
+        )
+        .unwrap()
+        .first()
+        {
+            assert_eq!(d.severity, paicha::policy::Severity::Major);
+        }
+    }
+    // Both link lines are there (with zeros where the fixture has none), measures both ways.
+    let r = records(&p, &f.register, &f.submissions, &entries, "520000", today);
+    let b = count(&r);
+    let links: Vec<_> = b.by_link.iter().map(|x| x.link).collect();
+    assert_eq!(
+        links[..2],
+        [
+            Some(paicha::template::Link::Production),
+            Some(paicha::template::Link::Sales)
+        ]
+    );
+    // The fixture registers sales only, and records its dangers by hand (no submission cited):
+    // they make the third line, with no link.
+    assert_eq!(b.by_link[0].registered, 0);
+    assert_eq!(b.by_link[1].registered, 250);
+    assert_eq!(b.by_link.len(), 3);
+    assert_eq!(b.by_link[2].link, None);
+    assert!(b.by_link[2].dangers > 0);
+    assert!(b.by_measure.iter().any(|x| x.done > 0) && b.by_measure.iter().any(|x| x.not_done > 0));
+}

@@ -516,7 +516,8 @@ pub trait AuditStore: Send + Sync {
     fn audit_log(&self, after: Option<i64>, limit: usize) -> Result<Vec<AuditEntry>>;
 }
 
-/// What the server knows of attachments (the bytes live in the blob directory).
+/// What the server knows of attachments (the bytes live in the blob directory, or in the
+/// database when the backend keeps them: `put_blob`).
 pub trait AttachmentStore: Send + Sync {
     /// One uploader's upload of an attachment. Each account sends (and proves it has) the bytes
     /// itself: a hash known to someone else gives neither read access nor a say over the upload.
@@ -541,4 +542,18 @@ pub trait AttachmentStore: Send + Sync {
     /// May this account read the attachment: it uploaded the bytes itself, or it may read a
     /// submission or ledger event that cites them and whose author uploaded them.
     fn attachment_visible(&self, sha256: &str, username: &str, scope: &Scope) -> Result<bool>;
+    /// Does this backend keep the bytes of finished uploads itself, where every node reads
+    /// them (`put_blob`, `blob`)? `false`: they live in the node's blob directory (SQLite: one
+    /// node, one disk).
+    fn keeps_blobs(&self) -> bool {
+        false
+    }
+    /// Keep the checked bytes of a finished upload (once per hash).
+    fn put_blob(&self, _sha256: &str, _bytes: &[u8]) -> Result<()> {
+        Err(StoreError("this backend keeps no attachment bytes".into()))
+    }
+    /// The bytes kept by `put_blob`.
+    fn blob(&self, _sha256: &str) -> Result<Option<Vec<u8>>> {
+        Ok(None)
+    }
 }

@@ -518,7 +518,17 @@ fn the_schedule_table_opens_with_its_cells() {
     );
     assert_eq!(r.status, 200);
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(r.body.clone())).unwrap();
-    assert_eq!(book.sheet_names(), ["进度表", "分产品", "隐患清零"]);
+    assert_eq!(
+        book.sheet_names(),
+        [
+            "进度表",
+            "分产品",
+            "分环节",
+            "隐患等级状态",
+            "措施落实",
+            "隐患清零"
+        ]
+    );
     let sheet = book.worksheet_range("进度表").unwrap();
     let cell = |r: u32, c: u32| sheet.get_value((r, c)).cloned().unwrap_or(Data::Empty);
     assert!(
@@ -546,6 +556,34 @@ fn the_schedule_table_opens_with_its_cells() {
         products.get_value((2, 0)),
         Some(&Data::String("电动自行车".into()))
     );
+    // The breakdown: by link (the three sales enterprises, two on site; the nine dangers found
+    // in sales inspections, eight open), by severity x status, by measure.
+    let links = book.worksheet_range("分环节").unwrap();
+    let at = |r: u32, c: u32| links.get_value((r, c)).cloned().unwrap_or(Data::Empty);
+    assert_eq!(at(1, 1), Data::String("在册企业数".into()));
+    assert_eq!(at(2, 0), Data::String("生产环节".into()));
+    assert_eq!(at(2, 1), Data::Float(0.0));
+    assert_eq!(at(3, 0), Data::String("销售环节".into()));
+    assert_eq!(
+        (3..6).map(|c| at(3, c)).collect::<Vec<_>>(),
+        [2.0, 9.0, 8.0].map(Data::Float),
+        "on site, dangers, open"
+    );
+    assert_eq!(at(3, 1), Data::Float(3.0));
+    let sev = book.worksheet_range("隐患等级状态").unwrap();
+    let at = |r: u32, c: u32| sev.get_value((r, c)).cloned().unwrap_or(Data::Empty);
+    assert_eq!(at(3, 0), Data::String("重大隐患".into()));
+    assert_eq!(
+        (1..7).map(|c| at(3, c)).collect::<Vec<_>>(),
+        [9.0, 8.0, 0.0, 1.0, 0.0, 8.0].map(Data::Float),
+        "total, open, rectified, closed out, closed otherwise, overdue"
+    );
+    let measures = book.worksheet_range("措施落实").unwrap();
+    assert_eq!(
+        measures.get_value((1, 4)),
+        Some(&Data::String("未落实".into()))
+    );
+    assert!(measures.height() > 2, "measures listed");
     // The JSON summary has the same figures, and the open dangers over time.
     let (_, s) = get(
         a,
@@ -554,6 +592,81 @@ fn the_schedule_table_opens_with_its_cells() {
     );
     assert_eq!(s["figures"]["open"], 8);
     assert_eq!(s["due"], "2023-08-15");
+    assert_eq!(s["name"], "贵州省");
+    assert_eq!(s["localities"][0]["name"], "贵阳市");
+    // The breakdown adds up to the figures, and each number is the length of its list.
+    let b = &s["breakdown"];
+    let f = &s["figures"];
+    let sum = |rows: &Value, k: &str| -> u64 {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r[k].as_u64().unwrap())
+            .sum()
+    };
+    assert_eq!(sum(&b["by_severity"], "total"), 9);
+    assert_eq!(
+        sum(&b["by_severity"], "overdue"),
+        f["overdue"].as_u64().unwrap()
+    );
+    assert_eq!(
+        sum(&b["by_measure"], "required"),
+        f["measures"].as_u64().unwrap()
+    );
+    assert_eq!(
+        sum(&b["by_measure"], "done"),
+        f["measures_done"].as_u64().unwrap()
+    );
+    let list = |q: &str| {
+        get(
+            a,
+            &w.province,
+            &format!("{P}/breakdown/trace?date=2023-08-16&{q}"),
+        )
+    };
+    let (st, open) = list("by=severity&key=major&figure=open");
+    assert_eq!(st, 200);
+    assert_eq!(open["total"], 8);
+    assert!(open["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["severity"] == "major" && i["state"] == "open"));
+    let (_, reg) = list("by=link&key=sales&figure=not_onsite_inspected");
+    assert_eq!(reg["total"], 1);
+    assert_eq!(reg["items"][0]["uscc"], "91520102MA6DK4L4XQ");
+    let m = b["by_measure"][0].clone();
+    let (_, nd) = list(&format!(
+        "by=measure&key={}&figure=not_done",
+        m["action"].as_str().unwrap()
+    ));
+    assert_eq!(nd["total"], m["not_done"]);
+    // A county reads only its own; bad cells are 400.
+    let (_, county) = get(
+        a,
+        &w.county,
+        &format!(
+            "{P}/breakdown/trace?region=520102&date=2023-08-16&by=severity&key=major&figure=total"
+        ),
+    );
+    assert_eq!(county["total"], 6);
+    assert_eq!(
+        get(
+            a,
+            &w.county,
+            &format!("{P}/breakdown/trace?region=520302&by=severity&key=major&figure=total")
+        )
+        .0,
+        403
+    );
+    for bad in [
+        "by=colour&key=x&figure=open",
+        "by=severity&key=huge&figure=open",
+        "by=severity&key=major&figure=lots",
+        "by=link&key=sales",
+    ] {
+        assert_eq!(list(bad).0, 400, "{bad}");
+    }
     let series = s["open_over_time"].as_array().unwrap();
     assert_eq!(series.last().unwrap()["date"], "2023-08-16");
     assert_eq!(series.last().unwrap()["open"], 8);

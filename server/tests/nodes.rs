@@ -237,3 +237,30 @@ fn acknowledged_records_survive_kill_9_of_one_node_and_the_other_keeps_serving()
     }
     assert_eq!(stored.len(), 800);
 }
+
+#[test]
+fn an_attachment_uploaded_to_one_node_is_served_by_the_other() {
+    let db = pg::fresh_database();
+    let a = start_on(&db, &[]);
+    let b = start_on(&db, &[]);
+    let t = sign_in(&a.addr, "qiye");
+    let photo: Vec<u8> = (0..200_000u32).map(|i| (i * 13 % 251) as u8).collect();
+    let sha = sha_hex(&photo);
+    let path = format!("/api/v1/attachments/{sha}");
+    let put = request(
+        &a.addr,
+        "PUT",
+        &path,
+        &[bearer(&t), format!("Upload-Length: {}", photo.len())],
+        &photo,
+    );
+    assert_eq!(put.status, 201, "{}", put.text());
+    // Node B has no file of it: the bytes come from the database.
+    let back = call(&b.addr, "GET", &path, Some(&t), "");
+    assert_eq!((back.status, back.body == photo), (200, true));
+    let status = call(&b.addr, "GET", &format!("{path}/status"), Some(&t), "").json();
+    assert_eq!(status["complete"], true);
+    // Another account that uploaded nothing and cites nothing sees nothing, on either node.
+    let other = sign_in(&b.addr, "jiancha");
+    assert_eq!(call(&b.addr, "GET", &path, Some(&other), "").status, 404);
+}

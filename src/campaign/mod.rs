@@ -11,6 +11,7 @@
 //! coverage and licences (the register views);
 //! `supervision` the acts addressed to localities and the look-back.
 
+pub mod breakdown;
 pub mod columns;
 pub mod facts;
 pub mod import;
@@ -22,6 +23,7 @@ pub mod roster;
 pub mod supervision;
 pub mod validate;
 
+pub use breakdown::{Breakdown, ByLink, ByMeasure, BySeverity, Cell, MeasureState, Records};
 pub use facts::{EntryFact, EntryState, SpotFact, SubmissionFact};
 pub use plan::{Milestone, MilestoneKind, Plan, PlanProblem};
 pub use progress::{

@@ -100,11 +100,58 @@ test('dashboard: province tree, drill-down to a county, ranking, traced records,
     const openLink = await page.$eval('#summary tbody tr:first-child td:nth-child(7) a', (a) => [a.textContent, a.getAttribute('href')]);
     assert.equal(openLink[0], '6');
     assert.match(openLink[1], /trace=open/);
+    // The breakdown: by link (the sales line: 3 registered, 2 on site, 6 dangers, 6 open), by
+    // severity x status, by measure; each number links to its records.
+    const sales = await page.$$eval('#summary section', (ss) => {
+      const sec = ss.find((x) => x.querySelector('h2')?.textContent === '分环节');
+      return [...sec.querySelectorAll('tbody tr')].map((tr) => [...tr.cells].map((c) => c.textContent));
+    });
+    assert.deepEqual(sales.find((r) => r[0] === '销售环节'), ['销售环节', '3', '0', '2', '6', '6']);
+    const majorOpen = await page.$eval('a[href*="bd=severity%3Amajor%3Aopen"]', (a) => [a.textContent, a.getAttribute('href')]);
+    assert.equal(majorOpen[0], '6');
+    assert.match(await page.textContent('#summary'), /处置措施落实/);
+    assert.match(await page.textContent('#summary'), /地区 南明区 520102/);
     await page.screenshot({ path: join(shots, 'summary-county-360.png'), fullPage: true });
     await axe(page, 'summary');
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await page.screenshot({ path: join(shots, 'summary-county-1024.png'), fullPage: true });
+    await page.goto(`${server.url}/www/${majorOpen[1]}`);
+    await page.waitForSelector('#trace li');
+    assert.equal(await page.$$eval('#trace li', (l) => l.length), 6);
+    assert.match(await page.textContent('#trace li'), /major open/);
+    await page.setViewportSize({ width: 360, height: 740 });
     await page.goto(`${server.url}/www${openLink[1].startsWith('/') ? '' : '/'}${openLink[1]}`);
     await page.waitForSelector('#trace li');
     assert.equal(await page.$$eval('#trace li', (l) => l.length), 6);
+    // Look-back (回头看): one entry closed out (rectified, re-check passed), drawn by the seed,
+    // found back: recorded, the entry re-opened, the figures follow.
+    const events = (await api(server, tablet, 'GET', '/api/v1/events?limit=100')).body.items;
+    const entry = events.find((e) => e.kind === 'created' && e.enterprise.uscc === '91520102MA6DK4L2XN').entry;
+    const phone = await token(server, 'qiye');
+    const ev = (n, author, act) => ({ id: `6f1c2a9e-3b7d-4c1e-9a55-0000000001${n}`, entry, author, device: 'd', at: '2023-08-01T10:00:00+08:00', ...act });
+    assert.equal((await api(server, phone, 'POST', '/api/v1/events', [ev(10, 'qiye', { kind: 'rectified', measures: '限速器已复原' })])).body.results[0].status, 'stored');
+    assert.equal((await api(server, tablet, 'POST', '/api/v1/events', [ev(11, 'jiancha', { kind: 'rechecked', round: 1, passed: true })])).body.results[0].status, 'stored');
+    await page.goto(`${server.url}/www/dashboard.html?region=520102&date=2023-08-16`);
+    await page.waitForSelector('#h-lookback');
+    assert.equal(await page.$eval('tbody tr:first-child td:nth-child(6)', (td) => td.textContent), '1', 'closed out');
+    assert.equal(await page.inputValue('#lb-seed'), '2023-08-16/520102');
+    await page.click('#h-lookback ~ .bar-plain button');
+    await page.waitForSelector('ul.lookback li');
+    assert.match(await page.textContent('#h-lookback + .bar-plain + div'), /共 1 条候选/);
+    assert.equal(await page.getAttribute('ul.lookback li', 'data-target'), entry);
+    await page.click('ul.lookback li button:nth-of-type(2)');
+    assert.equal(await page.textContent('.lb-status'), '不通过须写明发现的问题');
+    await page.fill('ul.lookback li input', '限速器又被拆除');
+    await page.click('ul.lookback li button:nth-of-type(2)');
+    await page.waitForFunction(() => document.querySelector('.lb-status')?.textContent.startsWith('已记录'));
+    assert.equal(await page.textContent('.lb-status'), '已记录，隐患已重新打开整改');
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await page.screenshot({ path: join(shots, 'dashboard-lookback-1024.png'), fullPage: true });
+    await axe(page, 'look-back');
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.click('.bar button:not(.secondary)');
+    await page.waitForFunction(() => document.querySelector('tbody tr:first-child td:nth-child(6)')?.textContent === '0');
+    assert.equal(await page.$eval('tbody tr:first-child td:nth-child(7)', (td) => td.textContent), '6', 'open again');
     // English.
     await page.click('header button');
     assert.match(await page.textContent('h1'), /Campaign progress/);

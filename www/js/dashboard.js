@@ -8,6 +8,7 @@ import { el } from './dom.js';
 import { apiFetch, apiJson } from './http.js';
 import { getLang, setLang } from './i18n.js';
 import { registerSection } from './dashboard-register.js';
+import { lookbackSection } from './dashboard-lookback.js';
 
 const T = {
   title: ['专项行动进度', 'Campaign progress'],
@@ -44,6 +45,8 @@ const t = (k, n) => (T[k]?.[getLang() === 'en' ? 1 : 0] ?? k).replace('{n}', Str
 const CAMPAIGN = '2023-guizhou';
 const root = document.getElementById('dashboard');
 let auth = null;
+// `drawn`: the last look-back sample of the locality shown, kept across renders.
+let drawn = {};
 let state = { region: null, date: '', view: 'all', progress: null, ranking: null, register: null, trace: null, synced: null, offline: false };
 
 const key = (what) => `campaign:${what}:${auth.account.username}`;
@@ -55,6 +58,7 @@ async function load() {
   const cacheKey = key(`view:${state.region ?? ''}:${state.date}`);
   try {
     const progress = await apiJson(`/api/v1/campaigns/${CAMPAIGN}/progress?${params}`, { token: auth.token });
+    if (state.region !== progress.root.code) drawn = {};
     state.region = progress.root.code;
     const county = progress.root.level === 'county';
     const ranking = county
@@ -103,6 +107,19 @@ async function trace(figure, region, product) {
     state.trace = { figure, region, ...(await apiJson(`/api/v1/campaigns/${CAMPAIGN}/trace?${q({ figure, region, product, date: state.date })}`, { token: auth.token })) };
   } catch {
     state.trace = { figure, region, items: [] };
+  }
+  render();
+  document.getElementById('trace')?.scrollIntoView();
+}
+
+// The records behind a number of the summary's breakdown (by link, severity x status, measure).
+async function traceBreakdown(by, key, figure) {
+  const label = `${by}=${key} · ${figure}`;
+  try {
+    const r = await apiJson(`/api/v1/campaigns/${CAMPAIGN}/breakdown/trace?${q({ region: state.region, date: state.date, by, key, figure })}`, { token: auth.token });
+    state.trace = { figure: label, region: state.region, items: r.items.map((i) => ({ ...i, detail: [i.link, i.severity, i.state, i.overdue ? 'overdue' : ''].filter(Boolean).join(' ') })) };
+  } catch {
+    state.trace = { figure: label, region: state.region, items: [] };
   }
   render();
   document.getElementById('trace')?.scrollIntoView();
@@ -177,7 +194,7 @@ function render() {
         el('td', { textContent: r.key_inspection ? '●' : '' })))))));
   const tr = state.trace && el('section', { id: 'trace', aria: { labelledby: 'h-trace' } },
     el('h2', { id: 'h-trace', textContent: `${t('records')}: ${FIGURE_KEY[state.trace.figure] ? t(FIGURE_KEY[state.trace.figure]) : state.trace.figure} · ${nameOf(state.trace.region)} (${state.trace.items.length})` }),
-    el('ul', {}, ...state.trace.items.slice(0, 200).map((i) => el('li', { textContent: `${i.region} ${i.name || ''} ${i.uscc} ${i.product} ${i.detail || ''}` }))));
+    el('ul', {}, ...state.trace.items.slice(0, 200).map((i) => el('li', { textContent: `${i.region} ${i.name || ''} ${i.uscc} ${i.product ?? ''} ${i.detail || ''}` }))));
   root.replaceChildren(el('main', {},
     el('header', { className: 'bar' },
       el('h1', { textContent: `${t('title')} · ${placeName(p.root)}` }), langBtn),
@@ -191,6 +208,10 @@ function render() {
     el('section', { aria: { labelledby: 'h-lag' } }, el('h2', { id: 'h-lag', textContent: t('lagging') }), lagging),
     ranking,
     state.register && registerSection(state.register, state.view, showView, getLang()),
+    ['supervisor', 'admin'].includes(auth.account.role) && !state.offline && lookbackSection({
+      campaign: CAMPAIGN, region: p.root.code, date: state.date || p.today, token: auth.token,
+      author: auth.account.username, lang: getLang(),
+    }, drawn, render),
     tr));
 }
 
@@ -213,6 +234,7 @@ async function main() {
   await refresh();
   // A link from the printed summary: the records behind one of its numbers.
   if (params.get('trace')) await trace(params.get('trace'), state.region, params.get('product'));
+  else if (params.get('bd')) await traceBreakdown(...params.get('bd').split(':'));
 }
 
 main();

@@ -5,6 +5,9 @@
 import { getMeta } from './db.js';
 import { el } from './dom.js';
 import { apiJson } from './http.js';
+import { ACTION_LABELS, labelOf } from './labels.js';
+
+const placeName = (name, code) => (name ? `${name} ${code}` : code);
 
 const NS = 'http://www.w3.org/2000/svg';
 const svg = (tag, attrs = {}, ...kids) => {
@@ -32,6 +35,35 @@ function table(rows, first, date) {
       ...COLS.map(([k, , figure]) => el('td', {}, link(k === 'found' ? f.general + f.major : f[k], figure, region, product, date)))))));
 }
 
+// The breakdown's numbers link to the dashboard's list of the records behind each one
+// (GET .../breakdown/trace?by=&key=&figure=).
+function bdLink(value, by, key, figure, region, date) {
+  const q = new URLSearchParams({ region, date, bd: `${by}:${key}:${figure}` });
+  return el('a', { href: `dashboard.html?${q}`, textContent: String(value) });
+}
+
+const LINKS = { production: '生产环节', sales: '销售环节' };
+const SEVERITIES = { general: '一般隐患', major: '重大隐患' };
+
+function bdTable(first, cols, rows) {
+  return el('table', {},
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col', textContent: first }), ...cols.map(([, h]) => el('th', { scope: 'col', textContent: h })))),
+    el('tbody', {}, ...rows.map(([label, cells]) => el('tr', {}, el('td', { textContent: label }), ...cells.map((c) => el('td', {}, c))))));
+}
+
+function breakdown(b, region, date) {
+  const link = [['registered', '在册企业'], ['self_inspected', '已自查'], ['onsite_inspected', '已现场检查'], ['dangers', '发现隐患'], ['open', '未清零']];
+  const sev = [['total', '合计'], ['open', '未整改'], ['rectified', '已整改待复查'], ['closed_out', '已销号'], ['closed', '其他方式关闭'], ['overdue', '超期']];
+  const meas = [['required', '应落实'], ['done', '已落实'], ['declined', '决定不采取'], ['not_done', '未落实']];
+  return [
+    el('section', {}, el('h2', { textContent: '分环节' }), bdTable('环节', link, b.by_link.map((x) => [LINKS[x.link] ?? '未注明环节', link.map(([k]) => bdLink(x[k], 'link', x.link ?? 'none', k, region, date))]))),
+    el('section', {}, el('h2', { textContent: '隐患等级与状态' }), bdTable('等级', sev, b.by_severity.map((x) => [SEVERITIES[x.severity], sev.map(([k]) => bdLink(x[k], 'severity', x.severity, k, region, date))]))),
+    el('section', {}, el('h2', { textContent: '处置措施落实' }), b.by_measure.length
+      ? bdTable('措施', meas, b.by_measure.map((x) => [labelOf(ACTION_LABELS, x.action, 'zh'), meas.map(([k]) => bdLink(x[k], 'measure', x.action, k, region, date))]))
+      : el('p', { textContent: '无' })),
+  ];
+}
+
 function coverageChart(localities) {
   const w = 600, bar = 18, h = 30 + localities.length * (bar * 2 + 8);
   const x = (p) => 120 + (p * (w - 140)) / 100;
@@ -39,7 +71,7 @@ function coverageChart(localities) {
   localities.forEach((l, i) => {
     const y = 20 + i * (bar * 2 + 8);
     const s = pct(l.figures.self_inspected, l.figures.registered), o = pct(l.figures.onsite_inspected, l.figures.registered);
-    g.append(svg('text', { x: 0, y: y + bar }, document.createTextNode(l.code)),
+    g.append(svg('text', { x: 0, y: y + bar, 'font-size': 12 }, document.createTextNode(l.name ?? l.code)),
       svg('rect', { x: 120, y, width: x(s) - 120, height: bar - 2, fill: '#1d4f91' }),
       svg('text', { x: x(s) + 4, y: y + bar - 5, 'font-size': 12 }, document.createTextNode(`自查 ${s}%`)),
       svg('rect', { x: 120, y: y + bar, width: x(o) - 120, height: bar - 2, fill: '#6a9bd8' }),
@@ -73,14 +105,15 @@ async function main() {
   print.addEventListener('click', () => window.print());
   root.replaceChildren(
     el('h1', { textContent: `${s.campaign.name.zh} · ${kind}` }),
-    el('p', { textContent: `地区 ${s.region} · 截至 ${s.today} · 报送期限 ${s.due ?? '-'} · 生成于 ${s.made_at}` }), print,
+    el('p', { textContent: `地区 ${placeName(s.name, s.region)} · 截至 ${s.today} · 报送期限 ${s.due ?? '-'} · 生成于 ${s.made_at}` }), print,
     s.flags.length > 0 && el('ul', {}, ...s.flags.map((f) => el('li', { className: 'flag', textContent: f.reason.zh }))),
     el('section', {}, el('h2', { textContent: '总体及各地进度' }),
-      table([{ label: `合计 ${s.region}`, region: s.region, f: s.figures }, ...s.localities.map((l) => ({ label: l.code, region: l.code, f: l.figures }))], '地区', s.today)),
-    el('section', {}, el('h2', { textContent: '各地覆盖率' }), coverageChart(s.localities.length ? s.localities : [{ code: s.region, figures: s.figures }])),
+      table([{ label: `合计 ${placeName(s.name, s.region)}`, region: s.region, f: s.figures }, ...s.localities.map((l) => ({ label: placeName(l.name, l.code), region: l.code, f: l.figures }))], '地区', s.today)),
+    el('section', {}, el('h2', { textContent: '各地覆盖率' }), coverageChart(s.localities.length ? s.localities : [{ code: s.region, name: s.name, figures: s.figures }])),
     el('section', {}, el('h2', { textContent: '隐患动态清零' }), openChart(s.open_over_time, s.clearance_due)),
     el('section', {}, el('h2', { textContent: '分产品' }),
-      table(s.products.map((x) => ({ label: x.name, region: s.region, product: x.product, f: x.figures })), '产品', s.today)));
+      table(s.products.map((x) => ({ label: x.name, region: s.region, product: x.product, f: x.figures })), '产品', s.today)),
+    ...(s.breakdown ? breakdown(s.breakdown, s.region, s.today) : []));
 }
 
 main();

@@ -267,18 +267,22 @@ async fn finish(app: &Arc<App>, sha: &str, actor: &str, length: u64) -> Response
             a.store.drop_attachment(&s, &actor)?;
             return Ok(false);
         }
-        let dest = final_path(&a, &s);
         let io = |e: std::io::Error| crate::storage::StoreError(e.to_string());
-        if let Some(dir) = dest.parent() {
-            std::fs::create_dir_all(dir).map_err(io)?;
-        }
-        if dest.exists() {
-            // Someone uploaded these bytes before: they are kept once.
+        // A backend every node reads (PostgreSQL) keeps the bytes itself; otherwise they go to
+        // this node's blob directory.
+        let dest = final_path(&a, &s);
+        if a.store.keeps_blobs() {
+            a.store
+                .put_blob(&s, &std::fs::read(&partial).map_err(io)?)?;
             std::fs::remove_file(&partial).map_err(io)?;
-        } else {
-            std::fs::rename(&partial, &dest).map_err(io)?;
-        }
-        if let Some(dir) = dest.parent() {
+        } else if let Some(dir) = dest.parent() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+            if dest.exists() {
+                // Someone uploaded these bytes before: they are kept once.
+                std::fs::remove_file(&partial).map_err(io)?;
+            } else {
+                std::fs::rename(&partial, &dest).map_err(io)?;
+            }
             // The rename is durable only once its directory is synced.
             std::fs::File::open(dir)
                 .and_then(|d| d.sync_all())
@@ -363,22 +367,34 @@ pub async fn get(State(app): State<Arc<App>>, auth: Authed, Path(sha): Path<Stri
         auth.account.username.clone(),
         auth.scope(),
     );
-    let visible = blocking(move || a.store.attachment_visible(&s, &user, &scope)).await;
-    match visible {
-        Ok(true) => match tokio::fs::read(final_path(&app, &sha)).await {
-            Ok(bytes) => (
-                StatusCode::OK,
-                [
-                    ("content-type", sniff(&bytes)),
-                    ("x-content-type-options", "nosniff"),
-                    ("cache-control", "private, max-age=31536000, immutable"),
-                ],
-                bytes,
-            )
-                .into_response(),
-            Err(_) => super::unavailable(),
-        },
-        Ok(false) => not_found(),
-        Err(r) => r,
+    // The bytes from the database when it keeps them (every node reads them), else from disk.
+    let visible = blocking(move || {
+        Ok(if !a.store.attachment_visible(&s, &user, &scope)? {
+            None
+        } else if a.store.keeps_blobs() {
+            Some(a.store.blob(&s)?)
+        } else {
+            Some(None)
+        })
+    })
+    .await;
+    let read = match visible {
+        Ok(Some(Some(bytes))) => Ok(bytes),
+        Ok(Some(None)) => tokio::fs::read(final_path(&app, &sha)).await,
+        Ok(None) => return not_found(),
+        Err(r) => return r,
+    };
+    match read {
+        Ok(bytes) => (
+            StatusCode::OK,
+            [
+                ("content-type", sniff(&bytes)),
+                ("x-content-type-options", "nosniff"),
+                ("cache-control", "private, max-age=31536000, immutable"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(_) => super::unavailable(),
     }
 }

@@ -13,8 +13,9 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::NaiveDate;
-use paicha::campaign::{self as core, Figures, MilestoneKind, Node, Plan};
-use paicha::policy::add_days;
+use paicha::campaign::{self as core, breakdown, Breakdown, Figures, MilestoneKind, Node, Plan};
+use paicha::policy::{add_days, ActionKind, Severity};
+use paicha::template::Link;
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -55,6 +56,7 @@ fn weeks(plan: &Plan, today: NaiveDate) -> Vec<String> {
 
 struct Summary {
     root: Node,
+    breakdown: Breakdown,
     series: Vec<(String, u32)>,
     kind: MilestoneKind,
     today: NaiveDate,
@@ -73,13 +75,16 @@ async fn summarise(
     let prefix = region_prefix(&q.region);
     let today = paicha::ledger::date::date_text(q.today);
     let days = weeks(plan, q.today);
-    let (leaves, open) = blocking(move || {
+    let (region, day) = (q.region.clone(), q.today);
+    let (leaves, open, breakdown) = blocking(move || {
         let l = app.store.campaign_leaves(plan, &prefix, &today)?;
         let o = app.store.open_over_time(plan, &prefix, &days)?;
-        Ok((l, days.into_iter().zip(o).collect::<Vec<_>>()))
+        let b = breakdown::count(&super::campaign_breakdown::of(&app, plan, &region, day)?);
+        Ok((l, days.into_iter().zip(o).collect::<Vec<_>>(), b))
     })
     .await?;
     Ok(Summary {
+        breakdown,
         root: core::tree(plan, &q.region, &leaves, q.today),
         series: open,
         kind,
@@ -125,7 +130,9 @@ pub async fn summary(
         "figures": s.root.figures,
         "flags": s.root.flags,
         "products": products,
-        "localities": s.root.children.iter().map(|c| json!({"code": c.code, "level": c.level, "figures": c.figures, "flags": c.flags})).collect::<Vec<_>>(),
+        "name": s.root.name,
+        "localities": s.root.children.iter().map(|c| json!({"code": c.code, "name": c.name, "level": c.level, "figures": c.figures, "flags": c.flags})).collect::<Vec<_>>(),
+        "breakdown": s.breakdown,
         "open_over_time": s.series.iter().map(|(d, n)| json!({"date": d, "open": n})).collect::<Vec<_>>(),
     }))
     .into_response()
@@ -268,6 +275,7 @@ fn workbook(plan: &Plan, s: &Summary) -> Result<Vec<u8>, XlsxError> {
         ("产品", "产品代码"),
         &products,
     )?;
+    breakdown_sheets(&mut wb, &title, &s.breakdown)?;
     let ws = wb.add_worksheet();
     ws.set_name("隐患清零")?;
     let bold = Format::new().set_bold();
@@ -282,6 +290,141 @@ fn workbook(plan: &Plan, s: &Summary) -> Result<Vec<u8>, XlsxError> {
     wb.save_to_buffer()
 }
 
+/// The measures' names as the pages show them (`www/js/labels.js` ACTION_LABELS; a test holds
+/// the two equal): the schedule table is made here, where the page's dictionary is not.
+pub fn measure_name(a: ActionKind) -> &'static str {
+    match a {
+        ActionKind::StopProductionSale => "立即停止生产销售",
+        ActionKind::Rectify => "限期整改",
+        ActionKind::Recheck => "复查",
+        ActionKind::ReportToGovernment => "报告地方政府",
+        ActionKind::SeriousViolationList => "列入严重违法失信名单",
+        ActionKind::CreditPublicity => "信用公示",
+        ActionKind::RevokeCertificate => "吊销证书",
+        ActionKind::JudicialTransferReview => "研判是否移送司法机关",
+        ActionKind::HandOverToDepartment => "移交主管部门",
+    }
+}
+
+/// A sheet of labelled rows of whole numbers under a title and a header row.
+fn plain_sheet(
+    wb: &mut Workbook,
+    name: &str,
+    title: &str,
+    header: &[&str],
+    rows: &[(String, Vec<u32>)],
+) -> Result<(), XlsxError> {
+    let bold = Format::new().set_bold();
+    let head = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Center)
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let ws = wb.add_worksheet();
+    ws.set_name(name)?;
+    let last = u16::try_from(header.len().saturating_sub(1)).unwrap_or(u16::MAX);
+    ws.merge_range(0, 0, 0, last.max(1), title, &bold)?;
+    for (i, h) in header.iter().enumerate() {
+        ws.write_string_with_format(1, u16::try_from(i).unwrap_or(u16::MAX), *h, &head)?;
+    }
+    ws.set_column_width(0, 22)?;
+    for (r, (label, values)) in rows.iter().enumerate() {
+        let row = u32::try_from(r + 2).unwrap_or(u32::MAX);
+        ws.write_string(row, 0, label)?;
+        for (c, v) in values.iter().enumerate() {
+            ws.write_number(row, u16::try_from(c + 1).unwrap_or(u16::MAX), f64::from(*v))?;
+        }
+    }
+    ws.set_freeze_panes(2, 1)?;
+    Ok(())
+}
+
+/// The breakdown's three sheets: by link, by severity x status, by measure.
+fn breakdown_sheets(wb: &mut Workbook, title: &str, b: &Breakdown) -> Result<(), XlsxError> {
+    let link = |l: Option<Link>| match l {
+        Some(Link::Production) => "生产环节",
+        Some(Link::Sales) => "销售环节",
+        None => "未注明环节（手工登记的隐患）",
+    };
+    let rows: Vec<(String, Vec<u32>)> = b
+        .by_link
+        .iter()
+        .map(|x| {
+            let v = vec![
+                x.registered,
+                x.self_inspected,
+                x.onsite_inspected,
+                x.dangers,
+                x.open,
+            ];
+            (link(x.link).to_string(), v)
+        })
+        .collect();
+    plain_sheet(
+        wb,
+        "分环节",
+        &format!("{title} 分环节"),
+        &[
+            "环节",
+            "在册企业数",
+            "已自查企业数",
+            "已现场检查企业数",
+            "发现隐患",
+            "未清零隐患",
+        ],
+        &rows,
+    )?;
+    let rows: Vec<(String, Vec<u32>)> = b
+        .by_severity
+        .iter()
+        .map(|x| {
+            let name = match x.severity {
+                Some(Severity::Major) => "重大隐患",
+                _ => "一般隐患",
+            };
+            let v = vec![
+                x.total,
+                x.open,
+                x.rectified,
+                x.closed_out,
+                x.closed,
+                x.overdue,
+            ];
+            (name.to_string(), v)
+        })
+        .collect();
+    plain_sheet(
+        wb,
+        "隐患等级状态",
+        &format!("{title} 隐患等级与状态"),
+        &[
+            "隐患等级",
+            "合计",
+            "未整改",
+            "已整改待复查",
+            "已销号",
+            "其他方式关闭",
+            "超期未整改",
+        ],
+        &rows,
+    )?;
+    let rows: Vec<(String, Vec<u32>)> = b
+        .by_measure
+        .iter()
+        .filter_map(|x| {
+            let v = vec![x.required, x.done, x.declined, x.not_done];
+            x.action.map(|a| (measure_name(a).to_string(), v))
+        })
+        .collect();
+    plain_sheet(
+        wb,
+        "措施落实",
+        &format!("{title} 处置措施落实"),
+        &["措施", "应落实", "已落实", "决定不采取", "未落实"],
+        &rows,
+    )
+}
+
 /// The schedule table of a rolled-up locality (what the benchmark times).
 #[cfg(test)]
 pub fn workbook_of(
@@ -294,6 +437,7 @@ pub fn workbook_of(
         plan,
         &Summary {
             root,
+            breakdown: Breakdown::default(),
             series,
             kind: MilestoneKind::AnnualSummary,
             today,
@@ -346,5 +490,34 @@ pub async fn xlsx(
             &format!("无法生成进度表：{e}"),
             &format!("The schedule table could not be made: {e}"),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn measure_names_are_the_pages_names() {
+        let labels = include_str!("../../../www/js/labels.js");
+        for a in [
+            ActionKind::StopProductionSale,
+            ActionKind::Rectify,
+            ActionKind::Recheck,
+            ActionKind::ReportToGovernment,
+            ActionKind::SeriousViolationList,
+            ActionKind::CreditPublicity,
+            ActionKind::RevokeCertificate,
+            ActionKind::JudicialTransferReview,
+            ActionKind::HandOverToDepartment,
+        ] {
+            let kind = serde_json::to_value(a).unwrap_or_default();
+            let line = format!(
+                "{}: {{ zh: '{}'",
+                kind.as_str().unwrap_or(""),
+                measure_name(a)
+            );
+            assert!(labels.contains(&line), "{line}");
+        }
     }
 }

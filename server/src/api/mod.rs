@@ -5,7 +5,8 @@
 
 mod accounts;
 pub mod attachments;
-mod campaign;
+pub(crate) mod campaign;
+mod campaign_breakdown;
 mod campaign_register;
 pub(crate) mod campaign_summary;
 mod cases;
@@ -195,6 +196,10 @@ pub fn router(
         .route(
             "/api/v1/campaigns/{id}/register",
             get(campaign_register::register),
+        )
+        .route(
+            "/api/v1/campaigns/{id}/breakdown/trace",
+            get(campaign_breakdown::trace),
         )
         .route(
             "/api/v1/campaigns/{id}/acts",

@@ -1,6 +1,12 @@
 //! Attachments in PostgreSQL: each account's upload of a hash (`uploads`) and which records cite
 //! which hash (`cites`, for submissions, ledger events and express events), which together
 //! decide who may read the bytes. The rules are SQLite's (`sqlite/attachments.rs`).
+//!
+//! The bytes of finished uploads are kept in the database (`blobs`, BYTEA, once per hash), so
+//! every node serves them: the simplest store all nodes share, in the same backups as the
+//! records that cite them, at the price of database size (attachments are at most
+//! `--max-attachment`, 20 MiB by default). Unfinished uploads stay on the node that receives
+//! them (`partial/`): an upload resumed on another node starts again from its first byte.
 
 use super::{big, scope_sql, write_audit, Args, Postgres};
 use crate::storage::{AttachmentMeta, AttachmentStore, Audit, Result, Scope};
@@ -22,6 +28,10 @@ CREATE TABLE IF NOT EXISTS uploads (
     PRIMARY KEY (sha256, uploader)
 );
 CREATE INDEX IF NOT EXISTS uploads_unfinished ON uploads (uploader) WHERE NOT complete;
+CREATE TABLE IF NOT EXISTS blobs (
+    sha256 TEXT PRIMARY KEY,
+    bytes BYTEA NOT NULL
+);
 ";
 
 fn attachment_row(r: &Row) -> AttachmentMeta {
@@ -169,6 +179,29 @@ impl AttachmentStore for Postgres {
                 .query_one("SELECT to_regclass('express_events') IS NOT NULL", &[])?
                 .get(0);
             Ok(exists && c.query_one(&express, &xargs.refs())?.get::<_, bool>(0))
+        })
+    }
+
+    fn keeps_blobs(&self) -> bool {
+        true
+    }
+
+    fn put_blob(&self, sha: &str, bytes: &[u8]) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO blobs (sha256, bytes) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING",
+                &[&sha, &bytes],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn blob(&self, sha: &str) -> Result<Option<Vec<u8>>> {
+        self.read(|c| {
+            Ok(
+                c.query_opt("SELECT bytes FROM blobs WHERE sha256 = $1", &[&sha])?
+                    .map(|r| r.get(0)),
+            )
         })
     }
 }

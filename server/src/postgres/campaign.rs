@@ -1,25 +1,500 @@
-//! The campaign's summary tables in PostgreSQL (owned by the campaign port, p2-pgcampaign; this
-//! first version holds only the hooks the core kinds call, so they compile before it lands).
-//!
-//! Facts are kept by one call per kind of record, inside the transaction that stores the
-//! record, as in `sqlite/campaign.rs`: `on_submission` (a new submission, from
-//! `submissions.rs`), `on_entry` (a ledger entry whose events changed, from `submissions.rs` and
-//! `ledger.rs`), `on_spot_check` (a spot-check version stored, from `spot.rs`).
+//! The campaign's facts tables in PostgreSQL, the hooks that keep them and the counters, and the
+//! campaign store: the same tables, facts and answers as `sqlite/campaign.rs` (its module doc
+//! says what each holds). The hooks run inside the transaction that stores the record:
+//! `on_submission` (from `submissions.rs`), `on_entry` (a ledger entry whose events changed, from
+//! `submissions.rs` and `ledger.rs`), `on_spot_check` (from `spot.rs`), `put_register` (from
+//! `register.rs`). Each first locks its part (the enterprise, the entry, the spot check: its row
+//! in `campaign_parts`) for the rest of the transaction, so two nodes storing records of one enterprise at once count the
+//! second change on top of the first. Region and day columns sort bytewise (`COLLATE "C"`), as
+//! SQLite's do, so code ranges and orders are the same on both.
 
-use super::Tx;
-use crate::storage::{NewSubmission, Result};
+use super::campaign_counts::{self, done_of, lock_part, register_of};
+use super::campaign_trace;
+use super::{Postgres, Tx};
+use crate::storage::{
+    done_fact, is_kept, kept_plans, registered, Audit, CampaignStore, Changes, Figure, LocalFacts,
+    NewCampaignRecord, NewSubmission, Part, Result, Scope, Stored, Traced,
+};
+use paicha::campaign::{EntryFact, EntryState, Inputs, Leaf, Plan, Registered, SpotFact};
+use paicha::ledger::{fold, Event, SpotCheck};
+use paicha::policy::Severity;
+use paicha::{Form, Link};
+use r2d2_postgres::postgres::GenericClient;
 
-/// A new submission (stored now, in `tx`).
-pub(super) fn on_submission(_tx: &mut Tx<'_>, _rec: &NewSubmission) -> Result<()> {
-    Ok(())
+pub(super) const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS campaign_register (
+    uscc TEXT COLLATE "C" NOT NULL,
+    product TEXT COLLATE "C" NOT NULL,
+    region TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (uscc, product)
+);
+CREATE INDEX IF NOT EXISTS campaign_register_region ON campaign_register (region, product);
+CREATE TABLE IF NOT EXISTS campaign_enterprises (
+    uscc TEXT COLLATE "C" PRIMARY KEY,
+    region TEXT COLLATE "C" NOT NULL,
+    name TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS campaign_enterprises_region ON campaign_enterprises (region);
+CREATE TABLE IF NOT EXISTS campaign_done (
+    uscc TEXT COLLATE "C" NOT NULL,
+    product TEXT COLLATE "C" NOT NULL,
+    onsite BOOLEAN NOT NULL,
+    day TEXT COLLATE "C" NOT NULL,
+    region TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (uscc, product, onsite, day, region)
+);
+CREATE INDEX IF NOT EXISTS campaign_done_region ON campaign_done (region);
+CREATE TABLE IF NOT EXISTS campaign_entries (
+    entry TEXT COLLATE "C" PRIMARY KEY,
+    uscc TEXT COLLATE "C" NOT NULL,
+    region TEXT COLLATE "C" NOT NULL,
+    product TEXT COLLATE "C" NOT NULL,
+    severity TEXT NOT NULL,
+    violation BOOLEAN NOT NULL,
+    found TEXT COLLATE "C" NOT NULL,
+    state TEXT NOT NULL,
+    due TEXT COLLATE "C",
+    closed_on TEXT COLLATE "C",
+    measures BIGINT NOT NULL,
+    measures_done BIGINT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS campaign_entries_region ON campaign_entries (region);
+CREATE TABLE IF NOT EXISTS campaign_spots (
+    id TEXT COLLATE "C" PRIMARY KEY,
+    uscc TEXT COLLATE "C" NOT NULL,
+    region TEXT COLLATE "C" NOT NULL,
+    product TEXT COLLATE "C" NOT NULL,
+    day TEXT COLLATE "C" NOT NULL,
+    unqualified BOOLEAN NOT NULL,
+    disposed BOOLEAN NOT NULL,
+    due TEXT COLLATE "C",
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS campaign_spots_region ON campaign_spots (region);
+CREATE TABLE IF NOT EXISTS campaign_records (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    body TEXT NOT NULL,
+    campaign TEXT NOT NULL,
+    locality TEXT NOT NULL,
+    author TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    current BOOLEAN NOT NULL,
+    UNIQUE (id, sha256)
+);
+CREATE INDEX IF NOT EXISTS campaign_records_campaign ON campaign_records (campaign, kind, seq);
+"#;
+
+/// A new submission: its valid self- or on-site inspection counts for its enterprise and product.
+pub(super) fn on_submission(tx: &mut Tx<'_>, rec: &NewSubmission) -> Result<()> {
+    let m = &rec.meta;
+    let (Some(form), Some(_)) = (Form::parse(&m.form), Link::parse(&m.link)) else {
+        return Ok(());
+    };
+    if !m.valid {
+        return Ok(());
+    }
+    put_done(
+        tx,
+        &m.uscc,
+        &m.product,
+        form == Form::OnsiteInspection,
+        &m.inspected_date,
+        &m.region,
+    )
 }
 
-/// A ledger entry whose events changed (in `tx`, which sees them).
-pub(super) fn on_entry(_tx: &mut Tx<'_>, _entry: &str) -> Result<()> {
-    Ok(())
+/// A valid inspection of an enterprise's product on a day, filed under a division code: its
+/// fact, and the enterprise's part of the counters again when it is new and can count.
+pub(super) fn put_done<C: GenericClient>(
+    c: &mut C,
+    uscc: &str,
+    product: &str,
+    onsite: bool,
+    day: &str,
+    region: &str,
+) -> Result<()> {
+    let plans = kept_plans();
+    // Out of every campaign's products or period, it changes no figure (the core skips it).
+    let counts = plans
+        .iter()
+        .any(|p| p.in_scope(product) && p.in_period(day));
+    if counts {
+        lock_part(c, "enterprise", uscc)?;
+    }
+    let before = if counts {
+        Some((register_of(c, uscc)?, done_of(c, uscc)?))
+    } else {
+        None
+    };
+    let new = c.execute(
+        "INSERT INTO campaign_done (uscc, product, onsite, day, region)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        &[&uscc, &product, &onsite, &day, &region],
+    )?;
+    let Some((reg, mut done)) = before else {
+        return Ok(());
+    };
+    if new == 0 {
+        return Ok(());
+    }
+    let mut ch = Changes::default();
+    let registered = reg.as_ref();
+    ch.add(
+        plans,
+        &Part::Enterprise {
+            registered,
+            done: &done,
+        },
+        -1,
+    );
+    done.push(done_fact(
+        uscc.into(),
+        product.into(),
+        onsite,
+        day.into(),
+        region.into(),
+    ));
+    ch.add(
+        plans,
+        &Part::Enterprise {
+            registered,
+            done: &done,
+        },
+        1,
+    );
+    campaign_counts::apply(c, ch)
 }
 
-/// A spot-check record stored (new or a later version), as stored.
-pub(super) fn on_spot_check(_tx: &mut Tx<'_>, _body: &str) -> Result<()> {
-    Ok(())
+/// A ledger entry's events changed (in `tx`, which sees them): fold its own events again, keep
+/// its fact and count the difference.
+pub(super) fn on_entry<C: GenericClient>(c: &mut C, entry: &str) -> Result<()> {
+    lock_part(c, "entry", entry)?;
+    let events: Vec<Event> = c
+        .query("SELECT body FROM events WHERE entry = $1", &[&entry])?
+        .iter()
+        .filter_map(|r| Event::from_json(r.get::<_, &str>(0)).ok())
+        .collect();
+    let state = fold(&events);
+    let Some(e) = state.entry(entry) else {
+        return Ok(());
+    };
+    let f = EntryFact::of(e);
+    let old: Option<EntryFact> = c
+        .query_opt(
+            "SELECT body FROM campaign_entries WHERE entry = $1",
+            &[&entry],
+        )?
+        .and_then(|r| serde_json::from_str(r.get::<_, &str>(0)).ok());
+    if old.as_ref() == Some(&f) {
+        return Ok(());
+    }
+    let body = serde_json::to_string(&f).unwrap_or_default();
+    c.execute(
+        "INSERT INTO campaign_entries (entry, uscc, region, product, severity, violation, found,
+            state, due, closed_on, measures, measures_done, body)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         ON CONFLICT (entry) DO UPDATE SET uscc = excluded.uscc, region = excluded.region,
+            product = excluded.product, severity = excluded.severity, violation = excluded.violation,
+            found = excluded.found, state = excluded.state, due = excluded.due,
+            closed_on = excluded.closed_on, measures = excluded.measures,
+            measures_done = excluded.measures_done, body = excluded.body",
+        &[
+            &f.entry,
+            &f.uscc,
+            &f.region,
+            &f.product,
+            &severity(f.severity),
+            &f.violation.is_some(),
+            &f.found,
+            &state_name(f.state),
+            &f.due,
+            &f.closed_on,
+            &i64::from(f.measures),
+            &i64::from(f.measures_done),
+            &body,
+        ],
+    )?;
+    let mut ch = Changes::default();
+    ch.replace(
+        kept_plans(),
+        old.as_ref().map(Part::Entry).as_ref(),
+        Some(&Part::Entry(&f)),
+    );
+    campaign_counts::apply(c, ch)
 }
+
+/// A spot-check record stored (new or a later version), as stored: keep its fact and count the
+/// difference.
+pub(super) fn on_spot_check<C: GenericClient>(c: &mut C, body: &str) -> Result<()> {
+    let Ok(s) = serde_json::from_str::<SpotCheck>(body) else {
+        return Ok(());
+    };
+    let f = SpotFact::of(&s);
+    lock_part(c, "spot", &f.id)?;
+    let old: Option<SpotFact> = c
+        .query_opt("SELECT body FROM campaign_spots WHERE id = $1", &[&f.id])?
+        .and_then(|r| serde_json::from_str(r.get::<_, &str>(0)).ok());
+    if old.as_ref() == Some(&f) {
+        return Ok(());
+    }
+    c.execute(
+        "INSERT INTO campaign_spots (id, uscc, region, product, day, unqualified, disposed, due, body)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (id) DO UPDATE SET uscc = excluded.uscc, region = excluded.region,
+            product = excluded.product, day = excluded.day, unqualified = excluded.unqualified,
+            disposed = excluded.disposed, due = excluded.due, body = excluded.body",
+        &[
+            &f.id,
+            &f.uscc,
+            &f.region,
+            &f.product,
+            &f.date,
+            &f.unqualified,
+            &f.disposed,
+            &f.due,
+            &serde_json::to_string(&f).unwrap_or_default(),
+        ],
+    )?;
+    let mut ch = Changes::default();
+    ch.replace(
+        kept_plans(),
+        old.as_ref().map(Part::Spot).as_ref(),
+        Some(&Part::Spot(&f)),
+    );
+    campaign_counts::apply(c, ch)
+}
+
+/// A register entry, replacing its earlier version's rows: what the register's store calls for
+/// each entry it changes, in its transaction.
+pub(super) fn put_register<C: GenericClient>(c: &mut C, r: &Registered) -> Result<()> {
+    lock_part(c, "enterprise", &r.uscc)?;
+    let before = register_of(c, &r.uscc)?;
+    c.execute("DELETE FROM campaign_register WHERE uscc = $1", &[&r.uscc])?;
+    for p in &r.products {
+        c.execute(
+            "INSERT INTO campaign_register (uscc, product, region) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+            &[&r.uscc, &p.product, &r.region],
+        )?;
+    }
+    c.execute(
+        "INSERT INTO campaign_enterprises (uscc, region, name, body) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (uscc) DO UPDATE SET region = excluded.region, name = excluded.name,
+            body = excluded.body",
+        &[
+            &r.uscc,
+            &r.region,
+            &r.name,
+            &serde_json::to_string(r).unwrap_or_default(),
+        ],
+    )?;
+    let after = registered(
+        &r.uscc,
+        r.products
+            .iter()
+            .map(|p| (p.product.clone(), r.region.clone()))
+            .collect(),
+    );
+    if before == after {
+        return Ok(());
+    }
+    let done = done_of(c, &r.uscc)?;
+    let mut ch = Changes::default();
+    let part = |registered| Part::Enterprise {
+        registered,
+        done: &done,
+    };
+    ch.replace(
+        kept_plans(),
+        Some(&part(before.as_ref())),
+        Some(&part(after.as_ref())),
+    );
+    campaign_counts::apply(c, ch)
+}
+
+fn severity(s: Severity) -> &'static str {
+    match s {
+        Severity::General => "general",
+        Severity::Major => "major",
+    }
+}
+
+fn state_name(s: EntryState) -> &'static str {
+    match s {
+        EntryState::Open => "open",
+        EntryState::Rectified => "rectified",
+        EntryState::ClosedOut => "closed_out",
+        EntryState::Closed => "closed",
+    }
+}
+
+impl Postgres {
+    /// The counters of every kept plan made for its current version (once per database and
+    /// plan version; a quick look when they are).
+    fn counters_current(&self) -> Result<()> {
+        let current = self.read(|c| {
+            for plan in kept_plans() {
+                let text = serde_json::to_string(plan).unwrap_or_default();
+                let kept: Option<String> = c
+                    .query_opt(
+                        "SELECT plan FROM campaign_kept WHERE campaign = $1",
+                        &[&plan.id],
+                    )?
+                    .map(|r| r.get(0));
+                if kept.as_deref() != Some(text.as_str()) {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        })?;
+        if current {
+            return Ok(());
+        }
+        self.write(|tx| campaign_counts::keep_current(tx))
+    }
+}
+
+impl CampaignStore for Postgres {
+    fn campaign_leaves(&self, plan: &Plan, prefix: &str, today: &str) -> Result<Vec<Leaf>> {
+        if is_kept(plan) {
+            self.counters_current()?;
+            return self.read(|c| campaign_counts::read_leaves(c, plan, prefix, today));
+        }
+        // A plan that is not one of the build's has no counters: count it with the core over
+        // every fact (as the SQLite backend does).
+        let all = self.read(|c| campaign_trace::local_facts(c, ""))?;
+        let day = paicha::date::parse_date(today).unwrap_or_default();
+        let inputs = Inputs {
+            register: &all.register,
+            submissions: &all.submissions,
+            entries: &all.entries,
+            spots: &all.spots,
+        };
+        Ok(paicha::campaign::leaves(plan, &inputs, day)
+            .into_iter()
+            .filter(|l| l.region.starts_with(prefix))
+            .collect())
+    }
+
+    fn open_over_time(&self, plan: &Plan, prefix: &str, days: &[String]) -> Result<Vec<u32>> {
+        if is_kept(plan) {
+            self.counters_current()?;
+            return self.read(|c| campaign_counts::read_open_series(c, plan, prefix, days));
+        }
+        let facts = self.read(|c| campaign_trace::local_facts(c, prefix))?;
+        let mut rows: Vec<(String, i64, i64)> = Vec::new();
+        for e in &facts.entries {
+            if plan.in_scope(&e.product) && e.found >= plan.period.from {
+                rows.push((e.found.clone(), 1, 0));
+                if let Some(c) = &e.closed_on {
+                    rows.push((c.clone(), 0, 1));
+                }
+            }
+        }
+        Ok(crate::storage::open_series(&rows, days))
+    }
+
+    fn local_facts(&self, prefix: &str) -> Result<LocalFacts> {
+        self.read(|c| campaign_trace::local_facts(c, prefix))
+    }
+
+    fn traced(
+        &self,
+        plan: &Plan,
+        figure: Figure,
+        prefix: &str,
+        product: Option<&str>,
+        today: &str,
+        limit: usize,
+    ) -> Result<Vec<Traced>> {
+        self.read(|c| campaign_trace::traced(c, plan, figure, prefix, product, today, limit))
+    }
+
+    fn put_campaign_record(&self, r: &NewCampaignRecord<'_>) -> Result<Stored> {
+        self.write(|tx| {
+            // One id at a time across nodes: the first version of an id is the current one.
+            lock_part(tx, "campaign_record", r.id)?;
+            let known: Option<String> = tx
+                .query_opt(
+                    "SELECT sha256 FROM campaign_records WHERE id = $1 AND current",
+                    &[&r.id],
+                )?
+                .map(|x| x.get(0));
+            let outcome = match known {
+                Some(sha) if sha == r.sha256 => Stored::Duplicate,
+                known => {
+                    // A second version of an id is kept beside the first (never replacing it).
+                    tx.execute(
+                        "INSERT INTO campaign_records (kind, id, sha256, body, campaign, locality,
+                            author, received_at, current)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                         ON CONFLICT (id, sha256) DO NOTHING",
+                        &[
+                            &r.kind,
+                            &r.id,
+                            &r.sha256,
+                            &r.body,
+                            &r.campaign,
+                            &r.locality,
+                            &r.author,
+                            &r.received_at,
+                            &known.is_none(),
+                        ],
+                    )?;
+                    if known.is_none() {
+                        Stored::New
+                    } else {
+                        Stored::Conflict
+                    }
+                }
+            };
+            super::write_audit(
+                tx,
+                &Audit {
+                    at: r.received_at,
+                    actor: r.author,
+                    action: if r.kind == "act" {
+                        "campaign.supervision"
+                    } else {
+                        "campaign.lookback"
+                    },
+                    target: r.id,
+                    outcome: match outcome {
+                        Stored::New => "stored",
+                        Stored::Duplicate => "duplicate",
+                        _ => "conflict",
+                    },
+                    detail: r.locality,
+                },
+            )?;
+            Ok(outcome)
+        })
+    }
+
+    fn campaign_records(&self, kind: &str, campaign: &str, scope: &Scope) -> Result<Vec<String>> {
+        let rows = self.read(|c| {
+            Ok(c.query(
+                "SELECT body, locality FROM campaign_records
+                 WHERE kind = $1 AND campaign = $2 AND current ORDER BY seq DESC",
+                &[&kind, &campaign],
+            )?
+            .iter()
+            .map(|r| (r.get::<_, String>(0), r.get::<_, String>(1)))
+            .collect::<Vec<_>>())
+        })?;
+        Ok(rows
+            .into_iter()
+            .filter(|(_, loc)| scope.has_region(loc))
+            .map(|(b, _)| b)
+            .collect())
+    }
+}
+
+#[cfg(test)]
+#[path = "campaign_tests.rs"]
+mod campaign_tests;

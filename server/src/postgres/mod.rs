@@ -56,11 +56,15 @@ mod accounts;
 mod attachments;
 mod audit;
 mod campaign;
+mod campaign_counts;
+mod campaign_trace;
+mod documents;
+mod express;
 mod followup;
 mod idempotent;
 mod ledger;
 mod numbering;
-mod pending;
+mod register;
 mod spot;
 mod submissions;
 
@@ -128,6 +132,11 @@ const SCHEMAS: &[&str] = &[
     audit::SCHEMA,
     followup::SCHEMA,
     numbering::SCHEMA,
+    campaign::SCHEMA,
+    campaign_counts::SCHEMA,
+    register::SCHEMA,
+    documents::SCHEMA,
+    express::SCHEMA,
 ];
 
 /// Changes to existing tables, in order, each run once per database: (version, SQL).

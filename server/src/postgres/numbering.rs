@@ -18,7 +18,6 @@ pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS doc_numbers (
 /// The next number of `series` in `year` (1 for the first), given for good when `tx` commits.
 /// Use: `let n = next_number(tx, "520102/rectification_order", 2026)?;`, store the numbered
 /// record in the same `tx`, and write it with `crate::numbering::format_number`.
-#[allow(dead_code)] // until documents and express reports are ported (pending.rs)
 pub(crate) fn next_number(tx: &mut Tx<'_>, series: &str, year: i32) -> Result<i64> {
     Ok(tx
         .query_one(

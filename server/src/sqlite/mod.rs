@@ -32,6 +32,8 @@ mod accounts;
 mod attachments;
 pub(crate) mod audit;
 mod campaign;
+mod campaign_counts;
+mod campaign_trace;
 mod documents;
 mod express;
 mod followup;
@@ -73,6 +75,7 @@ const SCHEMAS: &[&str] = &[
     express::SCHEMA,
     followup::SCHEMA,
     campaign::SCHEMA,
+    campaign_counts::SCHEMA,
     numbering::SCHEMA,
     register::SCHEMA,
 ];

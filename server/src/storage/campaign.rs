@@ -7,6 +7,11 @@
 //! The SQLite implementation is `sqlite/campaign.rs`; the figures it counts are held equal to the
 //! core's `paicha::campaign::leaves` by a test over the fixture county.
 
+mod counts;
+pub use counts::*;
+#[cfg(test)]
+pub mod province;
+
 use super::{Result, Scope, Stored};
 use paicha::campaign::{EntryFact, Leaf, Plan, Registered, SpotFact, SubmissionFact};
 use serde::Serialize;

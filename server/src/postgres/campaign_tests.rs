@@ -1,0 +1,318 @@
+//! The campaign store on a real PostgreSQL (the test cluster of `server/tests/common/pg.rs`):
+//! the counters equal the core's `leaves` on the fixture county, fed one record at a time as in
+//! the SQLite test; and two nodes changing the same enterprises at the same moment count both
+//! changes (the per-part lock), where reading the part before the other commit would lose one.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+use super::*;
+use paicha::campaign::{leaves as core_leaves, RegisteredProduct, SubmissionFact};
+
+#[path = "../../tests/common/pg.rs"]
+#[allow(dead_code, clippy::panic)]
+mod pg;
+
+fn fresh() -> Postgres {
+    Postgres::connect(&pg::fresh_database(), 4).unwrap()
+}
+
+#[test]
+fn counters_equal_the_core_on_postgres() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/campaign-fixtures/county.json"
+    ))
+    .unwrap();
+    let raw: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let register: Vec<Registered> = serde_json::from_value(raw["register"].clone()).unwrap();
+    let subs: Vec<SubmissionFact> = serde_json::from_value(raw["submissions"].clone()).unwrap();
+    let events: Vec<Event> = serde_json::from_value(raw["events"].clone()).unwrap();
+    let spots: Vec<SpotCheck> = serde_json::from_value(raw["spot_checks"].clone()).unwrap();
+    let db = fresh();
+    let plan: Plan = serde_json::from_str(paicha::campaign::plan::BUILTIN[0].1).unwrap();
+    // The counters made current (and empty) first, so what follows is counted by the hooks.
+    assert!(db
+        .campaign_leaves(&plan, "52", "2023-08-16")
+        .unwrap()
+        .is_empty());
+    db.write(|tx| {
+        let (early, late) = subs.split_at(subs.len() / 2);
+        let done = |tx: &mut Tx<'_>, s: &SubmissionFact| {
+            if s.valid {
+                let onsite = s.form == Form::OnsiteInspection;
+                put_done(tx, &s.uscc, &s.product, onsite, &s.date, &s.region).unwrap();
+            }
+        };
+        early.iter().rev().for_each(|s| done(tx, s));
+        for r in &register {
+            let mut moved = r.clone();
+            moved.region = "520103".into();
+            put_register(tx, &moved)?;
+            put_register(tx, r)?;
+        }
+        late.iter().rev().for_each(|s| done(tx, s));
+        for e in &events {
+            tx.execute(
+                "INSERT INTO events (id, entry, kind, sha256, body, uscc, region, received_at, author)
+                 VALUES ($1, $2, $3, '', $4, '', '', '', '')",
+                &[&e.id, &e.entry, &e.act.kind(), &serde_json::to_string(e).unwrap()],
+            )?;
+            on_entry(tx, &e.entry)?;
+        }
+        for s in spots.iter().chain(&spots) {
+            on_spot_check(tx, &serde_json::to_string(s).unwrap())?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    assert!(is_kept(&plan));
+    let state = fold(&events);
+    let facts: Vec<EntryFact> = state.entries.iter().map(EntryFact::of).collect();
+    let spot_facts: Vec<SpotFact> = spots.iter().map(SpotFact::of).collect();
+    let inputs = Inputs {
+        register: &register,
+        submissions: &subs,
+        entries: &facts,
+        spots: &spot_facts,
+    };
+    let mut other = plan.clone();
+    other.version += 1;
+    for today in ["2023-08-16", "2023-09-20"] {
+        let day = chrono::NaiveDate::parse_from_str(today, "%Y-%m-%d").unwrap();
+        let want = core_leaves(&plan, &inputs, day);
+        assert_eq!(
+            db.campaign_leaves(&plan, "52", today).unwrap(),
+            want,
+            "{today}"
+        );
+        assert_eq!(
+            db.campaign_leaves(&other, "52", today).unwrap(),
+            want,
+            "{today}"
+        );
+        let county: Vec<Leaf> = want
+            .iter()
+            .filter(|l| l.region == "520102")
+            .cloned()
+            .collect();
+        assert_eq!(db.campaign_leaves(&plan, "520102", today).unwrap(), county);
+    }
+    let days: Vec<String> = ["2023-06-30", "2023-07-20", "2023-08-16", "2023-10-31"]
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+    assert_eq!(
+        db.open_over_time(&plan, "52", &days).unwrap(),
+        db.open_over_time(&other, "52", &days).unwrap()
+    );
+    // Counters thrown away: counted again from the facts on the next read, the same.
+    db.write(|tx| {
+        tx.batch_execute("DELETE FROM campaign_kept; UPDATE campaign_counts SET major = 99")?;
+        Ok(())
+    })
+    .unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2023, 8, 16).unwrap();
+    assert_eq!(
+        db.campaign_leaves(&plan, "52", "2023-08-16").unwrap(),
+        core_leaves(&plan, &inputs, day)
+    );
+}
+
+#[test]
+fn two_nodes_changing_one_enterprise_at_once_count_both_changes() {
+    let url = pg::fresh_database();
+    let (a, b) = (
+        Postgres::connect(&url, 2).unwrap(),
+        Postgres::connect(&url, 2).unwrap(),
+    );
+    let plan = &kept_plans()[0];
+    let (p, q) = (plan.products[0].clone(), plan.products[1].clone());
+    assert!(a
+        .campaign_leaves(plan, "52", &plan.period.from)
+        .unwrap()
+        .is_empty());
+    let usccs: Vec<String> = (0..20)
+        .map(|i| paicha::ids::with_check_character(&format!("91520102MA{i:07}")).unwrap())
+        .collect();
+    a.write(|tx| {
+        for u in &usccs {
+            put_register(
+                tx,
+                &Registered {
+                    uscc: u.clone(),
+                    name: u.clone(),
+                    region: "520102".into(),
+                    address: None,
+                    legal_representative: None,
+                    contact: None,
+                    scale: None,
+                    products: [&p, &q]
+                        .iter()
+                        .map(|p| RegisteredProduct {
+                            product: (*p).clone(),
+                            links: vec![Link::Sales],
+                        })
+                        .collect(),
+                    certificates: vec![],
+                    key_flags: vec![],
+                },
+            )?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    // Node a self-inspects product p of every enterprise, node b product q, at the same time,
+    // each in transactions that hold the enterprise a while: an enterprise is self-inspected
+    // (all its products) only when both are counted on top of each other.
+    let day = plan.period.from.clone();
+    let start = std::sync::Barrier::new(2);
+    std::thread::scope(|s| {
+        for (node, product) in [(&a, &p), (&b, &q)] {
+            let (usccs, day, start) = (&usccs, &day, &start);
+            s.spawn(move || {
+                for u in usccs {
+                    // Both nodes at the same enterprise at the same moment.
+                    start.wait();
+                    node.write(|tx| {
+                        put_done(tx, u, product, false, day, "520102")?;
+                        tx.batch_execute("SELECT pg_sleep(0.02)")?;
+                        Ok(())
+                    })
+                    .unwrap();
+                }
+            });
+        }
+    });
+    let leaves = a.campaign_leaves(plan, "520102", &day).unwrap();
+    assert_eq!(leaves.len(), 1);
+    assert_eq!(leaves[0].total.registered, 20);
+    assert_eq!(leaves[0].total.self_inspected, 20, "{:?}", leaves[0].total);
+    for f in &leaves[0].products {
+        assert_eq!(f.figures.self_inspected, 20);
+    }
+}
+
+mod bench {
+    //! The province benchmark on PostgreSQL (the data set and the reads:
+    //! `storage/campaign/province.rs`). The facts go in by bulk inserts and the counters are
+    //! made by the recount (`keep_current`, what a new plan version gets): the same tables the
+    //! hooks keep, made in seconds rather than in 3 million round trips. Run: `cargo test
+    //! --release -p paicha-server --bin paicha-server campaign_province_benchmark_postgres --
+    //! --ignored --nocapture`.
+    use super::*;
+    use crate::storage::province::{generate, measure, Sink};
+    use std::time::Instant;
+
+    #[derive(Default)]
+    struct Bulk {
+        register: Vec<Registered>,
+        done: Vec<(String, String, bool, String, String)>,
+        entries: Vec<EntryFact>,
+    }
+
+    impl Sink for Bulk {
+        fn register(&mut self, r: &Registered) {
+            self.register.push(r.clone());
+        }
+        fn done(&mut self, uscc: &str, product: &str, onsite: bool, day: &str, region: &str) {
+            self.done.push((
+                uscc.into(),
+                product.into(),
+                onsite,
+                day.into(),
+                region.into(),
+            ));
+        }
+        fn entry(&mut self, entry: &str, _uscc: &str, _region: &str, bodies: &[String]) {
+            let events: Vec<Event> = bodies
+                .iter()
+                .map(|b| Event::from_json(b).unwrap())
+                .collect();
+            let state = fold(&events);
+            self.entries
+                .push(EntryFact::of(state.entry(entry).unwrap()));
+        }
+    }
+
+    #[test]
+    #[ignore]
+    fn campaign_province_benchmark_postgres() {
+        let plan: Plan = serde_json::from_str(paicha::campaign::plan::BUILTIN[0].1).unwrap();
+        let db = fresh();
+        let t0 = Instant::now();
+        let mut bulk = Bulk::default();
+        let (events, entries) = generate(&plan, &mut bulk);
+        db.write(|tx| {
+            for chunk in bulk.register.chunks(5000) {
+                let mut cols: [Vec<String>; 3] = Default::default();
+                let mut ents: [Vec<String>; 4] = Default::default();
+                for r in chunk {
+                    for p in &r.products {
+                        cols[0].push(r.uscc.clone());
+                        cols[1].push(p.product.clone());
+                        cols[2].push(r.region.clone());
+                    }
+                    ents[0].push(r.uscc.clone());
+                    ents[1].push(r.region.clone());
+                    ents[2].push(r.name.clone());
+                    ents[3].push(serde_json::to_string(r).unwrap());
+                }
+                tx.execute(
+                    "INSERT INTO campaign_register SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+                     ON CONFLICT DO NOTHING",
+                    &[&cols[0], &cols[1], &cols[2]],
+                )?;
+                tx.execute(
+                    "INSERT INTO campaign_enterprises SELECT * FROM
+                     unnest($1::text[], $2::text[], $3::text[], $4::text[])",
+                    &[&ents[0], &ents[1], &ents[2], &ents[3]],
+                )?;
+            }
+            for chunk in bulk.done.chunks(20000) {
+                let (mut u, mut p, mut o, mut d, mut g) =
+                    (vec![], vec![], vec![], vec![], vec![]);
+                for (a, b, c, e, f) in chunk {
+                    u.push(a.clone());
+                    p.push(b.clone());
+                    o.push(*c);
+                    d.push(e.clone());
+                    g.push(f.clone());
+                }
+                tx.execute(
+                    "INSERT INTO campaign_done SELECT * FROM
+                     unnest($1::text[], $2::text[], $3::bool[], $4::text[], $5::text[])
+                     ON CONFLICT DO NOTHING",
+                    &[&u, &p, &o, &d, &g],
+                )?;
+            }
+            for chunk in bulk.entries.chunks(10000) {
+                let bodies: Vec<String> =
+                    chunk.iter().map(|f| serde_json::to_string(f).unwrap()).collect();
+                tx.execute(
+                    "INSERT INTO campaign_entries (entry, uscc, region, product, severity, violation,
+                        found, state, due, closed_on, measures, measures_done, body)
+                     SELECT b->>'entry', b->>'uscc', b->>'region', b->>'product', b->>'severity',
+                        b ? 'violation', b->>'found',
+                        b->>'state',
+                        b->>'due', b->>'closed_on', (b->>'measures')::bigint,
+                        (b->>'measures_done')::bigint, b::text
+                     FROM (SELECT x::jsonb AS b FROM unnest($1::text[]) AS x) s",
+                    &[&bodies],
+                )?;
+            }
+            tx.execute("DELETE FROM campaign_kept", &[])?;
+            Ok(())
+        })
+        .unwrap();
+        let loaded = t0.elapsed().as_secs_f64();
+        db.write(|tx| campaign_counts::keep_current(tx)).unwrap();
+        println!(
+            "PostgreSQL: 50,000 enterprises, 200,000 submissions, {events} events ({entries} entries): facts loaded in {loaded:.1} s, counted in {:.1} s",
+            t0.elapsed().as_secs_f64() - loaded
+        );
+        db.write(|tx| {
+            tx.batch_execute("ANALYZE")?;
+            Ok(())
+        })
+        .unwrap();
+        measure(&plan, &db);
+    }
+}

@@ -1,0 +1,197 @@
+//! The campaign store's tests (the counters equal the core) and the province benchmark.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+use super::*;
+
+mod tests {
+    //! The counters equal the core's `leaves` on the fixture county, with the records put through
+    //! the hooks one at a time in a shuffled order (each ledger event, a register entry moved
+    //! away and back, a spot check stored twice), at the fixture's day and a later one, from
+    //! every level; and a plan not of the build (no counters) gives the same through the core.
+    use super::*;
+    use paicha::campaign::{leaves as core_leaves, SubmissionFact};
+
+    #[test]
+    fn counters_equal_the_core() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/campaign-fixtures/county.json"
+        ))
+        .unwrap();
+        let raw: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let register: Vec<Registered> = serde_json::from_value(raw["register"].clone()).unwrap();
+        let subs: Vec<SubmissionFact> = serde_json::from_value(raw["submissions"].clone()).unwrap();
+        let events: Vec<Event> = serde_json::from_value(raw["events"].clone()).unwrap();
+        let spots: Vec<SpotCheck> = serde_json::from_value(raw["spot_checks"].clone()).unwrap();
+        let dir = std::env::temp_dir().join(format!("paicha-campaign-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = Sqlite::open(&dir.join("t.db")).unwrap();
+        {
+            let mut conn = db.conn().unwrap();
+            let tx = conn.transaction().unwrap();
+            // Half the submissions before the register, half after; in reverse order.
+            let (early, late) = subs.split_at(subs.len() / 2);
+            let done = |s: &SubmissionFact| {
+                if s.valid {
+                    let onsite = s.form == Form::OnsiteInspection;
+                    put_done(&tx, &s.uscc, &s.product, onsite, &s.date, &s.region).unwrap();
+                }
+            };
+            early.iter().rev().for_each(done);
+            for r in &register {
+                // Filed first under another county, then moved to its own.
+                let mut moved = r.clone();
+                moved.region = "520103".into();
+                put_register(&tx, &moved).unwrap();
+                put_register(&tx, r).unwrap();
+            }
+            late.iter().rev().for_each(done);
+            for e in &events {
+                tx.execute(
+                    "INSERT INTO events (id, entry, kind, sha256, body, uscc, region, received_at, author)
+                     VALUES (?1, ?2, ?3, '', ?4, '', '', '', '')",
+                    params![e.id, e.entry, e.act.kind(), serde_json::to_string(e).unwrap()],
+                )
+                .unwrap();
+                on_entry(&tx, &e.entry).unwrap();
+            }
+            for s in spots.iter().chain(&spots) {
+                on_spot_check(&tx, &serde_json::to_string(s).unwrap()).unwrap();
+            }
+            tx.commit().unwrap();
+        }
+        let plan: Plan = serde_json::from_str(paicha::campaign::plan::BUILTIN[0].1).unwrap();
+        assert!(
+            is_kept(&plan),
+            "the fixture's plan is counted by the counters"
+        );
+        let state = fold(&events);
+        let facts: Vec<EntryFact> = state.entries.iter().map(EntryFact::of).collect();
+        let spot_facts: Vec<SpotFact> = spots.iter().map(SpotFact::of).collect();
+        let inputs = Inputs {
+            register: &register,
+            submissions: &subs,
+            entries: &facts,
+            spots: &spot_facts,
+        };
+        let mut other = plan.clone();
+        other.version += 1;
+        assert!(!is_kept(&other));
+        for today in ["2023-08-16", "2023-09-20"] {
+            let day = chrono::NaiveDate::parse_from_str(today, "%Y-%m-%d").unwrap();
+            let want = core_leaves(&plan, &inputs, day);
+            assert!(want
+                .iter()
+                .any(|l| l.total.overdue > 0 || l.total.spot_overdue > 0));
+            assert_eq!(
+                db.campaign_leaves(&plan, "52", today).unwrap(),
+                want,
+                "{today}"
+            );
+            assert_eq!(
+                db.campaign_leaves(&other, "52", today).unwrap(),
+                want,
+                "{today}"
+            );
+            let county: Vec<Leaf> = want
+                .iter()
+                .filter(|l| l.region == "520102")
+                .cloned()
+                .collect();
+            assert_eq!(db.campaign_leaves(&plan, "520102", today).unwrap(), county);
+        }
+        // Open at the end of each day: found so far minus closed so far, of the counted entries.
+        let days: Vec<String> = ["2023-06-30", "2023-07-20", "2023-08-16", "2023-10-31"]
+            .iter()
+            .map(|d| d.to_string())
+            .collect();
+        let counted: Vec<&EntryFact> = facts
+            .iter()
+            .filter(|e| plan.in_scope(&e.product) && e.found >= plan.period.from)
+            .collect();
+        let want: Vec<u32> = days
+            .iter()
+            .map(|d| {
+                let found = counted.iter().filter(|e| &e.found <= d).count();
+                let closed = counted
+                    .iter()
+                    .filter(|e| e.closed_on.as_ref().is_some_and(|c| c <= d))
+                    .count();
+                u32::try_from(found - closed).unwrap()
+            })
+            .collect();
+        assert!(want.iter().any(|n| *n > 0));
+        assert_eq!(db.open_over_time(&plan, "52", &days).unwrap(), want);
+        assert_eq!(db.open_over_time(&other, "52", &days).unwrap(), want);
+        drop(db);
+        // Opened again with the counters forgotten: counted again from the facts, the same.
+        {
+            let db = Sqlite::open(&dir.join("t.db")).unwrap();
+            db.conn()
+                .unwrap()
+                .execute_batch("DELETE FROM campaign_kept; UPDATE campaign_counts SET major = 99;")
+                .unwrap();
+        }
+        let db = Sqlite::open(&dir.join("t.db")).unwrap();
+        let day = chrono::NaiveDate::from_ymd_opt(2023, 8, 16).unwrap();
+        assert_eq!(
+            db.campaign_leaves(&plan, "52", "2023-08-16").unwrap(),
+            core_leaves(&plan, &inputs, day)
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+mod bench {
+    //! The province benchmark on SQLite (the data set and the reads: `storage/campaign/province.rs`),
+    //! through the same hooks the ingest calls. Run: `cargo test --release -p paicha-server --bin
+    //! paicha-server campaign_province_benchmark -- --ignored --nocapture`.
+    use super::*;
+    use crate::storage::province::{generate, measure, Sink};
+    use rusqlite::params;
+    use std::time::Instant;
+
+    struct Hooks<'a>(&'a Connection);
+
+    impl Sink for Hooks<'_> {
+        fn register(&mut self, r: &Registered) {
+            put_register(self.0, r).unwrap();
+        }
+        fn done(&mut self, uscc: &str, product: &str, onsite: bool, day: &str, region: &str) {
+            put_done(self.0, uscc, product, onsite, day, region).unwrap();
+        }
+        fn entry(&mut self, entry: &str, uscc: &str, region: &str, bodies: &[String]) {
+            for b in bodies {
+                let e = Event::from_json(b).unwrap();
+                self.0
+                    .prepare_cached(
+                        "INSERT INTO events (id, entry, kind, sha256, body, uscc, region, received_at, author)
+                         VALUES (?1, ?2, ?3, '', ?4, ?5, ?6, '', '')",
+                    )
+                    .unwrap()
+                    .execute(params![e.id, e.entry, e.act.kind(), b, uscc, region])
+                    .unwrap();
+            }
+            on_entry(self.0, entry).unwrap();
+        }
+    }
+
+    #[test]
+    #[ignore]
+    fn campaign_province_benchmark() {
+        let plan: Plan = serde_json::from_str(paicha::campaign::plan::BUILTIN[0].1).unwrap();
+        let dir =
+            std::env::temp_dir().join(format!("paicha-campaign-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = Sqlite::open(&dir.join("bench.db")).unwrap();
+        let t0 = Instant::now();
+        {
+            let mut conn = db.conn().unwrap();
+            let tx = conn.transaction().unwrap();
+            let (events, entries) = generate(&plan, &mut Hooks(&tx));
+            tx.commit().unwrap();
+            println!("SQLite: generated 50,000 enterprises, 200,000 submissions, {events} events ({entries} entries) in {:.1} s", t0.elapsed().as_secs_f64());
+        }
+        measure(&plan, &db);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,164 @@
+//! The province-sized data set of the campaign's benchmark (50,000 registered enterprises in 88
+//! counties, 200,000 submissions, 400,000 ledger events in 100,000 entries), made the same way for
+//! every backend, and the reads it times (prints figures; not a timed test). Each backend's
+//! benchmark feeds it through its own hooks (`sqlite/campaign_tests.rs`,
+//! `postgres/campaign_tests.rs`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use crate::storage::CampaignStore;
+use paicha::campaign::{tree, Plan, Registered, RegisteredProduct};
+use paicha::Link;
+use std::time::Instant;
+
+/// Where the generated records go (a backend's hooks).
+pub trait Sink {
+    fn register(&mut self, r: &Registered);
+    fn done(&mut self, uscc: &str, product: &str, onsite: bool, day: &str, region: &str);
+    /// A ledger entry's events (JSON bodies, in order), filed for an enterprise and region.
+    fn entry(&mut self, entry: &str, uscc: &str, region: &str, bodies: &[String]);
+}
+
+/// Make the data set into `sink`; (events, entries) made.
+pub fn generate(plan: &Plan, sink: &mut dyn Sink) -> (usize, usize) {
+    // 9 prefectures x ~10 counties; enterprises spread over them.
+    let counties: Vec<String> = (1..=9)
+        .flat_map(|p| (1..=10).map(move |c| format!("52{p:02}{c:02}")))
+        .take(88)
+        .collect();
+    let mut entries = 0usize;
+    let mut events = 0usize;
+    for i in 0..50_000usize {
+        let region = &counties[i % counties.len()];
+        let uscc = paicha::ids::with_check_character(&format!("91{region}MA{i:07}")).unwrap();
+        let products: Vec<RegisteredProduct> = (0..1 + i % 2)
+            .map(|k| RegisteredProduct {
+                product: plan.products[(i + k * 7) % plan.products.len()].clone(),
+                links: vec![Link::Sales],
+            })
+            .collect();
+        let r = Registered {
+            uscc: uscc.clone(),
+            name: format!("企业{i}"),
+            region: region.clone(),
+            address: None,
+            legal_representative: None,
+            contact: None,
+            scale: None,
+            products: products.clone(),
+            certificates: vec![],
+            key_flags: vec![],
+        };
+        sink.register(&r);
+        // 4 submissions per enterprise (200,000): self and on-site for some products.
+        for s in 0..4usize {
+            let p = &products[s % products.len()].product;
+            let onsite = s >= 2 && i % 3 == 0;
+            let day = format!("2023-07-{:02}", 1 + (i + s) % 28);
+            sink.done(&uscc, p, onsite, &day, region);
+        }
+        // 8 ledger events per enterprise (400,000): two entries of four events each.
+        for k in 0..2usize {
+            let entry = format!("00000000-0000-4000-8000-{:012}", i * 2 + k);
+            let ev = |n: usize, kind: &str, extra: &str| {
+                format!(
+                    r#"{{"id":"00000000-0000-4000-9000-{:012}","entry":"{entry}","author":"a","device":"d","at":"2023-07-{:02}T10:00:00+08:00","kind":"{kind}"{extra}}}"#,
+                    (i * 2 + k) * 4 + n,
+                    10 + n
+                )
+            };
+            let created = ev(
+                0,
+                "created",
+                &format!(
+                    r#","enterprise":{{"uscc":"{uscc}","region":"{region}"}},"product":"{}","danger":{{"text":{{"zh":"x","en":"x"}},"severity":"{}","basis":"b"}}"#,
+                    products[0].product,
+                    if k == 0 { "general" } else { "major" }
+                ),
+            );
+            let mut bodies = vec![
+                created,
+                ev(1, "rectification_ordered", r#","deadline":"2023-08-20""#),
+            ];
+            if (i + k) % 2 == 0 {
+                bodies.push(ev(2, "rectified", r#","measures":"m""#));
+                bodies.push(ev(3, "rechecked", r#","round":1,"passed":true"#));
+            } else {
+                bodies.push(ev(2, "escalated", r#","reason":"overdue""#));
+                bodies.push(ev(3, "action_taken", r#","action":"credit_publicity""#));
+            }
+            events += bodies.len();
+            sink.entry(&entry, &uscc, region, &bodies);
+
+            entries += 1;
+        }
+    }
+    (events, entries)
+}
+
+fn peak_mb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .unwrap_or(0)
+        / 1024
+}
+
+/// Time the province tree, a county drill-down and the province's annual XLSX (medians of 5).
+pub fn measure(plan: &Plan, store: &dyn CampaignStore) {
+    let plan = plan.clone();
+    let today = "2023-08-25";
+    let day = chrono::NaiveDate::from_ymd_opt(2023, 8, 25).unwrap();
+    let time = |what: &str, f: &mut dyn FnMut()| {
+        let mut v = Vec::new();
+        for _ in 0..5 {
+            let t = Instant::now();
+            f();
+            v.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        v.sort_by(|a, b| a.total_cmp(b));
+        println!(
+            "{what}: median {:.1} ms (min {:.1}, max {:.1})",
+            v[2], v[0], v[4]
+        );
+    };
+    time("province progress tree (SQL leaves + roll-up)", &mut || {
+        let l = store.campaign_leaves(&plan, "52", today).unwrap();
+        let n = tree(&plan, "520000", &l, day);
+        assert_eq!(n.figures.registered, 50_000);
+        assert_eq!(n.figures.found(), 100_000);
+    });
+    time("county drill-down (progress + ranking)", &mut || {
+        let l = store.campaign_leaves(&plan, "520101", today).unwrap();
+        let _ = tree(&plan, "520101", &l, day);
+        let f = store.local_facts("520101").unwrap();
+        let r = paicha::campaign::rank(
+            &plan,
+            &f.register,
+            &f.submissions,
+            &f.entries,
+            &f.spots,
+            "520101",
+            day,
+        );
+        assert!(!r.is_empty());
+    });
+    time("province annual summary XLSX", &mut || {
+        let l = store.campaign_leaves(&plan, "52", today).unwrap();
+        let root = tree(&plan, "520000", &l, day);
+        let days: Vec<String> = (0..13)
+            .map(|w| format!("2023-{:02}-{:02}", 6 + w / 4, 1 + (w % 4) * 7))
+            .collect();
+        let series = store.open_over_time(&plan, "52", &days).unwrap();
+        let bytes = crate::api::campaign_summary::workbook_of(
+            &plan,
+            root,
+            days.into_iter().zip(series).collect(),
+            day,
+        )
+        .unwrap();
+        assert!(bytes.len() > 1000);
+    });
+    println!("peak memory (VmHWM): {} MB", peak_mb());
+}
