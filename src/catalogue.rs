@@ -23,6 +23,14 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../catalogue/common/production.json"),
     ),
     (
+        "common/onsite.json",
+        include_str!("../catalogue/common/onsite.json"),
+    ),
+    (
+        "common/onsite-close.json",
+        include_str!("../catalogue/common/onsite-close.json"),
+    ),
+    (
         "electric-bicycle.json",
         include_str!("../catalogue/electric-bicycle.json"),
     ),

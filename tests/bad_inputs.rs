@@ -89,9 +89,13 @@ fn base_onsite() -> Value {
     let mut a = self_sales_answers();
     let extra = json!({
         "ebike.onsite_photo": [{"sha256": SHA_A, "name": "front.jpg"}],
-        "ebike.location": {"lat": 26.57, "lon": 106.71, "accuracy": 8},
-        "ebike.inspector_signature": {"sha256": SHA_B},
-        "ebike.enterprise_signature": {"sha256": SHA_A},
+        "onsite.location": {"lat": 26.57, "lon": 106.71, "accuracy": 8},
+        "onsite.inspector1_signature": {"sha256": SHA_B},
+        "onsite.enterprise_signature": {"sha256": SHA_A},
+        "onsite.inspector2_signature": {"sha256": SHA_A},
+        "onsite.inspector1_name": "王明", "onsite.inspector1_certificate": "52010021001",
+        "onsite.inspector2_name": "李华", "onsite.inspector2_certificate": "52010021002",
+        "onsite.representative_name": "张强", "onsite.place": "贵阳市南明区示例路 1 号",
         "ebike.samples": [
             {"ebike.samples.frame_no": "LX0001", "ebike.samples.speed_kmh": 24,
              "ebike.samples.photo": [{"sha256": SHA_B, "size": 1000, "type": "image/jpeg"}]}
@@ -946,7 +950,7 @@ fn deep_values_given_to_check_do_not_overflow() {
     for key in [
         "ebike.remarks",
         "ebike.samples",
-        "ebike.location",
+        "onsite.location",
         "ebike.onsite_photo",
         "nope",
     ] {
@@ -966,7 +970,7 @@ fn deep_values_given_to_check_do_not_overflow() {
     let codes = pairs(&r);
     assert!(codes.contains(&("/answers/nope".into(), "unknown_item".into())));
     assert!(codes.contains(&("/enterprise/name".into(), "wrong_type".into())));
-    assert!(codes.contains(&("/answers/ebike.location".into(), "invalid_geo".into())));
+    assert!(codes.contains(&("/answers/onsite.location".into(), "invalid_geo".into())));
     let v = std::sync::Arc::try_unwrap(shared).unwrap();
     flat_drop(v);
 }
@@ -1218,12 +1222,12 @@ fn answers_outside_the_form_or_link() {
     let base = base_self();
     for (key, a) in [
         ("ebike.onsite_photo", json!([{"sha256": SHA_A}])),
-        ("ebike.location", json!({"lat": 1, "lon": 2})),
-        ("ebike.inspector_signature", json!({"sha256": SHA_A})),
-        ("ebike.enterprise_signature", json!({"sha256": SHA_A})),
+        ("onsite.location", json!({"lat": 1, "lon": 2})),
+        ("onsite.inspector1_signature", json!({"sha256": SHA_A})),
+        ("onsite.enterprise_signature", json!({"sha256": SHA_A})),
         ("ebike.samples", json!([])),
         // Even a wrong-typed answer: the item is not part of the form at all.
-        ("ebike.location", json!("here")),
+        ("onsite.location", json!("here")),
     ] {
         case(
             &base,
@@ -1379,7 +1383,7 @@ fn repeat_groups_with_wrong_shapes() {
 #[test]
 fn bad_attachment_references() {
     let base = base_onsite();
-    let key = "ebike.inspector_signature";
+    let key = "onsite.inspector1_signature";
     for a in [
         json!("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
         json!({}),
@@ -1424,18 +1428,22 @@ fn bad_attachment_references() {
     // accepted here, the photo would never be attached to the stored record.
     bad_answer(
         &base,
-        "ebike.inspector_signature",
+        "onsite.inspector1_signature",
         json!({"sha256": SHA_B.to_uppercase()}),
-        &[(&p("ebike.inspector_signature"), "invalid_attachment")],
+        &[(&p("onsite.inspector1_signature"), "invalid_attachment")],
     );
-    let v = set_answer(base, "ebike.inspector_signature", json!({"sha256": SHA_B}));
+    let v = set_answer(
+        base,
+        "onsite.inspector1_signature",
+        json!({"sha256": SHA_B}),
+    );
     assert!(run(&v).valid);
 }
 
 #[test]
 fn bad_geo_points() {
     let base = base_onsite();
-    let key = "ebike.location";
+    let key = "onsite.location";
     for a in [
         json!({"lat": 90.0001, "lon": 0}),
         json!({"lat": -91, "lon": 0}),
@@ -1514,7 +1522,7 @@ fn many_bad_entries_at_once_are_all_reported() {
             "ebike.battery_chemistry": "lead_acid",
             "ebike.pedals_present": "ja",
             "ebike.production_date": "2023-02-29",
-            "ebike.location": {"lat": 100, "lon": 0},
+            "onsite.location": {"lat": 100, "lon": 0},
             "ebike.onsite_photo": {"sha256": "x"},
             "__proto__": "yes"
         }
@@ -1534,7 +1542,7 @@ fn many_bad_entries_at_once_are_all_reported() {
         ("/answers/ebike.charger_plug_pins", "not_integer"),
         ("/answers/ebike.pedals_present", "invalid_choice"),
         ("/answers/ebike.production_date", "invalid_date"),
-        ("/answers/ebike.location", "invalid_geo"),
+        ("/answers/onsite.location", "invalid_geo"),
         ("/answers/ebike.onsite_photo", "invalid_attachment"),
         ("/answers/__proto__", "unknown_item"),
     ] {
@@ -1611,7 +1619,7 @@ fn a_rejected_answer_is_not_also_reported_as_required() {
         ("ebike.pedals_present", json!("Yes"), "invalid_choice"),
         ("ebike.model", json!("x".repeat(101)), "too_long"),
         (
-            "ebike.inspector_signature",
+            "onsite.inspector1_signature",
             json!({"sha256": "x"}),
             "invalid_attachment",
         ),
@@ -1728,14 +1736,14 @@ fn duplicate_envelope_keys_take_the_last_value() {
 /// A photo array with one bad reference among good ones is an entry error, so it should count as
 /// unanswered downstream (docs/codes.md). It keeps the first good reference as its value instead,
 /// which other expressions then read: here `ebike.remarks` becomes required
-/// (`${ebike.location} = '' and ${ebike.onsite_photo} != ''`).
+/// (`${onsite.location} = '' and ${ebike.onsite_photo} != ''`).
 #[test]
 fn a_partly_invalid_photo_array_counts_as_unanswered() {
     let base = with(base_onsite(), |v| {
         v["answers"]
             .as_object_mut()
             .unwrap()
-            .remove("ebike.location");
+            .remove("onsite.location");
     });
     bad_answer(
         &base,

@@ -966,7 +966,7 @@ proptest! {
             "inspected_at": "2025-10-01T10:00:00+08:00",
             "answers": {"ebike.max_speed_kmh": 30, "ebike.battery_chemistry": "lithium",
                         "ebike.samples": [{"ebike.samples.frame_no": "A", "ebike.samples.speed_kmh": 26}],
-                        "ebike.location": {"lat": 1.5, "lon": 2.5}, "ebike.production_date": "2025-01-31"}
+                        "onsite.location": {"lat": 1.5, "lon": 2.5}, "ebike.production_date": "2025-01-31"}
         });
         let mut chars: Vec<char> = serde_json::to_string(&base).unwrap().chars().collect();
         for (at, op, c) in edits {

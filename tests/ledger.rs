@@ -1004,6 +1004,94 @@ fn a_key_inspection_targets_what_failed_before() {
         ["electric-bicycle", "electric-bicycle-charger"]
     );
     assert_eq!(k[0].until, "2025-06-02");
+    assert_eq!(k[0].latest, "2024-01-10");
+}
+
+/// A key inspection is done when the newest on-site inspection that follows the results passes:
+/// valid, no targeted item found again, no major finding (issue 13 item 6).
+#[test]
+fn a_key_inspection_is_done_when_the_follow_up_inspection_passes() {
+    let u = SpotResult::Unqualified;
+    let spots = [
+        spot(1, USCC, "2023-06-01", u, &["ebike.max_speed_kmh"]),
+        spot(2, USCC, "2023-12-20", u, &["ebike.mass_kg"]),
+    ];
+    let k = key_inspections(&spots, d("2024-05-01")).remove(0);
+    let at = |id, date: &'static str, valid, findings: Vec<(&'static str, bool)>| Inspected {
+        id,
+        product: "electric-bicycle",
+        date,
+        at: NaiveDate::parse_from_str(date, "%Y-%m-%d")
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp(),
+        valid,
+        findings,
+    };
+    assert_eq!(key_follow_up(&k, &[]).state, KeyState::Due);
+    // Before the newest result, or of another product: not a follow-up.
+    let mut other = at("c", "2024-01-05", true, vec![]);
+    other.product = "cement";
+    let early = at("b", "2023-12-19", true, vec![]);
+    assert_eq!(
+        key_follow_up(&k, &[early.clone(), other]).state,
+        KeyState::Due
+    );
+    // A targeted item found again: failed, still due, with the reason.
+    let again = at(
+        "d",
+        "2024-01-10",
+        true,
+        vec![("ebike.mass_kg", false), ("x.other", false)],
+    );
+    let f = key_follow_up(&k, &[early.clone(), again.clone()]);
+    assert_eq!(f.state, KeyState::Failed);
+    assert_eq!(f.failed_items, ["ebike.mass_kg"]);
+    assert_eq!(f.submission.as_deref(), Some("d"));
+    // A general finding elsewhere does not fail it; a major one does; an incomplete record does.
+    let ok = at("e", "2024-02-01", true, vec![("x.other", false)]);
+    let f = key_follow_up(&k, &[again.clone(), ok.clone()]);
+    assert_eq!(
+        (f.state, f.date.as_deref()),
+        (KeyState::Passed, Some("2024-02-01"))
+    );
+    let major = at("e", "2024-02-01", true, vec![("x.other", true)]);
+    assert_eq!(key_follow_up(&k, &[major]).failed_items, ["x.other"]);
+    let incomplete = at("e", "2024-02-01", false, vec![]);
+    let f = key_follow_up(&k, &[incomplete]);
+    assert!(f.state == KeyState::Failed && f.incomplete);
+    // The newest decides, whatever the order: a pass after a failure is done, a failure after a
+    // pass is due again.
+    let later_fail = at(
+        "f",
+        "2024-03-01",
+        true,
+        vec![("ebike.max_speed_kmh", false)],
+    );
+    for list in [
+        vec![ok.clone(), later_fail.clone()],
+        vec![later_fail.clone(), ok.clone()],
+    ] {
+        assert_eq!(key_follow_up(&k, &list).state, KeyState::Failed);
+    }
+    // Two on one day: the later one decides, not the larger id.
+    let mut morning = at("z", "2024-04-01", true, vec![("ebike.mass_kg", false)]);
+    morning.at -= 3600;
+    let afternoon = at("a", "2024-04-01", true, vec![]);
+    for list in [
+        vec![morning.clone(), afternoon.clone()],
+        vec![afternoon.clone(), morning.clone()],
+    ] {
+        assert_eq!(key_follow_up(&k, &list).state, KeyState::Passed);
+    }
+    // The rule's answer is the same as the JSON the server sends.
+    let v = serde_json::to_value(key_follow_up(&k, &[ok])).unwrap();
+    assert_eq!(
+        v,
+        json!({"state": "passed", "submission": "e", "date": "2024-02-01"})
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

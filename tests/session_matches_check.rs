@@ -317,7 +317,7 @@ fn ebike_steps() -> BoxedStrategy<Vec<(String, Value)>> {
         prop::sample::select(vec![json!("yes"), json!("no"), Value::Null])
             .prop_map(|v| ("ccc.certificate_valid".to_string(), v)),
         value_for(t, item("ebike.samples")).prop_map(|v| ("ebike.samples".to_string(), v)),
-        value_for(t, item("ebike.location")).prop_map(|v| ("ebike.location".to_string(), v)),
+        value_for(t, item("onsite.location")).prop_map(|v| ("onsite.location".to_string(), v)),
         value_for(t, item("ebike.onsite_photo"))
             .prop_map(|v| ("ebike.onsite_photo".to_string(), v)),
     ];

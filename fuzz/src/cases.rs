@@ -342,6 +342,8 @@ fn fragments() -> &'static Catalogue {
         for f in [
             include_str!("../../catalogue/common/qualifications.json"),
             include_str!("../../catalogue/common/production.json"),
+            include_str!("../../catalogue/common/onsite.json"),
+            include_str!("../../catalogue/common/onsite-close.json"),
         ] {
             let r = c.add_fragment_json(f);
             assert!(r.is_ok(), "built-in fragment: {r:?}");

@@ -1,7 +1,7 @@
 //! Document numbers over real HTTP: 50 requests at once for 50 records get 50 distinct,
 //! consecutive numbers of one series; asking again for a record gives its number back; records
-//! of another bureau are numbered in their own series; enterprises issue none; a record outside
-//! the inspector's regions is not found.
+//! of another bureau are numbered in their own series; enterprises issue none; a self-inspection
+//! makes no inspection record; a record outside the inspector's regions is not found.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -132,6 +132,23 @@ fn documents_are_the_supervisors_and_fit_their_records() {
     );
     let (status, _) = issue(&srv.addr, &tablet, "inspection_record", &uuid(99));
     assert_eq!(status, 404);
+    // An enterprise's self-inspection is its own record: no inspection record (现场检查笔录) is
+    // made of it, though a rectification order may be.
+    let r = call(
+        &srv.addr,
+        "POST",
+        "/api/v1/submissions",
+        Some(&qiye),
+        &submission(&uuid(3), 31.0).to_string(),
+    );
+    assert_eq!(r.json()["status"], "stored", "{}", r.text());
+    let (status, e) = issue(&srv.addr, &tablet, "inspection_record", &uuid(3));
+    assert_eq!(
+        (status, e["code"].as_str()),
+        (400, Some("record_does_not_fit"))
+    );
+    let (status, _) = issue(&srv.addr, &tablet, "rectification_order", &uuid(3));
+    assert_eq!(status, 201);
     // Yunnan's record (stored by the admin) is not the Guiyang inspector's to number or see.
     call(
         &srv.addr,

@@ -477,6 +477,20 @@ fn add_products(into: &mut Vec<ProductFigures>, from: &[ProductFigures], plan: &
     into.sort_by_key(|p| pos(&p.product));
 }
 
+/// A locality's GB/T 2260 name, natively (the division list is not compiled into the WASM
+/// modules: `divisions` is native only, so there the tree carries codes alone).
+fn locality_name(code: &str) -> Option<String> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        crate::divisions::name(code).map(str::to_string)
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        let _ = code;
+        None
+    }
+}
+
 /// Roll leaves up from `root` (codes outside it are left out) and flag each locality at `today`.
 pub fn tree(plan: &Plan, root: &str, leaves: &[Leaf], today: NaiveDate) -> Node {
     let root_chain = chain(root);
@@ -484,7 +498,7 @@ pub fn tree(plan: &Plan, root: &str, leaves: &[Leaf], today: NaiveDate) -> Node 
     let depth = root_chain.len();
     let mut node = Node {
         code: root.to_string(),
-        name: crate::divisions::name(root).map(str::to_string),
+        name: locality_name(root),
         level: root_level,
         figures: Figures::default(),
         products: Vec::new(),
@@ -506,7 +520,7 @@ pub fn tree(plan: &Plan, root: &str, leaves: &[Leaf], today: NaiveDate) -> Node 
                 None => {
                     at.children.push(Node {
                         code: code.clone(),
-                        name: crate::divisions::name(code).map(str::to_string),
+                        name: locality_name(code),
                         level: *level,
                         figures: Figures::default(),
                         products: Vec::new(),

@@ -18,6 +18,7 @@ pub mod error;
 pub mod event;
 pub mod fold;
 pub mod follow;
+pub mod key;
 pub mod lines;
 pub mod measure;
 pub mod spot;
@@ -34,6 +35,7 @@ pub use follow::{
     check_deadlines, deadline_bounds, default_deadlines, default_order, follow_up, measures_for,
     open_entries, open_self_found, overdue, Due, Maker, Overdue, Task,
 };
+pub use key::{key_follow_up, Inspected, KeyFollowUp, KeyState};
 pub use lines::{queue, Line, Lines, Queued};
 pub use measure::{reaches_criminal_threshold, required_fields};
 pub use spot::{key_inspections, spot_tasks, KeyInspection, SpotCheck, SpotResult, SpotTask};

@@ -218,6 +218,8 @@ pub struct KeyInspection {
     pub items: Vec<String>,
     /// The first day on which the oldest of these results no longer counts.
     pub until: String,
+    /// Day of the newest of these results: an on-site inspection from this day on follows it up.
+    pub latest: String,
 }
 
 /// Enterprises with two or more unqualified results in the two years up to `today` (the result's
@@ -234,7 +236,8 @@ pub fn key_inspections(spots: &[SpotCheck], today: NaiveDate) -> Vec<KeyInspecti
     failed.dedup_by(|a, b| a.2.id == b.2.id);
     let mut out = Vec::new();
     for group in failed.chunk_by(|a, b| a.0 == b.0) {
-        let (Some(first), true) = (group.first(), group.len() >= 2) else {
+        let (Some(first), Some(last), true) = (group.first(), group.last(), group.len() >= 2)
+        else {
             continue;
         };
         let mut products: Vec<String> = group.iter().map(|g| g.2.product.clone()).collect();
@@ -252,6 +255,7 @@ pub fn key_inspections(spots: &[SpotCheck], today: NaiveDate) -> Vec<KeyInspecti
             products,
             items,
             until: super::date::date_text(add_days(add_years(first.1, 2), 1)),
+            latest: super::date::date_text(last.1),
         });
     }
     out

@@ -64,7 +64,8 @@ fn valid_key(k: &str) -> bool {
         })
 }
 
-/// Merge the included fragments into the template (fragment content first, in include order).
+/// Merge the included fragments into the template (fragment content first, in include order, but
+/// for fragments marked `at_end`, which follow the template's own content).
 /// Also returns, for each merged top-level item, where it is written: `/items/N` in the template
 /// itself, `/include/K/items/N` for the N-th item of the K-th included fragment. Issues point there,
 /// so an author finds the line they wrote.
@@ -84,9 +85,9 @@ fn merge_includes(
             ));
         }
     }
-    let mut sections = Vec::new();
-    let mut items = Vec::new();
-    let mut origins = Vec::new();
+    // Fragments marked `at_end` go after the template's own content, the others before it.
+    let mut head = Merged::default();
+    let mut tail = Merged::default();
     for (i, inc) in raw.include.iter().enumerate() {
         let Some(frag) = fragments(inc.fragment()) else {
             issues.push(Issue::detail(
@@ -107,14 +108,8 @@ fn merge_includes(
                 raw.tables.push((name, t));
             }
         }
-        for s in frag.sections {
-            if !sections
-                .iter()
-                .any(|x: &super::raw::RawSection| x.id == s.id)
-            {
-                sections.push(s);
-            }
-        }
+        let to = if frag.at_end { &mut tail } else { &mut head };
+        to.sections.extend(frag.sections);
         // An item asked only in the light of one left out (its `relevant` reads it) goes with it:
         // a template leaving out `ccc.certificate_valid` need not list the certificate's number too.
         // Not when the template writes its own item of that key (then the reader still has it).
@@ -132,21 +127,43 @@ fn merge_includes(
         }
         for (n, it) in frag.items.into_iter().enumerate() {
             if !out.contains(&it.key) {
-                origins.push(format!("/include/{i}/items/{n}"));
-                items.push(it);
+                to.origins.push(format!("/include/{i}/items/{n}"));
+                to.items.push(it);
             }
         }
     }
-    for s in std::mem::take(&mut raw.sections) {
-        if !sections.iter().any(|x| x.id == s.id) {
-            sections.push(s);
+    let own = Merged {
+        sections: std::mem::take(&mut raw.sections),
+        origins: (0..raw.items.len())
+            .map(|n| format!("/items/{n}"))
+            .collect(),
+        items: std::mem::take(&mut raw.items),
+    };
+    let (mut sections, mut items, mut origins) = (Vec::new(), Vec::new(), Vec::new());
+    for part in [head, own, tail] {
+        // A section id is kept the first time it appears.
+        for s in part.sections {
+            if !sections
+                .iter()
+                .any(|x: &super::raw::RawSection| x.id == s.id)
+            {
+                sections.push(s);
+            }
         }
+        items.extend(part.items);
+        origins.extend(part.origins);
     }
-    origins.extend((0..raw.items.len()).map(|n| format!("/items/{n}")));
-    items.append(&mut raw.items);
     raw.sections = sections;
     raw.items = items;
     (raw, origins)
+}
+
+/// Sections, items and where each item is written, of one part of a merged template.
+#[derive(Default)]
+struct Merged {
+    sections: Vec<super::raw::RawSection>,
+    items: Vec<RawItem>,
+    origins: Vec<String>,
 }
 
 pub(super) struct Flat<'a> {

@@ -51,6 +51,10 @@ pub struct RawTemplate {
     pub links: Vec<Link>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub include: Vec<RawInclude>,
+    /// In a fragment: merged after the template's own sections and items rather than before them
+    /// (the signatures that close an on-site record come last on the form).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub at_end: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub standards: Vec<RawStandard>,
     #[serde(default, deserialize_with = "tables_in_order")]

@@ -208,12 +208,12 @@ test('evidence on the on-site form: photo compressed and hashed, signature, GPS 
     await page.setInputFiles(`${item('ebike.onsite_photo')} input[type=file]`, { name: 'nameplate.png', mimeType: 'image/png', buffer: png });
     await page.waitForSelector(`${item('ebike.onsite_photo')} .photos img[src^="blob:"]`);
     // The enterprise's representative signs with the keyboard alone: the typed name goes into the box.
-    await page.focus(`${item('ebike.enterprise_signature')} .typed-signature input`);
+    await page.focus(`${item('onsite.enterprise_signature')} .typed-signature input`);
     await page.keyboard.type('张三');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
-    await page.waitForSelector(`${item('ebike.enterprise_signature')} img.signature-image[src^="blob:"]`);
-    for (const key of ['ebike.inspector_signature']) {
+    await page.waitForSelector(`${item('onsite.enterprise_signature')} img.signature-image[src^="blob:"]`);
+    for (const key of ['onsite.inspector1_signature']) {
       // Sections off screen are not laid out (content-visibility): scroll, let layout settle, then measure.
       await page.locator(`${item(key)} canvas`).scrollIntoViewIfNeeded();
       await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
@@ -227,12 +227,12 @@ test('evidence on the on-site form: photo compressed and hashed, signature, GPS 
       await page.waitForSelector(`${item(key)} img.signature-image[src^="blob:"]`);
     }
     // GPS refused (no permission in this browser): a plain fallback, and typing works.
-    await page.click(`${item('ebike.location')} .geo button`);
-    await page.waitForSelector(`${item('ebike.location')} .geo-note:text("无法获取位置")`);
+    await page.click(`${item('onsite.location')} .geo button`);
+    await page.waitForSelector(`${item('onsite.location')} .geo-note:text("无法获取位置")`);
     await b.ctx.grantPermissions(['geolocation']);
     await b.ctx.setGeolocation({ latitude: 26.647, longitude: 106.630, accuracy: 12 });
-    await page.click(`${item('ebike.location')} .geo button`);
-    await page.waitForFunction((sel) => document.querySelector(sel)?.value === '26.647000', `${item('ebike.location')} .latlon input`);
+    await page.click(`${item('onsite.location')} .geo button`);
+    await page.waitForFunction((sel) => document.querySelector(sel)?.value === '26.647000', `${item('onsite.location')} .latlon input`);
     await page.waitForSelector('.save-status:text("已保存在本机")');
     const draft = await page.evaluate(async () => {
       const store = await import('/www/js/store.js');
@@ -242,9 +242,9 @@ test('evidence on the on-site form: photo compressed and hashed, signature, GPS 
     assert.match(photo.sha256, /^[0-9a-f]{64}$/);
     assert.equal(photo.type, 'image/jpeg');
     assert.ok(photo.size <= 400 * 1024 && photo.size < png.length, `compressed: ${photo.size} bytes from ${png.length}`);
-    assert.match(draft.answers['ebike.inspector_signature'].sha256, /^[0-9a-f]{64}$/);
-    assert.match(draft.answers['ebike.enterprise_signature'].sha256, /^[0-9a-f]{64}$/);
-    assert.deepEqual(draft.answers['ebike.location'], { lat: 26.647, lon: 106.63, accuracy: 12 });
+    assert.match(draft.answers['onsite.inspector1_signature'].sha256, /^[0-9a-f]{64}$/);
+    assert.match(draft.answers['onsite.enterprise_signature'].sha256, /^[0-9a-f]{64}$/);
+    assert.deepEqual(draft.answers['onsite.location'], { lat: 26.647, lon: 106.63, accuracy: 12 });
     // The stored bytes are the named content, at most 1600 px on the longer side.
     const stored = await page.evaluate(async (sha) => {
       const row = await (await import('/www/js/db.js')).get('blobs', sha);
@@ -262,7 +262,7 @@ test('evidence on the on-site form: photo compressed and hashed, signature, GPS 
     await page.waitForSelector(`.outbox li[data-id="${draft.id}"][data-state=sent]`, { timeout: 30000 });
     const rec = await serverRecord(server, draft.id);
     assert.equal(rec.submission.answers['ebike.onsite_photo'][0].sha256, photo.sha256);
-    const shas = [photo.sha256, draft.answers['ebike.inspector_signature'].sha256, draft.answers['ebike.enterprise_signature'].sha256];
+    const shas = [photo.sha256, draft.answers['onsite.inspector1_signature'].sha256, draft.answers['onsite.enterprise_signature'].sha256];
     assert.deepEqual(await cspViolations(page), []); // photos and signatures shown from blob: URLs
     for (const sha of shas) {
       const a = rec.attachments.find((x) => x.sha256 === sha);

@@ -6,10 +6,14 @@ import { t, tt, setLang, getLang } from './i18n.js';
 import { el } from './dom.js';
 import { renderChecklist } from './form.js';
 import { apiFetch } from './http.js';
-import { newDraft, saveDraft, listDrafts, getDraft, deleteDraft, submitDraft } from './store.js';
+import { newDraft, saveDraft, listDrafts, getDraft, deleteDraft, submitDraft, toSubmission } from './store.js';
 import { drain, counts, backoff, NeedsSignIn } from './outbox.js';
 import { outboxView as drawOutbox, updateStatus } from './outbox-view.js';
 import { guardEnterprise } from './envelope.js';
+import * as inspectors from './inspectors.js';
+import * as keyStart from './key-start.js';
+import { check } from '../../pkg/paicha.js';
+import { printInspectionRecord } from './record-doc.js';
 
 /** A time as people read it, in the UI language. */
 const when = (iso, timeOnly = false) => new Date(iso).toLocaleString(getLang() === 'en' ? 'en-GB' : 'zh-CN', timeOnly ? { timeStyle: 'medium' } : { dateStyle: 'medium', timeStyle: 'short' });
@@ -208,6 +212,8 @@ export async function mount(root, options = {}) {
       const hash = await useProduct(product.value);
       const tpl = merged(product.value);
       const d = newDraft({ product: product.value, form: options.form ?? FORM_OF[r], link: link.value, role: r, enterprise, catalogue: hash, templateVersion: tpl?.version });
+      await inspectors.prefill(d, (await getMeta('auth'))?.account);
+      await keyStart.apply(d, { getMeta, setMeta });
       await saveDraft(d);
       await openDraft(d.id);
     });
@@ -238,7 +244,21 @@ export async function mount(root, options = {}) {
     ? `${productName(r.submission.product)} · ${r.submission.enterprise?.name ?? ''} · ${r.id.slice(0, 8)}`
     : `${t('ledgerEvent')} ${r.event?.kind ?? ''} · ${r.id.slice(0, 8)}`);
 
+  /** Print the on-site inspection record (现场检查笔录) of a submission graded as `report` (issue 13). */
+  const printRecord = async (submission, report) => {
+    return printInspectionRecord(submission, report, { auth: await getMeta('auth'), productName: productName(submission.product), localUrl: ctx.blobUrl });
+  };
+  const recordButton = (make) => {
+    const b = el('button', { type: 'button', className: 'secondary print-record', textContent: t('printRecord') });
+    b.addEventListener('click', async () => { const [s, r] = await make(); await printRecord(s, r); });
+    return b;
+  };
   const outboxUi = {
+    // A queued or sent on-site record prints as its inspection record, graded again on the device.
+    rowActions: (r) => (r.submission?.form === 'onsite_inspection' ? [recordButton(async () => {
+      await useCatalogue(r.catalogue, r.submission.product);
+      return [r.submission, check(r.submission)];
+    })] : []),
     sync: null, refresh: () => refresh(), describe, when, openDraft: (id) => openDraft(id), storageInfo: (p) => storageInfo(p),
     note: { text: '' }, // the outcome of the last import, kept across redraws of the outbox
   };
@@ -291,6 +311,7 @@ export async function mount(root, options = {}) {
       && (EVIDENCE.includes(i.type) || (i.items ?? []).some((c) => EVIDENCE.includes(c.type))))) {
       ctx.media = await import('./media.js');
     }
+    ctx.suggest = await inspectors.suggestions((await getMeta('auth'))?.account);
     const status = el('span', { className: 'save-status', attrs: { role: 'status' } });
     // The summary changes with every keystroke; a screen reader hears only when the grading changes.
     const summary = el('section', { className: 'summary', aria: { label: t('summary') } });
@@ -304,7 +325,8 @@ export async function mount(root, options = {}) {
       el('h2', { textContent: `${productName(draft.product)} · ${t(draft.form === 'onsite_inspection' ? 'inspectorRole' : 'enterpriseRole')} · ${t(draft.link)}` }),
       el('p', { className: 'muted', textContent: `${draft.enterprise.name} · ${draft.enterprise.uscc} · ${draft.enterprise.region} · ${t('inspectedAt')} ${when(draft.inspected_at)} · ${t('recordId')} ${draft.id}` }),
       draft.catalogue && draft.catalogue !== (await latestHash(draft.product)) ? el('p', { className: 'note', textContent: t('madeWithOld') }) : '',
-      el('div', { className: 'buttons noprint' }, backButton(), printBtn, status));
+      el('div', { className: 'buttons noprint' }, backButton(), printBtn,
+        draft.form === 'onsite_inspection' ? recordButton(async () => [toSubmission(current), view.form.session.report()]) : '', status));
     main.replaceChildren(head, summary, announce, list, el('div', { className: 'buttons submit-row noprint' }, submit));
     let last = { valid: false, level: 'none' };
     let chain = Promise.resolve();
@@ -338,6 +360,8 @@ export async function mount(root, options = {}) {
       },
     });
     globalThis.__paichaRenderMs = performance.now() - r0; // build + validate, for bench/web.mjs
+    const aimed = keyStart.focusCard(draft, tpl, list);
+    if (aimed) main.insertBefore(aimed, list);
     if (form.envelopeErrors.length) {
       head.insertBefore(el('ul', { className: 'errors envelope', attrs: { role: 'alert' } },
         ...form.envelopeErrors.map((e) => el('li', { textContent: tt(e.message) }))), head.querySelector('.buttons'));
@@ -375,6 +399,7 @@ export async function mount(root, options = {}) {
         emit('error', { code: e.code ?? 'save_failed', message: String(e.message) });
         return;
       }
+      await inspectors.remember(current, (await getMeta('auth'))?.account);
       emit('submitted', { id: rec.id, level: rec.level });
       await home('outbox');
       await frame();
@@ -490,7 +515,9 @@ export async function mount(root, options = {}) {
 
   if (navigator.storage?.persist && !(await navigator.storage.persisted?.())) navigator.storage.persist().catch(() => {});
   await frame();
-  const open = await getMeta(openKey);
+  // Started from the ledger's key-inspection list: the start form comes filled (issue 13).
+  const keyed = options.embedded ? null : await keyStart.fromUrl(globalThis.location?.search ?? '', { getMeta, setMeta });
+  const open = keyed ? null : await getMeta(openKey);
   if (open && (await getDraft(open))) await openDraft(open, false); else await home();
   sync.now();
   return { sync: () => sync.now(), open: openDraft, home, get view() { return view; } };

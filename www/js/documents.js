@@ -5,7 +5,7 @@
 // year). A document printed before the record reached the server carries a provisional mark
 // instead of a number; every printout carries the short content hash of the record it was made
 // from (SHA-256 of the event as stored), so a paper copy can be matched to the stored record.
-// A4 through the print stylesheet (ledger.css). DOM calls only, no HTML from text.
+// A4 through the print stylesheet (doc.css). The on-site inspection record is record-doc.js. DOM calls only, no HTML from text.
 import { el } from './dom.js';
 import { apiFetch } from './http.js';
 import { tt } from './i18n.js';
@@ -23,8 +23,13 @@ export async function shortHash(event) {
   return hex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical(event)))).slice(0, 12);
 }
 
+/** The bureau an account works for, as its documents are headed (the account's name less its post). */
+export function bureauOf(account) {
+  return account?.name?.replace(/\s*检查员$/, '').replace(/市场监管局.*$/, '') || account?.regions?.[0] || '';
+}
+
 /** The number of a document, asked of the server; `null` offline or when the record is not there yet. */
-async function number(kind, record, token) {
+export async function number(kind, record, token) {
   if (!navigator.onLine || !token) return null;
   try {
     const r = await apiFetch('/api/v1/documents', { method: 'POST', token, json: { kind, record } });
@@ -77,8 +82,19 @@ export async function documentOf(kind, entry, events, { token, bureau, productNa
   return el('article', { className: `doc ${doc ? '' : 'provisional'}`, data: { kind, record: record ?? '' } }, ...head, ...body, ...foot);
 }
 
+/** The documents' stylesheet, loaded once by a page that does not link it (the app). */
+function stylesheet() {
+  const have = document.querySelector('link[href$="doc.css"]');
+  if (have) return Promise.resolve();
+  const link = el('link', { rel: 'stylesheet', href: new URL('../doc.css', import.meta.url).href });
+  const loaded = new Promise((resolve) => { link.addEventListener('load', resolve); link.addEventListener('error', resolve); });
+  document.head.append(link);
+  return loaded;
+}
+
 /** Show a document alone and open the print dialog (the stylesheet prints only `.print-area`). */
-export function printDocument(node) {
+export async function printDocument(node) {
+  await stylesheet();
   const area = document.querySelector('.print-area') ?? document.body.appendChild(el('div', { className: 'print-area' }));
   area.replaceChildren(node);
   document.documentElement.classList.add('printing');

@@ -57,6 +57,10 @@ function input(item, value, set, ctx) {
       // No maxLength: the browser would cut a paste without a word. Cut here, and say what was cut.
       const max = item.max_length ?? 2000;
       control = el('input', { id, type: 'text', value: value ?? '' });
+      // Values this device has seen for the item (the second inspector and their certificate), to pick.
+      const seen = ctx?.suggest?.[item.key] ?? [];
+      const list = seen.length ? el('datalist', { id: `${id}-list` }, ...seen.map((o) => el('option', { value: o.value, label: o.label ?? '' }))) : null;
+      if (list) control.setAttribute('list', list.id);
       const note = el('p', { className: 'entry-note', aria: { live: 'polite' } });
       const limit = item.max_length ? el('span', { className: 'limit muted', textContent: tf('maxChars', { max }) }) : null;
       control.addEventListener('input', () => {
@@ -68,7 +72,7 @@ function input(item, value, set, ctx) {
         } else if (note.textContent && charCount(kept) < max) { note.textContent = ''; note.classList.remove('bad'); }
         set(kept === '' ? null : kept);
       });
-      return { node: el('span', { className: 'text-entry' }, control, limit, note), id };
+      return { node: el('span', { className: 'text-entry' }, control, list, limit, note), id };
     }
     case 'date':
       control = el('input', { id, type: 'date', value: value ?? '' });

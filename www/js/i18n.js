@@ -77,6 +77,7 @@ const T = {
   addInstance: ['添加一条', 'Add one'],
   removeInstance: ['删除此条', 'Remove this one'],
   print: ['打印检查记录', 'Print record'],
+  printRecord: ['打印现场检查笔录', 'Print the inspection record'],
   inspectedAt: ['检查时间', 'Inspected at'],
   recordId: ['记录编号', 'Record id'],
   madeWithOld: ['此草稿使用旧版检查表（已保留可继续填写和提交）', 'This draft uses an older checklist version (kept: you can still finish and submit it)'],

@@ -12,8 +12,10 @@ import { getLang, setLang, tt } from './i18n.js';
 import { compress } from './media.js';
 import { sha256Hex } from './sha256.js';
 import { drain } from './outbox.js';
-import { documentOf, printDocument } from './documents.js';
+import { documentOf, printDocument, bureauOf } from './documents.js';
 import { divisionsText } from './divisions.js';
+import { keySection } from './ledger-key.js';
+import { stepForm } from './spot-steps.js';
 import { LABELS, followupForms, followupRecord, queueSection, violationSelect } from './followup.js';
 import { localTime } from './store.js';
 
@@ -331,7 +333,7 @@ function docButtons(e, events) {
   const print = (kind, label) => {
     const b = el('button', { type: 'button', className: 'secondary', textContent: label });
     b.addEventListener('click', async () => {
-      const bureau = account.name?.replace(/\s*检查员$/, '').replace(/市场监管局.*$/, '') || account.regions?.[0] || '';
+      const bureau = bureauOf(account);
       printDocument(await documentOf(kind, e, events, { token: auth?.token, bureau, productName: tt(names.products.get(e.created.product)) || e.created.product }));
     });
     box.append(b);
@@ -387,9 +389,7 @@ async function render() {
       view.rejected ? el('p', { className: 'note', textContent: t('rejected', view.rejected) }) : null,
       tasks.length ? el('section', { className: 'card' }, el('h2', { textContent: t('due') }), el('ul', { className: 'tasks' }, ...tasks)) : null,
       account.role !== 'enterprise' ? queueSection({ ledger, text, policy, line, now, t, onLine: async (l) => { line = l; await setMeta(key('line'), l); render(); } }) : null,
-      keyInspections.length ? el('section', { className: 'card key-inspections' }, el('h2', { textContent: t('keyInspections') }),
-        el('ul', {}, ...keyInspections.map((k) => el('li', { textContent:
-          `${k.enterprise.name ?? k.enterprise.uscc} (${k.enterprise.uscc}) · ${k.products.map((p) => tt(names.products.get(p)) || p).join('、')} · ${t('keyItems')}: ${k.items.map((i) => tt(names.items.get(i)) || i).join('、')} · ${t('until')} ${k.until}` })))) : null,
+      keyInspections.length ? keySection(keyInspections, { names, t, lang: getLang() }) : null,
       view.rows.length ? el('section', { attrs: { 'aria-label': t('title') } }, ...view.rows.map((r) => card(r, unsent, events))) : el('p', { textContent: t('none') }),
       account.role !== 'enterprise' ? folded('new-entry-box', t('newEntry'), newEntryForm(code)) : null,
       account.role !== 'enterprise' ? spotSection(code) : null)));
@@ -409,13 +409,27 @@ function enterpriseFields(prefix, region) {
   return { uscc, name, reg, product, nodes };
 }
 
+/** Record a spot check, or a new version of one (its re-checks and announcement), online. */
+async function postSpot(rec) {
+  if (!navigator.onLine) { status = t('onlineOnly'); return render(); }
+  try {
+    const res = await apiFetch('/api/v1/spot-checks', { token: auth.token, method: 'POST', json: rec });
+    const r = (await res.json()).results?.[0];
+    status = r?.status === 'stored' || r?.status === 'updated' ? t('synced') : (tt(r?.error?.message) || r?.code || `HTTP ${res.status}`);
+  } catch { status = t('onlineOnly'); }
+  await sync();
+}
+
 /** Supervision spot checks: the results on record with the tasks Order 18 sets going, and a form
  * for a new result (recorded online: results come from the testing body to the bureau). */
 function spotSection(region) {
   const list = el('ul', { className: 'spot-list' }, ...spotChecks.map((x) => {
     const r = x.record;
     const tasks = (x.tasks ?? []).map((k) => `${labelOf(SPOT_TASK_LABELS, k.kind, getLang())}${k.due ? ` ≤ ${k.due}` : ''}${k.done ? ' ✓' : ''}`).join('；');
-    return el('li', { data: { spot: r.id }, textContent: `${r.date} · ${r.enterprise.name ?? r.enterprise.uscc} · ${tt(names.products.get(r.product)) || r.product} · ${t('batch')} ${r.batch} · ${t(r.result)}${tasks ? ` · ${tasks}` : ''}` });
+    const li = el('li', { data: { spot: r.id } }, el('span', { textContent: `${r.date} · ${r.enterprise.name ?? r.enterprise.uscc} · ${tt(names.products.get(r.product)) || r.product} · ${t('batch')} ${r.batch} · ${t(r.result)}${tasks ? ` · ${tasks}` : ''}` }));
+    const step = stepForm(r, localTime().slice(0, 10), (next) => postSpot(next));
+    if (step) li.append(step);
+    return li;
   }));
   const { uscc, name, reg, product, nodes } = enterpriseFields('sc', region);
   const batch = el('input', { id: 'sc-batch', required: true });
@@ -428,19 +442,13 @@ function spotSection(region) {
     el('div', { className: 'buttons' }, el('button', { type: 'submit', textContent: t('record') })));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    if (!navigator.onLine) { status = t('onlineOnly'); return render(); }
     const rec = {
       id: crypto.randomUUID(),
       enterprise: { uscc: uscc.value.trim(), region: reg.value.trim(), ...(name.value.trim() ? { name: name.value.trim() } : {}) },
       product: product.value, batch: batch.value.trim(), date: date.value, result: result.value,
       failed_items: failed.value.split(/[,，、\s]+/).map((x) => x.trim()).filter(Boolean),
     };
-    try {
-      const res = await apiFetch('/api/v1/spot-checks', { token: auth.token, method: 'POST', json: rec });
-      const r = (await res.json()).results?.[0];
-      status = r?.status === 'stored' ? t('synced') : (tt(r?.error?.message) || r?.code || `HTTP ${res.status}`);
-    } catch { status = t('onlineOnly'); }
-    await sync();
+    await postSpot(rec);
   });
   return folded('spot-box', `${t('spotChecks')} (${spotChecks.length})`, list, form);
 }

@@ -1,6 +1,7 @@
 // A template as pages show it: its shared fragments (`include`, with `except`) merged in the way
 // the core merges them (src/template/compile.rs merge_includes): fragment content first, in include
-// order, then the template's own; a section id is kept the first time it appears. Pure (no DOM, no
+// order, then the template's own, then the fragments marked `at_end`; a section id is kept the
+// first time it appears. Pure (no DOM, no
 // WASM), so the app, the demo and the Node test that holds it to the core
 // (tests/js/merge.test.mjs) share this one copy.
 
@@ -10,6 +11,7 @@ export function mergeTemplate(files, product) {
   if (!t) return null;
   const sections = [];
   const items = [];
+  const tail = [];
   const addSections = (list) => {
     for (const s of list ?? []) if (!sections.some((x) => x.id === s.id)) sections.push(s);
   };
@@ -18,10 +20,16 @@ export function mergeTemplate(files, product) {
     const except = typeof inc === 'string' ? [] : inc.except ?? [];
     const frag = files.find((f) => f.fragment === name);
     if (!frag) continue; // the core reports it when the template loads
-    addSections(frag.sections);
-    items.push(...(frag.items ?? []).filter((i) => !except.includes(i.key)));
+    const part = { sections: frag.sections, items: (frag.items ?? []).filter((i) => !except.includes(i.key)) };
+    if (frag.at_end) { tail.push(part); continue; }
+    addSections(part.sections);
+    items.push(...part.items);
   }
   addSections(t.sections);
   items.push(...(t.items ?? []));
+  for (const part of tail) {
+    addSections(part.sections);
+    items.push(...part.items);
+  }
   return { ...t, sections, items };
 }

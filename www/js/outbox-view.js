@@ -90,6 +90,7 @@ export async function outboxView(box, ui) {
     const li = el('li', { className: `state-${r.state}`, data: { id: r.id, state: r.state } },
       el('span', { textContent: ui.describe(r) }),
       el('strong', { className: 'state', textContent: rowState(r, ui.when, ui.sync.nextAt) }));
+    li.append(...(ui.rowActions?.(r) ?? []));
     if (r.replaces) li.append(el('p', { className: 'muted', textContent: `${t('replaces')} ${r.replaces.slice(0, 8)}` }));
     if (r.state === 'replaced' && r.replacedBy) li.append(el('p', { className: 'muted', textContent: `${t('replacedBy')} ${r.replacedBy.slice(0, 8)}` }));
     if (r.state === 'attention' && r.reason) {
@@ -115,7 +116,7 @@ export async function outboxView(box, ui) {
   const sent = lastSent;
   const sentList = el('ul', { className: 'records sent' }, ...sent.map((r) => el('li', { data: { id: r.id, state: 'sent' } },
     el('span', { textContent: ui.describe(r) }),
-    el('strong', { className: 'state', textContent: `${t('state_sent')} ${ui.when(r.sentAt)}` }))));
+    el('strong', { className: 'state', textContent: `${t('state_sent')} ${ui.when(r.sentAt)}` }), ...(ui.rowActions?.(r) ?? []))));
   const storage = el('p', { className: 'storage muted' });
   // The head (title, counts, progress, buttons) is sticky: with thousands queued it stays in view.
   const head = el('div', { className: 'outbox-head' },

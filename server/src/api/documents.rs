@@ -74,11 +74,20 @@ pub async fn issue(
         if !scope.covers(&rec.uscc, &rec.region) {
             return Ok(Err(not_found()));
         }
-        if !fits(kind, rec.source, &rec.kind) {
+        // An inspection record (现场检查笔录) is the record of an on-site inspection, never of an
+        // enterprise's self-inspection.
+        let onsite = || -> Result<bool, crate::storage::StoreError> {
+            Ok(a.store
+                .submission(&ask.record)?
+                .is_some_and(|s| s.meta.form == "onsite_inspection"))
+        };
+        if !fits(kind, rec.source, &rec.kind)
+            || (kind == DocKind::InspectionRecord && !onsite()?)
+        {
             return Ok(Err(super::bad_request(
                 "record_does_not_fit",
-                "该记录不能制作这种文书（现场检查笔录：检查记录；责令整改通知书：检查记录或台账条目；整改复查意见书：复查事件）",
-                "This record does not make that document (inspection record: a submission; rectification order: a submission or a ledger entry; re-check opinion: a rechecked event)",
+                "该记录不能制作这种文书（现场检查笔录：现场检查记录；责令整改通知书：检查记录或台账条目；整改复查意见书：复查事件）",
+                "This record does not make that document (inspection record: an on-site inspection; rectification order: a submission or a ledger entry; re-check opinion: a rechecked event)",
             )));
         }
         // Numbered in the bureau's year, China time.

@@ -12,6 +12,7 @@ pub(crate) mod campaign_summary;
 mod cases;
 mod documents;
 mod express;
+mod key_follow;
 mod ledger;
 mod morning;
 mod queue;

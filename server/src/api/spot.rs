@@ -154,7 +154,8 @@ pub async fn list(State(app): State<Arc<App>>, auth: Authed) -> Response {
 }
 
 /// `GET /api/v1/key-inspections[?region=CODE]`: enterprises with two or more unqualified results
-/// within two years, with the items that failed (the targets of the inspection).
+/// within two years, with the items that failed (the targets of the inspection) and where its
+/// follow-up stands (`follow_up`: due, failed or passed, by the newest on-site inspection since).
 pub async fn key_inspections(
     State(app): State<Arc<App>>,
     auth: Authed,
@@ -181,12 +182,18 @@ pub async fn key_inspections(
         return invalid_query("region (required for an administrator)");
     };
     let a = app.clone();
-    match blocking(move || visible_spots(&a, &auth)).await {
-        Ok(spots) => {
-            let spots: Vec<SpotCheck> = spots.into_iter().map(|(s, _)| s).collect();
-            let due = ledger::region_key_inspections(&spots, &region, today_in_china());
-            Json(json!({"region": region, "items": due})).into_response()
-        }
+    let res = blocking(move || {
+        let spots: Vec<SpotCheck> = visible_spots(&a, &auth)?
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+        let due = ledger::region_key_inspections(&spots, &region, today_in_china());
+        let items = super::key_follow::with_follow_up(&a, &auth, due)?;
+        Ok(json!({"region": region, "items": items}))
+    })
+    .await;
+    match res {
+        Ok(v) => Json(v).into_response(),
         Err(r) => r,
     }
 }
