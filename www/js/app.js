@@ -2,7 +2,7 @@
 // root) and the iframe mode. Everything is looked up inside `root`, never in `document`.
 import { start, useCatalogue, useProduct, latestHash, productList, merged } from './catalogue.js';
 import { getMeta, setMeta, get, all } from './db.js';
-import { t, tt, setLang, getLang } from './i18n.js';
+import { t, tf, tt, setLang, getLang } from './i18n.js';
 import { el } from './dom.js';
 import { renderChecklist } from './form.js';
 import { apiFetch } from './http.js';
@@ -14,6 +14,7 @@ import * as inspectors from './inspectors.js';
 import * as keyStart from './key-start.js';
 import { check } from '../../pkg/paicha.js';
 import { printInspectionRecord } from './record-doc.js';
+import { startVisit, visitDrafts, addModel, mirror, visitReports, submitVisit } from './visit.js';
 
 /** A time as people read it, in the UI language. */
 const when = (iso, timeOnly = false) => new Date(iso).toLocaleString(getLang() === 'en' ? 'en-GB' : 'zh-CN', timeOnly ? { timeStyle: 'medium' } : { dateStyle: 'medium', timeStyle: 'short' });
@@ -166,11 +167,20 @@ export async function mount(root, options = {}) {
     const link = el('select', { id: 'pc-link' }, el('option', { value: 'production', textContent: t('production') }), el('option', { value: 'sales', textContent: t('sales') }));
     link.value = options.link ?? (await getMeta('link')) ?? 'sales';
     const entFs = el('fieldset', { className: 'enterprise' }, el('legend', { textContent: t('enterprise') }), ul, nl, rl);
+    // Several products in one visit (js/visit.js): the others, from the same narrowed list.
+    const extraBox = el('div', { className: 'choices visit-products' });
+    const extras = el('details', { className: 'visit-more' }, el('summary', { textContent: t('visitMore') }), extraBox);
+    const drawExtras = () => {
+      const was = new Set([...extraBox.querySelectorAll('input:checked')].map((i) => i.value));
+      extraBox.replaceChildren(...[...product.options].filter((o) => o.value !== product.value).map((o) => el('label', { className: 'choice' },
+        el('input', { type: 'checkbox', name: 'pc-extra', value: o.value, checked: was.has(o.value) }), el('span', { textContent: o.textContent }))));
+    };
     const startForm = el('form', { className: 'card start' }, el('h2', { textContent: t('newCheck') }), roleFs,
       entFs,
       el('div', { className: 'pair' },
         el('div', { className: 'field' }, el('label', { htmlFor: 'pc-product', textContent: t('product') }), product),
         el('div', { className: 'field' }, el('label', { htmlFor: 'pc-link', textContent: t('link') }), link)),
+      extras,
       el('div', { className: 'buttons' }, el('button', { type: 'submit', className: 'primary', textContent: t('start') })));
     // The register (issue 12): pick the enterprise, which fills the envelope and narrows the
     // products to what it makes or sells; one typed by hand keeps every product.
@@ -184,12 +194,14 @@ export async function mount(root, options = {}) {
       product.replaceChildren(...(keep.length ? keep : allProducts));
       if ([...product.options].some((o) => o.value === was)) product.value = was;
       linkOf();
+      drawExtras();
     };
     const linkOf = () => {
       const links = picked?.products.find((p) => p.product === product.value)?.links;
       if (links?.length && !links.includes(link.value)) link.value = links[0];
     };
-    product.addEventListener('change', linkOf);
+    product.addEventListener('change', () => { linkOf(); drawExtras(); });
+    drawExtras();
     uscc.addEventListener('input', () => { if (picked && uscc.value.trim().toUpperCase() !== picked.uscc) narrow(null); });
     import('./register.js').then(async (reg) => {
       entFs.insertBefore(await reg.enterprisePicker((entry) => {
@@ -209,6 +221,12 @@ export async function mount(root, options = {}) {
       await setMeta('role', r);
       await setMeta('product', product.value);
       await setMeta('link', link.value);
+      const more = [...extraBox.querySelectorAll('input:checked')].map((i) => i.value);
+      if (more.length) {
+        const drafts = await startVisit([product.value, ...more], { form: options.form ?? FORM_OF[r], link: link.value, role: r, enterprise });
+        await openDraft(drafts[0].id);
+        return;
+      }
       const hash = await useProduct(product.value);
       const tpl = merged(product.value);
       const d = newDraft({ product: product.value, form: options.form ?? FORM_OF[r], link: link.value, role: r, enterprise, catalogue: hash, templateVersion: tpl?.version });
@@ -327,6 +345,29 @@ export async function mount(root, options = {}) {
       draft.catalogue && draft.catalogue !== (await latestHash(draft.product)) ? el('p', { className: 'note', textContent: t('madeWithOld') }) : '',
       el('div', { className: 'buttons noprint' }, backButton(), printBtn,
         draft.form === 'onsite_inspection' ? recordButton(async () => [toSubmission(current), view.form.session.report()]) : '', status));
+    const visit = draft.visit ? await visitDrafts(draft.visit) : null;
+    if (visit) {
+      // The visit's records, one button each (the product, and which model when it repeats).
+      const seen = new Map();
+      const tabs = visit.map((d) => {
+        const n = (seen.get(d.product) ?? 0) + 1;
+        seen.set(d.product, n);
+        const b = el('button', { type: 'button', className: d.id === draft.id ? 'primary' : 'secondary', textContent: `${productName(d.product)}${visit.filter((x) => x.product === d.product).length > 1 ? ` · ${t('model')} ${n}` : ''}`, data: { id: d.id } });
+        if (d.id === draft.id) b.setAttribute('aria-current', 'true');
+        b.addEventListener('click', async () => { await chain; await openDraft(d.id); });
+        return b;
+      });
+      const more = el('button', { type: 'button', className: 'secondary another-model', textContent: `+ ${t('anotherModel')}` });
+      more.addEventListener('click', async () => { await chain; const d = await addModel({ ...current }); await openDraft(d.id); });
+      head.insertBefore(el('nav', { className: 'visit noprint', aria: { label: t('visitOf') } }, el('span', { className: 'muted', textContent: `${t('visitOf')}：` }), ...tabs, more,
+        el('p', { className: 'muted', textContent: t('sharedNote') })), head.querySelector('.buttons'));
+      submit.textContent = tf('submitVisit', { n: visit.length });
+    } else if (!options.embedded) {
+      // One checklist can become a visit of several models of its product.
+      const more = el('button', { type: 'button', className: 'secondary another-model', textContent: `+ ${t('anotherModel')}` });
+      more.addEventListener('click', async () => { await chain; const d = await addModel({ ...current }); await openDraft(d.id); });
+      head.querySelector('.buttons').append(more);
+    }
     main.replaceChildren(head, summary, announce, list, el('div', { className: 'buttons submit-row noprint' }, submit));
     let last = { valid: false, level: 'none' };
     let chain = Promise.resolve();
@@ -347,7 +388,7 @@ export async function mount(root, options = {}) {
         const snapshot = { ...current };
         const t0 = globalThis.__paichaChangeAt ?? performance.now();
         if (status.textContent !== t('saving')) status.textContent = t('saving');
-        chain = chain.then(() => saveDraft(snapshot, blobs)).then(() => {
+        chain = chain.then(() => saveDraft(snapshot, blobs)).then(() => (snapshot.visit ? mirror(snapshot) : 0)).then(() => {
           saveTimes.push(performance.now() - t0);
           for (const b of blobs) fresh.delete(b.ref.sha256);
           status.textContent = t('saved');
@@ -384,6 +425,33 @@ export async function mount(root, options = {}) {
         el('summary', { textContent: t('editEnterprise') }), lu, iu, ln, iname, lr, ir, apply), head.querySelector('.buttons'));
     }
     submit.addEventListener('click', async () => {
+      if (visit) {
+        await chain;
+        if (!submit.dataset.confirm) {
+          const open = (await visitReports(draft.visit)).filter((x) => !x.report.valid);
+          await useCatalogue(draft.catalogue, draft.product);
+          if (open.length) {
+            submit.dataset.confirm = '1';
+            form.revealErrors();
+            submit.textContent = `${tf('visitNotReady', { list: open.map((x) => productName(x.draft.product)).join('、') })} → ${tf('submitVisit', { n: visit.length })}`;
+            return;
+          }
+        }
+        let recs;
+        try {
+          recs = await submitVisit(draft.visit);
+        } catch (e) {
+          status.textContent = e.code === 'already_submitted' ? t('alreadySubmitted') : `${t('saveFailed')} ${e.message}`;
+          emit('error', { code: e.code ?? 'save_failed', message: String(e.message) });
+          return;
+        }
+        for (const rec of recs) emit('submitted', { id: rec.id, level: rec.level });
+        await home('outbox');
+        await frame();
+        requestBackgroundSync();
+        sync.now();
+        return;
+      }
       if (!last.valid && !submit.dataset.confirm) {
         submit.dataset.confirm = '1';
         form.revealErrors();

@@ -98,3 +98,5 @@ export const productList = () => index?.products ?? [];
 
 /** The template as the page shows it: shared fragments merged in as the core merges them. */
 export const merged = (product) => mergeTemplate(current.bundle.files, product);
+/** Keys of the items the loaded bundle's shared fragments hold (licences, purchase inspection, who inspected...). */
+export const fragmentKeys = () => new Set(current.bundle.files.filter((f) => f.fragment).flatMap((f) => (f.items ?? []).map((i) => i.key)));

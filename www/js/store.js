@@ -82,6 +82,8 @@ export function toSubmission(d) {
     inspected_at: d.inspected_at, answers: d.answers,
   };
   if (d.templateVersion) s.template_version = d.templateVersion;
+  // The records of one visit (www/js/visit.js) name it, so they can be found together.
+  if (d.visit) s.meta = { visit: d.visit };
   return s;
 }
 
