@@ -57,6 +57,9 @@ fn counters_equal_the_core_on_postgres() {
             )?;
             on_entry(tx, &e.entry)?;
         }
+        // In the feed, as every path storing events does.
+        let ids: Vec<String> = events.iter().map(|e| e.id.clone()).collect();
+        crate::postgres::ledger::publish(tx, &ids)?;
         for s in spots.iter().chain(&spots) {
             on_spot_check(tx, &serde_json::to_string(s).unwrap())?;
         }

@@ -38,11 +38,16 @@
 //!    returns the placeholder) and limits rows to a scope with [`scope_sql`]. Write the audit
 //!    line with `audit::write_audit(tx, &audit)` inside the same transaction. Declare the file
 //!    below (`mod <kind>;`) and add its `SCHEMA` to `SCHEMAS` (after the tables it refers to).
-//! 3. Rows that readers page through by `seq` and that several nodes insert (a feed a device
-//!    pulls with `after`): call [`serial`] in the transaction before inserting, or a reader may
-//!    page past a row whose transaction commits later with a lower `seq`.
+//! 3. Rows that readers page through with `after` and that several nodes insert (a feed a
+//!    device pulls): paging by `seq` would skip a row whose transaction commits after a later
+//!    `seq` was read. Either take [`serial`] first in the transaction (simple; it serialises
+//!    those writers until commit), or give the rows their feed position as the transaction's
+//!    last statement under [`serial`] (`ledger.rs`, `publish`: writers overlap until then).
 //! 4. A change to an existing table is a migration: append `(N, "ALTER TABLE ...")` to
-//!    `MIGRATIONS`; it runs once per database (the version is kept in `paicha_schema`).
+//!    `MIGRATIONS`; it runs once per database (the version is kept in `paicha_schema`). Leave
+//!    the table's `SCHEMA` as first made: it runs first at every start, and on an older
+//!    database its `CREATE INDEX IF NOT EXISTS` on a column the migration adds fails (the
+//!    column is looked up before the name is found to exist). `ledger::FEED_POSITIONS` is one.
 //! 5. Summary tables kept in step with records (the campaign's facts) are updated by
 //!    `campaign::on_submission(tx, rec)`, `campaign::on_entry(tx, entry)` and
 //!    `campaign::on_spot_check(tx, body)`, which `submissions.rs`, `ledger.rs` and `spot.rs`
@@ -140,7 +145,7 @@ const SCHEMAS: &[&str] = &[
 ];
 
 /// Changes to existing tables, in order, each run once per database: (version, SQL).
-const MIGRATIONS: &[(i32, &str)] = &[];
+const MIGRATIONS: &[(i32, &str)] = &[(1, ledger::FEED_POSITIONS)];
 
 /// An arbitrary constant key for the advisory lock under which a node creates and migrates the
 /// schema, so nodes started together do not race on `CREATE TABLE`.
