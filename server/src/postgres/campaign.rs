@@ -8,7 +8,7 @@
 //! second change on top of the first. Region and day columns sort bytewise (`COLLATE "C"`), as
 //! SQLite's do, so code ranges and orders are the same on both.
 
-use super::campaign_counts::{self, done_of, lock_part, register_of};
+use super::campaign_counts::{self, enterprise, lock_part};
 use super::campaign_trace;
 use super::{Postgres, Tx};
 use crate::storage::{
@@ -141,7 +141,7 @@ pub(super) fn put_done<C: GenericClient>(
         lock_part(c, "enterprise", uscc)?;
     }
     let before = if counts {
-        Some((register_of(c, uscc)?, done_of(c, uscc)?))
+        Some(enterprise(c, uscc)?)
     } else {
         None
     };
@@ -287,7 +287,7 @@ pub(super) fn on_spot_check<C: GenericClient>(c: &mut C, body: &str) -> Result<(
 /// each entry it changes, in its transaction.
 pub(super) fn put_register<C: GenericClient>(c: &mut C, r: &Registered) -> Result<()> {
     lock_part(c, "enterprise", &r.uscc)?;
-    let before = register_of(c, &r.uscc)?;
+    let (before, done) = enterprise(c, &r.uscc)?;
     c.execute("DELETE FROM campaign_register WHERE uscc = $1", &[&r.uscc])?;
     for p in &r.products {
         c.execute(
@@ -317,7 +317,6 @@ pub(super) fn put_register<C: GenericClient>(c: &mut C, r: &Registered) -> Resul
     if before == after {
         return Ok(());
     }
-    let done = done_of(c, &r.uscc)?;
     let mut ch = Changes::default();
     let part = |registered| Part::Enterprise {
         registered,

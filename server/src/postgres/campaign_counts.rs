@@ -69,14 +69,12 @@ CREATE TABLE IF NOT EXISTS campaign_kept (
 /// row locks live in the rows, advisory ones in a shared table of a few thousand slots. A second
 /// transaction waits on the insert or the lock until the first commits, and then sees its rows.
 pub(super) fn lock_part<C: GenericClient>(c: &mut C, kind: &str, key: &str) -> Result<()> {
-    let part = format!("{kind}/{key}");
+    // One round trip: the upsert takes the row's lock whether it inserts or updates (the update
+    // writes the same key, a heap-only tuple).
     c.execute(
-        "INSERT INTO campaign_parts (part) VALUES ($1) ON CONFLICT DO NOTHING",
-        &[&part],
-    )?;
-    c.execute(
-        "SELECT 1 FROM campaign_parts WHERE part = $1 FOR UPDATE",
-        &[&part],
+        "INSERT INTO campaign_parts (part) VALUES ($1)
+         ON CONFLICT (part) DO UPDATE SET part = excluded.part",
+        &[&format!("{kind}/{key}")],
     )?;
     Ok(())
 }
@@ -85,16 +83,18 @@ fn upsert_counts() -> &'static str {
     static SQL: OnceLock<String> = OnceLock::new();
     SQL.get_or_init(|| {
         let cols = COUNTED.join(", ");
-        let marks: Vec<String> = (4..4 + COUNTED.len()).map(|i| format!("${i}")).collect();
+        let arrays: Vec<String> = (4..4 + COUNTED.len())
+            .map(|i| format!("${i}::bigint[]"))
+            .collect();
         let sets: Vec<String> = COUNTED
             .iter()
             .map(|c| format!("{c} = campaign_counts.{c} + excluded.{c}"))
             .collect();
         format!(
             "INSERT INTO campaign_counts (campaign, region, product, {cols})
-             VALUES ($1, $2, $3, {})
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], {})
              ON CONFLICT (campaign, region, product) DO UPDATE SET {}",
-            marks.join(", "),
+            arrays.join(", "),
             sets.join(", ")
         )
     })
@@ -104,9 +104,20 @@ fn upsert_counts() -> &'static str {
 /// (two transactions adding to the same rows then lock them in the same order).
 pub(super) fn apply<C: GenericClient>(c: &mut C, ch: Changes) -> Result<()> {
     let ch = ch.nonzero();
-    for ((campaign, region, product), v) in &ch.counts {
-        let mut a: Vec<&(dyn ToSql + Sync)> = vec![campaign, region, product];
-        a.extend(v.iter().map(|n| n as &(dyn ToSql + Sync)));
+    if !ch.counts.is_empty() {
+        // Every counter row of the change in one statement (one round trip), in key order.
+        let mut keys: [Vec<&str>; 3] = Default::default();
+        let mut cols: Vec<Vec<i64>> = vec![Vec::new(); COUNTED.len()];
+        for ((campaign, region, product), v) in &ch.counts {
+            keys[0].push(campaign);
+            keys[1].push(region);
+            keys[2].push(product);
+            for (col, n) in cols.iter_mut().zip(v) {
+                col.push(*n);
+            }
+        }
+        let mut a: Vec<&(dyn ToSql + Sync)> = vec![&keys[0], &keys[1], &keys[2]];
+        a.extend(cols.iter().map(|c| c as &(dyn ToSql + Sync)));
         c.execute(upsert_counts(), &a)?;
     }
     for ((campaign, region, product, kind, due), n) in &ch.dues {
@@ -131,26 +142,34 @@ pub(super) fn apply<C: GenericClient>(c: &mut C, ch: Changes) -> Result<()> {
     Ok(())
 }
 
-pub(super) fn register_of<C: GenericClient>(c: &mut C, uscc: &str) -> Result<Option<Registered>> {
-    let rows = c
-        .query(
-            "SELECT product, region FROM campaign_register WHERE uscc = $1",
-            &[&uscc],
-        )?
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
-    Ok(registered(uscc, rows))
-}
-
-pub(super) fn done_of<C: GenericClient>(c: &mut C, uscc: &str) -> Result<Vec<SubmissionFact>> {
-    Ok(c.query(
-        "SELECT product, onsite, day, region FROM campaign_done WHERE uscc = $1",
+/// An enterprise's part: its register entry as progress reads it and its valid inspections, in
+/// one round trip.
+pub(super) fn enterprise<C: GenericClient>(
+    c: &mut C,
+    uscc: &str,
+) -> Result<(Option<Registered>, Vec<SubmissionFact>)> {
+    let rows = c.query(
+        "SELECT TRUE, product, region, FALSE, '' FROM campaign_register WHERE uscc = $1
+         UNION ALL
+         SELECT FALSE, product, region, onsite, day FROM campaign_done WHERE uscc = $1",
         &[&uscc],
-    )?
-    .iter()
-    .map(|r| done_fact(uscc.to_string(), r.get(0), r.get(1), r.get(2), r.get(3)))
-    .collect())
+    )?;
+    let mut reg = Vec::new();
+    let mut done = Vec::new();
+    for r in rows {
+        if r.get::<_, bool>(0) {
+            reg.push((r.get(1), r.get(2)));
+        } else {
+            done.push(done_fact(
+                uscc.to_string(),
+                r.get(1),
+                r.get(3),
+                r.get(4),
+                r.get(2),
+            ));
+        }
+    }
+    Ok((registered(uscc, reg), done))
 }
 
 /// The leaves of a kept campaign under `prefix` at `today`, from the counters.
