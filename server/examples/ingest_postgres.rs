@@ -99,6 +99,9 @@ fn pg(program: &str) -> Command {
 }
 
 /// A PostgreSQL cluster with its durable defaults; its directory and port.
+/// With `PAICHA_BENCH_PG_LOG=<file>` every statement is logged with its duration
+/// (`log_min_duration_statement = 0`: parse, bind and execute lines) and the log is copied to
+/// `<file>` at the end, to count statements and server time per submission (slower run).
 fn cluster() -> (PathBuf, u16) {
     let dir = std::env::temp_dir().join(format!("paicha-bench-pg-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -130,8 +133,13 @@ fn cluster() -> (PathBuf, u16) {
         .arg(dir.join("log"))
         .arg("-o")
         .arg(format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=256MB",
-            dir.display()
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=256MB{}",
+            dir.display(),
+            if std::env::var_os("PAICHA_BENCH_PG_LOG").is_some() {
+                " -c log_min_duration_statement=0 -c log_line_prefix=%d:"
+            } else {
+                ""
+            }
         ))
         .args(["-w", "start"])
         .stdout(Stdio::null())
@@ -283,6 +291,9 @@ fn main() {
         .args(["-m", "fast", "stop"])
         .stdout(Stdio::null())
         .status();
+    if let Some(to) = std::env::var_os("PAICHA_BENCH_PG_LOG") {
+        std::fs::copy(pg_dir.join("log"), to).unwrap();
+    }
     let _ = std::fs::remove_dir_all(&pg_dir);
     let _ = std::fs::remove_dir_all(&tmp);
 }

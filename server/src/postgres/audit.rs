@@ -48,6 +48,39 @@ pub(crate) fn write_audit(tx: &mut impl GenericClient, a: &Audit<'_>) -> Result<
     Ok(())
 }
 
+/// Write several audit lines in one statement (one round trip), in the order given (their
+/// `seq` follows it), inside the caller's transaction. Escaped as [`write_audit`] does.
+pub(crate) fn write_audits(tx: &mut impl GenericClient, lines: &[Audit<'_>]) -> Result<()> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let mut cols: [Vec<String>; 6] = Default::default();
+    for a in lines {
+        let e = a.escaped();
+        for (col, v) in cols
+            .iter_mut()
+            .zip([e.at, e.actor, e.action, e.target, e.outcome, e.detail])
+        {
+            col.push(v.into_owned());
+        }
+    }
+    let t = Type::TEXT_ARRAY;
+    tx.execute_typed(
+        "INSERT INTO audit (at, actor, action, target, outcome, detail)
+         SELECT a, b, c, d, e, f FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],
+            $5::text[], $6::text[]) WITH ORDINALITY AS u(a, b, c, d, e, f, n) ORDER BY n",
+        &[
+            (&cols[0], t.clone()),
+            (&cols[1], t.clone()),
+            (&cols[2], t.clone()),
+            (&cols[3], t.clone()),
+            (&cols[4], t.clone()),
+            (&cols[5], t),
+        ],
+    )?;
+    Ok(())
+}
+
 impl AuditStore for Postgres {
     fn audit(&self, a: &Audit<'_>) -> Result<()> {
         self.write(|tx: &mut Tx<'_>| write_audit(tx, a))

@@ -3,9 +3,12 @@
 //! says what each holds). The hooks run inside the transaction that stores the record:
 //! `on_submission` (from `submissions.rs`), `on_entry` (a ledger entry whose events changed, from
 //! `submissions.rs` and `ledger.rs`), `on_spot_check` (from `spot.rs`), `put_register` (from
-//! `register.rs`). Each first locks its part (the enterprise, the entry, the spot check: its row
-//! in `campaign_parts`) for the rest of the transaction, so two nodes storing records of one enterprise at once count the
-//! second change on top of the first. Region and day columns sort bytewise (`COLLATE "C"`), as
+//! `register.rs`). Each locks its part (the enterprise, the entry, the spot check: its row in
+//! `campaign_parts`) for the rest of the transaction before it reads the part's figures, so two
+//! nodes storing records of one enterprise at once count the second change on top of the first
+//! (an inspection's fact is inserted first, and when it was already there nothing is locked or
+//! counted: `put_done_into`). `on_submission` and `on_entries` add their counter differences to
+//! the caller's `Changes`, which the caller applies once, last (`campaign_counts::apply`). Region and day columns sort bytewise (`COLLATE "C"`), as
 //! SQLite's do, so code ranges and orders are the same on both.
 
 use super::campaign_counts::{self, enterprise, lock_part};
@@ -15,11 +18,15 @@ use crate::storage::{
     done_fact, is_kept, kept_plans, registered, Audit, CampaignStore, Changes, Figure, LocalFacts,
     NewCampaignRecord, NewSubmission, Part, Result, Scope, Stored, Traced,
 };
-use paicha::campaign::{EntryFact, EntryState, Inputs, Leaf, Plan, Registered, SpotFact};
+use paicha::campaign::{
+    EntryFact, EntryState, Inputs, Leaf, Plan, Registered, SpotFact, SubmissionFact,
+};
 use paicha::ledger::{fold, Event, SpotCheck};
 use paicha::policy::Severity;
 use paicha::{Form, Link};
+use r2d2_postgres::postgres::types::Type;
 use r2d2_postgres::postgres::GenericClient;
+use std::collections::BTreeMap;
 
 pub(super) const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS campaign_register (
@@ -103,8 +110,9 @@ pub(super) fn refold_entries(tx: &mut Tx<'_>) -> Result<()> {
     Ok(())
 }
 
-/// A new submission: its valid self- or on-site inspection counts for its enterprise and product.
-pub(super) fn on_submission(tx: &mut Tx<'_>, rec: &NewSubmission) -> Result<()> {
+/// A new submission: its valid self- or on-site inspection counts for its enterprise and product
+/// (the counters' difference is added to `ch`, applied by the caller once per transaction).
+pub(super) fn on_submission(tx: &mut Tx<'_>, rec: &NewSubmission, ch: &mut Changes) -> Result<()> {
     let m = &rec.meta;
     let (Some(form), Some(_)) = (Form::parse(&m.form), Link::parse(&m.link)) else {
         return Ok(());
@@ -112,18 +120,20 @@ pub(super) fn on_submission(tx: &mut Tx<'_>, rec: &NewSubmission) -> Result<()> 
     if !m.valid {
         return Ok(());
     }
-    put_done(
+    put_done_into(
         tx,
         &m.uscc,
         &m.product,
         form == Form::OnsiteInspection,
         &m.inspected_date,
         &m.region,
+        ch,
     )
 }
 
 /// A valid inspection of an enterprise's product on a day, filed under a division code: its
 /// fact, and the enterprise's part of the counters again when it is new and can count.
+#[cfg(test)]
 pub(super) fn put_done<C: GenericClient>(
     c: &mut C,
     uscc: &str,
@@ -132,31 +142,62 @@ pub(super) fn put_done<C: GenericClient>(
     day: &str,
     region: &str,
 ) -> Result<()> {
+    let mut ch = Changes::default();
+    put_done_into(c, uscc, product, onsite, day, region, &mut ch)?;
+    campaign_counts::apply(c, ch)
+}
+
+/// [`put_done`], its counter difference added to `ch`. The fact is inserted first: when it is
+/// already there (an enterprise's product inspected again on a day), that is the one statement,
+/// with no lock. When it is new, the enterprise's part is locked and read (this insert included,
+/// and every fact of a transaction that counted its own under the lock before it committed; one
+/// not yet counted is not committed, so not seen), and the difference is the part without it to
+/// the part with it.
+pub(super) fn put_done_into<C: GenericClient>(
+    c: &mut C,
+    uscc: &str,
+    product: &str,
+    onsite: bool,
+    day: &str,
+    region: &str,
+    ch: &mut Changes,
+) -> Result<()> {
     let plans = kept_plans();
+    let t = Type::TEXT;
+    let new = c.execute_typed(
+        "INSERT INTO campaign_done (uscc, product, onsite, day, region)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        &[
+            (&uscc, t.clone()),
+            (&product, t.clone()),
+            (&onsite, Type::BOOL),
+            (&day, t.clone()),
+            (&region, t),
+        ],
+    )?;
     // Out of every campaign's products or period, it changes no figure (the core skips it).
     let counts = plans
         .iter()
         .any(|p| p.in_scope(product) && p.in_period(day));
-    if counts {
-        lock_part(c, "enterprise", uscc)?;
-    }
-    let before = if counts {
-        Some(enterprise(c, uscc)?)
-    } else {
-        None
-    };
-    let new = c.execute(
-        "INSERT INTO campaign_done (uscc, product, onsite, day, region)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-        &[&uscc, &product, &onsite, &day, &region],
-    )?;
-    let Some((reg, mut done)) = before else {
-        return Ok(());
-    };
-    if new == 0 {
+    if new == 0 || !counts {
         return Ok(());
     }
-    let mut ch = Changes::default();
+    lock_part(c, "enterprise", uscc)?;
+    let (reg, stored) = enterprise(c, uscc)?;
+    let fact = done_fact(
+        uscc.into(),
+        product.into(),
+        onsite,
+        day.into(),
+        region.into(),
+    );
+    let same = |f: &SubmissionFact| {
+        f.product == fact.product
+            && f.form == fact.form
+            && f.date == fact.date
+            && f.region == fact.region
+    };
+    let mut done: Vec<SubmissionFact> = stored.into_iter().filter(|f| !same(f)).collect();
     let registered = reg.as_ref();
     ch.add(
         plans,
@@ -166,13 +207,7 @@ pub(super) fn put_done<C: GenericClient>(
         },
         -1,
     );
-    done.push(done_fact(
-        uscc.into(),
-        product.into(),
-        onsite,
-        day.into(),
-        region.into(),
-    ));
+    done.push(fact);
     ch.add(
         plans,
         &Part::Enterprise {
@@ -181,65 +216,120 @@ pub(super) fn put_done<C: GenericClient>(
         },
         1,
     );
-    campaign_counts::apply(c, ch)
+    Ok(())
 }
 
 /// A ledger entry's events changed (in `tx`, which sees them): fold its own events again, keep
 /// its fact and count the difference.
 pub(super) fn on_entry<C: GenericClient>(c: &mut C, entry: &str) -> Result<()> {
-    lock_part(c, "entry", entry)?;
-    let events: Vec<Event> = c
-        .query("SELECT body FROM events WHERE entry = $1", &[&entry])?
-        .iter()
-        .filter_map(|r| Event::from_json(r.get::<_, &str>(0)).ok())
-        .collect();
-    let state = fold(&events);
-    let Some(e) = state.entry(entry) else {
-        return Ok(());
-    };
-    let f = EntryFact::of(e);
-    let old: Option<EntryFact> = c
-        .query_opt(
-            "SELECT body FROM campaign_entries WHERE entry = $1",
-            &[&entry],
-        )?
-        .and_then(|r| serde_json::from_str(r.get::<_, &str>(0)).ok());
-    if old.as_ref() == Some(&f) {
+    let mut ch = Changes::default();
+    on_entries(c, &[entry], &mut ch)?;
+    campaign_counts::apply(c, ch)
+}
+
+/// [`on_entry`] for several entries at once, in four statements whatever their number: lock
+/// them (in key order), read their events and their stored facts, upsert the facts that
+/// changed; the counters' difference is added to `ch`.
+pub(super) fn on_entries<C: GenericClient>(
+    c: &mut C,
+    entries: &[&str],
+    ch: &mut Changes,
+) -> Result<()> {
+    let mut entries: Vec<&str> = entries.to_vec();
+    entries.sort_unstable();
+    entries.dedup();
+    if entries.is_empty() {
         return Ok(());
     }
-    let body = serde_json::to_string(&f).unwrap_or_default();
-    c.execute(
+    campaign_counts::lock_parts(c, "entry", &entries)?;
+    let ta = Type::TEXT_ARRAY;
+    let mut events: BTreeMap<String, Vec<Event>> = BTreeMap::new();
+    for r in c.query_typed(
+        "SELECT entry, body FROM events WHERE entry = ANY($1)",
+        &[(&entries, ta.clone())],
+    )? {
+        if let Ok(e) = Event::from_json(r.get::<_, &str>(1)) {
+            events.entry(r.get(0)).or_default().push(e);
+        }
+    }
+    let mut old: BTreeMap<String, EntryFact> = BTreeMap::new();
+    for r in c.query_typed(
+        "SELECT entry, body FROM campaign_entries WHERE entry = ANY($1)",
+        &[(&entries, ta)],
+    )? {
+        if let Ok(f) = serde_json::from_str(r.get::<_, &str>(1)) {
+            old.insert(r.get(0), f);
+        }
+    }
+    let mut facts: Vec<EntryFact> = Vec::new();
+    for entry in entries {
+        let Some(evs) = events.get(entry) else {
+            continue;
+        };
+        let state = fold(evs);
+        let Some(e) = state.entry(entry) else {
+            continue;
+        };
+        let f = EntryFact::of(e);
+        let before = old.get(entry);
+        if before == Some(&f) {
+            continue;
+        }
+        ch.replace(
+            kept_plans(),
+            before.map(Part::Entry).as_ref(),
+            Some(&Part::Entry(&f)),
+        );
+        facts.push(f);
+    }
+    if facts.is_empty() {
+        return Ok(());
+    }
+    let text = |g: fn(&EntryFact) -> String| facts.iter().map(g).collect::<Vec<String>>();
+    let (entry, uscc, region, product) = (
+        text(|f| f.entry.clone()),
+        text(|f| f.uscc.clone()),
+        text(|f| f.region.clone()),
+        text(|f| f.product.clone()),
+    );
+    let sev = text(|f| severity(f.severity).into());
+    let found = text(|f| f.found.clone());
+    let state = text(|f| state_name(f.state).into());
+    let body = text(|f| serde_json::to_string(f).unwrap_or_default());
+    let violation: Vec<bool> = facts.iter().map(|f| f.violation.is_some()).collect();
+    let due: Vec<Option<String>> = facts.iter().map(|f| f.due.clone()).collect();
+    let closed: Vec<Option<String>> = facts.iter().map(|f| f.closed_on.clone()).collect();
+    let measures: Vec<i64> = facts.iter().map(|f| i64::from(f.measures)).collect();
+    let measures_done: Vec<i64> = facts.iter().map(|f| i64::from(f.measures_done)).collect();
+    let (t, b, i) = (Type::TEXT_ARRAY, Type::BOOL_ARRAY, Type::INT8_ARRAY);
+    c.execute_typed(
         "INSERT INTO campaign_entries (entry, uscc, region, product, severity, violation, found,
             state, due, closed_on, measures, measures_done, body)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+            $6::boolean[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[],
+            $12::bigint[], $13::text[])
          ON CONFLICT (entry) DO UPDATE SET uscc = excluded.uscc, region = excluded.region,
             product = excluded.product, severity = excluded.severity, violation = excluded.violation,
             found = excluded.found, state = excluded.state, due = excluded.due,
             closed_on = excluded.closed_on, measures = excluded.measures,
             measures_done = excluded.measures_done, body = excluded.body",
         &[
-            &f.entry,
-            &f.uscc,
-            &f.region,
-            &f.product,
-            &severity(f.severity),
-            &f.violation.is_some(),
-            &f.found,
-            &state_name(f.state),
-            &f.due,
-            &f.closed_on,
-            &i64::from(f.measures),
-            &i64::from(f.measures_done),
-            &body,
+            (&entry, t.clone()),
+            (&uscc, t.clone()),
+            (&region, t.clone()),
+            (&product, t.clone()),
+            (&sev, t.clone()),
+            (&violation, b),
+            (&found, t.clone()),
+            (&state, t.clone()),
+            (&due, t.clone()),
+            (&closed, t.clone()),
+            (&measures, i.clone()),
+            (&measures_done, i),
+            (&body, t),
         ],
     )?;
-    let mut ch = Changes::default();
-    ch.replace(
-        kept_plans(),
-        old.as_ref().map(Part::Entry).as_ref(),
-        Some(&Part::Entry(&f)),
-    );
-    campaign_counts::apply(c, ch)
+    Ok(())
 }
 
 /// A spot-check record stored (new or a later version), as stored: keep its fact and count the

@@ -10,7 +10,7 @@ use crate::storage::{
     COUNTED,
 };
 use paicha::campaign::{Leaf, Plan, Registered, SubmissionFact};
-use r2d2_postgres::postgres::types::ToSql;
+use r2d2_postgres::postgres::types::{ToSql, Type};
 use r2d2_postgres::postgres::GenericClient;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -71,15 +71,34 @@ CREATE TABLE IF NOT EXISTS campaign_kept (
 pub(super) fn lock_part<C: GenericClient>(c: &mut C, kind: &str, key: &str) -> Result<()> {
     // One round trip: the upsert takes the row's lock whether it inserts or updates (the update
     // writes the same key, a heap-only tuple).
-    c.execute(
+    c.execute_typed(
         "INSERT INTO campaign_parts (part) VALUES ($1)
          ON CONFLICT (part) DO UPDATE SET part = excluded.part",
-        &[&format!("{kind}/{key}")],
+        &[(&format!("{kind}/{key}"), Type::TEXT)],
     )?;
     Ok(())
 }
 
-fn upsert_counts() -> &'static str {
+/// Lock several parts of one kind in one statement, in key order (two transactions locking
+/// some of the same parts then take them in the same order).
+pub(super) fn lock_parts<C: GenericClient>(c: &mut C, kind: &str, keys: &[&str]) -> Result<()> {
+    let mut parts: Vec<String> = keys.iter().map(|k| format!("{kind}/{k}")).collect();
+    parts.sort_unstable();
+    parts.dedup();
+    if parts.is_empty() {
+        return Ok(());
+    }
+    c.execute_typed(
+        "INSERT INTO campaign_parts (part) SELECT * FROM unnest($1::text[])
+         ON CONFLICT (part) DO UPDATE SET part = excluded.part",
+        &[(&parts, Type::TEXT_ARRAY)],
+    )?;
+    Ok(())
+}
+
+/// The one statement that adds a unit of work's changes to the three counter tables (each an
+/// `unnest` of its rows, in key order; a table with no change gets empty arrays).
+fn upsert_all() -> &'static str {
     static SQL: OnceLock<String> = OnceLock::new();
     SQL.get_or_init(|| {
         let cols = COUNTED.join(", ");
@@ -90,55 +109,92 @@ fn upsert_counts() -> &'static str {
             .iter()
             .map(|c| format!("{c} = campaign_counts.{c} + excluded.{c}"))
             .collect();
+        let d = 4 + COUNTED.len();
         format!(
-            "INSERT INTO campaign_counts (campaign, region, product, {cols})
-             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], {})
-             ON CONFLICT (campaign, region, product) DO UPDATE SET {}",
+            "WITH counts AS (
+                INSERT INTO campaign_counts (campaign, region, product, {cols})
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], {})
+                ON CONFLICT (campaign, region, product) DO UPDATE SET {}),
+             dues AS (
+                INSERT INTO campaign_due (campaign, region, product, kind, due, n)
+                SELECT * FROM unnest(${}::text[], ${}::text[], ${}::text[], ${}::text[],
+                    ${}::text[], ${}::bigint[])
+                ON CONFLICT (campaign, region, product, kind, due)
+                DO UPDATE SET n = campaign_due.n + excluded.n)
+             INSERT INTO campaign_days (campaign, region, day, found, closed)
+             SELECT * FROM unnest(${}::text[], ${}::text[], ${}::text[], ${}::bigint[],
+                ${}::bigint[])
+             ON CONFLICT (campaign, region, day) DO UPDATE SET
+                found = campaign_days.found + excluded.found,
+                closed = campaign_days.closed + excluded.closed",
             arrays.join(", "),
-            sets.join(", ")
+            sets.join(", "),
+            d,
+            d + 1,
+            d + 2,
+            d + 3,
+            d + 4,
+            d + 5,
+            d + 6,
+            d + 7,
+            d + 8,
+            d + 9,
+            d + 10,
         )
     })
 }
 
-/// Add a unit of work's changes to the counters (in the caller's transaction), in key order
-/// (two transactions adding to the same rows then lock them in the same order).
+/// Add a unit of work's changes to the counters (in the caller's transaction): one statement
+/// (one round trip), every row in key order (two transactions adding to the same rows then
+/// lock them in the same order). Call it once per transaction, as late as possible (the rows'
+/// locks are held until commit): the writers of one county share its counter rows.
 pub(super) fn apply<C: GenericClient>(c: &mut C, ch: Changes) -> Result<()> {
     let ch = ch.nonzero();
-    if !ch.counts.is_empty() {
-        // Every counter row of the change in one statement (one round trip), in key order.
-        let mut keys: [Vec<&str>; 3] = Default::default();
-        let mut cols: Vec<Vec<i64>> = vec![Vec::new(); COUNTED.len()];
-        for ((campaign, region, product), v) in &ch.counts {
-            keys[0].push(campaign);
-            keys[1].push(region);
-            keys[2].push(product);
-            for (col, n) in cols.iter_mut().zip(v) {
-                col.push(*n);
-            }
+    if ch.counts.is_empty() && ch.dues.is_empty() && ch.days.is_empty() {
+        return Ok(());
+    }
+    let mut keys: [Vec<&str>; 3] = Default::default();
+    let mut cols: Vec<Vec<i64>> = vec![Vec::new(); COUNTED.len()];
+    for ((campaign, region, product), v) in &ch.counts {
+        keys[0].push(campaign);
+        keys[1].push(region);
+        keys[2].push(product);
+        for (col, n) in cols.iter_mut().zip(v) {
+            col.push(*n);
         }
-        let mut a: Vec<&(dyn ToSql + Sync)> = vec![&keys[0], &keys[1], &keys[2]];
-        a.extend(cols.iter().map(|c| c as &(dyn ToSql + Sync)));
-        c.execute(upsert_counts(), &a)?;
     }
+    let mut dues: [Vec<&str>; 5] = Default::default();
+    let mut due_n: Vec<i64> = Vec::new();
     for ((campaign, region, product, kind, due), n) in &ch.dues {
-        c.execute(
-            "INSERT INTO campaign_due (campaign, region, product, kind, due, n)
-             VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (campaign, region, product, kind, due)
-             DO UPDATE SET n = campaign_due.n + excluded.n",
-            &[campaign, region, product, kind, due, n],
-        )?;
+        for (col, v) in dues
+            .iter_mut()
+            .zip([campaign.as_str(), region, product, kind, due])
+        {
+            col.push(v);
+        }
+        due_n.push(*n);
     }
-    for ((campaign, region, day), [found, closed]) in &ch.days {
-        c.execute(
-            "INSERT INTO campaign_days (campaign, region, day, found, closed)
-             VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (campaign, region, day) DO UPDATE SET
-                found = campaign_days.found + excluded.found,
-                closed = campaign_days.closed + excluded.closed",
-            &[campaign, region, day, found, closed],
-        )?;
+    let mut days: [Vec<&str>; 3] = Default::default();
+    let mut day_n: [Vec<i64>; 2] = Default::default();
+    for ((campaign, region, day), v) in &ch.days {
+        for (col, k) in days.iter_mut().zip([campaign.as_str(), region, day]) {
+            col.push(k);
+        }
+        for (col, n) in day_n.iter_mut().zip(v) {
+            col.push(*n);
+        }
     }
+    let (t, i) = (Type::TEXT_ARRAY, Type::INT8_ARRAY);
+    let mut a: Vec<(&(dyn ToSql + Sync), Type)> = keys
+        .iter()
+        .map(|k| (k as &(dyn ToSql + Sync), t.clone()))
+        .collect();
+    a.extend(cols.iter().map(|c| (c as &(dyn ToSql + Sync), i.clone())));
+    a.extend(dues.iter().map(|k| (k as &(dyn ToSql + Sync), t.clone())));
+    a.push((&due_n, i.clone()));
+    a.extend(days.iter().map(|k| (k as &(dyn ToSql + Sync), t.clone())));
+    a.extend(day_n.iter().map(|c| (c as &(dyn ToSql + Sync), i.clone())));
+    c.execute_typed(upsert_all(), &a)?;
     Ok(())
 }
 
@@ -148,11 +204,11 @@ pub(super) fn enterprise<C: GenericClient>(
     c: &mut C,
     uscc: &str,
 ) -> Result<(Option<Registered>, Vec<SubmissionFact>)> {
-    let rows = c.query(
+    let rows = c.query_typed(
         "SELECT TRUE, product, region, FALSE, '' FROM campaign_register WHERE uscc = $1
          UNION ALL
          SELECT FALSE, product, region, onsite, day FROM campaign_done WHERE uscc = $1",
-        &[&uscc],
+        &[(&uscc, Type::TEXT)],
     )?;
     let mut reg = Vec::new();
     let mut done = Vec::new();

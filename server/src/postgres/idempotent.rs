@@ -50,36 +50,7 @@ pub(super) fn put_idempotent(
         }
         Stored::New
     } else {
-        let row = tx.query_typed_opt(
-            &format!(
-                "SELECT sha256, uscc, region FROM {} WHERE id = $1",
-                kind.table
-            ),
-            &[(&u.id, Type::TEXT)],
-        )?;
-        match row {
-            None => kind.other_key,
-            Some(r) => {
-                let (existing, uscc, region): (String, String, String) =
-                    (r.get(0), r.get(1), r.get(2));
-                if !scope.covers(&uscc, &region) {
-                    // Another party's id: no conflict row in its review queue, no hint it exists.
-                    Stored::Forbidden
-                } else if existing == u.sha256 {
-                    Stored::Duplicate
-                } else {
-                    tx.execute(
-                        &format!(
-                            "INSERT INTO {} (id, sha256, body, received_at, author)
-                             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id, sha256) DO NOTHING",
-                            kind.conflicts
-                        ),
-                        &[&u.id, &u.sha256, &u.body, &u.received_at, &actor],
-                    )?;
-                    Stored::Conflict
-                }
-            }
-        }
+        settle(tx, kind, u, actor, scope)?
     };
     if audited {
         write_audit(
@@ -95,4 +66,64 @@ pub(super) fn put_idempotent(
         )?;
     }
     Ok(outcome)
+}
+
+/// What an upload whose insert stored nothing is: a duplicate, a conflict (its version kept in
+/// the conflicts table), another party's id, or refused by another unique key.
+pub(super) fn settle(
+    tx: &mut Tx<'_>,
+    kind: &Kind,
+    u: &Upload<'_>,
+    actor: &str,
+    scope: &Scope,
+) -> Result<Stored> {
+    let row = tx.query_typed_opt(
+        &format!(
+            "SELECT sha256, uscc, region FROM {} WHERE id = $1",
+            kind.table
+        ),
+        &[(&u.id, Type::TEXT)],
+    )?;
+    let Some(r) = row else {
+        return Ok(kind.other_key);
+    };
+    let (existing, uscc, region): (String, String, String) = (r.get(0), r.get(1), r.get(2));
+    Ok(if !scope.covers(&uscc, &region) {
+        // Another party's id: no conflict row in its review queue, no hint it exists.
+        Stored::Forbidden
+    } else if existing == u.sha256 {
+        Stored::Duplicate
+    } else {
+        let t = Type::TEXT;
+        tx.execute_typed(
+            &format!(
+                "INSERT INTO {} (id, sha256, body, received_at, author)
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id, sha256) DO NOTHING",
+                kind.conflicts
+            ),
+            &[
+                (&u.id, t.clone()),
+                (&u.sha256, t.clone()),
+                (&u.body, t.clone()),
+                (&u.received_at, t.clone()),
+                (&actor, t),
+            ],
+        )?;
+        Stored::Conflict
+    })
+}
+
+/// Note the attachments new records cite, (record id, SHA-256) each, in one statement.
+pub(super) fn cite_all(tx: &mut Tx<'_>, cites: &[(&str, &str)]) -> Result<()> {
+    if cites.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<&str> = cites.iter().map(|c| c.0).collect();
+    let shas: Vec<&str> = cites.iter().map(|c| c.1).collect();
+    tx.execute_typed(
+        "INSERT INTO cites (submission, sha256) SELECT * FROM unnest($1::text[], $2::text[])
+         ON CONFLICT DO NOTHING",
+        &[(&ids, Type::TEXT_ARRAY), (&shas, Type::TEXT_ARRAY)],
+    )?;
+    Ok(())
 }

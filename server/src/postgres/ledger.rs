@@ -13,10 +13,11 @@
 //! run side by side until then; it never waits for a row while held (the rows it updates are the
 //! transaction's own), so it cannot deadlock with the rows others wait for.
 
-use super::idempotent::{put_idempotent, Kind, Upload};
+use super::idempotent::{put_idempotent, settle, Kind, Upload};
 use super::{scope_sql, serial, write_audit, Args, Postgres, Tx};
-use crate::storage::{Audit, LedgerStore, NewEvent, Owner, Result, Scope, Stored};
-use r2d2_postgres::postgres::types::Type;
+use crate::storage::{Audit, Changes, LedgerStore, NewEvent, Owner, Result, Scope, Stored};
+use r2d2_postgres::postgres::types::{ToSql, Type};
+use std::collections::{HashMap, HashSet};
 
 /// The tables as first made; `MIGRATIONS` 1 (`FEED_POSITIONS`) then adds `pos`, its sequence
 /// `events_pos` and the scope indexes on `(uscc, pos)`, `(region, pos)` in place of `seq`.
@@ -99,11 +100,11 @@ pub(super) fn publish(tx: &mut Tx<'_>, ids: &[String]) -> Result<()> {
         return Ok(());
     }
     serial(tx, FEED)?;
-    tx.execute(
+    tx.execute_typed(
         "WITH o AS (SELECT seq FROM events WHERE id = ANY($1) ORDER BY seq),
               n AS (SELECT seq, nextval('events_pos') AS p FROM o)
          UPDATE events SET pos = n.p FROM n WHERE events.seq = n.seq",
-        &[&ids],
+        &[(&ids, Type::TEXT_ARRAY)],
     )?;
     Ok(())
 }
@@ -187,13 +188,112 @@ pub(super) fn put_event(
         )?)
     })?;
     if stored == Stored::New {
+        // The caller refolds the entries of its new events once each (`campaign::on_entries`).
         new.push(ev.id.clone());
-        // A submission's own entries are refolded once each by the submission (`audited` false).
-        if audited {
-            super::campaign::on_entry(tx, &ev.entry)?;
-        }
     }
     Ok(stored)
+}
+
+/// Insert events in one statement (`unnest`), each with its enterprise; the ids it stored.
+/// No conflict target: the id and the one-`created` index both leave the row alone.
+fn insert_all(
+    tx: &mut Tx<'_>,
+    evs: &[(&NewEvent, &Owner)],
+    actor: &str,
+) -> Result<HashSet<String>> {
+    if evs.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let text = |g: fn(&NewEvent) -> &str| evs.iter().map(|e| g(e.0)).collect::<Vec<&str>>();
+    let cols: [Vec<&str>; 9] = [
+        text(|e| &e.id),
+        text(|e| &e.entry),
+        text(|e| &e.kind),
+        text(|e| &e.sha256),
+        text(|e| &e.body),
+        evs.iter().map(|e| e.1.uscc.as_str()).collect(),
+        evs.iter().map(|e| e.1.region.as_str()).collect(),
+        text(|e| &e.received_at),
+        vec![actor; evs.len()],
+    ];
+    let t = Type::TEXT_ARRAY;
+    let params: Vec<(&(dyn ToSql + Sync), Type)> = cols
+        .iter()
+        .map(|c| (c as &(dyn ToSql + Sync), t.clone()))
+        .collect();
+    Ok(tx
+        .query_typed(
+            "INSERT INTO events (id, entry, kind, sha256, body, uscc, region, received_at, author)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                $6::text[], $7::text[], $8::text[], $9::text[])
+             ON CONFLICT DO NOTHING RETURNING id",
+            &params,
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
+}
+
+/// Store the events a batch of new submissions opens (unaudited, any scope; their ids join
+/// `new` when new, the attachments they cite join `cites`), as [`put_event`] would one by one,
+/// in two statements: every `created` event with its enterprise, then the other acts of the
+/// entries those created (their enterprise is the `created` one's, no look-up), each id once.
+/// What is left (an id twice, an act of an entry created elsewhere) goes through
+/// [`put_event`]; an event an insert did not store is settled as [`put_event`] settles it.
+pub(super) fn put_opened<'a>(
+    tx: &mut Tx<'_>,
+    evs: &[&'a NewEvent],
+    actor: &str,
+    new: &mut Vec<String>,
+    cites: &mut Vec<(&'a str, &'a str)>,
+) -> Result<()> {
+    let mut seen: HashSet<&'a str> = HashSet::new();
+    let mut owners: HashMap<&'a str, &'a Owner> = HashMap::new();
+    // Each event with whether it is stored (or settled) yet.
+    let mut left: Vec<(&'a NewEvent, bool)> = evs.iter().map(|e| (*e, false)).collect();
+    for created in [true, false] {
+        let mut batch: Vec<(&'a NewEvent, &'a Owner)> = Vec::new();
+        for (e, done) in left.iter_mut() {
+            if *done || (e.kind == "created") != created {
+                continue;
+            }
+            let owner = if created {
+                e.owner.as_ref()
+            } else {
+                owners.get(e.entry.as_str()).copied()
+            };
+            if let Some(o) = owner {
+                if seen.insert(e.id.as_str()) {
+                    batch.push((*e, o));
+                    *done = true;
+                }
+            }
+        }
+        let stored = insert_all(tx, &batch, actor)?;
+        for (e, o) in batch {
+            if stored.contains(&e.id) {
+                new.push(e.id.clone());
+                cites.extend(e.attachments.iter().map(|a| (e.id.as_str(), a.as_str())));
+                if created {
+                    owners.insert(e.entry.as_str(), o);
+                }
+            } else {
+                let u = Upload {
+                    id: &e.id,
+                    sha256: &e.sha256,
+                    body: &e.body,
+                    received_at: &e.received_at,
+                    attachments: &e.attachments,
+                    detail: &e.kind,
+                };
+                settle(tx, &EVENTS, &u, actor, &Scope::All)?;
+            }
+        }
+    }
+    for (e, _) in left.iter().filter(|(_, d)| !*d) {
+        put_event(tx, e, actor, &Scope::All, false, new)?;
+    }
+    Ok(())
 }
 
 impl LedgerStore for Postgres {
@@ -204,6 +304,16 @@ impl LedgerStore for Postgres {
                 .iter()
                 .map(|e| put_event(tx, e, actor, scope, true, &mut new))
                 .collect::<Result<Vec<_>>>()?;
+            // The entries' facts once each, their counters in one statement, the feed last.
+            let entries: Vec<&str> = evs
+                .iter()
+                .zip(&out)
+                .filter(|(_, s)| **s == Stored::New)
+                .map(|(e, _)| e.entry.as_str())
+                .collect();
+            let mut ch = Changes::default();
+            super::campaign::on_entries(tx, &entries, &mut ch)?;
+            super::campaign_counts::apply(tx, ch)?;
             publish(tx, &new)?;
             Ok(out)
         })

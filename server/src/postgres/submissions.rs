@@ -2,15 +2,17 @@
 //! envelope; versions that conflicted with a stored one; records kept although they had no
 //! usable id (`rejected`). The tables and their meaning are SQLite's (`sqlite/submissions.rs`).
 
-use super::idempotent::{put_idempotent, Kind, Upload};
-use super::ledger::{publish, put_event};
+use super::audit::write_audits;
+use super::idempotent::{cite_all, settle, Kind, Upload};
+use super::ledger::{publish, put_opened};
 use super::{big, scope_sql, write_audit, Args, Postgres, Tx};
 use crate::storage::{
-    AttachmentMeta, Audit, Meta, NewSubmission, Query, Record, Result, Scope, Stored,
-    SubmissionStore, Summary,
+    AttachmentMeta, Audit, Changes, Meta, NewEvent, NewSubmission, Query, Record, Result, Scope,
+    Stored, SubmissionStore, Summary,
 };
-use r2d2_postgres::postgres::types::Type;
+use r2d2_postgres::postgres::types::{ToSql, Type};
 use r2d2_postgres::postgres::Row;
+use std::collections::HashSet;
 
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS submissions (
@@ -66,82 +68,146 @@ const SUBMISSIONS: Kind = Kind {
 const SUMMARY_COLUMNS: &str = "seq, id, product, form, link, uscc, enterprise_name, region, \
     inspected_at, received_at, valid, level, errors, findings, author";
 
-/// Store one submission and the ledger events it opens (their ids join `new`).
-fn put_one(
-    tx: &mut Tx<'_>,
-    rec: &NewSubmission,
-    actor: &str,
-    scope: &Scope,
-    new: &mut Vec<String>,
-) -> Result<Stored> {
-    let m = &rec.meta;
-    let u = Upload {
+fn upload(rec: &NewSubmission) -> Upload<'_> {
+    Upload {
         id: &rec.id,
         sha256: &rec.sha256,
         body: &rec.body,
         received_at: &rec.received_at,
         attachments: &rec.attachments,
         detail: &rec.sha256,
-    };
-    let stored = put_idempotent(tx, &SUBMISSIONS, &u, actor, scope, true, |tx| {
-        let (t, i, b) = (Type::TEXT, Type::INT8, Type::BOOL);
-        // Typed: one round trip, no separate prepare (the hot path of every upload).
-        Ok(tx.execute_typed(
+    }
+}
+
+/// Insert the records in one statement (`unnest` of each column, `ON CONFLICT (id) DO
+/// NOTHING`); the ids it stored. The caller passes each id once.
+fn insert_all(tx: &mut Tx<'_>, recs: &[&NewSubmission], actor: &str) -> Result<HashSet<String>> {
+    if recs.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let text = |g: fn(&NewSubmission) -> &str| recs.iter().map(|r| g(r)).collect::<Vec<&str>>();
+    let cols: [Vec<&str>; 15] = [
+        text(|r| &r.id),
+        text(|r| &r.sha256),
+        text(|r| &r.body),
+        text(|r| &r.report),
+        text(|r| &r.meta.level),
+        text(|r| &r.meta.uscc),
+        text(|r| &r.meta.enterprise_name),
+        text(|r| &r.meta.region),
+        text(|r| &r.meta.product),
+        text(|r| &r.meta.form),
+        text(|r| &r.meta.link),
+        text(|r| &r.meta.inspected_at),
+        text(|r| &r.meta.inspected_date),
+        text(|r| &r.received_at),
+        vec![actor; recs.len()],
+    ];
+    let valid: Vec<bool> = recs.iter().map(|r| r.meta.valid).collect();
+    let errors: Vec<i64> = recs.iter().map(|r| r.meta.errors).collect();
+    let findings: Vec<i64> = recs.iter().map(|r| r.meta.findings).collect();
+    let (t, i, b) = (Type::TEXT_ARRAY, Type::INT8_ARRAY, Type::BOOL_ARRAY);
+    let mut params: Vec<(&(dyn ToSql + Sync), Type)> = Vec::new();
+    for c in &cols[..4] {
+        params.push((c, t.clone()));
+    }
+    params.push((&valid, b));
+    params.push((&cols[4], t.clone()));
+    params.push((&errors, i.clone()));
+    params.push((&findings, i));
+    for c in &cols[5..] {
+        params.push((c, t.clone()));
+    }
+    Ok(tx
+        .query_typed(
             "INSERT INTO submissions (id, sha256, body, report, valid, level, errors, findings, uscc,
                 enterprise_name, region, product, form, link, inspected_at, inspected_date,
                 received_at, author)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-             ON CONFLICT (id) DO NOTHING",
-            &[
-                (&rec.id, t.clone()),
-                (&rec.sha256, t.clone()),
-                (&rec.body, t.clone()),
-                (&rec.report, t.clone()),
-                (&m.valid, b),
-                (&m.level, t.clone()),
-                (&m.errors, i.clone()),
-                (&m.findings, i),
-                (&m.uscc, t.clone()),
-                (&m.enterprise_name, t.clone()),
-                (&m.region, t.clone()),
-                (&m.product, t.clone()),
-                (&m.form, t.clone()),
-                (&m.link, t.clone()),
-                (&m.inspected_at, t.clone()),
-                (&m.inspected_date, t.clone()),
-                (&rec.received_at, t.clone()),
-                (&actor, t),
-            ],
-        )?)
-    })?;
-    if stored == Stored::New {
-        super::campaign::on_submission(tx, rec)?;
-        // Its findings' ledger entries, in the same transaction: a record and its entries land
-        // together or not at all.
-        for ev in &rec.events {
-            put_event(tx, ev, actor, &Scope::All, false, new)?;
-        }
-        let mut entries: Vec<&str> = rec.events.iter().map(|e| e.entry.as_str()).collect();
-        entries.sort_unstable();
-        entries.dedup();
-        for e in entries {
-            super::campaign::on_entry(tx, e)?;
-        }
-        if !rec.events.is_empty() {
-            write_audit(
-                tx,
-                &Audit {
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[],
+                $6::text[], $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::text[],
+                $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],
+                $18::text[])
+             ON CONFLICT (id) DO NOTHING RETURNING id",
+            &params,
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
+}
+
+/// Store a batch of submissions and the ledger entries they open, in a fixed number of
+/// statements whatever the batch's size in the usual case (every record new): the records in
+/// one insert, their valid inspections (`campaign::on_submission`: one insert each, a lock and a
+/// read when the fact is new), their `created` events in one insert, their entries' facts
+/// (`campaign::on_entries`, four), the cited attachments, the audit lines in one insert, the
+/// counters in one upsert, and the feed's positions last (`publish`). A record already stored
+/// (or twice in the batch) costs a look-up more (`settle`).
+fn put_batch(
+    tx: &mut Tx<'_>,
+    recs: &[NewSubmission],
+    actor: &str,
+    scope: &Scope,
+) -> Result<Vec<Stored>> {
+    let mut seen = HashSet::new();
+    let firsts: Vec<&NewSubmission> = recs.iter().filter(|r| seen.insert(&r.id)).collect();
+    let inserted = insert_all(tx, &firsts, actor)?;
+    seen.clear();
+    let details: Vec<String> = recs
+        .iter()
+        .map(|r| format!("{} events", r.events.len()))
+        .collect();
+    let mut audits = Vec::new();
+    let mut cites: Vec<(&str, &str)> = Vec::new();
+    let mut ch = Changes::default();
+    let mut events: Vec<&NewEvent> = Vec::new();
+    let mut out = Vec::with_capacity(recs.len());
+    for (rec, detail) in recs.iter().zip(&details) {
+        let outcome = if seen.insert(&rec.id) && inserted.contains(&rec.id) {
+            Stored::New
+        } else {
+            settle(tx, &SUBMISSIONS, &upload(rec), actor, scope)?
+        };
+        audits.push(Audit {
+            at: &rec.received_at,
+            actor,
+            action: SUBMISSIONS.action,
+            target: &rec.id,
+            outcome: outcome.as_str(),
+            detail: &rec.sha256,
+        });
+        if outcome == Stored::New {
+            cites.extend(
+                rec.attachments
+                    .iter()
+                    .map(|a| (rec.id.as_str(), a.as_str())),
+            );
+            super::campaign::on_submission(tx, rec, &mut ch)?;
+            // Its findings' ledger entries, in the same transaction: a record and its entries
+            // land together or not at all.
+            events.extend(&rec.events);
+            if !rec.events.is_empty() {
+                audits.push(Audit {
                     at: &rec.received_at,
                     actor,
                     action: "ledger.open",
                     target: &rec.id,
                     outcome: "stored",
-                    detail: &format!("{} events", rec.events.len()),
-                },
-            )?;
+                    detail,
+                });
+            }
         }
+        out.push(outcome);
     }
-    Ok(stored)
+    let mut new = Vec::new();
+    put_opened(tx, &events, actor, &mut new, &mut cites)?;
+    let entries: Vec<&str> = events.iter().map(|e| e.entry.as_str()).collect();
+    super::campaign::on_entries(tx, &entries, &mut ch)?;
+    cite_all(tx, &cites)?;
+    write_audits(tx, &audits)?;
+    // The shared rows last: the counters (a county's writers all add to them), then the feed.
+    super::campaign_counts::apply(tx, ch)?;
+    publish(tx, &new)?;
+    Ok(out)
 }
 
 fn summary(r: &Row) -> Summary {
@@ -171,15 +237,7 @@ impl SubmissionStore for Postgres {
         actor: &str,
         scope: &Scope,
     ) -> Result<Vec<Stored>> {
-        self.write(|tx| {
-            let mut new = Vec::new();
-            let out = recs
-                .iter()
-                .map(|r| put_one(tx, r, actor, scope, &mut new))
-                .collect::<Result<Vec<_>>>()?;
-            publish(tx, &new)?;
-            Ok(out)
-        })
+        self.write(|tx| put_batch(tx, recs, actor, scope))
     }
 
     fn put_rejected(&self, body: &str, report: &str, a: &Audit<'_>, quota: u64) -> Result<bool> {
