@@ -289,7 +289,8 @@ pub fn queue(
     to_text(&ledger::queue(&state, &lines, line, parse_now(now)?))
 }
 
-/// What recording `action` as done needs (`required`), and whether `sales_amount` reaches the
+/// What recording `action` as done needs (`required`), what it may have besides
+/// (`optional`: a tracing's supplier USCC and assist region), and whether `sales_amount` reaches the
 /// criminal threshold of Criminal Law art. 140 (`criminal`).
 pub fn measure_fields(action: &str, sales_amount: &str) -> Result<String, Misuse> {
     let a: paicha::policy::ActionKind = serde_json::from_str(&format!("\"{action}\""))
@@ -297,10 +298,12 @@ pub fn measure_fields(action: &str, sales_amount: &str) -> Result<String, Misuse
     #[derive(Serialize)]
     struct Fields {
         required: &'static [&'static str],
+        optional: &'static [&'static str],
         criminal: bool,
     }
     to_text(&Fields {
         required: ledger::required_fields(a),
+        optional: ledger::optional_fields(a),
         criminal: ledger::reaches_criminal_threshold(sales_amount),
     })
 }
