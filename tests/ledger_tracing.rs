@@ -227,7 +227,7 @@ fn an_assist_request_is_the_other_countys_until_it_records_the_result() {
     assert!(codes(&s).is_empty(), "{:?}", codes(&s));
     let assist = Task::Assist {
         entry: uuid(e),
-        region: "520103".into(),
+        assist_region: "520103".into(),
         tracing: uuid(900),
     };
     assert!(follow_up(&s, now).contains(&assist));
@@ -243,7 +243,22 @@ fn an_assist_request_is_the_other_countys_until_it_records_the_result() {
     let v = serde_json::to_value(row).unwrap();
     assert_eq!(v["task"], "assist");
     assert_eq!(v["region"], "520102");
+    assert_eq!(v["assist_region"], "520103");
     assert_eq!(v["asked"]["quantity"], "120 辆");
+    // The asked county's queue has the assist task and nothing else of the entry; the entry's
+    // own county does not have the assist task; a third county sees nothing.
+    let qs = |r: &str| queue_in(&s, &Lines::builtin(), None, r, now);
+    assert_eq!(
+        qs("520103").into_iter().map(|q| q.task).collect::<Vec<_>>(),
+        vec![assist.clone()]
+    );
+    assert!(qs("520102").iter().all(|q| q.task != assist) && !qs("520102").is_empty());
+    assert!(qs("520111").is_empty());
+    assert_eq!(
+        qs("520100").len(),
+        qs("520102").len() + 1,
+        "the city sees both"
+    );
     // A result from a region not asked, and one without a result, are refused.
     let result = |n: u64, region: &str, result: Option<&str>| {
         let mut k = json!({"kind": "action_taken", "action": "assist", "assist_region": region});

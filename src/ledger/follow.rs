@@ -87,7 +87,7 @@ pub enum Task {
     /// result (`action_taken` of `assist`). `tracing` is the event that asked.
     Assist {
         entry: String,
-        region: String,
+        assist_region: String,
         tracing: String,
     },
 }
@@ -129,7 +129,7 @@ pub fn follow_up(state: &LedgerState, now: DateTime<FixedOffset>) -> Vec<Task> {
             if e.assist_result(region).is_none() {
                 out.push(Task::Assist {
                     entry: id(),
-                    region: region.clone(),
+                    assist_region: region.clone(),
                     tracing: asked.step.event.clone(),
                 });
             }

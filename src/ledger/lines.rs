@@ -173,6 +173,28 @@ pub struct Queued {
     pub asked: Option<super::event::Taken>,
 }
 
+/// The region a task belongs to: an assist task the region asked, any other its entry's.
+pub fn task_region<'a>(q: &'a Queued) -> &'a str {
+    match &q.task {
+        Task::Assist { assist_region, .. } => assist_region,
+        _ => &q.region,
+    }
+}
+
+/// `queue` for the bureau of `region` (a division code and everything under it): its own entries'
+/// tasks, and the assist requests other regions made to it, not their other tasks.
+pub fn queue_in(
+    state: &LedgerState,
+    lines: &Lines,
+    line: Option<Line>,
+    region: &str,
+    now: DateTime<FixedOffset>,
+) -> Vec<Queued> {
+    let mut q = queue(state, lines, line, now);
+    q.retain(|x| super::view::in_region(task_region(x), region));
+    q
+}
+
 /// The tasks of `line` (all lines when `None`) across the ledger at `now`: overdue first (most
 /// days late first), then by due day (undated last), then by entry.
 pub fn queue(

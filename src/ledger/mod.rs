@@ -36,7 +36,7 @@ pub use follow::{
     open_entries, open_self_found, overdue, trace_by, Due, Maker, Overdue, Task,
 };
 pub use key::{key_follow_up, Inspected, KeyFollowUp, KeyState};
-pub use lines::{queue, Line, Lines, Queued};
+pub use lines::{queue, queue_in, task_region, Line, Lines, Queued};
 pub use measure::{is_county_level, optional_fields, reaches_criminal_threshold, required_fields};
 pub use spot::{
     key_inspections, spot_tasks, spot_tasks_with, KeyInspection, SpotCheck, SpotResult, SpotTask,
