@@ -254,6 +254,9 @@ struct Deadlines {
     /// The latest days the inspector may choose instead (the policy's bounds).
     max_deadline: String,
     max_recheck_by: String,
+    /// Two-way tracing due by this day, when the policy requires it for the severity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace_by: Option<String>,
 }
 
 fn severity(s: &str) -> Result<Severity, Misuse> {
@@ -331,10 +334,18 @@ pub fn default_deadlines(policy_json: &str, severity: &str, at: &str) -> Result<
     let at = parse_now(at)?;
     let (deadline, recheck_by) = ledger::follow::default_deadlines(&policy, severity, at);
     let (_, max_deadline, max_recheck_by) = ledger::deadline_bounds(&policy, severity, at);
+    let trace_by = ledger::trace_by(
+        &policy,
+        severity,
+        &[paicha::policy::ActionKind::TwoWayTracing],
+        at,
+    )
+    .filter(|_| policy.for_severity(severity).trace);
     to_text(&Deadlines {
         deadline,
         recheck_by,
         max_deadline,
         max_recheck_by,
+        trace_by,
     })
 }
