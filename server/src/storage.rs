@@ -295,7 +295,8 @@ pub struct NewEvent {
 pub fn asks_assist<'a>(bodies: impl IntoIterator<Item = &'a str>, region: &str) -> bool {
     bodies.into_iter().any(|b| {
         serde_json::from_str::<serde_json::Value>(b).is_ok_and(|v| {
-            v["action"] == "two_way_tracing" && v["assist_region"].as_str() == Some(region)
+            v.get("action").and_then(|a| a.as_str()) == Some("two_way_tracing")
+                && v.get("assist_region").and_then(|a| a.as_str()) == Some(region)
         })
     })
 }

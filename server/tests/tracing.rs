@@ -204,7 +204,7 @@ fn an_assist_request_reaches_the_asked_county_and_nothing_else_does() {
     // 云岩区 records the result; sent twice, it is stored once.
     let result = assist(25, 1, "yunyan", "520103", "三家门店库存 40 辆已封存");
     assert_eq!(
-        statuses(&post(&srv.addr, &yunyan, &[result.clone()])),
+        statuses(&post(&srv.addr, &yunyan, std::slice::from_ref(&result))),
         ["stored"]
     );
     assert_eq!(

@@ -174,7 +174,7 @@ pub struct Queued {
 }
 
 /// The region a task belongs to: an assist task the region asked, any other its entry's.
-pub fn task_region<'a>(q: &'a Queued) -> &'a str {
+pub fn task_region(q: &Queued) -> &str {
     match &q.task {
         Task::Assist { assist_region, .. } => assist_region,
         _ => &q.region,
