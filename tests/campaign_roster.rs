@@ -224,8 +224,11 @@ fn the_breakdown_adds_up_to_the_progress_figures_and_each_cell_lists_its_records
     let f = fixture();
     let p = plan();
     let today = day(f.raw["today"].as_str().unwrap());
-    let events: Vec<Event> = serde_json::from_value(f.raw["events"].clone()).unwrap();
-    let entries = fold(&events).entries;
+    // The entry facts as the summary tables keep them: stored as JSON and read back.
+    let entries: Vec<EntryFact> =
+        serde_json::from_str(&serde_json::to_string(&f.entries).unwrap()).unwrap();
+    assert_eq!(entries, f.entries);
+    assert!(entries.iter().any(|e| !e.measure_states.is_empty()));
     for (code, want) in f.raw["expected"].as_object().unwrap() {
         let t = &want["total"];
         let n = |k: &str| u32::try_from(t[k].as_u64().unwrap()).unwrap();
@@ -343,4 +346,55 @@ fn the_breakdown_adds_up_to_the_progress_figures_and_each_cell_lists_its_records
     assert_eq!(b.by_link[2].link, None);
     assert!(b.by_link[2].dangers > 0);
     assert!(b.by_measure.iter().any(|x| x.done > 0) && b.by_measure.iter().any(|x| x.not_done > 0));
+}
+
+#[test]
+fn a_danger_is_listed_under_the_name_its_entry_was_recorded_under_else_the_registers() {
+    use paicha::campaign::breakdown::records;
+    let f = fixture();
+    let p = plan();
+    let today = day(f.raw["today"].as_str().unwrap());
+    let registered: std::collections::BTreeMap<&str, &str> = f
+        .register
+        .iter()
+        .map(|r| (r.uscc.as_str(), r.name.as_str()))
+        .collect();
+    // The fixture's entries give no name: the register's.
+    assert!(f.entries.iter().all(|e| e.name.is_none()));
+    let r = records(&p, &f.register, &f.submissions, &f.entries, "520000", today);
+    assert!(!r.dangers.is_empty());
+    for d in &r.dangers {
+        assert_eq!(d.name.as_deref(), registered.get(d.uscc.as_str()).copied());
+    }
+    // An entry recorded with a name (its `created` event's enterprise) keeps it, also for an
+    // enterprise the register does not hold; the fact kept as JSON says so.
+    let mut raw = f.raw["events"].as_array().unwrap().clone();
+    let created = raw
+        .iter_mut()
+        .find(|e| e["kind"] == "created" && e["entry"] == r.dangers[0].entry.as_str())
+        .unwrap();
+    created["enterprise"]["name"] = "现场记录的名称".into();
+    let events: Vec<Event> = serde_json::from_value(Value::Array(raw)).unwrap();
+    let entries: Vec<EntryFact> = fold(&events).entries.iter().map(EntryFact::of).collect();
+    let named = entries
+        .iter()
+        .find(|e| e.entry == r.dangers[0].entry)
+        .unwrap();
+    assert_eq!(named.name.as_deref(), Some("现场记录的名称"));
+    let text = serde_json::to_string(named).unwrap();
+    assert_eq!(&serde_json::from_str::<EntryFact>(&text).unwrap(), named);
+    let again = records(&p, &f.register, &f.submissions, &entries, "520000", today);
+    assert_eq!(again.dangers[0].name.as_deref(), Some("现场记录的名称"));
+    let unregistered = records(&p, &[], &f.submissions, &entries, "520000", today);
+    let d = unregistered
+        .dangers
+        .iter()
+        .find(|d| d.entry == named.entry)
+        .unwrap();
+    assert_eq!(d.name.as_deref(), Some("现场记录的名称"));
+    assert!(unregistered
+        .dangers
+        .iter()
+        .filter(|d| d.entry != named.entry)
+        .all(|d| d.name.is_none()));
 }

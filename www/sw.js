@@ -13,7 +13,7 @@ const CACHE = `paicha-${VERSION}`;
 // The pages to precache (and data files they fetch that are not modules). Staging (scripts/stage-web.mjs, scripts/bundle.mjs) replaces this list with
 // the pages and everything they load (links, modules, WASM, the catalogue index), read from the
 // module graph, so the list cannot fall behind the code.
-const SHELL = ['./index.html', './portal.html', './ledger.html', './dashboard.html', '../pkg/divisions.txt'];
+const SHELL = ['./index.html', './portal.html', './ledger.html', './dashboard.html', './express.html', '../pkg/divisions.txt'];
 
 self.addEventListener('install', (e) => {
   e.waitUntil((async () => {

@@ -632,6 +632,11 @@ fn the_schedule_table_opens_with_its_cells() {
         .unwrap()
         .iter()
         .all(|i| i["severity"] == "major" && i["state"] == "open"));
+    // Each danger under the name its entry was recorded with (the submission's, not the
+    // register's), also the Zunyi enterprise's, which the register does not hold.
+    let items = open["items"].as_array().unwrap();
+    assert!(items.iter().any(|i| i["uscc"] == "91520302MA6DK4L2X1"));
+    assert!(items.iter().all(|i| i["name"] == "示例车行"), "{open}");
     let (_, reg) = list("by=link&key=sales&figure=not_onsite_inspected");
     assert_eq!(reg["total"], 1);
     assert_eq!(reg["items"][0]["uscc"], "91520102MA6DK4L4XQ");

@@ -2,7 +2,8 @@
 //! test files run on): a token made on one node is valid on the other; the same records sent to
 //! two nodes at the same moment are stored once, with their ledger entries once; a device pulling
 //! the ledger feed while both nodes write never skips an event; `kill -9` of one node during
-//! uploads loses no acknowledged record and the other node keeps serving.
+//! uploads loses no acknowledged record and the other node keeps serving; a database of the
+//! earlier schema (the feed paged by `seq`) is migrated with its devices' cursors still valid.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -167,7 +168,8 @@ fn the_same_records_sent_to_two_nodes_at_once_are_stored_once() {
         all.len()
     );
     // The feed pulled while the nodes wrote, finished from its cursor, skipped nothing and
-    // repeated nothing.
+    // repeated nothing. (Paged by `seq` with no lock, it skips events: a transaction that took
+    // a lower `seq` commits after a higher one was read. Seen failing 3 runs out of 3.)
     pull(&a.addr, &reader, &mut cursor, &mut pulled);
     let pulled_ids: Vec<&str> = pulled.iter().map(|e| e["id"].as_str().unwrap()).collect();
     let unique: HashSet<&str> = pulled_ids.iter().copied().collect();
@@ -263,4 +265,74 @@ fn an_attachment_uploaded_to_one_node_is_served_by_the_other() {
     // Another account that uploaded nothing and cites nothing sees nothing, on either node.
     let other = sign_in(&b.addr, "jiancha");
     assert_eq!(call(&b.addr, "GET", &path, Some(&other), "").status, 404);
+}
+
+#[test]
+fn a_database_of_the_earlier_schema_keeps_its_feed_and_the_devices_cursors() {
+    let db = pg::fresh_database();
+    let qiye_upload = |addr: &str, from: usize| {
+        let t = sign_in(addr, "qiye");
+        for i in from..from + 3 {
+            let r = upload(addr, &t, &json!([submission(&uuid(50_000 + i), 30.0)]));
+            assert_eq!(r.status, 200, "{}", r.text());
+        }
+    };
+    let mut c = postgres::Client::connect(&db, postgres::NoTls).unwrap();
+    for from in [0, 3] {
+        let a = start_on(&db, &[]);
+        qiye_upload(&a.addr, from);
+        drop(a); // stopped
+                 // A gap in `seq`, as rolled-back inserts leave.
+        c.batch_execute(
+            "SELECT nextval(pg_get_serial_sequence('events', 'seq')) FROM generate_series(1, 100)",
+        )
+        .unwrap();
+    }
+    // The database as the earlier version left it: no `pos`, the feed paged by `seq`, the scope
+    // indexes on `seq`, at schema version 0.
+    c.batch_execute(
+        "DROP INDEX events_uscc; DROP INDEX events_region;
+         ALTER TABLE events DROP COLUMN pos; DROP SEQUENCE events_pos;
+         CREATE INDEX events_uscc ON events (uscc, seq);
+         CREATE INDEX events_region ON events (region, seq);
+         UPDATE paicha_schema SET version = 0;",
+    )
+    .unwrap();
+    let seqs: Vec<i64> = c
+        .query("SELECT seq FROM events ORDER BY seq", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let ids: Vec<String> = c
+        .query("SELECT id FROM events ORDER BY seq", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(seqs.len() >= 6 && seqs[seqs.len() - 1] > 100, "{seqs:?}");
+    // A device of the earlier version had pulled up to the fifth event: its cursor is a `seq`.
+    let mut cursor = seqs[4].to_string();
+    let a = start_on(&db, &[]); // migrates
+    let b = start_on(&db, &[]);
+    qiye_upload(&b.addr, 6);
+    qiye_upload(&a.addr, 9);
+    let reader = sign_in(&a.addr, "jiancha");
+    let mut all = Vec::new();
+    pull(&a.addr, &reader, &mut "0".to_string(), &mut all);
+    let all: Vec<&str> = all.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        all.len(),
+        2 * ids.len(),
+        "the events of 12 records, 6 before and 6 after"
+    );
+    assert_eq!(
+        all[..ids.len()],
+        ids,
+        "the earlier events first, in their order"
+    );
+    let mut rest = Vec::new();
+    pull(&a.addr, &reader, &mut cursor, &mut rest);
+    let rest: Vec<&str> = rest.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    assert_eq!(rest, all[5..], "the device goes on from its cursor");
 }

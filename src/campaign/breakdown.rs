@@ -1,31 +1,23 @@
 //! The summary's breakdown of a locality (issue 12 item 6): by link (production, sales), by
 //! severity x status, by measure (done, decided against, not done). One list of tagged records
 //! (`records`) is both counted (`count`) and filtered (`trace`), so a number and the list behind it
-//! cannot disagree. Entries are counted by the progress figures' rules (`EntryFact`: in scope,
-//! found in the period, state and overdue at the day); a danger's link is the link of the
-//! submission it was found in (none for one recorded by hand).
+//! cannot disagree. Dangers are counted from their facts (`EntryFact`, what the server's summary
+//! tables keep: nothing is folded per request) by the progress figures' rules (in scope, found in
+//! the period, state and overdue at the day); a danger's link is the link of the submission it
+//! was found in (none for one recorded by hand).
 
 use super::facts::{EntryFact, EntryState, SubmissionFact};
 use super::plan::Plan;
 use super::register::Registered;
 use crate::ledger::date::parse_date;
 use crate::ledger::view::in_region;
-use crate::ledger::Entry;
 use crate::policy::{ActionKind, Severity};
 use crate::template::{Form, Link};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Where a required measure stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MeasureState {
-    Done,
-    /// Decided against, with a reason (`action_declined`).
-    Declined,
-    NotDone,
-}
+pub use super::facts::MeasureState;
 
 /// An enterprise in one link: registered there with products in scope, and whether every such
 /// product was self-inspected / inspected on site in that link in the period.
@@ -68,7 +60,7 @@ pub fn records(
     plan: &Plan,
     register: &[Registered],
     submissions: &[SubmissionFact],
-    entries: &[Entry],
+    entries: &[EntryFact],
     region: &str,
     today: NaiveDate,
 ) -> Records {
@@ -116,6 +108,10 @@ pub fn records(
             });
         }
     }
+    let names: BTreeMap<&str, &str> = register
+        .iter()
+        .map(|r| (r.uscc.as_str(), r.name.as_str()))
+        .collect();
     let link_of: BTreeMap<&str, Link> = submissions
         .iter()
         .map(|s| (s.id.as_str(), s.link))
@@ -123,51 +119,39 @@ pub fn records(
     let from = plan.period.from.as_str();
     let mut seen = BTreeSet::new();
     let mut dangers = Vec::new();
-    for e in entries {
-        let f = EntryFact::of(e);
+    for f in entries {
         if !plan.in_scope(&f.product)
             || f.found.as_str() < from
             || !in_region(&f.region, region)
-            || !seen.insert(e.id.as_str())
+            || !seen.insert(f.entry.as_str())
         {
             continue;
         }
-        let mut required = e.created.actions.clone();
-        required.sort();
-        required.dedup();
-        let measures = required
-            .into_iter()
-            .map(|a| {
-                let state = if e.took(a) {
-                    MeasureState::Done
-                } else if e.handled(a) {
-                    MeasureState::Declined
-                } else {
-                    MeasureState::NotDone
-                };
-                (a, state)
-            })
-            .collect();
         let overdue = f.is_open()
             && f.due
                 .as_deref()
                 .and_then(parse_date)
                 .is_some_and(|d| d < today);
         dangers.push(DangerRecord {
-            entry: f.entry,
-            uscc: f.uscc,
-            name: e.created.enterprise.name.clone(),
-            region: f.region,
-            product: f.product,
-            link: e
-                .created
+            entry: f.entry.clone(),
+            uscc: f.uscc.clone(),
+            // The name the entry was recorded under; the register's for an entry that gave none.
+            name: f.name.clone().or_else(|| {
+                names
+                    .get(f.uscc.as_str())
+                    .filter(|n| !n.is_empty())
+                    .map(|n| n.to_string())
+            }),
+            region: f.region.clone(),
+            product: f.product.clone(),
+            link: f
                 .submission
                 .as_deref()
                 .and_then(|s| link_of.get(s).copied()),
             severity: f.severity,
             state: f.state,
             overdue,
-            measures,
+            measures: f.measure_states.clone(),
         });
     }
     Records { links, dangers }

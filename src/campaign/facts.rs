@@ -7,7 +7,7 @@
 use crate::ledger::follow::next_due;
 use crate::ledger::spot::{SpotCheck, SpotResult, SpotTaskKind};
 use crate::ledger::{Entry, Status};
-use crate::policy::{Severity, Violation};
+use crate::policy::{ActionKind, Severity, Violation};
 use crate::template::{Form, Link};
 use serde::{Deserialize, Serialize};
 
@@ -50,6 +50,10 @@ pub enum EntryState {
 pub struct EntryFact {
     pub entry: String,
     pub uscc: String,
+    /// The enterprise's name as the entry's creating event gives it (none when it gives none):
+    /// the name a danger is listed under, the register's when this is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub region: String,
     pub product: String,
     pub severity: Severity,
@@ -70,6 +74,24 @@ pub struct EntryFact {
     pub measures: u32,
     #[serde(default)]
     pub measures_done: u32,
+    /// The submission the danger was found in (none when recorded by hand): its link is the
+    /// danger's, for the summary's breakdown by link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submission: Option<String>,
+    /// Each of `measures` and where it stands, for the breakdown by measure. (Facts stored before
+    /// it existed had none: the servers' storage migrations fold every entry again once.)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub measure_states: Vec<(ActionKind, MeasureState)>,
+}
+
+/// Where a required measure stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeasureState {
+    Done,
+    /// Decided against, with a reason (`action_declined`).
+    Declined,
+    NotDone,
 }
 
 impl EntryFact {
@@ -86,9 +108,23 @@ impl EntryFact {
         measures.sort();
         measures.dedup();
         let done = measures.iter().filter(|a| e.took(**a)).count();
+        let measure_states = measures
+            .iter()
+            .map(|&a| {
+                let state = if e.took(a) {
+                    MeasureState::Done
+                } else if e.handled(a) {
+                    MeasureState::Declined
+                } else {
+                    MeasureState::NotDone
+                };
+                (a, state)
+            })
+            .collect();
         EntryFact {
             entry: e.id.clone(),
             uscc: c.enterprise.uscc.clone(),
+            name: c.enterprise.name.clone(),
             region: c.enterprise.region.clone(),
             product: c.product.clone(),
             severity: c.danger.severity,
@@ -99,6 +135,8 @@ impl EntryFact {
             closed_on: e.closed.as_ref().map(|c| day_of(&c.step.at)),
             measures: u32::try_from(measures.len()).unwrap_or(u32::MAX),
             measures_done: u32::try_from(done).unwrap_or(u32::MAX),
+            submission: c.submission.clone(),
+            measure_states,
         }
     }
 

@@ -121,7 +121,7 @@ test('Background Sync: the service worker drains the outbox with no page open', 
 });
 
 
-test('after an update, the ledger and dashboard pages open offline though never visited (precached from the staged graph)', { timeout: 120000 }, async () => {
+test('after an update, the ledger, dashboard and express-report pages open offline though never visited (precached from the staged graph)', { timeout: 120000 }, async () => {
   const v1 = stageWeb(tempDir('web-v1'));
   let server = await startServer({ webRoot: v1.dest });
   let v2 = null;
@@ -154,6 +154,13 @@ test('after an update, the ledger and dashboard pages open offline though never 
     // The dashboard: its script ran and replaced the loading line (nothing synced yet to show).
     await page.goto(`${server.url}/www/dashboard.html`);
     await page.waitForFunction(() => !document.querySelector('#dashboard .loading'), null, { timeout: 20000 });
+    // The express-report page (an inspector at the scene of an accident often has no network): its
+    // own WASM module runs and the initial report's form is there to fill.
+    await page.goto(`${server.url}/www/express.html`);
+    await page.waitForFunction(() => document.documentElement.dataset.ready, null, { timeout: 20000 });
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.ready), '1', await page.textContent('body'));
+    assert.ok(!(await page.textContent('body')).includes('paicha:'));
+    assert.ok(await page.locator('#nr-place').count() === 1, await page.textContent('body'));
   } finally {
     await b.close();
     await server.stop();

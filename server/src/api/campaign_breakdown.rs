@@ -1,10 +1,10 @@
 //! The summary's breakdown of a locality (by link, severity x status, measure) and the records
 //! behind each of its numbers. The core (`campaign::breakdown`) counts and lists from one set of
-//! tagged records, made here from the locality's register (summary tables), its submissions (with
-//! their links, which the summary tables do not keep) and its ledger entries folded from their
-//! events. The fold is per request, over the locality's
-//! events only: fine for a county or prefecture; for a province it reads every event (measured in
-//! the README), and per-measure counts kept in the summary tables would be the next step.
+//! tagged records, made here from the locality's facts (register and entry facts: the summary
+//! tables, each entry's with the enterprise's name as recorded, the submission it was found in
+//! and each required measure's state) and its submissions with their links (which the summary
+//! tables do not keep), read through the submissions' store. Nothing is folded per request: the
+//! entry facts are made as events arrive (`on_entry` of the storage backends).
 
 use super::campaign::{ask, plan};
 use super::{blocking, invalid_query, App};
@@ -32,13 +32,11 @@ pub fn of(
     let facts = app.store.local_facts(&prefix)?;
     let scope = Scope::Regions(vec![prefix.clone()]);
     let submissions = submissions(app, &prefix, &scope)?;
-    let events = super::ledger::all_events(app, &scope)?;
-    let entries = paicha::ledger::fold(&events).entries;
     Ok(records(
         plan,
         &facts.register,
         &submissions,
-        &entries,
+        &facts.entries,
         region,
         today,
     ))

@@ -8,7 +8,6 @@
 
 use super::{blocking, invalid_query, now, problem, App};
 use crate::auth::{sha256_hex, Authed};
-use crate::sheet::{self, SheetOut};
 use crate::storage::{region_prefix, Audit, Change, Role, Scope, Version};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -22,6 +21,7 @@ use paicha::campaign::validate::{canonical, validate};
 use paicha::campaign::Registered;
 use paicha::issue::{Code, Issue};
 use paicha::Catalogue;
+use paicha_sheet::{self as sheet, SheetOut};
 use serde_json::{json, Value};
 use std::sync::Arc;
 

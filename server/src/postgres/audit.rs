@@ -4,6 +4,7 @@
 
 use super::{Postgres, Tx};
 use crate::storage::{Audit, AuditEntry, AuditStore, Result};
+use r2d2_postgres::postgres::types::Type;
 use r2d2_postgres::postgres::GenericClient;
 
 pub(super) const SCHEMA: &str = "
@@ -31,9 +32,18 @@ CREATE OR REPLACE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
 /// (`Audit::escaped`): a sign-in name or a record id is whatever a client sent.
 pub(crate) fn write_audit(tx: &mut impl GenericClient, a: &Audit<'_>) -> Result<()> {
     let e = a.escaped();
-    tx.execute(
+    // Typed: one round trip, no separate prepare (written with every change).
+    let t = Type::TEXT;
+    tx.execute_typed(
         "INSERT INTO audit (at, actor, action, target, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6)",
-        &[&e.at, &e.actor, &e.action, &e.target, &e.outcome, &e.detail],
+        &[
+            (&e.at, t.clone()),
+            (&e.actor, t.clone()),
+            (&e.action, t.clone()),
+            (&e.target, t.clone()),
+            (&e.outcome, t.clone()),
+            (&e.detail, t),
+        ],
     )?;
     Ok(())
 }

@@ -57,6 +57,9 @@ fn counters_equal_the_core_on_postgres() {
             )?;
             on_entry(tx, &e.entry)?;
         }
+        // In the feed, as every path storing events does.
+        let ids: Vec<String> = events.iter().map(|e| e.id.clone()).collect();
+        crate::postgres::ledger::publish(tx, &ids)?;
         for s in spots.iter().chain(&spots) {
             on_spot_check(tx, &serde_json::to_string(s).unwrap())?;
         }
@@ -113,6 +116,84 @@ fn counters_equal_the_core_on_postgres() {
     assert_eq!(
         db.campaign_leaves(&plan, "52", "2023-08-16").unwrap(),
         core_leaves(&plan, &inputs, day)
+    );
+}
+
+/// A database of the version before migration 2 kept entry facts without the enterprise's name,
+/// the submission and the measures' states: connected again, each is made again from its events
+/// (once), and the counters stay as they were.
+#[test]
+fn facts_of_an_older_version_are_made_again_on_connecting() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/campaign-fixtures/county.json"
+    ))
+    .unwrap();
+    let raw: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut events = raw["events"].as_array().unwrap().clone();
+    let named = events.iter_mut().find(|e| e["kind"] == "created").unwrap();
+    named["enterprise"]["name"] = "记录的企业名称".into();
+    let named_entry = named["entry"].as_str().unwrap().to_string();
+    let events: Vec<Event> = serde_json::from_value(events.into()).unwrap();
+    let url = pg::fresh_database();
+    let plan: Plan = serde_json::from_str(paicha::campaign::plan::BUILTIN[0].1).unwrap();
+    let leaves_before = {
+        let db = Postgres::connect(&url, 2).unwrap();
+        db.write(|tx| {
+            for e in &events {
+                tx.execute(
+                    "INSERT INTO events (id, entry, kind, sha256, body, uscc, region, received_at, author)
+                     VALUES ($1, $2, $3, '', $4, '', '', '', '')",
+                    &[&e.id, &e.entry, &e.act.kind(), &serde_json::to_string(e).unwrap()],
+                )?;
+                on_entry(tx, &e.entry)?;
+            }
+            // The bodies as the version before wrote them.
+            tx.batch_execute(
+                "UPDATE campaign_entries
+                 SET body = (body::jsonb - 'name' - 'submission' - 'measure_states')::text;
+                 UPDATE paicha_schema SET version = 1",
+            )?;
+            Ok(())
+        })
+        .unwrap();
+        let old = db.local_facts("52").unwrap().entries;
+        assert!(!old.is_empty());
+        assert!(old
+            .iter()
+            .all(|f| f.measure_states.is_empty() && f.name.is_none()));
+        db.campaign_leaves(&plan, "52", "2023-08-16").unwrap()
+    };
+    let want: std::collections::BTreeMap<String, EntryFact> = fold(&events)
+        .entries
+        .iter()
+        .map(|e| (e.id.clone(), EntryFact::of(e)))
+        .collect();
+    assert!(want.values().any(|f| !f.measure_states.is_empty()));
+    let db = Postgres::connect(&url, 2).unwrap();
+    let got: std::collections::BTreeMap<String, EntryFact> = db
+        .local_facts("52")
+        .unwrap()
+        .entries
+        .into_iter()
+        .map(|f| (f.entry.clone(), f))
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(got[&named_entry].name.as_deref(), Some("记录的企业名称"));
+    assert_eq!(
+        db.campaign_leaves(&plan, "52", "2023-08-16").unwrap(),
+        leaves_before,
+        "the counters are unchanged"
+    );
+    let version: i32 = db
+        .read(|c| {
+            Ok(c.query_one("SELECT version FROM paicha_schema", &[])?
+                .get(0))
+        })
+        .unwrap();
+    assert_eq!(
+        version,
+        crate::postgres::MIGRATIONS.last().map_or(0, |m| m.0)
     );
 }
 

@@ -5,6 +5,7 @@
 
 use super::{write_audit, Tx};
 use crate::storage::{Audit, Result, Scope, Stored};
+use r2d2_postgres::postgres::types::Type;
 
 /// Where one kind of record lives: its table, the table of conflicting versions, the audit
 /// action its uploads are logged as, and what an insert refused by another unique key means.
@@ -42,19 +43,19 @@ pub(super) fn put_idempotent(
 ) -> Result<Stored> {
     let outcome = if insert(tx)? == 1 {
         for sha in u.attachments {
-            tx.execute(
+            tx.execute_typed(
                 "INSERT INTO cites (submission, sha256) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                &[&u.id, sha],
+                &[(&u.id, Type::TEXT), (sha, Type::TEXT)],
             )?;
         }
         Stored::New
     } else {
-        let row = tx.query_opt(
+        let row = tx.query_typed_opt(
             &format!(
                 "SELECT sha256, uscc, region FROM {} WHERE id = $1",
                 kind.table
             ),
-            &[&u.id],
+            &[(&u.id, Type::TEXT)],
         )?;
         match row {
             None => kind.other_key,

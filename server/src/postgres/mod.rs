@@ -38,11 +38,19 @@
 //!    returns the placeholder) and limits rows to a scope with [`scope_sql`]. Write the audit
 //!    line with `audit::write_audit(tx, &audit)` inside the same transaction. Declare the file
 //!    below (`mod <kind>;`) and add its `SCHEMA` to `SCHEMAS` (after the tables it refers to).
-//! 3. Rows that readers page through by `seq` and that several nodes insert (a feed a device
-//!    pulls with `after`): call [`serial`] in the transaction before inserting, or a reader may
-//!    page past a row whose transaction commits later with a lower `seq`.
-//! 4. A change to an existing table is a migration: append `(N, "ALTER TABLE ...")` to
-//!    `MIGRATIONS`; it runs once per database (the version is kept in `paicha_schema`).
+//! 3. Rows that readers page through with `after` and that several nodes insert (a feed a
+//!    device pulls): paging by `seq` would skip a row whose transaction commits after a later
+//!    `seq` was read. Either take [`serial`] first in the transaction (simple; it serialises
+//!    those writers until commit), or give the rows their feed position as the transaction's
+//!    last statement under [`serial`] (`ledger.rs`, `publish`: writers overlap until then).
+//! 4. A change to an existing table is a migration: append `(N, Migration::Sql("ALTER TABLE
+//!    ..."))` to `MIGRATIONS`; it runs once per database (the version is kept in
+//!    `paicha_schema`). Leave the table's `SCHEMA` as first made: it runs first at every start,
+//!    and on an older database its `CREATE INDEX IF NOT EXISTS` on a column the migration adds
+//!    fails (the column is looked up before the name is found to exist).
+//!    `ledger::FEED_POSITIONS` is one. A change to what stored bodies hold (a fact gaining a
+//!    field) is one too, made in Rust: `Migration::Run(f)`, `f` given the migration's
+//!    transaction (`campaign::refold_entries`).
 //! 5. Summary tables kept in step with records (the campaign's facts) are updated by
 //!    `campaign::on_submission(tx, rec)`, `campaign::on_entry(tx, entry)` and
 //!    `campaign::on_spot_check(tx, body)`, which `submissions.rs`, `ledger.rs` and `spot.rs`
@@ -139,8 +147,22 @@ const SCHEMAS: &[&str] = &[
     express::SCHEMA,
 ];
 
-/// Changes to existing tables, in order, each run once per database: (version, SQL).
-const MIGRATIONS: &[(i32, &str)] = &[];
+/// A change to an existing database: SQL, or Rust that reads and rewrites what is stored.
+enum Migration {
+    Sql(&'static str),
+    Run(fn(&mut Tx<'_>) -> Result<()>),
+}
+
+/// Changes to existing databases, in order, each run once per database (after the schemas, in
+/// the transaction that runs them): (version, change).
+const MIGRATIONS: &[(i32, Migration)] = &[
+    (1, Migration::Sql(ledger::FEED_POSITIONS)),
+    // The entry facts carry what the summary's breakdown lists and counts (the enterprise's
+    // name as recorded, the submission a danger was found in, each required measure's state)
+    // instead of it folding the ledger per request: facts stored before are made again from
+    // their entries' events (an entry's counted figures do not change: no counter difference).
+    (2, Migration::Run(campaign::refold_entries)),
+];
 
 /// An arbitrary constant key for the advisory lock under which a node creates and migrates the
 /// schema, so nodes started together do not race on `CREATE TABLE`.
@@ -201,9 +223,12 @@ fn migrate(tx: &mut Tx<'_>) -> Result<()> {
     let version: i32 = tx
         .query_one("SELECT version FROM paicha_schema", &[])?
         .get(0);
-    for (v, sql) in MIGRATIONS {
+    for (v, change) in MIGRATIONS {
         if *v > version {
-            tx.batch_execute(sql)?;
+            match change {
+                Migration::Sql(sql) => tx.batch_execute(sql)?,
+                Migration::Run(f) => f(tx)?,
+            }
             tx.execute("UPDATE paicha_schema SET version = $1", &[v])?;
         }
     }

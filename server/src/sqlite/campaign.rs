@@ -143,6 +143,19 @@ pub(super) fn init(conn: &Connection) -> Result<()> {
     campaign_counts::keep_current(conn)
 }
 
+/// Make every stored entry fact again from its entry's events (`on_entry` for each: a fact that
+/// comes out the same is left as it is). The migration of facts stored by an earlier version.
+pub(super) fn refold_entries(conn: &Connection) -> Result<()> {
+    let entries: Vec<String> = conn
+        .prepare("SELECT entry FROM campaign_entries ORDER BY entry")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for e in entries {
+        on_entry(conn, &e)?;
+    }
+    Ok(())
+}
+
 /// A new submission: its valid self- or on-site inspection counts for its enterprise and product.
 pub(super) fn on_submission(tx: &Transaction<'_>, rec: &NewSubmission) -> Result<()> {
     let m = &rec.meta;

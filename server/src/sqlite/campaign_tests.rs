@@ -139,6 +139,101 @@ mod tests {
         );
         let _ = std::fs::remove_dir_all(&dir);
     }
+
+    /// A database of version 3 kept entry facts without the enterprise's name, the submission
+    /// and the measures' states: opened by this version, each is made again from its events
+    /// (once), and the counters stay as they were.
+    #[test]
+    fn facts_of_an_older_version_are_made_again_on_opening() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/campaign-fixtures/county.json"
+        ))
+        .unwrap();
+        let raw: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mut events = raw["events"].as_array().unwrap().clone();
+        // One entry recorded with the enterprise's name.
+        let named = events.iter_mut().find(|e| e["kind"] == "created").unwrap();
+        named["enterprise"]["name"] = "记录的企业名称".into();
+        let named_entry = named["entry"].as_str().unwrap().to_string();
+        let events: Vec<Event> = serde_json::from_value(events.into()).unwrap();
+        let dir = std::env::temp_dir().join(format!("paicha-refold-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("t.db");
+        let plan: Plan = serde_json::from_str(paicha::campaign::plan::BUILTIN[0].1).unwrap();
+        let leaves_before;
+        {
+            let db = Sqlite::open(&path).unwrap();
+            let mut conn = db.conn().unwrap();
+            let tx = conn.transaction().unwrap();
+            for e in &events {
+                tx.execute(
+                    "INSERT INTO events (id, entry, kind, sha256, body, uscc, region, received_at, author)
+                     VALUES (?1, ?2, ?3, '', ?4, '', '', '', '')",
+                    params![e.id, e.entry, e.act.kind(), serde_json::to_string(e).unwrap()],
+                )
+                .unwrap();
+                on_entry(&tx, &e.entry).unwrap();
+            }
+            // The bodies as version 3 wrote them.
+            let rows: Vec<(String, String)> = tx
+                .prepare("SELECT entry, body FROM campaign_entries")
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            for (entry, body) in rows {
+                let mut v: serde_json::Value = serde_json::from_str(&body).unwrap();
+                let o = v.as_object_mut().unwrap();
+                for k in ["name", "submission", "measure_states"] {
+                    o.remove(k);
+                }
+                tx.execute(
+                    "UPDATE campaign_entries SET body = ?1 WHERE entry = ?2",
+                    params![v.to_string(), entry],
+                )
+                .unwrap();
+            }
+            tx.pragma_update(None, "user_version", 3).unwrap();
+            tx.commit().unwrap();
+            drop(conn);
+            let old = db.local_facts("52").unwrap().entries;
+            assert!(old
+                .iter()
+                .all(|f| f.measure_states.is_empty() && f.name.is_none()));
+            leaves_before = db.campaign_leaves(&plan, "52", "2023-08-16").unwrap();
+        }
+        let want: std::collections::BTreeMap<String, EntryFact> = fold(&events)
+            .entries
+            .iter()
+            .map(|e| (e.id.clone(), EntryFact::of(e)))
+            .collect();
+        assert!(want.values().any(|f| !f.measure_states.is_empty()));
+        let db = Sqlite::open(&path).unwrap();
+        let version: i64 = db
+            .conn()
+            .unwrap()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, crate::sqlite::VERSION);
+        let got: std::collections::BTreeMap<String, EntryFact> = db
+            .local_facts("52")
+            .unwrap()
+            .entries
+            .into_iter()
+            .map(|f| (f.entry.clone(), f))
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(got[&named_entry].name.as_deref(), Some("记录的企业名称"));
+        assert_eq!(
+            db.campaign_leaves(&plan, "52", "2023-08-16").unwrap(),
+            leaves_before,
+            "the counters are unchanged"
+        );
+        drop(db);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
 
 mod bench {

@@ -24,8 +24,9 @@
 //!    the change it records). Declare it below (`mod <kind>;`) and add its `SCHEMA` to
 //!    `SCHEMAS`. `?` turns rusqlite errors into `StoreError` (the conversion is here, not in
 //!    the trait's module).
-//! 3. A change to an existing table is a migration: a `migrate_vN` below that runs once, keyed
-//!    by `PRAGMA user_version`, and the version bumped in `VERSION`.
+//! 3. A change to an existing table, or to what its stored bodies hold (a fact gaining a
+//!    field), is a migration: a `migrate_vN` below that runs once, keyed by `PRAGMA
+//!    user_version`, and the version bumped in `VERSION`.
 //! 4. Tests over HTTP in `server/tests/<kind>.rs` (start the binary with `common::start`).
 
 mod accounts;
@@ -81,7 +82,7 @@ const SCHEMAS: &[&str] = &[
 ];
 
 /// `PRAGMA user_version` of a database with every migration applied.
-const VERSION: i64 = 3;
+const VERSION: i64 = 4;
 
 /// Create whatever table or index is missing (each statement is `IF NOT EXISTS`).
 fn create_schema(conn: &Connection) -> Result<()> {
@@ -174,6 +175,9 @@ impl Sqlite {
             Self::migrate_v2(&conn)?;
         }
         create_schema(&conn)?;
+        if version <= 3 {
+            Self::migrate_v3(&conn)?;
+        }
         campaign::init(&conn)?;
         Ok(Sqlite {
             conn: Mutex::new(conn),
@@ -260,6 +264,19 @@ impl Sqlite {
                 [chrono::Utc::now().to_rfc3339()],
             )?;
         }
+        Ok(())
+    }
+
+    /// Version 4's entry facts carry what the summary's breakdown lists and counts (the
+    /// enterprise's name as recorded, the submission a danger was found in, each required
+    /// measure's state) instead of it folding the ledger per request: the facts stored by older
+    /// versions are made again from their entries' events, once (runs after `create_schema`, so
+    /// the facts and counters tables exist; an entry's counted figures do not change, so the
+    /// counters get no difference).
+    fn migrate_v3(conn: &Connection) -> Result<()> {
+        let tx = conn.unchecked_transaction()?;
+        campaign::refold_entries(&tx)?;
+        tx.commit()?;
         Ok(())
     }
 

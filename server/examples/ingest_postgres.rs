@@ -1,0 +1,288 @@
+//! Ingest on PostgreSQL against SQLite, in one run on one machine: the workload of `ingest.rs`
+//! (the 38-answer e-bike on-site fixture with 4 findings, each record opening 4 ledger entries,
+//! re-validated and graded by the release server) sent over loopback HTTP to (1) one node on
+//! SQLite, (2) one node on PostgreSQL, (3) two nodes on the same PostgreSQL database, the clients
+//! split between them. PostgreSQL is a cluster of its own started here (Debian's package,
+//! `initdb` in a temporary directory, a free port) with its durable defaults (`fsync`,
+//! `synchronous_commit = on`), as SQLite runs with `synchronous = FULL`. Prints submissions/s,
+//! batch latency p50/p99 and the ratios. Figures only, no assertions.
+//!
+//! Measured (2-core machine shared with another test run; 5,000 submissions, batches of 100, 4
+//! clients): SQLite 1,695/s (batch p50 224 ms, p99 460 ms); PostgreSQL one node 37/s (p50 8.2 s,
+//! p99 26.8 s); two nodes 41/s (p50 8.5 s, p99 35.6 s); PostgreSQL / SQLite 0.02, two nodes / one
+//! node 1.11. One client, 500 submissions: 1,626/s, 93/s, 117/s; 2,000 submissions, 4 clients:
+//! 1,999/s, 117/s, 41/s (two nodes / one 0.35). The writers wait on each other's
+//! `campaign_counts` rows (every record here is the same enterprise and product), so on
+//! PostgreSQL the transactions run one at a time. After the counters' fewer round trips
+//! (5b299df), 5,000 submissions, a more loaded machine: 790/s, 41/s, 35/s (two nodes / one 0.85).
+//!
+//!   cargo build --release -p paicha-server
+//!   cargo run --release -p paicha-server --example ingest_postgres -- [N] [BATCH] [CLIENTS]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn http(addr: &str, method: &str, path: &str, token: Option<&str>, body: &[u8]) -> (u16, Vec<u8>) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_nodelay(true).unwrap();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    write!(s, "{method} {path} HTTP/1.1\r\nHost: b\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).unwrap();
+    s.write_all(body).unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).unwrap();
+    let status = String::from_utf8_lossy(&out[..12.min(out.len())])
+        .split(' ')
+        .nth(1)
+        .and_then(|x| x.parse().ok())
+        .unwrap_or(0);
+    (status, out)
+}
+
+fn pct(v: &mut [Duration], p: f64) -> f64 {
+    v.sort();
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v[i].as_secs_f64() * 1000.0
+}
+
+/// A server node; its address.
+fn node(bin: &Path, dir: &Path, database: Option<&str>) -> (Child, String) {
+    let mut cmd = Command::new(bin);
+    // Clients on one address stand for many devices: the per-address upload limit is off.
+    cmd.args([
+        "--addr",
+        "127.0.0.1:0",
+        "--uploads-per-minute",
+        "0",
+        "--data-dir",
+    ])
+    .arg(dir)
+    .env("PAICHA_DEMO_PASSWORD", "bench-password")
+    .stdout(Stdio::piped());
+    if let Some(url) = database {
+        cmd.args(["--database", url]);
+    }
+    let mut child = cmd
+        .spawn()
+        .expect("build the release server first: cargo build --release -p paicha-server");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line.trim().rsplit("http://").next().unwrap().to_string();
+    (child, addr)
+}
+
+fn stop(mut child: Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+}
+
+fn pg(program: &str) -> Command {
+    let bin = std::fs::read_dir("/usr/lib/postgresql")
+        .expect("PostgreSQL is not installed (scripts/setup installs it)")
+        .flatten()
+        .map(|e| e.path().join("bin"))
+        .find(|p| p.join("initdb").exists())
+        .expect("no initdb");
+    let mut c = Command::new("runuser");
+    c.args(["-u", "postgres", "--"]).arg(bin.join(program));
+    c
+}
+
+/// A PostgreSQL cluster with its durable defaults; its directory and port.
+fn cluster() -> (PathBuf, u16) {
+    let dir = std::env::temp_dir().join(format!("paicha-bench-pg-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    assert!(Command::new("chown")
+        .arg("postgres")
+        .arg(&dir)
+        .status()
+        .unwrap()
+        .success());
+    let data = dir.join("data");
+    assert!(pg("initdb")
+        .arg("-D")
+        .arg(&data)
+        .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C"])
+        .stdout(Stdio::null())
+        .status()
+        .unwrap()
+        .success());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    assert!(pg("pg_ctl")
+        .arg("-D")
+        .arg(&data)
+        .arg("-l")
+        .arg(dir.join("log"))
+        .arg("-o")
+        .arg(format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=256MB",
+            dir.display()
+        ))
+        .args(["-w", "start"])
+        .stdout(Stdio::null())
+        .status()
+        .unwrap()
+        .success());
+    (dir, port)
+}
+
+struct Run {
+    rate: f64,
+    p50: f64,
+    p99: f64,
+}
+
+/// Upload the bodies from `clients` clients, client `c` to node `c % nodes`.
+fn ingest(addrs: &[String], bodies: &[Vec<u8>], n: usize, clients: usize) -> Run {
+    let cred = json!({"username": "admin", "password": "bench-password"}).to_string();
+    let (_, out) = http(
+        &addrs[0],
+        "POST",
+        "/api/v1/auth/token",
+        None,
+        cred.as_bytes(),
+    );
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let token: Value = serde_json::from_str(text.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    let token = token["token"].as_str().unwrap().to_string();
+    let t0 = Instant::now();
+    let mut lat: Vec<Duration> = std::thread::scope(|sc| {
+        let handles: Vec<_> = (0..clients)
+            .map(|c| {
+                let (addr, token) = (&addrs[c % addrs.len()], &token);
+                sc.spawn(move || {
+                    let mut lat = Vec::new();
+                    for body in bodies.iter().skip(c).step_by(clients) {
+                        let t = Instant::now();
+                        let (status, out) =
+                            http(addr, "POST", "/api/v1/submissions", Some(token), body);
+                        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&out));
+                        lat.push(t.elapsed());
+                    }
+                    lat
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    let wall = t0.elapsed();
+    Run {
+        rate: n as f64 / wall.as_secs_f64(),
+        p50: pct(&mut lat, 0.5),
+        p99: pct(&mut lat, 0.99),
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let n: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10_000);
+    let batch: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100);
+    let clients: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(4);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let bin = target.join("release/paicha-server");
+    let fixture: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            root.join("tests/fixtures/ebike-2025-lithium-no-battery-ccc.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let template = fixture["submission"].clone();
+    let bodies: Vec<Vec<u8>> = (0..n)
+        .step_by(batch)
+        .map(|start| {
+            let b: Vec<Value> = (start..(start + batch).min(n))
+                .map(|i| {
+                    let mut r = template.clone();
+                    r["id"] = json!(format!("6f1c2a9e-3b7d-4c1e-9a55-{i:012}"));
+                    r
+                })
+                .collect();
+            serde_json::to_vec(&b).unwrap()
+        })
+        .collect();
+    println!(
+        "ingest on PostgreSQL and SQLite: {n} submissions (4 ledger entries each), batches of {batch}, {clients} clients, HTTP on loopback, one machine"
+    );
+    let tmp = std::env::temp_dir().join(format!("paicha-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+
+    let (child, addr) = node(&bin, &tmp.join("sqlite"), None);
+    let sqlite = ingest(&[addr], &bodies, n, clients);
+    stop(child);
+
+    let (pg_dir, port) = cluster();
+    let psql = |db: &str| {
+        pg("psql")
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-U",
+                "postgres",
+                "-qc",
+            ])
+            .arg(format!("CREATE DATABASE {db}"))
+            .status()
+            .unwrap();
+        format!("postgres://postgres@127.0.0.1:{port}/{db}")
+    };
+    let one = psql("one_node");
+    let (child, addr) = node(&bin, &tmp.join("pg1"), Some(&one));
+    let pg1 = ingest(&[addr], &bodies, n, clients);
+    stop(child);
+
+    let two = psql("two_nodes");
+    let (a, addr_a) = node(&bin, &tmp.join("pg2a"), Some(&two));
+    let (b, addr_b) = node(&bin, &tmp.join("pg2b"), Some(&two));
+    let pg2 = ingest(&[addr_a, addr_b], &bodies, n, clients);
+    stop(a);
+    stop(b);
+
+    for (name, r) in [
+        ("SQLite, one node", &sqlite),
+        ("PostgreSQL, one node", &pg1),
+        ("PostgreSQL, two nodes", &pg2),
+    ] {
+        println!(
+            "  {name:<22} {:>6.0} submissions/s, batch p50 {:.1} ms, p99 {:.1} ms",
+            r.rate, r.p50, r.p99
+        );
+    }
+    println!(
+        "  ratio PostgreSQL / SQLite: one node {:.2}, two nodes {:.2}; two nodes / one node {:.2}",
+        pg1.rate / sqlite.rate,
+        pg2.rate / sqlite.rate,
+        pg2.rate / pg1.rate
+    );
+    let _ = pg("pg_ctl")
+        .arg("-D")
+        .arg(pg_dir.join("data"))
+        .args(["-m", "fast", "stop"])
+        .stdout(Stdio::null())
+        .status();
+    let _ = std::fs::remove_dir_all(&pg_dir);
+    let _ = std::fs::remove_dir_all(&tmp);
+}
