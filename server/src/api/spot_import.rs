@@ -8,6 +8,7 @@
 //! recorded after the result (the order, re-checks, the announcement): the list only brings the
 //! result.
 
+use super::register::{invalid_rows, unreadable_sheet};
 use super::submissions::derived_uuid;
 use super::{blocking, now, problem, App};
 use crate::auth::{sha256_hex, Authed};
@@ -93,7 +94,9 @@ pub async fn import(
             }
             // As `POST /api/v1/spot-checks` stores a record (the text of its JSON value), so the
             // same record uploaded either way is the same version.
-            let body = serde_json::to_value(&*s).map(|v| v.to_string()).unwrap_or_default();
+            let body = serde_json::to_value(&*s)
+                .map(|v| v.to_string())
+                .unwrap_or_default();
             let audit = Audit {
                 at: &at,
                 actor: &actor,
@@ -120,31 +123,8 @@ pub async fn import(
     .await;
     match res {
         Err(r) => r,
-        Ok(Err(why)) => problem(
-            StatusCode::BAD_REQUEST,
-            "unreadable_sheet",
-            &format!("无法读取文件（须为 XLSX、XLS、ODS 或 CSV）：{why}"),
-            &format!("The file could not be read (XLSX, XLS, ODS or CSV expected): {why}"),
-        ),
-        Ok(Ok((got, None))) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            [("content-type", "application/problem+json")],
-            json!({
-                "type": "https://paicha.invalid/problems/invalid_rows",
-                "title": "Rows with errors: nothing was imported",
-                "status": 422,
-                "code": "invalid_rows",
-                "detail": {
-                    "zh": format!("{} 处错误，未导入任何记录：请改正后重新导入整个文件", got.issues.len()),
-                    "en": format!("{} errors, nothing was imported: correct them and import the whole file again", got.issues.len()),
-                },
-                "rows": got.checks.len(),
-                "errors": got.issues,
-                "ignored_columns": got.ignored_columns,
-            })
-            .to_string(),
-        )
-            .into_response(),
+        Ok(Err(why)) => unreadable_sheet(&why),
+        Ok(Ok((got, None))) => invalid_rows(got.checks.len(), &got.issues, &got.ignored_columns),
         Ok(Ok((got, Some((new, changed, unchanged))))) => Json(json!({
             "rows": got.checks.len(),
             "new": new,
