@@ -16,6 +16,7 @@ import { documentOf, printDocument, bureauOf } from './documents.js';
 import { divisionsText } from './divisions.js';
 import { keySection } from './ledger-key.js';
 import { stepForm } from './spot-steps.js';
+import { spotImportForm } from './spot-import.js';
 import { LABELS, assistSection, followupForms, followupRecord, queueSection, violationSelect } from './followup.js';
 import { localTime } from './store.js';
 
@@ -465,7 +466,7 @@ function spotSection(region) {
     };
     await postSpot(rec);
   });
-  return folded('spot-box', `${t('spotChecks')} (${spotChecks.length})`, list, form);
+  return folded('spot-box', `${t('spotChecks')} (${spotChecks.length})`, list, form, spotImportForm(auth.token, sync));
 }
 
 /** A supervisor records a hidden danger by hand (found outside a checklist): a `created` event and
