@@ -58,4 +58,27 @@ for (const e of exprs) seed('expr', Buffer.concat([Buffer.from([1]), Buffer.from
 // Ledger events as devices send them.
 for (const f of files('tests/ledger-fixtures')) for (const e of json(f).events ?? []) seed('ledger_event', JSON.stringify(e));
 
+// Request bodies (the `bodies` target: the first byte picks the route, 0 spot check, 1 express
+// event, 2 register entry, 3 supervision act or look-back result, 4 campaign plan).
+const body = (route, v) => seed('bodies', Buffer.concat([Buffer.from([route]), Buffer.from(typeof v === 'string' ? v : JSON.stringify(v))]));
+const county = existsSync('tests/campaign-fixtures/county.json') ? json('tests/campaign-fixtures/county.json') : {};
+for (const s of (county.spot_checks ?? []).slice(0, 20)) body(0, s);
+for (const f of files('tests/express-fixtures')) for (const e of json(f).input?.events ?? []) body(1, e);
+for (const r of (county.register ?? []).slice(0, 20)) body(2, r);
+for (const f of files('campaigns')) body(4, readFileSync(f, 'utf8'));
+body(3, { id: '00000000-0000-4000-8000-000000000001', kind: 'urge', region: '520102', reason: '进度滞后', at: '2026-08-16T09:00:00+08:00' });
+
+// Register files (the `register_import` target): the register as CSV in the template's columns
+// (from the county fixture, as a bureau's Excel saves it, with a BOM), and the XLSX kept in
+// fuzz/seeds/register_import/ (written by paicha-sheet as the server exports it).
+const cell = (v) => (/[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
+const csv = (rows) => '\uFEFF' + rows.map((r) => r.map((v) => cell(String(v ?? ''))).join(',')).join('\r\n') + '\r\n';
+const header = ['序号', '统一社会信用代码', '企业名称', '行政区划代码', '生产产品', '销售产品'];
+const reg = (county.register ?? []).slice(0, 12).map((r, n) => [n + 1, r.uscc, r.name, r.region,
+  (r.products ?? []).filter((p) => p.links?.includes('production')).map((p) => p.product).join('、'),
+  (r.products ?? []).filter((p) => p.links?.includes('sales')).map((p) => p.product).join('、')]);
+seed('register_import', csv([header, ...reg]));
+seed('register_import', csv([['南明区企业名录'], header, ...reg.slice(0, 2), ['', '', '', '']]));
+for (const f of files('fuzz/seeds/register_import', '')) seed('register_import', readFileSync(f));
+
 console.log(Object.entries(counts).map(([t, n]) => `${t}: ${n} seeds`).join(', '));

@@ -76,6 +76,12 @@ pub enum ActionKind {
     JudicialTransferReview,
     /// Hand the case over to the competent department (the finding's `department`).
     HandOverToDepartment,
+    /// Two-way tracing (双向追溯) of the product: upstream to its supplier or producer, downstream
+    /// to its buyers, with the quantities and batches; may ask another region's bureau to assist
+    /// (协查).
+    TwoWayTracing,
+    /// The result of an assist request (协查结果), recorded by the bureau asked.
+    Assist,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,6 +96,12 @@ pub struct SeverityPolicy {
     pub max_rectify_days: u32,
     #[serde(default)]
     pub max_recheck_days: u32,
+    /// Two-way tracing of the product is required (`two_way_tracing`), due `trace_days` after the
+    /// inspection day.
+    #[serde(default)]
+    pub trace: bool,
+    #[serde(default)]
+    pub trace_days: u32,
 }
 
 /// Deadlines for each severity.
@@ -127,9 +139,17 @@ pub struct Policy {
     /// Days within which an escalated finding is reported to the local government.
     pub escalate_days: u32,
     pub violations: ViolationTable,
+    /// Days from a failed spot check's order to trace its product upstream and downstream (no
+    /// rule fixes them: a local choice, `about`).
+    #[serde(default = "default_spot_trace_days")]
+    pub spot_trace_days: u32,
     /// Which work line owns each measure: read by the ledger (`ledger::lines`), not the checker.
     #[serde(default, skip_serializing)]
     pub lines: serde::de::IgnoredAny,
+}
+
+fn default_spot_trace_days() -> u32 {
+    Policy::fallback().spot_trace_days
 }
 
 /// The default policy, embedded in native builds. The WASM builds get theirs from the catalogue
@@ -163,6 +183,8 @@ impl Policy {
                     recheck_days: 15,
                     max_rectify_days: 30,
                     max_recheck_days: 45,
+                    trace: false,
+                    trace_days: 0,
                 },
                 major: SeverityPolicy {
                     stop: true,
@@ -170,10 +192,13 @@ impl Policy {
                     recheck_days: 10,
                     max_rectify_days: 30,
                     max_recheck_days: 45,
+                    trace: true,
+                    trace_days: 10,
                 },
             },
             escalate_days: 0,
             violations: ViolationTable::default(),
+            spot_trace_days: 30,
             lines: serde::de::IgnoredAny,
         }
     }
@@ -238,6 +263,10 @@ mod tests {
         assert!(m.rectify_days <= g.rectify_days && m.recheck_days <= g.recheck_days);
         assert!(m.stop && !g.stop);
         assert_eq!(p.severity, Policy::fallback().severity);
+        assert_eq!(p.spot_trace_days, Policy::fallback().spot_trace_days);
+        // Major on-site dangers are traced both ways (the notice), within the stop order's
+        // re-check window; general ones are not.
+        assert!(m.trace && !g.trace && m.trace_days <= m.recheck_days);
         assert!(p
             .for_violation(Violation::UnlicensedProduction)
             .contains(&ActionKind::SeriousViolationList));

@@ -101,6 +101,8 @@ pub fn actions(findings: &[&Finding], day: Option<NaiveDate>, policy: &Policy) -
     };
     // Per item: the strictest severity decides its deadlines. (Findings are few: vectors, not maps.)
     let mut per_item: Vec<(&str, Severity)> = Vec::new();
+    // Two-way tracing: due by the shortest of the severities that require it.
+    let mut trace_days: Option<u32> = None;
     // Submission-wide actions, one per kind (and per department for hand-overs).
     let mut wide: Vec<(ActionKind, Option<Department>, Vec<String>)> = Vec::new();
     let mut add_wide = |k: ActionKind, dep: Option<Department>, item: &str| {
@@ -143,12 +145,18 @@ pub fn actions(findings: &[&Finding], day: Option<NaiveDate>, policy: &Policy) -
         if f.escalate {
             add_wide(ActionKind::ReportToGovernment, None, &f.item);
         }
+        let sp = policy.for_severity(f.severity);
+        if sp.trace {
+            add_wide(ActionKind::TwoWayTracing, None, &f.item);
+            trace_days = Some(trace_days.map_or(sp.trace_days, |d: u32| d.min(sp.trace_days)));
+        }
     }
     let mut out = Vec::new();
     for (kind, department, items) in wide {
         let due = match kind {
             ActionKind::StopProductionSale => due(0),
             ActionKind::ReportToGovernment => due(policy.escalate_days),
+            ActionKind::TwoWayTracing => trace_days.and_then(&mut due),
             _ => None,
         };
         out.push(Action {

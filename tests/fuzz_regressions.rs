@@ -17,6 +17,8 @@ const TARGETS: &[(&str, Target)] = &[
     ("expr", cases::expr),
     ("ledger_fold", cases::ledger_fold),
     ("ledger_event", cases::ledger_event),
+    ("register_import", cases::register_import),
+    ("bodies", cases::bodies),
 ];
 
 fn inputs(dir: &Path) -> Vec<Vec<u8>> {

@@ -63,6 +63,7 @@ fn created(severity: Severity, uscc: &str, region: &str) -> Act {
             escalate: false,
         },
         actions: vec![ActionKind::StopProductionSale, ActionKind::CreditPublicity],
+        trace_by: None,
         responsible: Some("李四".into()),
         photos: vec![],
         self_found: false,
@@ -884,8 +885,9 @@ fn an_unqualified_result_sets_order_18_going() {
             ),
             (SpotTaskKind::Correct, None, o("2024-02-29"), false),
             (SpotTaskKind::Recheck, None, o("2024-03-15"), false),
-            (SpotTaskKind::TraceUpstream, None, None, false),
-            (SpotTaskKind::TraceDownstream, None, None, false),
+            // The policy's spot_trace_days (30, a local choice) after the order.
+            (SpotTaskKind::TraceUpstream, None, o("2024-01-30"), false),
+            (SpotTaskKind::TraceDownstream, None, o("2024-01-30"), false),
         ]
     );
     s.recheck = Some(SpotRecheck {

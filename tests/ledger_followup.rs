@@ -325,7 +325,8 @@ fn the_to_do_list_empties_when_the_work_is_done() {
             json!({"kind": "action_taken", "action": p(action), "document_number": "N1",
                    "document_date": "2026-03-03", "to": "区政府", "decision_number": "D1",
                    "receiver": "公安分局", "goods_value": "1000", "sales_amount": "2000",
-                   "certificate": "CCC 2021"})
+                   "certificate": "CCC 2021", "supplier": "某某零部件厂", "buyers": "三家门店",
+                   "quantity": "120 辆", "batches": "2026-02"})
         };
         evs.push(ev(next(), 5, at, kind));
     }

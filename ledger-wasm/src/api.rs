@@ -254,6 +254,9 @@ struct Deadlines {
     /// The latest days the inspector may choose instead (the policy's bounds).
     max_deadline: String,
     max_recheck_by: String,
+    /// Two-way tracing due by this day, when the policy requires it for the severity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace_by: Option<String>,
 }
 
 fn severity(s: &str) -> Result<Severity, Misuse> {
@@ -289,7 +292,8 @@ pub fn queue(
     to_text(&ledger::queue(&state, &lines, line, parse_now(now)?))
 }
 
-/// What recording `action` as done needs (`required`), and whether `sales_amount` reaches the
+/// What recording `action` as done needs (`required`), what it may have besides
+/// (`optional`: a tracing's supplier USCC and assist region), and whether `sales_amount` reaches the
 /// criminal threshold of Criminal Law art. 140 (`criminal`).
 pub fn measure_fields(action: &str, sales_amount: &str) -> Result<String, Misuse> {
     let a: paicha::policy::ActionKind = serde_json::from_str(&format!("\"{action}\""))
@@ -297,10 +301,12 @@ pub fn measure_fields(action: &str, sales_amount: &str) -> Result<String, Misuse
     #[derive(Serialize)]
     struct Fields {
         required: &'static [&'static str],
+        optional: &'static [&'static str],
         criminal: bool,
     }
     to_text(&Fields {
         required: ledger::required_fields(a),
+        optional: ledger::optional_fields(a),
         criminal: ledger::reaches_criminal_threshold(sales_amount),
     })
 }
@@ -328,10 +334,18 @@ pub fn default_deadlines(policy_json: &str, severity: &str, at: &str) -> Result<
     let at = parse_now(at)?;
     let (deadline, recheck_by) = ledger::follow::default_deadlines(&policy, severity, at);
     let (_, max_deadline, max_recheck_by) = ledger::deadline_bounds(&policy, severity, at);
+    let trace_by = ledger::trace_by(
+        &policy,
+        severity,
+        &[paicha::policy::ActionKind::TwoWayTracing],
+        at,
+    )
+    .filter(|_| policy.for_severity(severity).trace);
     to_text(&Deadlines {
         deadline,
         recheck_by,
         max_deadline,
         max_recheck_by,
+        trace_by,
     })
 }

@@ -157,11 +157,13 @@ fn default_deadlines_follow_the_policy() {
     )
     .unwrap();
     // A major on-site danger: the local policy's 5/10 days (Order 18's 60/75 are for spot
-    // checks), and the latest days an inspector may choose instead.
+    // checks), the latest days an inspector may choose instead, and two-way tracing by day 10
+    // (policy.json's trace_days; a general danger is not traced).
     assert_eq!(
         d,
         json!({"deadline": "2024-01-06", "recheck_by": "2024-01-11",
-               "max_deadline": "2024-01-31", "max_recheck_by": "2024-02-15"})
+               "max_deadline": "2024-01-31", "max_recheck_by": "2024-02-15",
+               "trace_by": "2024-01-11"})
     );
     let g: Value = serde_json::from_str(
         &api::default_deadlines(&policy, "general", "2024-02-25T09:00:00+08:00").unwrap(),

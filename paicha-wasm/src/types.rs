@@ -19,7 +19,8 @@ export type Violation =
 export type Department = "emergency_management" | "commerce";
 export type ActionKind =
   | "stop_production_sale" | "rectify" | "recheck" | "report_to_government" | "serious_violation_list"
-  | "credit_publicity" | "revoke_certificate" | "judicial_transfer_review" | "hand_over_to_department";
+  | "credit_publicity" | "revoke_certificate" | "judicial_transfer_review" | "hand_over_to_department"
+  | "two_way_tracing" | "assist";
 
 /** A JSON value as an answer: "yes" | "no" | "na", a number, a choice string, an array, an object. */
 export type Answer = null | boolean | number | string | Answer[] | { [key: string]: Answer };

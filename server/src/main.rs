@@ -20,7 +20,6 @@ mod numbering;
 mod postgres;
 mod problem;
 mod serve;
-mod sheet;
 mod sqlite;
 mod storage;
 

@@ -284,6 +284,27 @@ pub struct NewEvent {
     /// SHA-256 of every attachment the event cites (evidence, photos).
     pub attachments: Vec<String>,
     pub received_at: String,
+    /// An assist result (`action_taken` of `assist`): the region it answers for. The bureau of
+    /// that region may store it on another region's entry when the entry's tracing asked that
+    /// region (协查), and nothing else there.
+    pub assist: Option<String>,
+}
+
+/// Whether one of an entry's stored `action_taken` bodies is a tracing that asked `region` to
+/// assist.
+pub fn asks_assist<'a>(bodies: impl IntoIterator<Item = &'a str>, region: &str) -> bool {
+    bodies.into_iter().any(|b| {
+        serde_json::from_str::<serde_json::Value>(b).is_ok_and(|v| {
+            v.get("action").and_then(|a| a.as_str()) == Some("two_way_tracing")
+                && v.get("assist_region").and_then(|a| a.as_str()) == Some(region)
+        })
+    })
+}
+
+/// The `LIKE` pattern that finds stored events naming an assist region under `prefix` (bodies
+/// are stored as compact JSON, `serde_json`'s text of the parsed event).
+pub fn assist_pattern(prefix: &str) -> String {
+    format!("%\"assist_region\":\"{prefix}%")
 }
 
 /// A spot-check record to store: its id, content hash, text, and the enterprise it concerns.
@@ -472,6 +493,8 @@ pub trait LedgerStore: Send + Sync {
     /// Events a scope may see, in the order the server received them, after `after` (a `seq`).
     fn events(&self, scope: &Scope, after: Option<i64>, limit: usize)
         -> Result<Vec<(i64, String)>>;
+    /// The entries (of any region) with an assist request (协查) to a region under `prefix`.
+    fn assist_entries(&self, prefix: &str) -> Result<Vec<String>>;
 }
 
 /// Supervision spot checks (Order 18).

@@ -80,7 +80,7 @@ pub fn halfwidth(s: &str) -> String {
         .collect()
 }
 
-fn clean(s: &str) -> String {
+pub(crate) fn clean(s: &str) -> String {
     halfwidth(s).trim().to_string()
 }
 
@@ -128,7 +128,7 @@ pub fn parse_date(s: &str) -> Result<Option<NaiveDate>, NotADate> {
 }
 
 /// Items of a list cell: separated by 、 , ， ; ； / or line breaks.
-fn items(s: &str) -> Vec<String> {
+pub(crate) fn items(s: &str) -> Vec<String> {
     halfwidth(s)
         .split(['、', ',', '，', ';', '；', '/', '\n', '\r'])
         .map(|x| x.trim().to_string())
@@ -243,7 +243,7 @@ fn lookup<T: Copy>(table: &[(T, &[&str])], s: &str) -> Option<T> {
 }
 
 /// Catalogue products by id and by Chinese name (normalized).
-fn product_names(cat: &Catalogue) -> HashMap<String, String> {
+pub(crate) fn product_names(cat: &Catalogue) -> HashMap<String, String> {
     let mut m = HashMap::new();
     for t in cat.current() {
         m.insert(t.product.clone(), t.product.clone());
@@ -256,7 +256,7 @@ fn product_names(cat: &Catalogue) -> HashMap<String, String> {
 
 /// The division code of a cell: six digits, maybe read as a number (`520102.0`) or followed by
 /// the name (`520102 南明区`).
-fn region_code(s: &str) -> String {
+pub(crate) fn region_code(s: &str) -> String {
     let s = clean(s);
     let digits: String = s.chars().take_while(char::is_ascii_digit).collect();
     let rest = s.get(digits.len()..).unwrap_or_default();

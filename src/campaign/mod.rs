@@ -20,6 +20,7 @@ pub mod progress;
 pub mod register;
 pub mod risk;
 pub mod roster;
+pub mod spot_import;
 pub mod supervision;
 pub mod validate;
 

@@ -244,6 +244,21 @@ impl Entry {
         self.actions_taken.iter().any(|a| a.action == action)
     }
 
+    /// The assist requests (协查) of the entry's tracing: (region asked, the tracing recorded).
+    pub fn assist_requests(&self) -> impl Iterator<Item = (&String, &ActionDone)> {
+        self.actions_taken
+            .iter()
+            .filter(|a| a.action == ActionKind::TwoWayTracing)
+            .filter_map(|a| a.taken.assist_region.as_ref().map(|r| (r, a)))
+    }
+
+    /// The assist result recorded by `region`'s bureau, if any.
+    pub fn assist_result(&self, region: &str) -> Option<&ActionDone> {
+        self.actions_taken.iter().find(|a| {
+            a.action == ActionKind::Assist && a.taken.assist_region.as_deref() == Some(region)
+        })
+    }
+
     /// Whether `action` was done or decided against: either way, nothing is left to do about it.
     pub fn handled(&self, action: ActionKind) -> bool {
         self.took(action) || self.actions_declined.iter().any(|a| a.action == action)
@@ -426,6 +441,22 @@ impl Entry {
                             &e.entry,
                             c,
                             c,
+                        ));
+                    }
+                }
+                if let Some(r) = &t.assist_region {
+                    // Asking one's own bureau is no assist request; a result answers a request
+                    // made to that region.
+                    let own = *r == self.created.enterprise.region;
+                    let unasked = t.action == ActionKind::Assist
+                        && !self.assist_requests().any(|(q, _)| q == r);
+                    if own || unasked {
+                        return Err(LedgerError::new(
+                            LedgerCode::InvalidAssistRegion,
+                            &e.id,
+                            &e.entry,
+                            &format!("协查地区 {r}"),
+                            &format!("assist region {r}"),
                         ));
                     }
                 }

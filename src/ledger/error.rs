@@ -51,6 +51,7 @@ ledger_codes! {
     UnknownCase => "unknown_case", "此条目没有这一立案编号", "No case with this number was filed for this entry";
     EvidenceRequired => "evidence_required", "企业自查自改须附整改证据", "A danger the enterprise removes itself must be closed with evidence";
     DeadlineOutOfBounds => "deadline_out_of_bounds", "期限超出本地政策允许的范围", "The deadline is beyond what the local policy allows";
+    InvalidAssistRegion => "invalid_assist_region", "协查地区须为本条目所在地以外的县级行政区划代码", "The assist region must be a county-level division code other than the entry's own";
     NothingToResolve => "nothing_to_resolve", "所选事件不属于此条目待决的冲突", "The chosen event is not part of a conflict of this entry";
 }
 

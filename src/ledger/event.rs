@@ -76,6 +76,10 @@ pub struct Created {
     /// beside the rectify/re-check loop the ledger itself tracks.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<ActionKind>,
+    /// Two-way tracing (`two_way_tracing` among `actions`) is due by this day, `YYYY-MM-DD`
+    /// (the policy's `trace_days` from the day it was found).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_by: Option<String>,
     /// The person responsible at the enterprise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub responsible: Option<String>,
@@ -119,6 +123,27 @@ pub struct Taken {
     /// The case (立案) the measure belongs to, by its case number (`case_filed`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub case_number: Option<String>,
+    /// Two-way tracing: the upstream supplier or producer (name, and its USCC when known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supplier: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supplier_uscc: Option<String>,
+    /// Two-way tracing: the downstream buyers (names, places), as text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buyers: Option<String>,
+    /// Two-way tracing: the quantity concerned (with its unit, as text: "120 辆").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<String>,
+    /// Two-way tracing: the batches (batch numbers or production dates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batches: Option<String>,
+    /// Two-way tracing: a county-level division whose bureau is asked to assist (协查), other
+    /// than the entry's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assist_region: Option<String>,
+    /// An assist: what the bureau asked found (协查结果).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
 }
 
 impl Taken {
@@ -136,6 +161,13 @@ impl Taken {
             sales_amount: None,
             certificate: None,
             case_number: None,
+            supplier: None,
+            supplier_uscc: None,
+            buyers: None,
+            quantity: None,
+            batches: None,
+            assist_region: None,
+            result: None,
         }
     }
 }
@@ -386,6 +418,7 @@ impl Event {
                     return Err(err(LedgerCode::Blank, "text", "text"));
                 }
                 files(&c.photos)?;
+                deadline(&c.trace_by, "trace_by")?;
             }
             Act::RectificationOrdered {
                 deadline: d,

@@ -83,6 +83,13 @@ pub enum Task {
     /// A major danger the enterprise found itself, reported to the county at once: an inspector
     /// reviews it and confirms it (`confirmed`), after which orders and measures follow.
     Review { entry: String },
+    /// Another region's bureau asked to assist the tracing (协查): `region`'s to record the
+    /// result (`action_taken` of `assist`). `tracing` is the event that asked.
+    Assist {
+        entry: String,
+        assist_region: String,
+        tracing: String,
+    },
 }
 
 impl Task {
@@ -92,7 +99,8 @@ impl Task {
             | Task::Escalate { entry, .. }
             | Task::Act { entry, .. }
             | Task::Decide { entry, .. }
-            | Task::Review { entry } => entry,
+            | Task::Review { entry }
+            | Task::Assist { entry, .. } => entry,
         }
     }
 }
@@ -115,6 +123,16 @@ pub fn follow_up(state: &LedgerState, now: DateTime<FixedOffset>) -> Vec<Task> {
                 out.push(Task::Review { entry: id() });
             }
             continue;
+        }
+        // Assist requests outlive the danger (the product is still out there).
+        for (region, asked) in e.assist_requests() {
+            if e.assist_result(region).is_none() {
+                out.push(Task::Assist {
+                    entry: id(),
+                    assist_region: region.clone(),
+                    tracing: asked.step.event.clone(),
+                });
+            }
         }
         let late = e.status == Status::Ordered && e.deadline.is_some_and(|d| d.days_late(now) > 0);
         let refused = e.status == Status::Refused;
@@ -310,6 +328,8 @@ fn open(
     let mut out = Vec::with_capacity(report.findings.len() * 2);
     for f in &report.findings {
         let entry = new_id();
+        let actions = measures(f, policy);
+        let trace_by = trace_by(policy, f.severity, &actions, at);
         let created = Created {
             submission: Some(report.id.clone()),
             item: Some(f.item.clone()),
@@ -323,7 +343,8 @@ fn open(
                 basis: f.basis.clone(),
                 escalate: f.escalate,
             },
-            actions: measures(f, policy),
+            actions,
+            trace_by,
             responsible: None,
             photos: Vec::new(),
             self_found,
@@ -334,6 +355,22 @@ fn open(
         }
     }
     Some(out)
+}
+
+/// The day two-way tracing is due for a danger of `severity` found at `at`, when `actions` (the
+/// policy's measures for it) include it: the policy's `trace_days` from that day.
+pub fn trace_by(
+    policy: &Policy,
+    severity: Severity,
+    actions: &[ActionKind],
+    at: DateTime<FixedOffset>,
+) -> Option<String> {
+    actions.contains(&ActionKind::TwoWayTracing).then(|| {
+        date_text(add_days(
+            at.date_naive(),
+            policy.for_severity(severity).trace_days,
+        ))
+    })
 }
 
 /// The measures the policy names for a danger recorded by hand (its severity, the violation kind

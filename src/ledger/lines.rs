@@ -63,8 +63,18 @@ pub struct Lines {
     pub credit_publicity: Line,
     pub revoke_certificate: Line,
     pub judicial_transfer_review: Line,
+    /// Two-way tracing (双向追溯) of an entry's product.
+    #[serde(default = "quality_supervision")]
+    pub two_way_tracing: Line,
+    /// An assist request (协查) from another region's bureau: the asked region's line.
+    #[serde(default = "quality_supervision")]
+    pub assist: Line,
     /// Case filing (立案) and penalties.
     pub case: Line,
+}
+
+fn quality_supervision() -> Line {
+    Line::QualitySupervision
 }
 
 impl Default for Lines {
@@ -84,6 +94,8 @@ impl Default for Lines {
             credit_publicity: Credit,
             revoke_certificate: CertificationSupervision,
             judicial_transfer_review: LawEnforcement,
+            two_way_tracing: QualitySupervision,
+            assist: QualitySupervision,
             case: LawEnforcement,
         }
     }
@@ -121,6 +133,8 @@ impl Lines {
             // Handing a case to the department that issues the missing permit: law enforcement,
             // as the other transfers.
             ActionKind::HandOverToDepartment => self.judicial_transfer_review,
+            ActionKind::TwoWayTracing => self.two_way_tracing,
+            ActionKind::Assist => self.assist,
         }
     }
 
@@ -131,6 +145,7 @@ impl Lines {
             Task::Act { action, .. } => self.of_action(*action),
             Task::Decide { .. } => self.decide,
             Task::Review { .. } => self.review,
+            Task::Assist { .. } => self.assist,
         }
     }
 }
@@ -152,6 +167,32 @@ pub struct Queued {
     pub due: Option<String>,
     /// Days past `due` at "now" (0 when not late).
     pub days_late: i64,
+    /// An assist task: what the asking bureau's tracing found and asks about (supplier, buyers,
+    /// quantity, batches, note).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub asked: Option<super::event::Taken>,
+}
+
+/// The region a task belongs to: an assist task the region asked, any other its entry's.
+pub fn task_region(q: &Queued) -> &str {
+    match &q.task {
+        Task::Assist { assist_region, .. } => assist_region,
+        _ => &q.region,
+    }
+}
+
+/// `queue` for the bureau of `region` (a division code and everything under it): its own entries'
+/// tasks, and the assist requests other regions made to it, not their other tasks.
+pub fn queue_in(
+    state: &LedgerState,
+    lines: &Lines,
+    line: Option<Line>,
+    region: &str,
+    now: DateTime<FixedOffset>,
+) -> Vec<Queued> {
+    let mut q = queue(state, lines, line, now);
+    q.retain(|x| super::view::in_region(task_region(x), region));
+    q
 }
 
 /// The tasks of `line` (all lines when `None`) across the ledger at `now`: overdue first (most
@@ -182,7 +223,25 @@ pub fn queue(
                 }
                 | Task::Order { .. }
                 | Task::Review { .. } => opened,
-                Task::Act { .. } | Task::Decide { .. } => None,
+                Task::Act {
+                    action: ActionKind::TwoWayTracing,
+                    ..
+                } => e
+                    .created
+                    .trace_by
+                    .as_deref()
+                    .and_then(super::date::parse_date)
+                    .zip(super::date::parse_at(&e.opened.at))
+                    .map(|(d, at)| Deadline::new(d, at)),
+                Task::Act { .. } | Task::Decide { .. } | Task::Assist { .. } => None,
+            };
+            let asked = match &t {
+                Task::Assist { tracing, .. } => e
+                    .actions_taken
+                    .iter()
+                    .find(|a| &a.step.event == tracing)
+                    .map(|a| a.taken.clone()),
+                _ => None,
             };
             let days_late = due.map(|d| d.days_late(now).max(0)).unwrap_or(0);
             Some(Queued {
@@ -194,6 +253,7 @@ pub fn queue(
                 danger: e.created.danger.text.zh.clone(),
                 due: due.map(|d| date_text(d.date)),
                 days_late,
+                asked,
                 task: t,
             })
         })

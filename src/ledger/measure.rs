@@ -36,7 +36,25 @@ pub fn required_fields(action: ActionKind) -> &'static [&'static str] {
         ActionKind::StopProductionSale | ActionKind::Rectify | ActionKind::Recheck => {
             &["document_number", "document_date"]
         }
+        // Tracing is an investigation, not a decision: what was found, not a document.
+        ActionKind::TwoWayTracing => &["supplier", "buyers", "quantity", "batches"],
+        ActionKind::Assist => &["assist_region", "result"],
     }
+}
+
+/// The fields an `action_taken` of this measure may have besides the required ones and `note`
+/// (the form offers them; the case number is offered for every measure).
+pub fn optional_fields(action: ActionKind) -> &'static [&'static str] {
+    match action {
+        ActionKind::TwoWayTracing => &["supplier_uscc", "assist_region"],
+        _ => &[],
+    }
+}
+
+/// Whether `code` names a county-level division (GB/T 2260: the last two digits are not `00`;
+/// `520102` is a district, `520100` its city).
+pub fn is_county_level(code: &str) -> bool {
+    crate::divisions::level(code) == Some(crate::divisions::Level::County)
 }
 
 /// An amount of yuan (`12345`, `12345.6`, `12345.67`) in fen; `None` when it is not one.
@@ -78,6 +96,13 @@ pub(crate) fn check_taken(t: &Taken) -> Result<(), (LedgerCode, String, String)>
         goods_value,
         sales_amount,
         certificate,
+        supplier,
+        buyers,
+        quantity,
+        batches,
+        assist_region,
+        result,
+        supplier_uscc,
         ..
     } = t;
     let field = |name: &str| -> Option<&Option<String>> {
@@ -90,6 +115,12 @@ pub(crate) fn check_taken(t: &Taken) -> Result<(), (LedgerCode, String, String)>
             "goods_value" => goods_value,
             "sales_amount" => sales_amount,
             "certificate" => certificate,
+            "supplier" => supplier,
+            "buyers" => buyers,
+            "quantity" => quantity,
+            "batches" => batches,
+            "assist_region" => assist_region,
+            "result" => result,
             _ => return None,
         })
     };
@@ -116,6 +147,28 @@ pub(crate) fn check_taken(t: &Taken) -> Result<(), (LedgerCode, String, String)>
     for (v, name) in [(goods_value, "goods_value"), (sales_amount, "sales_amount")] {
         if v.as_deref().is_some_and(|v| yuan(v).is_none()) {
             return Err((LedgerCode::InvalidAmount, name.into(), name.into()));
+        }
+    }
+    if let Some(u) = supplier_uscc.as_deref().filter(|u| !u.trim().is_empty()) {
+        if crate::ids::check_uscc(u).is_err() {
+            return Err((
+                LedgerCode::InvalidEnterprise,
+                "supplier_uscc".into(),
+                "supplier_uscc".into(),
+            ));
+        }
+    }
+    if let Some(r) = assist_region {
+        // Only a tracing asks for assistance, and only the region asked records its result.
+        let fits = matches!(action, ActionKind::TwoWayTracing | ActionKind::Assist)
+            && is_county_level(r)
+            && crate::ids::check_region(r).is_ok();
+        if !fits {
+            return Err((
+                LedgerCode::InvalidAssistRegion,
+                format!("协查地区 {r}"),
+                format!("assist region {r}"),
+            ));
         }
     }
     Ok(())

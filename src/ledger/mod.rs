@@ -33,12 +33,14 @@ pub use event::{
 pub use fold::{fold, LedgerState, Logged, Outcome};
 pub use follow::{
     check_deadlines, deadline_bounds, default_deadlines, default_order, follow_up, measures_for,
-    open_entries, open_self_found, overdue, Due, Maker, Overdue, Task,
+    open_entries, open_self_found, overdue, trace_by, Due, Maker, Overdue, Task,
 };
 pub use key::{key_follow_up, Inspected, KeyFollowUp, KeyState};
-pub use lines::{queue, Line, Lines, Queued};
-pub use measure::{reaches_criminal_threshold, required_fields};
-pub use spot::{key_inspections, spot_tasks, KeyInspection, SpotCheck, SpotResult, SpotTask};
+pub use lines::{queue, queue_in, task_region, Line, Lines, Queued};
+pub use measure::{is_county_level, optional_fields, reaches_criminal_threshold, required_fields};
+pub use spot::{
+    key_inspections, spot_tasks, spot_tasks_with, KeyInspection, SpotCheck, SpotResult, SpotTask,
+};
 pub use view::{
     enterprise_open, in_region, looks_like_formula, region_key_inspections, region_ledger, to_csv,
     view, LedgerView, Row, Viewer,

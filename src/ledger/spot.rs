@@ -89,9 +89,9 @@ pub enum SpotTaskKind {
     Correct,
     /// Re-check within 75 days of the order (art. 47).
     Recheck,
-    /// Trace to the supplier or producer.
+    /// Trace to the supplier or producer (by the policy's `spot_trace_days`, a local choice).
     TraceUpstream,
-    /// Trace to the buyers.
+    /// Trace to the buyers (same day).
     TraceDownstream,
     /// The failed re-check announced publicly (art. 47).
     PublicAnnouncement,
@@ -143,8 +143,15 @@ fn day(s: &SpotCheck, d: &str, what: &str) -> Result<NaiveDate, LedgerError> {
     parse_date(d).ok_or_else(|| LedgerError::new(LedgerCode::InvalidDate, &s.id, &s.id, what, what))
 }
 
-/// The tasks an unqualified result sets going (none for a qualified one), with their deadlines.
+/// The tasks an unqualified result sets going (none for a qualified one), with their deadlines;
+/// tracing is due by the built-in policy's `spot_trace_days` (a local choice: Order 18 fixes no
+/// day count for it).
 pub fn spot_tasks(s: &SpotCheck) -> Result<Vec<SpotTask>, LedgerError> {
+    spot_tasks_with(s, crate::policy::Policy::default().spot_trace_days)
+}
+
+/// `spot_tasks` with tracing due `trace_days` after the order.
+pub fn spot_tasks_with(s: &SpotCheck, trace_days: u32) -> Result<Vec<SpotTask>, LedgerError> {
     let result_day = day(s, &s.date, "date")?;
     if s.result == SpotResult::Qualified {
         return Ok(Vec::new());
@@ -175,8 +182,18 @@ pub fn spot_tasks(s: &SpotCheck) -> Result<Vec<SpotTask>, LedgerError> {
             text(add_days(order, RECHECK_DAYS)),
             s.recheck.is_some(),
         ),
-        task(SpotTaskKind::TraceUpstream, None, None, false),
-        task(SpotTaskKind::TraceDownstream, None, None, false),
+        task(
+            SpotTaskKind::TraceUpstream,
+            None,
+            text(add_days(order, trace_days)),
+            false,
+        ),
+        task(
+            SpotTaskKind::TraceDownstream,
+            None,
+            text(add_days(order, trace_days)),
+            false,
+        ),
     ];
     if let Some(r) = &s.recheck {
         day(s, &r.date, "recheck.date")?;

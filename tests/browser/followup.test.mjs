@@ -37,7 +37,7 @@ test('an inspector completes every measure of an entry offline on a tablet and t
     await page.selectOption('#line-select', 'all');
     await page.waitForSelector('.line-queue li[data-action="judicial_transfer_review"]');
     const queued = await page.$$eval('.line-queue li', (l) => l.map((x) => x.dataset.action));
-    assert.deepEqual(queued.sort(), ['credit_publicity', 'judicial_transfer_review', 'revoke_certificate', 'serious_violation_list', 'stop_production_sale']);
+    assert.deepEqual(queued.sort(), ['credit_publicity', 'judicial_transfer_review', 'revoke_certificate', 'serious_violation_list', 'stop_production_sale', 'two_way_tracing']);
 
     await tablet.ctx.setOffline(true);
     // Law enforcement files the case first, so the transfer can cite it.
@@ -50,6 +50,9 @@ test('an inspector completes every measure of an entry offline on a tablet and t
       document_number: '筑市监〔2026〕第12号', document_date: '2026-12-01', to: '南明区人民政府',
       decision_number: '筑市监信〔2026〕第3号', receiver: '贵阳市公安局南明分局', goods_value: '38000',
       sales_amount: '52000', certificate: 'CCC 2021011101234567',
+      // Two-way tracing (a major danger's): its data; the optional fields left empty.
+      supplier: '某某电动车有限公司', buyers: '南明区两家门店', quantity: '12 辆', batches: '2026-10',
+      supplier_uscc: '', assist_region: '',
     };
     // Each act re-renders the page twice (at once, and after the offline sync attempt): wait for
     // both before the next form, and address fields by selector, never by a handle kept across.
@@ -62,8 +65,8 @@ test('an inspector completes every measure of an entry offline on a tablet and t
         await page.fill(`${form} input[id^="credit_publicity-reason"]`, '列入严重违法失信名单即公示');
         await page.click(`${form} button.secondary`);
       } else {
-        for (const name of await page.$$eval(`${form} input[name]`, (l) => l.map((i) => i.name))) {
-          await page.fill(`${form} input[name="${name}"]`, values[name]);
+        for (const name of await page.$$eval(`${form} [name]`, (l) => l.map((i) => i.name))) {
+          await page.fill(`${form} [name="${name}"]`, values[name]);
         }
         if (action === 'judicial_transfer_review') {
           // Sales of RMB 50,000 or more: the Criminal Law art. 140 hint shows.
@@ -95,7 +98,7 @@ test('an inspector completes every measure of an entry offline on a tablet and t
     const tok = await token(server, 'jiancha');
     const evs = await (await fetch(`${server.url}/api/v1/events`, { headers: { authorization: `Bearer ${tok}` } })).json();
     const kinds = evs.items.map((e) => e.kind).sort();
-    assert.deepEqual(kinds, ['action_declined', 'action_taken', 'action_taken', 'action_taken', 'action_taken', 'case_filed', 'created', 'rectification_ordered']);
+    assert.deepEqual(kinds, ['action_declined', 'action_taken', 'action_taken', 'action_taken', 'action_taken', 'action_taken', 'case_filed', 'created', 'rectification_ordered']);
     assert.equal(new Set(evs.items.map((e) => e.id)).size, evs.items.length);
     const q = await (await fetch(`${server.url}/api/v1/queue?line=all`, { headers: { authorization: `Bearer ${tok}` } })).json();
     assert.deepEqual(q.items, []);

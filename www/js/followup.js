@@ -51,6 +51,19 @@ export const LABELS = {
   declined: ['决定不采取', 'Declined'],
   violation: ['违法情形', 'Violation'],
   noViolation: ['无', 'none'],
+  supplier: ['上游供货商或生产者', 'Upstream supplier or producer'],
+  supplier_uscc: ['供货商统一社会信用代码（可选）', "Supplier's credit code (optional)"],
+  buyers: ['下游购买者（名称、地址）', 'Downstream buyers (names, places)'],
+  quantity: ['数量（含单位）', 'Quantity (with unit)'],
+  batches: ['批次（批号或生产日期）', 'Batches (numbers or production dates)'],
+  assist_region: ['请求外地协查：县级区划代码（可选）', 'Ask another county to assist: division code (optional)'],
+  task_assist: ['协查请求', 'assist request'],
+  assists: ['外地请求本局协查', 'Assist requests from other regions'],
+  askedBy: ['请求地区 {n}', 'asked by {n}'],
+  assistResult: ['协查结果', 'Result of the assist'],
+  assistSend: ['登记协查结果', 'Record the result'],
+  assistSent: ['协查结果已登记', 'Result recorded'],
+  assist_region_of: ['请求 {n} 协查', 'assist asked of {n}'],
 };
 
 export const VIOLATIONS = ['unlicensed_production', 'out_of_scope_production', 'uncertified_product', 'forged_certificate', 'counterfeit', 'adulteration', 'substandard', 'uninspected_release', 'illegal_modification'];
@@ -59,9 +72,12 @@ const field = (id, label, input) => [el('label', { htmlFor: id, textContent: lab
 
 /** A line's queue: the tasks of the chosen line across the ledger the device holds, overdue
  * first, each with its enterprise, danger and due day. */
-export function queueSection({ ledger, text, policy, line, now, t, onLine }) {
+export function queueSection({ ledger, text, policy, line, now, t, onLine, regions = null }) {
   let items = [];
   try { items = JSON.parse(ledger.queue(text, JSON.stringify(policy ?? {}), line, now)); } catch { items = []; }
+  // An assist request is the asked region's task, not the asking one's (as the server's queue).
+  const mine = (code) => !regions || regions.some((r) => code.startsWith(r.replace(/(00)+$/, '')));
+  items = items.filter((x) => x.task !== 'assist' || mine(x.assist_region));
   const select = el('select', { id: 'line-select' },
     el('option', { value: 'all', textContent: t('allLines'), selected: line === 'all' }),
     ...LINES.map((l) => el('option', { value: l, textContent: t(l), selected: l === line })));
@@ -80,6 +96,35 @@ export function queueSection({ ledger, text, policy, line, now, t, onLine }) {
     el('h2', { textContent: t('queue') }),
     ...field('line-select', t('line'), select),
     list.length ? el('ol', { className: 'tasks' }, ...list) : el('p', { className: 'muted', textContent: t('queueEmpty') }));
+}
+
+/** Assist requests (协查) other regions made to this bureau, from the server's queue (the entries
+ * are theirs: the device holds none of their events), each with what was asked and a form for
+ * the result, recorded as an event on that entry through the outbox. `answered(x)`: this device
+ * already recorded it. */
+export function assistSection({ items, t, act, answered, productName = (p) => p }) {
+  const rows = items.map((x) => {
+    const a = x.asked ?? {};
+    const facts = [
+      `${x.enterprise_name ?? x.uscc}（${x.uscc}） · ${productName(x.product)}`,
+      t('askedBy', x.region),
+      ...['supplier', 'supplier_uscc', 'buyers', 'quantity', 'batches', 'note'].filter((k) => a[k]).map((k) => `${t(k)}：${a[k]}`),
+    ];
+    const body = [el('h4', { textContent: `${t('task_assist')} · ${x.danger}` }), ...facts.slice(1).map((f) => el('p', { className: 'muted', textContent: f }))];
+    body.splice(1, 0, el('p', { textContent: facts[0] }));
+    if (answered(x)) return el('li', { className: 'assist done', data: { entry: x.entry } }, ...body, el('p', { className: 'note', textContent: t('assistSent') }));
+    const fid = `assist-${x.entry}-${x.assist_region}`;
+    const result = el('textarea', { id: fid, name: 'result', required: true, rows: 3 });
+    const form = el('form', { className: 'assist-result' }, ...field(fid, t('assistResult'), result),
+      el('div', { className: 'buttons' }, el('button', { type: 'submit', textContent: t('assistSend') })));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      if (!result.value.trim()) { result.setAttribute('aria-invalid', 'true'); result.focus(); return; }
+      await act(x.entry, { kind: 'action_taken', action: 'assist', assist_region: x.assist_region, result: result.value.trim() });
+    });
+    return el('li', { className: 'assist', data: { entry: x.entry } }, ...body, form);
+  });
+  return el('section', { className: 'card assists' }, el('h2', { textContent: t('assists') }), el('ol', { className: 'tasks' }, ...rows));
 }
 
 /** The forms that complete what an entry still needs, for a supervisor. `tasks`: the entry's
@@ -104,7 +149,7 @@ export function followupForms({ ledger, entry: e, tasks, t, act, bounds }) {
 /** What was done about the entry's measures and cases, shown on its card. */
 export function followupRecord(e, t) {
   const lines = [
-    ...(e.actions_taken ?? []).map((a) => `${t('taken')}: ${t(a.action)} · ${[a.taken.document_number, a.taken.decision_number, a.taken.document_date, a.taken.to, a.taken.receiver, a.taken.certificate].filter(Boolean).join(' · ')}`),
+    ...(e.actions_taken ?? []).map((a) => `${t('taken')}: ${t(a.action)} · ${[a.taken.document_number, a.taken.decision_number, a.taken.document_date, a.taken.to, a.taken.receiver, a.taken.certificate, a.taken.supplier, a.taken.buyers, a.taken.quantity, a.taken.batches, a.taken.assist_region && (a.action === 'assist' ? a.taken.assist_region : t('assist_region_of', a.taken.assist_region)), a.taken.result].filter(Boolean).join(' · ')}`),
     ...(e.actions_declined ?? []).map((a) => `${t('declined')}: ${t(a.action)} · ${a.reason}`),
     ...(e.cases ?? []).map((c) => `${t('cases')}: ${c.case_number} · ${c.filed_on}${c.penalty_decision ? ` · ${c.penalty_decision}` : ''}${c.fine ? ` · ${c.fine} 元` : ''}`),
   ];
@@ -112,15 +157,22 @@ export function followupRecord(e, t) {
 }
 
 function measureForm({ ledger, e, action, t, act, id }) {
-  let spec = { required: [] };
+  let spec = { required: [], optional: [] };
   try { spec = JSON.parse(ledger.measureFields(action, '')); } catch { /* no fields known: note only */ }
   const inputs = {};
+  const optional = {};
   const nodes = [];
-  for (const f of spec.required) {
+  const long = new Set(['buyers', 'supplier']);
+  for (const f of [...spec.required, ...(spec.optional ?? [])]) {
+    const must = spec.required.includes(f);
     const date = f.endsWith('_date');
     const money = f === 'goods_value' || f === 'sales_amount';
-    const input = el('input', { id: id(`${action}-${f}`), name: f, required: true, type: date ? 'date' : 'text', ...(money ? { inputMode: 'decimal' } : {}) });
-    inputs[f] = input;
+    const code = f === 'assist_region';
+    const input = long.has(f)
+      ? el('textarea', { id: id(`${action}-${f}`), name: f, required: must, rows: 2 })
+      : el('input', { id: id(`${action}-${f}`), name: f, required: must, type: date ? 'date' : 'text',
+        ...(money ? { inputMode: 'decimal' } : {}), ...(code ? { inputMode: 'numeric', maxLength: 6, pattern: '[0-9]{6}' } : {}) });
+    (must ? inputs : optional)[f] = input;
     nodes.push(...field(id(`${action}-${f}`), t(f), input));
   }
   const cases = e.cases ?? [];
@@ -148,6 +200,7 @@ function measureForm({ ledger, e, action, t, act, id }) {
     const missing = Object.values(inputs).find((i) => !i.value.trim());
     if (missing) { missing.setAttribute('aria-invalid', 'true'); missing.focus(); return; }
     const fields = Object.fromEntries(Object.entries(inputs).map(([k, i]) => [k, i.value.trim()]));
+    for (const [k, i] of Object.entries(optional)) if (i.value.trim()) fields[k] = i.value.trim();
     if (caseSel?.value) fields.case_number = caseSel.value;
     await act(e.id, { kind: 'action_taken', action, ...fields });
   });

@@ -14,6 +14,8 @@ export const ACTION_LABELS = {
   // The policy asks for a review: only a suspected crime is transferred (policy.json "about").
   judicial_transfer_review: { zh: '研判是否移送司法机关', en: 'Review for transfer to the judicial organs' },
   hand_over_to_department: { zh: '移交主管部门', en: 'Hand over to the competent department' },
+  two_way_tracing: { zh: '双向追溯', en: 'Two-way tracing' },
+  assist: { zh: '协查', en: 'Assist request' },
 };
 
 /** Spot-check follow-up tasks (SAMR Order 18), by task kind. */

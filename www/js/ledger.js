@@ -16,7 +16,8 @@ import { documentOf, printDocument, bureauOf } from './documents.js';
 import { divisionsText } from './divisions.js';
 import { keySection } from './ledger-key.js';
 import { stepForm } from './spot-steps.js';
-import { LABELS, followupForms, followupRecord, queueSection, violationSelect } from './followup.js';
+import { spotImportForm } from './spot-import.js';
+import { LABELS, assistSection, followupForms, followupRecord, queueSection, violationSelect } from './followup.js';
 import { localTime } from './store.js';
 
 const T = {
@@ -92,6 +93,7 @@ let status = '';
 const names = { products: new Map(), items: new Map() };
 const photoUrls = new Map(); // sha256 -> object URL of evidence shown
 let keyInspections = [];
+let assists = []; // assist requests (协查) other regions made to this one: from the server's queue
 let spotChecks = [];
 let line = 'all'; // the work line whose queue is shown: the account's own once the server said it
 let dueTasks = []; // the core's tasks at the last render, for each entry's forms
@@ -185,10 +187,18 @@ async function sync() {
         keyInspections = (await r.json()).items ?? [];
         await setMeta(key('key-inspections'), keyInspections);
       }
-      const q = await apiFetch('/api/v1/queue', { token: auth.token });
-      if (q.ok && !(await getMeta(key('line')))) {
-        const own = (await q.json()).own_line;
-        if (own) { line = own; await setMeta(key('line'), own); }
+      const q = await apiFetch('/api/v1/queue?line=all', { token: auth.token });
+      if (q.ok) {
+        const body = await q.json();
+        // Other regions' entries are not pulled: their assist tasks come from the server's queue.
+        const own = account.regions ?? [];
+        const fresh = (body.items ?? []).filter((x) => x.task === 'assist' && !own.some((r) => x.region.startsWith(r.replace(/(00)+$/, ''))));
+        // Those this device answered stay shown as recorded (the server's queue no longer has them).
+        const k = (x) => `${x.entry}|${x.assist_region}`;
+        const done = new Set((await allEvents()).all.filter((e) => e.action === 'assist').map(k));
+        assists = [...fresh, ...assists.filter((x) => done.has(k(x)) && !fresh.some((y) => k(y) === k(x)))];
+        await setMeta(key('assists'), assists);
+        if (!(await getMeta(key('line'))) && body.own_line) { line = body.own_line; await setMeta(key('line'), body.own_line); }
       }
       const sc = await apiFetch('/api/v1/spot-checks', { token: auth.token });
       if (sc.ok) {
@@ -357,7 +367,12 @@ function rectification(e) {
 }
 
 async function render() {
-  const { all: events } = await allEvents();
+  const { all: everything } = await allEvents();
+  // This device's assist results are events of other regions' entries it does not hold: kept out
+  // of its own fold (they would be acts on an unknown entry), shown as recorded instead.
+  const known = new Set(everything.filter((e) => e.kind === 'created').map((e) => e.entry));
+  const events = everything.filter((e) => e.action !== 'assist' || known.has(e.entry));
+  const assisted = new Set(everything.filter((e) => e.action === 'assist').map((e) => `${e.entry}|${e.assist_region}`));
   const outbox = (await all('outbox')).filter((r) => r.kind === 'event');
   const unsent = new Set(outbox.map((r) => r.event.entry));
   const [who, code] = viewer();
@@ -388,7 +403,8 @@ async function render() {
       el('p', { className: 'muted', attrs: { role: 'status' }, textContent: status }),
       view.rejected ? el('p', { className: 'note', textContent: t('rejected', view.rejected) }) : null,
       tasks.length ? el('section', { className: 'card' }, el('h2', { textContent: t('due') }), el('ul', { className: 'tasks' }, ...tasks)) : null,
-      account.role !== 'enterprise' ? queueSection({ ledger, text, policy, line, now, t, onLine: async (l) => { line = l; await setMeta(key('line'), l); render(); } }) : null,
+      account.role !== 'enterprise' ? queueSection({ ledger, text, policy, line, now, t, regions: account.regions ?? [], onLine: async (l) => { line = l; await setMeta(key('line'), l); render(); } }) : null,
+      assists.length && account.role !== 'enterprise' ? assistSection({ items: assists, t, act, productName: (p) => tt(names.products.get(p)) || p, answered: (x) => assisted.has(`${x.entry}|${x.assist_region}`) }) : null,
       keyInspections.length ? keySection(keyInspections, { names, t, lang: getLang() }) : null,
       view.rows.length ? el('section', { attrs: { 'aria-label': t('title') } }, ...view.rows.map((r) => card(r, unsent, events))) : el('p', { textContent: t('none') }),
       account.role !== 'enterprise' ? folded('new-entry-box', t('newEntry'), newEntryForm(code)) : null,
@@ -450,7 +466,7 @@ function spotSection(region) {
     };
     await postSpot(rec);
   });
-  return folded('spot-box', `${t('spotChecks')} (${spotChecks.length})`, list, form);
+  return folded('spot-box', `${t('spotChecks')} (${spotChecks.length})`, list, form, spotImportForm(auth.token, sync));
 }
 
 /** A supervisor records a hidden danger by hand (found outside a checklist): a `created` event and
@@ -474,8 +490,10 @@ function newEntryForm(region) {
     // The measures the policy names for this severity and violation (stop, list, transfer...).
     let actions = [];
     try { actions = JSON.parse(ledger.measuresFor(JSON.stringify(policy ?? {}), sev.value, viol.value)); } catch { actions = []; }
-    const made = await act(entry, { kind: 'created', enterprise, product: product.value, danger, ...(actions.length ? { actions } : {}) });
     const p = proposed(sev.value);
+    // Two-way tracing, when the policy requires it, is due by the policy's day (the core's).
+    const traceBy = actions.includes('two_way_tracing') && p?.trace_by ? { trace_by: p.trace_by } : {};
+    const made = await act(entry, { kind: 'created', enterprise, product: product.value, danger, ...(actions.length ? { actions } : {}), ...traceBy });
     if (made && p) await act(entry, { kind: 'rectification_ordered', deadline: p.deadline, recheck_by: p.recheck_by });
   });
   return form;
@@ -493,6 +511,7 @@ async function main() {
   const [, , divisions] = await Promise.all([init(), loadNames(), divisionsText()]);
   if (divisions) ledger.installDivisions(divisions);
   keyInspections = (await getMeta(key('key-inspections'))) ?? [];
+  assists = (await getMeta(key('assists'))) ?? [];
   line = (await getMeta(key('line'))) ?? 'all';
   spotChecks = (await getMeta(key('spot-checks'))) ?? [];
   await render();

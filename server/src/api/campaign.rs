@@ -433,6 +433,7 @@ fn reopen(
             owner: None,
             attachments: Vec::new(),
             received_at: at.to_string(),
+            assist: None,
         }],
         me,
         scope,

@@ -303,6 +303,8 @@ pub fn measure_name(a: ActionKind) -> &'static str {
         ActionKind::RevokeCertificate => "吊销证书",
         ActionKind::JudicialTransferReview => "研判是否移送司法机关",
         ActionKind::HandOverToDepartment => "移交主管部门",
+        ActionKind::TwoWayTracing => "双向追溯",
+        ActionKind::Assist => "协查",
     }
 }
 
@@ -510,6 +512,8 @@ mod tests {
             ActionKind::RevokeCertificate,
             ActionKind::JudicialTransferReview,
             ActionKind::HandOverToDepartment,
+            ActionKind::TwoWayTracing,
+            ActionKind::Assist,
         ] {
             let kind = serde_json::to_value(a).unwrap_or_default();
             let line = format!(

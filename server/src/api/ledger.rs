@@ -196,6 +196,21 @@ fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<
         if let Act::Created(c) = &e.act {
             severities.insert(e.entry.clone(), c.danger.severity);
         }
+        // An assist result (协查) is the asked region's own to record: not the asking region's.
+        let assist = match &e.act {
+            Act::ActionTaken(t) if t.action == paicha::policy::ActionKind::Assist => {
+                t.assist_region.clone()
+            }
+            _ => None,
+        };
+        if assist.as_deref().is_some_and(|r| !scope.has_region(r)) {
+            answers.push(Some(deny(
+                "outside_scope",
+                "协查结果须由被请求协查地区的监管部门登记",
+                "An assist result is recorded by the bureau of the region asked",
+            )?));
+            continue;
+        }
         let owner = match &e.act {
             Act::Created(c) => Some(Owner {
                 uscc: c.enterprise.uscc.clone(),
@@ -216,6 +231,7 @@ fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<
                 owner,
                 attachments,
                 received_at: at.clone(),
+                assist,
             },
         ));
         answers.push(None); // filled once stored

@@ -20,6 +20,7 @@ mod register;
 mod register_review;
 mod results;
 mod spot;
+mod spot_import;
 pub mod submissions;
 
 use axum::body::Bytes;
@@ -187,6 +188,7 @@ pub fn router(
         .route("/api/v1/typical-cases/{id}/decision", post(cases::decide))
         .route("/api/v1/public/typical-cases", get(cases::public))
         .route("/api/v1/spot-checks", post(spot::upload).get(spot::list))
+        .route("/api/v1/spot-checks/import", post(spot_import::import))
         .route("/api/v1/key-inspections", get(spot::key_inspections))
         .route("/api/v1/campaigns", get(campaign::list))
         .route("/api/v1/campaigns/{id}/progress", get(campaign::progress))

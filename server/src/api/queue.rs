@@ -68,7 +68,21 @@ pub async fn queue(State(app): State<Arc<App>>, auth: Authed, RawQuery(raw): Raw
     let role = auth.account.role;
     let res = blocking(move || {
         let own = a.store.account_line(&username)?.or(default_line(role));
-        let events = super::ledger::all_events(&a, &Scope::Regions(vec![region_prefix(&region)]))?;
+        let prefix = region_prefix(&region);
+        let mut events = super::ledger::all_events(&a, &Scope::Regions(vec![prefix.clone()]))?;
+        // Entries of other regions that asked this one to assist (协查): their events are folded
+        // for the assist task only (`queue_in` keeps nothing else of them).
+        for entry in a.store.assist_entries(&prefix)? {
+            if events.iter().any(|e| e.entry == entry) {
+                continue;
+            }
+            events.extend(
+                a.store
+                    .entry_events(&entry)?
+                    .iter()
+                    .filter_map(|b| ledger::Event::from_json(b).ok()),
+            );
+        }
         Ok((own, events, region))
     })
     .await;
@@ -78,7 +92,7 @@ pub async fn queue(State(app): State<Arc<App>>, auth: Authed, RawQuery(raw): Raw
     };
     let line = line.unwrap_or(own);
     let state = ledger::fold(&events);
-    let items = ledger::queue(&state, &Lines::builtin(), line, super::now());
+    let items = ledger::queue_in(&state, &Lines::builtin(), line, &region, super::now());
     Json(json!({
         "line": line.map(Line::as_str),
         "own_line": own.map(Line::as_str),

@@ -8,7 +8,6 @@
 
 use super::{blocking, invalid_query, now, problem, App};
 use crate::auth::{sha256_hex, Authed};
-use crate::sheet::{self, SheetOut};
 use crate::storage::{region_prefix, Audit, Change, Role, Scope, Version};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -17,11 +16,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use paicha::campaign::columns::Col;
-use paicha::campaign::import::{header_row, read_sheet, to_rows};
+use paicha::campaign::import::{header_row, read_sheet, to_rows, CellIssue};
 use paicha::campaign::validate::{canonical, validate};
 use paicha::campaign::Registered;
 use paicha::issue::{Code, Issue};
 use paicha::Catalogue;
+use paicha_sheet::{self as sheet, SheetOut};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -69,6 +69,39 @@ fn sheet_failed(e: sheet::SheetError) -> Response {
         "无法生成表格文件",
         "The spreadsheet could not be made",
     )
+}
+
+/// 400 `unreadable_sheet`: the body is not a workbook nor CSV (also for the spot-check lists).
+pub(super) fn unreadable_sheet(why: &str) -> Response {
+    problem(
+        StatusCode::BAD_REQUEST,
+        "unreadable_sheet",
+        &format!("无法读取文件（须为 XLSX、XLS、ODS 或 CSV）：{why}"),
+        &format!("The file could not be read (XLSX, XLS, ODS or CSV expected): {why}"),
+    )
+}
+
+/// 422 `invalid_rows`: an import with problems, nothing stored; every problem at its row and column.
+pub(super) fn invalid_rows(rows: usize, errors: &[CellIssue], ignored: &[String]) -> Response {
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        [("content-type", "application/problem+json")],
+        json!({
+            "type": "https://paicha.invalid/problems/invalid_rows",
+            "title": "Rows with errors: nothing was imported",
+            "status": 422,
+            "code": "invalid_rows",
+            "detail": {
+                "zh": format!("{} 处错误，未导入任何记录：请改正后重新导入整个文件", errors.len()),
+                "en": format!("{} errors, nothing was imported: correct them and import the whole file again", errors.len()),
+            },
+            "rows": rows,
+            "errors": errors,
+            "ignored_columns": ignored,
+        })
+        .to_string(),
+    )
+        .into_response()
 }
 
 /// `POST /api/v1/register/import`: an XLSX (or XLS, ODS) or CSV file as the body. Any bad row:
@@ -142,31 +175,8 @@ pub async fn import(
     .await;
     match res {
         Err(r) => r,
-        Ok(Err(why)) => problem(
-            StatusCode::BAD_REQUEST,
-            "unreadable_sheet",
-            &format!("无法读取文件（须为 XLSX、XLS、ODS 或 CSV）：{why}"),
-            &format!("The file could not be read (XLSX, XLS, ODS or CSV expected): {why}"),
-        ),
-        Ok(Ok((got, None))) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            [("content-type", "application/problem+json")],
-            json!({
-                "type": "https://paicha.invalid/problems/invalid_rows",
-                "title": "Rows with errors: nothing was imported",
-                "status": 422,
-                "code": "invalid_rows",
-                "detail": {
-                    "zh": format!("{} 处错误，未导入任何记录：请改正后重新导入整个文件", got.issues.len()),
-                    "en": format!("{} errors, nothing was imported: correct them and import the whole file again", got.issues.len()),
-                },
-                "rows": got.entries.len(),
-                "errors": got.issues,
-                "ignored_columns": got.ignored_columns,
-            })
-            .to_string(),
-        )
-            .into_response(),
+        Ok(Err(why)) => unreadable_sheet(&why),
+        Ok(Ok((got, None))) => invalid_rows(got.entries.len(), &got.issues, &got.ignored_columns),
         Ok(Ok((got, Some(changes)))) => {
             let count = |c| changes.iter().filter(|x| **x == c).count();
             Json(json!({

@@ -238,6 +238,7 @@ fn ledger_events(
                 }),
                 attachments: vec![],
                 received_at: received_at.clone(),
+                assist: None,
             })
         })
         .collect()

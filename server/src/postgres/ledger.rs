@@ -157,9 +157,33 @@ pub(super) fn put_event(
             None => return refuse(tx, Stored::UnknownEntry, &ev.entry),
         }
     };
-    if !scope.may_write(&owner.uscc, &owner.region) {
+    // An assist result (协查) of the region a tracing of the entry asked: that region's bureau
+    // may store it (and only it) on the other region's entry.
+    let assisting = !scope.may_write(&owner.uscc, &owner.region)
+        && match ev.assist.as_deref() {
+            Some(r) if scope.has_region(r) => {
+                let bodies: Vec<String> = tx
+                    .query(
+                        "SELECT body FROM events WHERE entry = $1 AND kind = 'action_taken'",
+                        &[&ev.entry],
+                    )?
+                    .iter()
+                    .map(|row| row.get(0))
+                    .collect();
+                crate::storage::asks_assist(bodies.iter().map(String::as_str), r)
+            }
+            _ => false,
+        };
+    if !assisting && !scope.may_write(&owner.uscc, &owner.region) {
         return refuse(tx, Stored::OutsideScope, "outside_scope");
     }
+    let wide;
+    let scope = if assisting {
+        wide = Scope::Regions(vec![owner.region.clone()]);
+        &wide
+    } else {
+        scope
+    };
     let u = Upload {
         id: &ev.id,
         sha256: &ev.sha256,
@@ -336,6 +360,19 @@ impl LedgerStore for Postgres {
                 .iter()
                 .map(|r| (r.get(0), r.get(1)))
                 .collect())
+        })
+    }
+
+    fn assist_entries(&self, prefix: &str) -> Result<Vec<String>> {
+        let pattern = crate::storage::assist_pattern(prefix);
+        self.read(|c| {
+            Ok(c.query(
+                "SELECT DISTINCT entry FROM events WHERE kind = 'action_taken' AND body LIKE $1",
+                &[&pattern],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
         })
     }
 }

@@ -7,14 +7,49 @@
 
 use calamine::{Data, Reader};
 use rust_xlsxwriter::{Format, Workbook};
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 
 /// Why a file could not be read as a sheet at all.
 #[derive(Debug)]
 pub struct SheetError(pub String);
 
 /// Most cells read from one file (a 200,000-row register of 30 columns is 6 million).
-const MAX_CELLS: usize = 8_000_000;
+pub const MAX_CELLS: usize = 8_000_000;
+
+/// Most bytes a workbook may unpack to. A zip inflates up to a thousandfold: a 4.2 MB upload of
+/// one sheet unpacked to 1 GB of XML and made calamine hold 2 GB for 12 s, before the cell count
+/// could be checked. A 50,000-row register is some 45 MB of XML.
+pub const MAX_UNZIPPED: u64 = 256 << 20;
+
+/// Refuse a zipped workbook whose parts unpack to more than `MAX_UNZIPPED`, counted by inflating
+/// them into nothing (the sizes the zip declares may lie).
+fn check_unzipped(bytes: &[u8]) -> Result<(), SheetError> {
+    let too_large = || {
+        SheetError(format!(
+            "the workbook unpacks to more than {} MiB",
+            MAX_UNZIPPED >> 20
+        ))
+    };
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| SheetError(format!("not a readable workbook: {e}")))?;
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let mut part = zip
+            .by_index(i)
+            .map_err(|e| SheetError(format!("not a readable workbook: {e}")))?;
+        if part.size() > MAX_UNZIPPED {
+            return Err(too_large());
+        }
+        let left = MAX_UNZIPPED - total;
+        let n = std::io::copy(&mut (&mut part).take(left + 1), &mut std::io::sink())
+            .map_err(|e| SheetError(format!("not a readable workbook: {e}")))?;
+        total += n;
+        if total > MAX_UNZIPPED {
+            return Err(too_large());
+        }
+    }
+    Ok(())
+}
 
 fn is_workbook(b: &[u8]) -> bool {
     b.starts_with(b"PK\x03\x04") || b.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
@@ -42,6 +77,9 @@ fn text(d: &Data) -> String {
 
 /// The first sheet of a workbook as rows of texts, from the sheet's first row and column (A1).
 fn read_workbook(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
+    if bytes.starts_with(b"PK") {
+        check_unzipped(bytes)?;
+    }
     let mut wb = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
         .map_err(|e| SheetError(format!("not a readable workbook: {e}")))?;
     let name = wb
@@ -204,6 +242,24 @@ mod tests {
         let rows = read("\u{FEFF}a,\"b,c\"\n".as_bytes()).unwrap_or_default();
         assert_eq!(rows, vec![vec!["a".to_string(), "b,c".to_string()]]);
         assert!(read(&[0x81, 0x20, 0x81, 0x20]).is_err());
+    }
+
+    /// A zip bomb: one sheet of a repeated cell that unpacks past 256 MiB (a 2.4 MB file) is
+    /// refused before calamine reads it.
+    #[test]
+    fn a_workbook_that_unpacks_too_far_is_refused() {
+        let row = "<row><c t=\"inlineStr\"><is><t>aaaaaaaaaaaaaaaa</t></is></c></row>";
+        let n = usize::try_from(MAX_UNZIPPED).unwrap_or(usize::MAX) / row.len() + 10;
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let deflate = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        let ok = zip.start_file("xl/worksheets/sheet1.xml", deflate).is_ok()
+            && (0..n).all(|_| std::io::Write::write_all(&mut zip, row.as_bytes()).is_ok());
+        assert!(ok);
+        let bytes = zip.finish().map(Cursor::into_inner).unwrap_or_default();
+        assert!(bytes.len() < 4 << 20, "{} bytes", bytes.len());
+        let err = read(&bytes).err().map(|e| e.0).unwrap_or_default();
+        assert!(err.contains("unpacks to more than 256 MiB"), "{err}");
     }
 
     #[test]
