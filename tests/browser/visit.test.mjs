@@ -44,7 +44,10 @@ test('one visit, four products and a second model: shared answers once, five rec
     const submit = page.locator('.submit-row button');
     assert.match(await submit.textContent(), /5 份记录/);
     await submit.click();
-    if (await page.locator('.submit-row button:has-text("仍要提交")').count()) await page.click('.submit-row button');
+    // The records are not complete (their own required items are open): the button asks first,
+    // naming them; the second press sends the visit.
+    await page.waitForSelector('.submit-row button:has-text("仍要提交")');
+    await page.click('.submit-row button');
     await page.waitForFunction(() => document.querySelectorAll('.outbox li[data-state=sent]').length === 5, null, { timeout: 60000 });
     // On the server: five records, one per product and model, of one visit, each with the shared answer.
     const ids = await serverIds(server);
