@@ -9,9 +9,28 @@ use calamine::{Data, Reader};
 use rust_xlsxwriter::{Format, Workbook};
 use std::io::{Cursor, Read};
 
-/// Why a file could not be read as a sheet at all.
+/// Why a file could not be read as a sheet at all, in both languages (the detail a library gives,
+/// a reader's own words, is kept as it is in both).
 #[derive(Debug)]
-pub struct SheetError(pub String);
+pub struct SheetError {
+    pub zh: String,
+    pub en: String,
+}
+
+fn err(zh: impl Into<String>, en: impl Into<String>) -> SheetError {
+    SheetError {
+        zh: zh.into(),
+        en: en.into(),
+    }
+}
+
+/// A workbook the reader refused, with the reader's reason.
+fn unreadable(e: impl std::fmt::Display) -> SheetError {
+    err(
+        format!("不是可读取的工作簿：{e}"),
+        format!("not a readable workbook: {e}"),
+    )
+}
 
 /// Most cells read from one file (a 200,000-row register of 30 columns is 6 million).
 pub const MAX_CELLS: usize = 8_000_000;
@@ -25,24 +44,24 @@ pub const MAX_UNZIPPED: u64 = 256 << 20;
 /// them into nothing (the sizes the zip declares may lie).
 fn check_unzipped(bytes: &[u8]) -> Result<(), SheetError> {
     let too_large = || {
-        SheetError(format!(
-            "the workbook unpacks to more than {} MiB",
-            MAX_UNZIPPED >> 20
-        ))
+        err(
+            format!("工作簿解压后超过 {} MiB", MAX_UNZIPPED >> 20),
+            format!(
+                "the workbook unpacks to more than {} MiB",
+                MAX_UNZIPPED >> 20
+            ),
+        )
     };
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| SheetError(format!("not a readable workbook: {e}")))?;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(unreadable)?;
     let mut total = 0u64;
     for i in 0..zip.len() {
-        let mut part = zip
-            .by_index(i)
-            .map_err(|e| SheetError(format!("not a readable workbook: {e}")))?;
+        let mut part = zip.by_index(i).map_err(unreadable)?;
         if part.size() > MAX_UNZIPPED {
             return Err(too_large());
         }
         let left = MAX_UNZIPPED - total;
         let n = std::io::copy(&mut (&mut part).take(left + 1), &mut std::io::sink())
-            .map_err(|e| SheetError(format!("not a readable workbook: {e}")))?;
+            .map_err(unreadable)?;
         total += n;
         if total > MAX_UNZIPPED {
             return Err(too_large());
@@ -80,16 +99,16 @@ fn read_workbook(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
     if bytes.starts_with(b"PK") {
         check_unzipped(bytes)?;
     }
-    let mut wb = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
-        .map_err(|e| SheetError(format!("not a readable workbook: {e}")))?;
+    let mut wb =
+        calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).map_err(unreadable)?;
     let name = wb
         .sheet_names()
         .first()
         .cloned()
-        .ok_or_else(|| SheetError("the workbook has no sheet".into()))?;
+        .ok_or_else(|| err("工作簿中没有工作表", "the workbook has no sheet"))?;
     let range = wb
         .worksheet_range(&name)
-        .map_err(|e| SheetError(format!("sheet {name}: {e}")))?;
+        .map_err(|e| err(format!("工作表 {name}：{e}"), format!("sheet {name}: {e}")))?;
     let merged = match &mut wb {
         calamine::Sheets::Xlsx(x) => x.worksheet_merge_cells(&name).and_then(Result::ok),
         calamine::Sheets::Xls(x) => x.worksheet_merge_cells(&name),
@@ -100,9 +119,10 @@ fn read_workbook(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
     let (r0, c0) = range.start().unwrap_or((0, 0));
     let (r0, c0) = (r0 as usize, c0 as usize);
     if (h + r0).saturating_mul(w + c0) > MAX_CELLS {
-        return Err(SheetError(format!(
-            "the sheet is too large (over {MAX_CELLS} cells)"
-        )));
+        return Err(err(
+            format!("工作表过大（超过 {MAX_CELLS} 个单元格）"),
+            format!("the sheet is too large (over {MAX_CELLS} cells)"),
+        ));
     }
     let mut rows: Vec<Vec<String>> = vec![Vec::new(); r0];
     for r in range.rows() {
@@ -148,8 +168,9 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
         Err(_) => {
             let (t, _, bad) = encoding_rs::GB18030.decode(bytes);
             if bad {
-                return Err(SheetError(
-                    "the file is neither a workbook nor CSV in UTF-8 or GB18030".into(),
+                return Err(err(
+                    "文件既不是工作簿，也不是 UTF-8 或 GB18030 编码的 CSV",
+                    "the file is neither a workbook nor CSV in UTF-8 or GB18030",
                 ));
             }
             decoded = t.into_owned();
@@ -163,12 +184,13 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
     let mut rows = Vec::new();
     let mut cells = 0usize;
     for rec in rd.records() {
-        let rec = rec.map_err(|e| SheetError(format!("CSV: {e}")))?;
+        let rec = rec.map_err(|e| err(format!("CSV：{e}"), format!("CSV: {e}")))?;
         cells += rec.len();
         if cells > MAX_CELLS {
-            return Err(SheetError(format!(
-                "the file is too large (over {MAX_CELLS} cells)"
-            )));
+            return Err(err(
+                format!("文件过大（超过 {MAX_CELLS} 个单元格）"),
+                format!("the file is too large (over {MAX_CELLS} cells)"),
+            ));
         }
         rows.push(rec.iter().map(str::to_string).collect());
     }
@@ -195,7 +217,7 @@ pub struct SheetOut<'a> {
 /// An XLSX workbook of the sheets given. Every cell is written as text, so codes keep their
 /// leading digits and Excel shows no number it would round; the header row is bold and frozen.
 pub fn write_xlsx(sheets: &[SheetOut<'_>]) -> Result<Vec<u8>, SheetError> {
-    let err = |e: rust_xlsxwriter::XlsxError| SheetError(e.to_string());
+    let xlsx = |e: rust_xlsxwriter::XlsxError| err(e.to_string(), e.to_string());
     let mut wb = Workbook::new();
     let head = Format::new()
         .set_bold()
@@ -204,27 +226,27 @@ pub fn write_xlsx(sheets: &[SheetOut<'_>]) -> Result<Vec<u8>, SheetError> {
     let cell = Format::new().set_num_format("@").set_text_wrap();
     for s in sheets {
         let ws = wb.add_worksheet();
-        ws.set_name(s.name).map_err(err)?;
+        ws.set_name(s.name).map_err(xlsx)?;
         for (c, h) in s.header.iter().enumerate() {
-            let c = u16::try_from(c).map_err(|_| SheetError("too many columns".into()))?;
+            let c = u16::try_from(c).map_err(|_| err("列数过多", "too many columns"))?;
             let width = s.widths.get(usize::from(c)).copied().unwrap_or(14.0);
-            ws.set_column_width(c, width).map_err(err)?;
-            ws.set_column_format(c, &cell).map_err(err)?;
-            ws.write_string_with_format(0, c, h, &head).map_err(err)?;
+            ws.set_column_width(c, width).map_err(xlsx)?;
+            ws.set_column_format(c, &cell).map_err(xlsx)?;
+            ws.write_string_with_format(0, c, h, &head).map_err(xlsx)?;
         }
-        ws.set_freeze_panes(1, 0).map_err(err)?;
+        ws.set_freeze_panes(1, 0).map_err(xlsx)?;
         for (r, row) in s.rows.iter().enumerate() {
-            let r = u32::try_from(r + 1).map_err(|_| SheetError("too many rows".into()))?;
+            let r = u32::try_from(r + 1).map_err(|_| err("行数过多", "too many rows"))?;
             for (c, v) in row.iter().enumerate() {
                 if v.is_empty() {
                     continue;
                 }
-                let c = u16::try_from(c).map_err(|_| SheetError("too many columns".into()))?;
-                ws.write_string_with_format(r, c, v, &cell).map_err(err)?;
+                let c = u16::try_from(c).map_err(|_| err("列数过多", "too many columns"))?;
+                ws.write_string_with_format(r, c, v, &cell).map_err(xlsx)?;
             }
         }
     }
-    wb.save_to_buffer().map_err(err)
+    wb.save_to_buffer().map_err(xlsx)
 }
 
 #[cfg(test)]
@@ -258,8 +280,10 @@ mod tests {
         assert!(ok);
         let bytes = zip.finish().map(Cursor::into_inner).unwrap_or_default();
         assert!(bytes.len() < 4 << 20, "{} bytes", bytes.len());
-        let err = read(&bytes).err().map(|e| e.0).unwrap_or_default();
-        assert!(err.contains("unpacks to more than 256 MiB"), "{err}");
+        let err = read(&bytes).err();
+        let (zh, en) = err.map(|e| (e.zh, e.en)).unwrap_or_default();
+        assert!(en.contains("unpacks to more than 256 MiB"), "{en}");
+        assert!(zh.contains("解压后超过 256 MiB"), "{zh}");
     }
 
     #[test]

@@ -62,7 +62,7 @@ fn xlsx(name: &str, bytes: Vec<u8>) -> Response {
 }
 
 fn sheet_failed(e: sheet::SheetError) -> Response {
-    eprintln!("paicha-server: sheet: {}", e.0);
+    eprintln!("paicha-server: sheet: {}", e.en);
     problem(
         StatusCode::INTERNAL_SERVER_ERROR,
         "sheet_failed",
@@ -72,12 +72,15 @@ fn sheet_failed(e: sheet::SheetError) -> Response {
 }
 
 /// 400 `unreadable_sheet`: the body is not a workbook nor CSV (also for the spot-check lists).
-pub(super) fn unreadable_sheet(why: &str) -> Response {
+pub(super) fn unreadable_sheet(why: &sheet::SheetError) -> Response {
     problem(
         StatusCode::BAD_REQUEST,
         "unreadable_sheet",
-        &format!("无法读取文件（须为 XLSX、XLS、ODS 或 CSV）：{why}"),
-        &format!("The file could not be read (XLSX, XLS, ODS or CSV expected): {why}"),
+        &format!("无法读取文件（须为 XLSX、XLS、ODS 或 CSV）：{}", why.zh),
+        &format!(
+            "The file could not be read (XLSX, XLS, ODS or CSV expected): {}",
+            why.en
+        ),
     )
 }
 
@@ -123,7 +126,7 @@ pub async fn import(
     let res = blocking(move || {
         let rows = match sheet::read(&bytes) {
             Ok(r) => r,
-            Err(e) => return Ok(Err(e.0)),
+            Err(e) => return Ok(Err(e)),
         };
         let mut got = read_sheet(&rows, Catalogue::builtin());
         let _one = IMPORT

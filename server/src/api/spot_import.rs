@@ -50,7 +50,7 @@ pub async fn import(
     let res = blocking(move || {
         let rows = match paicha_sheet::read(&bytes) {
             Ok(r) => r,
-            Err(e) => return Ok(Err(e.0)),
+            Err(e) => return Ok(Err(e)),
         };
         let mut got = read_results(&rows, Catalogue::builtin(), |key| {
             derived_uuid(&format!("spot-import/{key}"))
