@@ -346,6 +346,9 @@ export async function mount(root, options = {}) {
       el('div', { className: 'buttons noprint' }, backButton(), printBtn,
         draft.form === 'onsite_inspection' ? recordButton(async () => [toSubmission(current), view.form.session.report()]) : '', status));
     const visit = draft.visit ? await visitDrafts(draft.visit) : null;
+    // Another model of this product: in the visit, or turning one checklist into a visit.
+    const more = el('button', { type: 'button', className: 'secondary another-model', textContent: `+ ${t('anotherModel')}` });
+    more.addEventListener('click', async () => { await chain; const d = await addModel({ ...current }); await openDraft(d.id); });
     if (visit) {
       // The visit's records, one button each (the product, and which model when it repeats).
       const seen = new Map();
@@ -357,15 +360,10 @@ export async function mount(root, options = {}) {
         b.addEventListener('click', async () => { await chain; await openDraft(d.id); });
         return b;
       });
-      const more = el('button', { type: 'button', className: 'secondary another-model', textContent: `+ ${t('anotherModel')}` });
-      more.addEventListener('click', async () => { await chain; const d = await addModel({ ...current }); await openDraft(d.id); });
       head.insertBefore(el('nav', { className: 'visit noprint', aria: { label: t('visitOf') } }, el('span', { className: 'muted', textContent: `${t('visitOf')}：` }), ...tabs, more,
         el('p', { className: 'muted', textContent: t('sharedNote') })), head.querySelector('.buttons'));
       submit.textContent = tf('submitVisit', { n: visit.length });
     } else if (!options.embedded) {
-      // One checklist can become a visit of several models of its product.
-      const more = el('button', { type: 'button', className: 'secondary another-model', textContent: `+ ${t('anotherModel')}` });
-      more.addEventListener('click', async () => { await chain; const d = await addModel({ ...current }); await openDraft(d.id); });
       head.querySelector('.buttons').append(more);
     }
     main.replaceChildren(head, summary, announce, list, el('div', { className: 'buttons submit-row noprint' }, submit));

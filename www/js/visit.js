@@ -9,7 +9,7 @@
 // items its checklist has in its form and link, worked out when the draft is made, while its
 // product's catalogue part is the one loaded).
 import { useProduct, merged, fragmentKeys, useCatalogue } from './catalogue.js';
-import { newDraft, saveDraft, listDrafts, getDraft, submitDraft, toSubmission } from './store.js';
+import { newDraft, saveDraft, listDrafts, submitDraft, toSubmission } from './store.js';
 import { check } from '../../pkg/paicha.js';
 
 const applies = (scope, v) => !scope || scope.length === 0 || scope.includes(v);
@@ -71,10 +71,8 @@ export async function addModel(draft) {
 export async function mirror(draft) {
   const mine = new Set(draft.shared ?? []);
   let changed = 0;
-  for (const other of await visitDrafts(draft.visit)) {
-    if (other.id === draft.id) continue;
-    const fresh = await getDraft(other.id);
-    if (!fresh) continue;
+  for (const fresh of await visitDrafts(draft.visit)) {
+    if (fresh.id === draft.id) continue;
     const answers = { ...fresh.answers };
     let diff = false;
     for (const k of fresh.shared ?? []) {

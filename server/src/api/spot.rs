@@ -25,18 +25,27 @@ fn today_in_china() -> chrono::NaiveDate {
     }
 }
 
+/// Spot-check results come from the testing body to the bureau: enterprises do not record them
+/// (one upload or a whole list, `spot_import.rs`).
+pub(super) fn recorded_by_supervisors(auth: &Authed) -> Result<(), Response> {
+    if auth.account.role == Role::Enterprise {
+        return Err(problem(
+            StatusCode::FORBIDDEN,
+            "role_forbidden",
+            "抽查结果由监管部门录入",
+            "Spot-check results are recorded by the supervisors",
+        ));
+    }
+    Ok(())
+}
+
 pub async fn upload(
     State(app): State<Arc<App>>,
     auth: Authed,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    if auth.account.role == Role::Enterprise {
-        return problem(
-            StatusCode::FORBIDDEN,
-            "role_forbidden",
-            "抽查结果由监管部门录入",
-            "Spot-check results are recorded by the supervisors",
-        );
+    if let Err(r) = recorded_by_supervisors(&auth) {
+        return r;
     }
     let mut values = match super::records(body) {
         Ok((v, _)) => v,

@@ -10,13 +10,12 @@
 
 use super::register::{invalid_rows, unreadable_sheet};
 use super::submissions::derived_uuid;
-use super::{blocking, now, problem, App};
+use super::{blocking, now, App};
 use crate::auth::{sha256_hex, Authed};
-use crate::storage::{Audit, Role, SpotRecord, Versioned};
+use crate::storage::{Audit, SpotRecord, Versioned};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use paicha::campaign::import::CellIssue;
@@ -34,13 +33,8 @@ pub async fn import(
     auth: Authed,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    if auth.account.role == Role::Enterprise {
-        return problem(
-            StatusCode::FORBIDDEN,
-            "role_forbidden",
-            "抽查结果由监管部门录入",
-            "Spot-check results are recorded by the supervisors",
-        );
+    if let Err(r) = super::spot::recorded_by_supervisors(&auth) {
+        return r;
     }
     let bytes = match super::body(body) {
         Ok(b) => b,
