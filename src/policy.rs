@@ -143,6 +143,10 @@ pub struct Policy {
     /// rule fixes them: a local choice, `about`).
     #[serde(default = "default_spot_trace_days")]
     pub spot_trace_days: u32,
+    /// Days the bureau asked to assist a tracing (协查) has to answer (a local choice, `about`);
+    /// read by the ledger's queues (`ledger::Lines::assist_days`).
+    #[serde(default = "default_assist_days")]
+    pub assist_days: u32,
     /// Which work line owns each measure: read by the ledger (`ledger::lines`), not the checker.
     #[serde(default, skip_serializing)]
     pub lines: serde::de::IgnoredAny,
@@ -150,6 +154,10 @@ pub struct Policy {
 
 fn default_spot_trace_days() -> u32 {
     Policy::fallback().spot_trace_days
+}
+
+fn default_assist_days() -> u32 {
+    Policy::fallback().assist_days
 }
 
 /// The default policy, embedded in native builds. The WASM builds get theirs from the catalogue
@@ -199,6 +207,7 @@ impl Policy {
             escalate_days: 0,
             violations: ViolationTable::default(),
             spot_trace_days: 30,
+            assist_days: crate::ledger::lines::ASSIST_DAYS,
             lines: serde::de::IgnoredAny,
         }
     }

@@ -292,6 +292,11 @@ async fn main() -> std::process::ExitCode {
             eprintln!("paicha-server: expiring unfinished uploads: {}", e.0);
         }
         expire_partials(&a.blobs.join("partial"), partial_ttl);
+        // Spot checks stored before unqualified results opened ledger entries get theirs
+        // (idempotent: nothing is stored for a record its entry already mirrors).
+        if let Err(e) = api::spot_entry::mirror_all(&a) {
+            eprintln!("paicha-server: opening the ledger entries of spot checks: {}", e.0);
+        }
     })
     .await;
     let chores = app.clone();

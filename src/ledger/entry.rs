@@ -56,7 +56,7 @@ pub struct Step {
 }
 
 impl Step {
-    fn of(e: &Event) -> Step {
+    pub(crate) fn of(e: &Event) -> Step {
         Step {
             event: e.id.clone(),
             author: e.author.clone(),
@@ -197,6 +197,9 @@ pub struct Entry {
     /// Close-outs undone by failed look-backs, oldest first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reopenings: Vec<Reopening>,
+    /// A spot check's entry: the follow-up of its record last mirrored (`spot_entry.rs`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spot: Option<super::spot_entry::SpotFollowed>,
     /// Events applied to this entry, in order.
     pub events: Vec<String>,
 }
@@ -230,6 +233,7 @@ impl Entry {
             conflict: None,
             closed: None,
             reopenings: Vec::new(),
+            spot: None,
             events: vec![e.id.clone()],
         }
     }
@@ -272,6 +276,9 @@ impl Entry {
 
     /// Check that a re-check of `round` fits the entry now (without applying it).
     pub(crate) fn can_recheck(&self, e: &Event, round: u32) -> Result<(), LedgerError> {
+        if self.is_spot() {
+            return Err(self.spot_loop(e));
+        }
         if self.status != Status::Rectified {
             return Err(self.invalid(e));
         }
@@ -290,7 +297,7 @@ impl Entry {
         Ok(())
     }
 
-    fn invalid(&self, e: &Event) -> LedgerError {
+    pub(crate) fn invalid(&self, e: &Event) -> LedgerError {
         LedgerError::new(
             LedgerCode::InvalidTransition,
             &e.id,
@@ -313,6 +320,15 @@ impl Entry {
         // Dates were checked by `Event::validate`; a failed parse here only drops the deadline.
         let deadline = |d: &str| parse_date(d).map(|d| Deadline::new(d, at));
         let open = self.status != Status::Closed;
+        // A spot check's loop is its record's (`spot_entry.rs`): never ordered or re-checked here.
+        if self.is_spot()
+            && matches!(
+                e.act,
+                Act::RectificationOrdered { .. } | Act::Rechecked { .. } | Act::Reopened { .. }
+            )
+        {
+            return Err(self.spot_loop(e));
+        }
         match &e.act {
             Act::Created(_) => {
                 return Err(LedgerError::new(
@@ -553,6 +569,7 @@ impl Entry {
                     self.confirmed = Some(Step::of(e));
                 }
             }
+            Act::SpotFollowed(f) => self.follow_spot(e, f)?,
             // The decision itself was taken into account before the fold (see `fold`).
             Act::Resolved { .. } => {}
         }

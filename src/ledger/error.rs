@@ -52,6 +52,7 @@ ledger_codes! {
     EvidenceRequired => "evidence_required", "企业自查自改须附整改证据", "A danger the enterprise removes itself must be closed with evidence";
     DeadlineOutOfBounds => "deadline_out_of_bounds", "期限超出本地政策允许的范围", "The deadline is beyond what the local policy allows";
     InvalidAssistRegion => "invalid_assist_region", "协查地区须为本条目所在地以外的县级行政区划代码", "The assist region must be a county-level division code other than the entry's own";
+    SpotCheckLoop => "spot_check_loop", "抽查不合格条目的整改复查以抽查记录为准：请在抽查记录中登记复查、公告和第二次复查", "A spot-check entry follows its spot-check record: record re-checks, the announcement and the second re-check there";
     NothingToResolve => "nothing_to_resolve", "所选事件不属于此条目待决的冲突", "The chosen event is not part of a conflict of this entry";
 }
 

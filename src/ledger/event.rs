@@ -90,6 +90,10 @@ pub struct Created {
     /// inspector confirms the finding (`confirmed`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub self_found: bool,
+    /// The supervision spot check (监督抽查) whose unqualified result opened the entry: its
+    /// re-check loop is the spot-check record's (`spot_followed`, `spot_entry.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spot_check: Option<String>,
 }
 
 /// `action_taken`: a measure done, with its particulars.
@@ -286,6 +290,10 @@ pub enum Act {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         recheck_by: Option<String>,
     },
+    /// A spot check's follow-up as its record stands (result, order, re-checks, announcement):
+    /// made by the server from each version of the record, never by a device. The latest one
+    /// decides a spot-check entry's round, deadlines and close-out (`spot_entry.rs`).
+    SpotFollowed(Box<super::spot_entry::SpotFollow>),
     /// An inspector's decision on a conflict: the event `chosen` stands, the others of its conflict
     /// are overruled (and kept).
     Resolved {
@@ -312,6 +320,7 @@ impl Act {
             Act::Closed { .. } => "closed",
             Act::Reopened { .. } => "reopened",
             Act::Resolved { .. } => "resolved",
+            Act::SpotFollowed(_) => "spot_followed",
         }
     }
 }
@@ -419,6 +428,14 @@ impl Event {
                 }
                 files(&c.photos)?;
                 deadline(&c.trace_by, "trace_by")?;
+                if c.spot_check.as_deref().is_some_and(|s| !is_uuid(s)) {
+                    return Err(err(LedgerCode::InvalidId, "spot_check", "spot_check"));
+                }
+            }
+            Act::SpotFollowed(f) => {
+                if let Some(bad) = f.bad_date() {
+                    return Err(err(LedgerCode::InvalidDate, bad, bad));
+                }
             }
             Act::RectificationOrdered {
                 deadline: d,

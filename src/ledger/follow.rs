@@ -90,6 +90,16 @@ pub enum Task {
         assist_region: String,
         tracing: String,
     },
+    /// A spot check's Order 18 step still to take (`recheck`, `public_announcement`,
+    /// `second_recheck`, `suspend_and_reorganise`), recorded on the spot-check record.
+    Spot {
+        entry: String,
+        step: super::spot::SpotTaskKind,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        not_before: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        due: Option<String>,
+    },
 }
 
 impl Task {
@@ -100,7 +110,8 @@ impl Task {
             | Task::Act { entry, .. }
             | Task::Decide { entry, .. }
             | Task::Review { entry }
-            | Task::Assist { entry, .. } => entry,
+            | Task::Assist { entry, .. }
+            | Task::Spot { entry, .. } => entry,
         }
     }
 }
@@ -134,6 +145,7 @@ pub fn follow_up(state: &LedgerState, now: DateTime<FixedOffset>) -> Vec<Task> {
                 });
             }
         }
+        out.extend(super::spot_entry::spot_steps(e));
         let late = e.status == Status::Ordered && e.deadline.is_some_and(|d| d.days_late(now) > 0);
         let refused = e.status == Status::Refused;
         if e.status == Status::Found {
@@ -348,6 +360,7 @@ fn open(
             responsible: None,
             photos: Vec::new(),
             self_found,
+            spot_check: None,
         };
         out.push(maker.event(new_id(), entry.clone(), Act::Created(Box::new(created))));
         if !self_found {

@@ -6,7 +6,8 @@
 use super::date::{date_text, Deadline};
 use super::fold::LedgerState;
 use super::follow::{follow_up, next_due, Task};
-use crate::policy::ActionKind;
+use super::spot::SpotTaskKind;
+use crate::policy::{add_days, ActionKind};
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
@@ -71,7 +72,14 @@ pub struct Lines {
     pub assist: Line,
     /// Case filing (立案) and penalties.
     pub case: Line,
+    /// Days the asked region has to answer an assist request (协查), from the day the tracing
+    /// asked: `assist_days` at the top of the policy (a local choice), not part of this table.
+    #[serde(skip)]
+    pub assist_days: u32,
 }
+
+/// `assist_days` when a policy names none (what `policy.json` says).
+pub const ASSIST_DAYS: u32 = 15;
 
 fn quality_supervision() -> Line {
     Line::QualitySupervision
@@ -97,6 +105,7 @@ impl Default for Lines {
             two_way_tracing: QualitySupervision,
             assist: QualitySupervision,
             case: LawEnforcement,
+            assist_days: ASSIST_DAYS,
         }
     }
 }
@@ -109,9 +118,14 @@ impl Lines {
         struct WithLines {
             #[serde(default)]
             lines: Option<Lines>,
+            #[serde(default)]
+            assist_days: Option<u32>,
         }
         serde_json::from_str::<WithLines>(text)
-            .map(|w| w.lines.unwrap_or_default())
+            .map(|w| Lines {
+                assist_days: w.assist_days.unwrap_or(ASSIST_DAYS),
+                ..w.lines.unwrap_or_default()
+            })
             .map_err(|e| e.to_string())
     }
 
@@ -146,6 +160,13 @@ impl Lines {
             Task::Decide { .. } => self.decide,
             Task::Review { .. } => self.review,
             Task::Assist { .. } => self.assist,
+            // Suspension and reorganisation (PQL art. 17) is a penalty: the case line's; the
+            // re-checks and the announcement are the re-check's line.
+            Task::Spot {
+                step: SpotTaskKind::SuspendAndReorganise,
+                ..
+            } => self.case,
+            Task::Spot { .. } => self.recheck,
         }
     }
 }
@@ -233,7 +254,19 @@ pub fn queue(
                     .and_then(super::date::parse_date)
                     .zip(super::date::parse_at(&e.opened.at))
                     .map(|(d, at)| Deadline::new(d, at)),
-                Task::Act { .. } | Task::Decide { .. } | Task::Assist { .. } => None,
+                // An assist request is due the policy's `assist_days` after the tracing asked.
+                Task::Assist { tracing, .. } => e
+                    .actions_taken
+                    .iter()
+                    .find(|a| &a.step.event == tracing)
+                    .and_then(|a| super::date::parse_at(&a.step.at))
+                    .map(|at| Deadline::new(add_days(at.date_naive(), lines.assist_days), at)),
+                Task::Spot { due, .. } => due
+                    .as_deref()
+                    .and_then(super::date::parse_date)
+                    .zip(super::date::parse_at(&e.opened.at))
+                    .map(|(d, at)| Deadline::new(d, at)),
+                Task::Act { .. } | Task::Decide { .. } => None,
             };
             let asked = match &t {
                 Task::Assist { tracing, .. } => e

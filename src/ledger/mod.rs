@@ -22,6 +22,7 @@ pub mod key;
 pub mod lines;
 pub mod measure;
 pub mod spot;
+pub mod spot_entry;
 pub mod view;
 
 pub use date::Deadline;
@@ -41,6 +42,7 @@ pub use measure::{is_county_level, optional_fields, reaches_criminal_threshold, 
 pub use spot::{
     key_inspections, spot_tasks, spot_tasks_with, KeyInspection, SpotCheck, SpotResult, SpotTask,
 };
+pub use spot_entry::{open_spot_entry, SpotFollow, SpotFollowed};
 pub use view::{
     enterprise_open, in_region, looks_like_formula, region_key_inspections, region_ledger, to_csv,
     view, LedgerView, Row, Viewer,

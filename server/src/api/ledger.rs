@@ -157,6 +157,37 @@ fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<
             )?));
             continue;
         }
+        // A spot check's entry and its follow-up are the server's, from the record.
+        let server_made = match &e.act {
+            Act::SpotFollowed(_) => true,
+            Act::Created(c) => c.spot_check.is_some(),
+            _ => false,
+        };
+        if server_made {
+            answers.push(Some(deny(
+                "server_made",
+                "抽查不合格的台账条目及其跟进由服务器根据抽查记录生成",
+                "A spot check's ledger entry and its follow-up are made by the server from the spot-check record",
+            )?));
+            continue;
+        }
+        if matches!(
+            e.act,
+            Act::RectificationOrdered { .. } | Act::Rechecked { .. } | Act::Reopened { .. }
+        ) && super::spot_entry::is_spot_entry(app, &e.entry)?
+        {
+            let err = ledger::LedgerError::new(ledger::LedgerCode::SpotCheckLoop, &e.id, &e.entry, "", "");
+            answers.push(Some(
+                RecordResult::rejected(
+                    Some(&e.id),
+                    "spot_check_loop",
+                    &err.message.zh,
+                    &err.message.en,
+                )
+                .with_error(serde_json::to_value(&err).unwrap_or(Value::Null)),
+            ));
+            continue;
+        }
         if !may_make(auth.account.role, &e.act) {
             answers.push(Some(deny(
                 "role_forbidden",

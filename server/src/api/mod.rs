@@ -21,6 +21,7 @@ mod register_review;
 mod results;
 mod spot;
 mod spot_import;
+pub mod spot_entry;
 pub mod submissions;
 
 use axum::body::Bytes;

@@ -19,10 +19,7 @@ use std::sync::Arc;
 
 /// The days of Order 18 are China's calendar days: "today" is taken in UTC+8.
 fn today_in_china() -> chrono::NaiveDate {
-    match chrono::FixedOffset::east_opt(8 * 3600) {
-        Some(cst) => now().with_timezone(&cst).date_naive(),
-        None => now().date_naive(),
-    }
+    super::spot_entry::now_in_china().date_naive()
 }
 
 /// Spot-check results come from the testing body to the bureau: enterprises do not record them
@@ -121,6 +118,9 @@ pub async fn upload(
                     continue;
                 }
             };
+            // Its ledger entry follows the version now stored (a duplicate too: a record
+            // stored before entries were opened gets its own).
+            super::spot_entry::mirror(&a, &s, &actor, &scope)?;
             let tasks = serde_json::to_value(ledger::spot_tasks(&s).unwrap_or_default())
                 .unwrap_or(Value::Null);
             out.push(RecordResult::ok(&s.id, status).with_tasks(tasks));
@@ -152,8 +152,10 @@ pub async fn list(State(app): State<Arc<App>>, auth: Authed) -> Response {
             let items: Vec<Value> = spots
                 .iter()
                 .map(|(s, by)| {
-                    json!({"record": s, "uploaded_by": by,
-                                      "tasks": ledger::spot_tasks(s).unwrap_or_default()})
+                    let entry = (s.result == ledger::SpotResult::Unqualified)
+                        .then(|| super::spot_entry::entry_id(&s.id));
+                    json!({"record": s, "uploaded_by": by, "entry": entry,
+                           "tasks": ledger::spot_tasks(s).unwrap_or_default()})
                 })
                 .collect();
             Json(json!({ "items": items })).into_response()

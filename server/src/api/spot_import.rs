@@ -4,7 +4,7 @@
 //! and every problem is answered with its row and column (422 `invalid_rows`, as the register
 //! import). Otherwise each record is stored as one uploaded through `POST /api/v1/spot-checks`
 //! (every version kept, Order 18's tasks set going), with its id made from the row's identity, so
-//! importing the same list again stores nothing. A record already on the server keeps what was
+//! importing the same list again stores nothing (nor in the ledger: `spot_entry.rs`). A record already on the server keeps what was
 //! recorded after the result (the order, re-checks, the announcement): the list only brings the
 //! result.
 
@@ -111,6 +111,8 @@ pub async fn import(
                 Versioned::Updated => changed += 1,
                 Versioned::Duplicate | Versioned::Forbidden => unchanged += 1,
             }
+            // An unqualified result opens its ledger entry, as one uploaded does.
+            super::spot_entry::mirror(&a, s, &actor, &scope)?;
         }
         Ok(Ok((got, Some((new, changed, unchanged)))))
     })

@@ -222,26 +222,35 @@ fn ledger_events(
         return vec![];
     }
     let received_at = received.to_rfc3339();
+    let owner = Owner {
+        uscc: enterprise.uscc.clone(),
+        region: enterprise.region.clone(),
+    };
     events
         .iter()
-        .filter_map(|e| {
-            let body = serde_json::to_value(e).ok()?.to_string();
-            Some(NewEvent {
-                id: e.id.clone(),
-                entry: e.entry.clone(),
-                kind: e.act.kind().to_string(),
-                sha256: sha256_hex(body.as_bytes()),
-                body,
-                owner: Some(Owner {
-                    uscc: enterprise.uscc.clone(),
-                    region: enterprise.region.clone(),
-                }),
-                attachments: vec![],
-                received_at: received_at.clone(),
-                assist: None,
-            })
-        })
+        .filter_map(|e| server_event(e, &owner, &received_at))
         .collect()
+}
+
+/// A ledger event the server makes itself (from a submission's findings, from a spot check), as
+/// stored: its canonical JSON, the enterprise it belongs to, no attachments.
+pub(crate) fn server_event(
+    e: &paicha::ledger::Event,
+    owner: &Owner,
+    received_at: &str,
+) -> Option<NewEvent> {
+    let body = serde_json::to_value(e).ok()?.to_string();
+    Some(NewEvent {
+        id: e.id.clone(),
+        entry: e.entry.clone(),
+        kind: e.act.kind().to_string(),
+        sha256: sha256_hex(body.as_bytes()),
+        body,
+        owner: Some(owner.clone()),
+        attachments: vec![],
+        received_at: received_at.to_string(),
+        assist: None,
+    })
 }
 
 /// The answer for a record the uploader may not write (another enterprise's or region's).
