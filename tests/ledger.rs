@@ -67,6 +67,7 @@ fn created(severity: Severity, uscc: &str, region: &str) -> Act {
         responsible: Some("李四".into()),
         photos: vec![],
         self_found: false,
+        spot_check: None,
     }))
 }
 

@@ -136,6 +136,17 @@ test('a major danger is found, rectified offline on a phone, re-checked on a tab
     await tpage.click('form.spot-form button[type=submit]');
     await tpage.waitForSelector('.spot-list li:has-text("B1")');
     assert.match(await tpage.textContent('.spot-list'), /立即停止生产销售/);
+    // The unqualified result is a ledger entry of its own (a major danger, Order 18's days): on
+    // the ledger page with its note, and the re-check in quality supervision's queue.
+    const spotCard = 'article.entry:has-text("监督抽查不合格：批次 B1")';
+    await tpage.waitForSelector(`${spotCard} .spot-entry`);
+    assert.equal(await tpage.getAttribute(spotCard, 'data-status'), 'ordered');
+    assert.match(await tpage.textContent(`${spotCard} .sev`), /重大隐患/);
+    assert.equal(await tpage.locator(`${spotCard} button:has-text("复查通过")`).count(), 0, 'its re-check is the record\'s');
+    await tpage.waitForSelector('.line-queue li[data-task="spot"][data-action="recheck"]');
+    assert.match(await tpage.textContent('.line-queue li[data-task="spot"][data-action="recheck"]'), /质量监督 · 抽查不合格跟进 \(复查\)/);
+    await tpage.locator(spotCard).screenshot({ path: `${root}/target/screenshots/ledger-spot-entry.png` });
+    await tpage.locator('.line-queue').screenshot({ path: `${root}/target/screenshots/ledger-spot-queue.png` });
     const sp = await (await fetch(`${server.url}/api/v1/spot-checks`, { method: 'POST', headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' }, body: JSON.stringify(spots.slice(1)) })).json();
     assert.ok(sp.results.every((x) => x.status === 'stored'), JSON.stringify(sp));
     await tpage.click('button:has-text("同步")');

@@ -84,9 +84,9 @@ export function queueSection({ ledger, text, policy, line, now, t, onLine, regio
   select.addEventListener('change', () => onLine(select.value));
   const list = items.map((x) => el('li', {
     className: x.days_late > 0 ? 'late' : '',
-    data: { entry: x.entry, task: x.task, action: x.action ?? '' },
+    data: { entry: x.entry, task: x.task, action: x.action ?? x.step ?? '' },
     textContent: [
-      `${t(x.line)} · ${t(`task_${x.task}`)}${x.action ? ` (${t(x.action)})` : ''}`,
+      `${t(x.line)} · ${t(`task_${x.task}`)}${x.action ? ` (${t(x.action)})` : ''}${x.step ? ` (${t(x.step)})` : ''}`,
       `${x.enterprise_name ?? x.uscc} · ${x.danger}`,
       x.due ? t('dueOn', x.due) : '',
       x.days_late > 0 ? t('overdueBy', x.days_late) : '',

@@ -59,6 +59,8 @@ const T = {
   general: ['一般隐患', 'general'], major: ['重大隐患', 'major'],
   task_order: ['待责令整改', 'order rectification'], task_escalate: ['需上报', 'escalate'],
   task_act: ['需采取措施', 'measure to take'], task_decide: ['需决定复查结论', 'decide the re-check'],
+  task_spot: ['抽查不合格跟进', 'spot-check step'],
+  spotEntry: ['监督抽查不合格：整改期限按《产品质量监督抽查管理暂行办法》（60 日整改、75 日内复查）；复查、公告和第二次复查在下方“监督抽查结果”中登记，本条目随之更新', 'Unqualified in a supervision spot check: Order 18 deadlines (correct in 60 days, re-check within 75); record the re-check, the announcement and the second re-check under "Supervision spot checks" below, and this entry follows'],
   rejected: ['有 {n} 个操作未被采纳（与状态不符）', '{n} acts were not accepted (did not fit the state)'],
   keyInspections: ['应开展重点现场检查的企业（两年内两次以上抽查不合格）', 'Due a key on-site inspection (two or more failed spot checks in two years)'],
   keyItems: ['重点检查项目', 'Items to target'],
@@ -83,7 +85,7 @@ const T = {
 };
 Object.assign(T, LABELS);
 // Measure kinds read from the one dictionary of action labels (labels.js), the rest from T.
-const t = (k, n) => (T[k]?.[getLang() === 'en' ? 1 : 0] ?? (ACTION_LABELS[k] ? labelOf(ACTION_LABELS, k, getLang()) : k)).replace('{n}', String(n));
+const t = (k, n) => (T[k]?.[getLang() === 'en' ? 1 : 0] ?? labelOf(ACTION_LABELS[k] ? ACTION_LABELS : SPOT_TASK_LABELS, k, getLang())).replace('{n}', String(n));
 
 const root = document.getElementById('ledger');
 let auth = null;
@@ -298,7 +300,7 @@ function actions(row, local) {
   }
   if (e.status === 'closed') return followupForms({ ledger, entry: e, tasks: dueTasks.filter((x) => x.entry === e.id), t, act, bounds: null });
   const more = followupForms({ ledger, entry: e, tasks: dueTasks.filter((x) => x.entry === e.id), t, act, bounds: proposed(e.created.danger.severity) });
-  if (e.status === 'rectified') {
+  if (e.status === 'rectified' && !e.created.spot_check) {
     const id = `d-${e.id}`;
     const date = el('input', { type: 'date', id, required: true, value: proposed(e.created.danger.severity)?.deadline ?? '' });
     box.append(btn(t('pass'), () => act(e.id, { kind: 'rechecked', round: e.round, passed: true })),
@@ -329,6 +331,8 @@ function card(row, unsent, events) {
       unsent.has(e.id) ? el('span', { className: 'local', textContent: t('unsent') }) : null),
     el('p', { className: 'muted', textContent: c.danger.basis }),
     c.self_found ? el('p', { className: 'note', textContent: t('selfFound') }) : null,
+    // A spot check's entry follows its record: re-checks are recorded in the spot-check box.
+    c.spot_check ? el('p', { className: 'note spot-entry', textContent: t('spotEntry') }) : null,
     // Close-outs undone by a failed look-back (回头看), with what it found.
     ...(e.reopenings ?? []).map((r) => el('p', { className: 'note reopened', textContent: `${t('reopened', r.at.slice(0, 10))}（${t('round', r.round)}）：${r.reason}` })),
     rectification(e),
@@ -394,7 +398,7 @@ async function render() {
   const shown = new Set(view.rows.map((r) => r.entry.id));
   const mineToDo = (x) => shown.has(x.entry) && (account.role !== 'enterprise' || x.action === 'stop_production_sale');
   const dangerOf = (id) => tt(view.rows.find((r) => r.entry.id === id)?.entry.created.danger.text) || id.slice(0, 8);
-  const tasks = due.tasks.filter(mineToDo).map((x) => el('li', { textContent: `${t(`task_${x.task ?? 'act'}`)}${x.action ? ` (${labelOf(ACTION_LABELS, x.action, getLang())})` : ''} · ${dangerOf(x.entry)}` }));
+  const tasks = due.tasks.filter(mineToDo).map((x) => el('li', { textContent: `${t(`task_${x.task ?? 'act'}`)}${x.action ? ` (${labelOf(ACTION_LABELS, x.action, getLang())})` : ''}${x.step ? ` (${t(x.step)}${x.due ? ` ≤ ${x.due}` : ''})` : ''} · ${dangerOf(x.entry)}` }));
   document.documentElement.lang = getLang() === 'en' ? 'en' : 'zh-CN';
   root.replaceChildren(el('div', { className: 'paicha' },
     el('header', { className: 'bar' }, el('h1', { textContent: `${t('title')} · ${account.role === 'enterprise' ? account.name || code : code}` }),
