@@ -91,9 +91,19 @@ fn steps(st: &LedgerState, now: &str) -> Vec<(String, Option<String>)> {
         .into_iter()
         .map(|q| {
             let name = match &q.task {
-                Task::Spot { step, .. } => serde_json::to_value(step).unwrap().as_str().unwrap().to_string(),
-                Task::Act { action, .. } => format!("act:{}", serde_json::to_value(action).unwrap().as_str().unwrap()),
-                other => serde_json::to_value(other).unwrap()["task"].as_str().unwrap().to_string(),
+                Task::Spot { step, .. } => serde_json::to_value(step)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                Task::Act { action, .. } => format!(
+                    "act:{}",
+                    serde_json::to_value(action).unwrap().as_str().unwrap()
+                ),
+                other => serde_json::to_value(other).unwrap()["task"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
             };
             (name, q.due)
         })
@@ -102,20 +112,35 @@ fn steps(st: &LedgerState, now: &str) -> Vec<(String, Option<String>)> {
 
 #[test]
 fn a_qualified_result_opens_nothing() {
-    assert!(open_spot_entry(&spot(SpotResult::Qualified), &Policy::default(), "wang", ENTRY.into(), uuid(1)).is_none());
+    assert!(open_spot_entry(
+        &spot(SpotResult::Qualified),
+        &Policy::default(),
+        "wang",
+        ENTRY.into(),
+        uuid(1)
+    )
+    .is_none());
 }
 
 #[test]
 fn an_unqualified_result_opens_a_major_substandard_entry_with_order_18_days() {
     let m = Mirror::open(&spot(SpotResult::Unqualified));
     let st = m.state();
-    assert!(st.log.iter().all(|l| l.outcome == Outcome::Applied), "{:?}", st.log);
+    assert!(
+        st.log.iter().all(|l| l.outcome == Outcome::Applied),
+        "{:?}",
+        st.log
+    );
     let e = entry(&st);
     assert_eq!(e.created.spot_check.as_deref(), Some(SPOT));
     assert_eq!(e.created.danger.severity, Severity::Major);
     assert_eq!(e.created.danger.violation, Some(Violation::Substandard));
     assert!(e.created.danger.text.zh.contains("导体电阻"));
-    for a in [ActionKind::StopProductionSale, ActionKind::TwoWayTracing, ActionKind::CreditPublicity] {
+    for a in [
+        ActionKind::StopProductionSale,
+        ActionKind::TwoWayTracing,
+        ActionKind::CreditPublicity,
+    ] {
         assert!(e.created.actions.contains(&a), "{a:?}");
     }
     // Tracing: the policy's spot_trace_days (30) after the order, not the on-site 10.
@@ -126,14 +151,36 @@ fn an_unqualified_result_opens_a_major_substandard_entry_with_order_18_days() {
     assert_eq!(date::date_text(e.deadline.unwrap().date), "2023-08-30");
     assert_eq!(date::date_text(e.recheck_by.unwrap().date), "2023-09-14");
     let q = steps(&st, "2023-07-05T09:00:00+08:00");
-    assert!(q.contains(&("recheck".into(), Some("2023-09-14".into()))), "{q:?}");
-    assert!(q.contains(&("act:stop_production_sale".into(), Some("2023-07-01".into()))), "{q:?}");
-    assert!(q.contains(&("act:two_way_tracing".into(), Some("2023-07-31".into()))), "{q:?}");
-    assert!(!q.iter().any(|(k, _)| k == "order"), "no order to give: {q:?}");
+    assert!(
+        q.contains(&("recheck".into(), Some("2023-09-14".into()))),
+        "{q:?}"
+    );
+    assert!(
+        q.contains(&("act:stop_production_sale".into(), Some("2023-07-01".into()))),
+        "{q:?}"
+    );
+    assert!(
+        q.contains(&("act:two_way_tracing".into(), Some("2023-07-31".into()))),
+        "{q:?}"
+    );
+    assert!(
+        !q.iter().any(|(k, _)| k == "order"),
+        "no order to give: {q:?}"
+    );
     // Every one of them is quality supervision's, apart from the publicity (credit).
     let lines = Lines::builtin();
     for x in queue(&st, &lines, None, t("2023-07-05T09:00:00+08:00")) {
-        let want = if matches!(x.task, Task::Act { action: ActionKind::CreditPublicity, .. }) { Line::Credit } else { Line::QualitySupervision };
+        let want = if matches!(
+            x.task,
+            Task::Act {
+                action: ActionKind::CreditPublicity,
+                ..
+            }
+        ) {
+            Line::Credit
+        } else {
+            Line::QualitySupervision
+        };
         assert_eq!(x.line, want, "{:?}", x.task);
     }
     let f = EntryFact::of(e);
@@ -153,14 +200,22 @@ fn a_passed_recheck_closes_the_entry() {
     let st = m.state();
     let e = entry(&st);
     assert_eq!(e.status, Status::Closed);
-    assert!(e.closed.as_ref().unwrap().reason.is_none(), "closed out (销号)");
+    assert!(
+        e.closed.as_ref().unwrap().reason.is_none(),
+        "closed out (销号)"
+    );
     assert_eq!(e.rechecks.len(), 1);
     assert!(e.rechecks[0].passed);
     let f = EntryFact::of(e);
     assert_eq!(f.state, EntryState::ClosedOut);
     assert_eq!(f.closed_on.as_deref(), Some("2023-09-10"));
     let q = steps(&st, "2023-09-11T09:00:00+08:00");
-    assert!(!q.iter().any(|(k, _)| k.starts_with("recheck") || k == "public_announcement" || k == "act:stop_production_sale"), "{q:?}");
+    assert!(
+        !q.iter().any(|(k, _)| k.starts_with("recheck")
+            || k == "public_announcement"
+            || k == "act:stop_production_sale"),
+        "{q:?}"
+    );
 }
 
 #[test]
@@ -186,7 +241,18 @@ fn a_failed_recheck_keeps_it_open_with_the_announcement_then_the_second_recheck(
     // Art. 48: the second re-check between announcement + 60 and + 90 days.
     assert_eq!(date::date_text(e.recheck_by.unwrap().date), "2023-12-19");
     let q = queue(&st, &Lines::builtin(), None, t("2023-09-21T09:00:00+08:00"));
-    let second = q.iter().find(|x| matches!(x.task, Task::Spot { step: spot::SpotTaskKind::SecondRecheck, .. })).unwrap();
+    let second = q
+        .iter()
+        .find(|x| {
+            matches!(
+                x.task,
+                Task::Spot {
+                    step: spot::SpotTaskKind::SecondRecheck,
+                    ..
+                }
+            )
+        })
+        .unwrap();
     assert_eq!(second.due.as_deref(), Some("2023-12-19"));
     let v = serde_json::to_value(second).unwrap();
     assert_eq!(v["not_before"], "2023-11-19");
@@ -197,8 +263,22 @@ fn a_failed_recheck_keeps_it_open_with_the_announcement_then_the_second_recheck(
     m.follow(&s);
     let st = m.state();
     assert!(entry(&st).is_open());
-    let q = queue(&st, &Lines::builtin(), Some(Line::LawEnforcement), t("2023-12-02T09:00:00+08:00"));
-    assert!(q.iter().any(|x| matches!(x.task, Task::Spot { step: spot::SpotTaskKind::SuspendAndReorganise, .. })), "{q:?}");
+    let q = queue(
+        &st,
+        &Lines::builtin(),
+        Some(Line::LawEnforcement),
+        t("2023-12-02T09:00:00+08:00"),
+    );
+    assert!(
+        q.iter().any(|x| matches!(
+            x.task,
+            Task::Spot {
+                step: spot::SpotTaskKind::SuspendAndReorganise,
+                ..
+            }
+        )),
+        "{q:?}"
+    );
 
     // Passed the second time instead (a corrected record): closed out.
     s.second_recheck = recheck("2023-12-01", true);
@@ -240,9 +320,18 @@ fn orders_and_rechecks_on_the_entry_itself_are_refused() {
         }
         Event::from_value(&v).unwrap()
     };
-    m.events.push(act(50, json!({"kind": "rectification_ordered", "deadline": "2023-07-20"})));
-    m.events.push(act(51, json!({"kind": "rectified", "measures": "更换导体材料"})));
-    m.events.push(act(52, json!({"kind": "rechecked", "round": 1, "passed": true})));
+    m.events.push(act(
+        50,
+        json!({"kind": "rectification_ordered", "deadline": "2023-07-20"}),
+    ));
+    m.events.push(act(
+        51,
+        json!({"kind": "rectified", "measures": "更换导体材料"}),
+    ));
+    m.events.push(act(
+        52,
+        json!({"kind": "rechecked", "round": 1, "passed": true}),
+    ));
     let st = m.state();
     let outcome = |n: u64| st.log.iter().find(|l| l.event == uuid(n)).unwrap().clone();
     assert_eq!(outcome(50).error.unwrap().code, LedgerCode::SpotCheckLoop);
@@ -265,14 +354,22 @@ fn an_assist_request_is_due_the_policys_assist_days_after_the_tracing() {
     assert_eq!(Policy::default().assist_days, 15);
     let mut m = Mirror::open(&spot(SpotResult::Unqualified));
     m.events.push(
-        Event::from_value(&json!({"id": uuid(60), "entry": ENTRY, "author": "li", "device": "tablet",
+        Event::from_value(
+            &json!({"id": uuid(60), "entry": ENTRY, "author": "li", "device": "tablet",
             "at": "2023-07-10T09:00:00+08:00", "kind": "action_taken", "action": "two_way_tracing",
             "supplier": "某铜材厂", "buyers": "某工地", "quantity": "200 卷", "batches": "20230601",
-            "assist_region": "520103"}))
+            "assist_region": "520103"}),
+        )
         .unwrap(),
     );
     let st = m.state();
-    let q = queue_in(&st, &lines, Some(Line::QualitySupervision), "520103", t("2023-07-26T09:00:00+08:00"));
+    let q = queue_in(
+        &st,
+        &lines,
+        Some(Line::QualitySupervision),
+        "520103",
+        t("2023-07-26T09:00:00+08:00"),
+    );
     assert_eq!(q.len(), 1, "{q:?}");
     assert_eq!(q[0].due.as_deref(), Some("2023-07-25"));
     assert_eq!(q[0].days_late, 1, "overdue the day after");

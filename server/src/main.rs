@@ -295,7 +295,10 @@ async fn main() -> std::process::ExitCode {
         // Spot checks stored before unqualified results opened ledger entries get theirs
         // (idempotent: nothing is stored for a record its entry already mirrors).
         if let Err(e) = api::spot_entry::mirror_all(&a) {
-            eprintln!("paicha-server: opening the ledger entries of spot checks: {}", e.0);
+            eprintln!(
+                "paicha-server: opening the ledger entries of spot checks: {}",
+                e.0
+            );
         }
     })
     .await;

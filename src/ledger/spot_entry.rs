@@ -67,7 +67,10 @@ impl SpotFollow {
             (self.ordered_on.as_ref(), "ordered_on"),
             (self.recheck.as_ref().map(|r| &r.date), "recheck.date"),
             (self.announced_on.as_ref(), "announced_on"),
-            (self.second_recheck.as_ref().map(|r| &r.date), "second_recheck.date"),
+            (
+                self.second_recheck.as_ref().map(|r| &r.date),
+                "second_recheck.date",
+            ),
         ];
         days.into_iter()
             .find(|(d, _)| d.is_some_and(|d| parse_date(d).is_none()))
@@ -133,7 +136,10 @@ pub fn open_spot_entry(
         danger: Danger {
             text: Text::new(
                 format!("监督抽查不合格：批次 {}{zh}", s.batch),
-                format!("Unqualified in a supervision spot check: batch {}{en}", s.batch),
+                format!(
+                    "Unqualified in a supervision spot check: batch {}{en}",
+                    s.batch
+                ),
             ),
             severity: Severity::Major,
             violation: Some(Violation::Substandard),
@@ -216,7 +222,11 @@ impl Entry {
         if closed_by_act {
             return Ok(());
         }
-        let passed = self.rechecks.iter().find(|r| r.passed).map(|r| r.step.clone());
+        let passed = self
+            .rechecks
+            .iter()
+            .find(|r| r.passed)
+            .map(|r| r.step.clone());
         let (round, deadline, recheck_by) = match (&f.recheck, &f.second_recheck) {
             (None, _) => (1, due(SpotTaskKind::Correct), due(SpotTaskKind::Recheck)),
             (Some(r), _) if r.passed => (1, None, None),

@@ -1,8 +1,9 @@
 // Two-way tracing with an assist request (协查) in a real Chromium against the real server
 // (issue 13 item 5): 南明区's inspector records a major danger by hand on a tablet, goes offline,
 // records the tracing (supplier, buyers, quantity, batches) asking 云岩区 to assist; online again
-// it arrives once; 云岩区's inspector sees the assist request in their queue with what was asked,
-// records the result, and 南明区 sees it on the entry. Screenshots at 360 px and 1024 px.
+// it arrives once; 云岩区's inspector sees the assist request in their queue with what was asked
+// and its due day (the policy's assist_days), records the result offline, it arrives once online,
+// and 南明区 sees it on the entry. Screenshots at 360 px and 1024 px.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, openApp, startServer, cleanup, token, root, signIn, PASSWORD } from './helpers.mjs';
@@ -92,11 +93,22 @@ test('a tracing recorded offline asks another county to assist, which records th
     assert.match(shown, /120 辆/);
     assert.match(shown, /请求地区 520102/);
     assert.equal(await phone.$('article.entry'), null, 'no entry of 南明区 is shown to 云岩区');
+    // Due 15 days (policy.json assist_days, a local choice) after the day the tracing asked.
+    const yunTok = await token(server, 'yunyan');
+    const asked = (await api(server, yunTok, 'GET', '/api/v1/queue?line=all')).body.items;
+    assert.equal(asked.length, 1, JSON.stringify(asked));
+    const day = new Date(Date.parse(`${traced[0].at.slice(0, 10)}T00:00:00Z`) + 15 * 86400000).toISOString().slice(0, 10);
+    assert.equal(asked[0].due, day);
+    // Answered offline: kept on the phone, shown as recorded, sent when the network returns.
+    await other.ctx.setOffline(true);
+    await phone.waitForTimeout(400);
     await phone.fill(`${li} textarea[name="result"]`, '两家门店库存 40 辆已封存，已责令停止销售');
     await phone.screenshot({ path: `${root}/target/screenshots/assist-queue-360.png`, fullPage: true });
     await phone.click(`${li} button[type=submit]`);
     await phone.waitForSelector(`${li}:has-text("协查结果已登记")`);
-    const yunTok = await token(server, 'yunyan');
+    assert.equal((await api(server, yunTok, 'GET', '/api/v1/queue?line=all')).body.items.length, 1, 'not sent while offline');
+    await other.ctx.setOffline(false);
+    await phone.click('button:has-text("同步")');
     for (let i = 0; i < 40; i += 1) {
       if ((await api(server, yunTok, 'GET', '/api/v1/queue?line=all')).body.items.length === 0) break;
       await phone.waitForTimeout(250);

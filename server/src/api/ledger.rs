@@ -176,7 +176,13 @@ fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<
             Act::RectificationOrdered { .. } | Act::Rechecked { .. } | Act::Reopened { .. }
         ) && super::spot_entry::is_spot_entry(app, &e.entry)?
         {
-            let err = ledger::LedgerError::new(ledger::LedgerCode::SpotCheckLoop, &e.id, &e.entry, "", "");
+            let err = ledger::LedgerError::new(
+                ledger::LedgerCode::SpotCheckLoop,
+                &e.id,
+                &e.entry,
+                "",
+                "",
+            );
             answers.push(Some(
                 RecordResult::rejected(
                     Some(&e.id),

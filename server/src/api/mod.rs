@@ -20,8 +20,8 @@ mod register;
 mod register_review;
 mod results;
 mod spot;
-mod spot_import;
 pub mod spot_entry;
+mod spot_import;
 pub mod submissions;
 
 use axum::body::Bytes;
