@@ -84,6 +84,18 @@ fn ledger_row(addr: &str, token: &str, entry: &str) -> Value {
         .unwrap_or_else(|| panic!("no row of {entry}: {}", r.text()))
 }
 
+/// Import the list (all rows or none: these are good).
+fn import(addr: &str, token: &str) {
+    let r = request(
+        addr,
+        "POST",
+        "/api/v1/spot-checks/import",
+        &[bearer(token)],
+        &list(),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+}
+
 /// A provincial list with one unqualified row.
 fn list() -> Vec<u8> {
     let mut wb = Workbook::new();
@@ -186,14 +198,7 @@ fn an_unqualified_result_is_a_ledger_entry_until_its_recheck_passes() {
     assert_eq!(events(a, &t).len(), n);
 
     // Imported from a list: a second entry; the same list again stores nothing.
-    let r = request(
-        a,
-        "POST",
-        "/api/v1/spot-checks/import",
-        &[bearer(&t)],
-        &list(),
-    );
-    assert_eq!(r.status, 200, "{}", r.text());
+    import(a, &t);
     let imported = entries(a, &t)
         .into_iter()
         .find(|(id, _)| id != SPOT)
@@ -207,14 +212,7 @@ fn an_unqualified_result_is_a_ledger_entry_until_its_recheck_passes() {
             .count(),
         2
     );
-    let r = request(
-        a,
-        "POST",
-        "/api/v1/spot-checks/import",
-        &[bearer(&t)],
-        &list(),
-    );
-    assert_eq!(r.status, 200, "{}", r.text());
+    import(a, &t);
     assert_eq!(events(a, &t).len(), n, "a re-import stores nothing");
     assert_eq!(figures(a, &t)["open"], 2);
 
@@ -278,13 +276,6 @@ fn an_unqualified_result_is_a_ledger_entry_until_its_recheck_passes() {
         .any(|x| x["entry"] == imported && x["step"] == "public_announcement"));
     // Re-imported after it: the list brings the result only, the failed re-check stays.
     let n = events(a, &t).len();
-    let r = request(
-        a,
-        "POST",
-        "/api/v1/spot-checks/import",
-        &[bearer(&t)],
-        &list(),
-    );
-    assert_eq!(r.status, 200, "{}", r.text());
+    import(a, &t);
     assert_eq!(events(a, &t).len(), n);
 }
