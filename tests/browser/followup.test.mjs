@@ -126,3 +126,82 @@ test('an inspector completes every measure of an entry offline on a tablet and t
     cleanup(tablet.userDataDir, server.dataDir);
   }
 });
+
+// The two measures the test above cannot reach: an entry of a checklist rule that names the
+// department issuing the missing permit (here sent by another system through the API: a danger
+// recorded by hand names no department, so the policy hands nothing over for it) is handed over
+// to that department, and a major danger the enterprise refuses goes to the local government
+// (the notice: not controlled in time). Both completed offline with what their act needs; the
+// queue empties, on the device and on the server.
+test('the hand-over to another department and the report to government are completed offline', async () => {
+  const server = await startServer();
+  const tablet = await launch();
+  try {
+    const tok = await token(server, 'jiancha');
+    const entry = crypto.randomUUID();
+    const now = new Date();
+    const day = (d) => new Date(now.getTime() + d * 86400000).toISOString().slice(0, 10);
+    const base = { entry, author: 'jiancha', device: 'import', at: now.toISOString() };
+    const sent = await (await fetch(`${server.url}/api/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' }, body: JSON.stringify([
+      { ...base, id: crypto.randomUUID(), kind: 'created', enterprise: { uscc: USCC, region: '520102', name: '贵阳示例车行' }, product: 'liquid-chlorine',
+        danger: { text: { zh: '无危险化学品经营许可证销售液氯', en: 'Liquid chlorine sold without a hazardous-chemicals business licence' }, severity: 'major', violation: 'unlicensed_operation', basis: '《危险化学品安全管理条例》第三十三条' },
+        actions: ['stop_production_sale', 'credit_publicity', 'hand_over_to_department', 'two_way_tracing'], trace_by: day(10) },
+      { ...base, id: crypto.randomUUID(), kind: 'rectification_ordered', deadline: day(5), recheck_by: day(10) },
+    ]) })).json();
+    assert.ok(sent.results.every((r) => r.status === 'stored'), JSON.stringify(sent));
+    const page = await openApp(tablet.ctx, server.url, '?nosw');
+    await signIn(page, 'jiancha');
+    await openLedger(page, server.url);
+    // The by-hand form names every violation kind, this one too.
+    assert.match(await page.textContent('#ne-viol option[value="unlicensed_operation"]'), /无证经营/);
+    await page.waitForSelector('article.entry[data-status="ordered"]:has-text("液氯")');
+    const card = `article[data-entry="${entry}"]`;
+    await page.selectOption('#line-select', 'all');
+    await page.waitForSelector('.line-queue li[data-action="hand_over_to_department"]');
+
+    await tablet.ctx.setOffline(true);
+    await page.waitForTimeout(400);
+    // The enterprise refuses: the report to government is due at once, and the escalation.
+    await page.click(`${card} button:has-text("企业拒绝整改")`);
+    await page.waitForSelector(`${card}[data-status="refused"]`);
+    await page.waitForSelector('.line-queue li[data-action="report_to_government"]');
+    await page.waitForTimeout(400);
+    await page.click(`${card} button:has-text("上报")`);
+    await page.waitForTimeout(400);
+    const values = {
+      to: '南明区人民政府', document_date: '2026-12-01', document_number: '筑市监〔2026〕第20号',
+      decision_number: '筑市监信〔2026〕第5号', supplier: '某化工有限公司', buyers: '两家水厂',
+      quantity: '3 t', batches: '2026-11', supplier_uscc: '', assist_region: '',
+    };
+    const done = [];
+    for (let n = 0; n < 10; n += 1) {
+      const action = await page.getAttribute(`${card} form.measure`, 'data-action').catch(() => null);
+      if (!action) break;
+      const form = `${card} form.measure[data-action="${action}"]`;
+      for (const name of await page.$$eval(`${form} [name]`, (l) => l.map((i) => i.name))) {
+        await page.fill(`${form} [name="${name}"]`, values[name]);
+      }
+      await page.click(`${form} button[type=submit]`);
+      await page.waitForSelector(form, { state: 'detached' });
+      await page.waitForTimeout(400);
+      done.push(action);
+    }
+    assert.deepEqual(done.sort(), ['credit_publicity', 'hand_over_to_department', 'report_to_government', 'stop_production_sale', 'two_way_tracing']);
+    await page.waitForSelector('.line-queue p:has-text("本条线没有待办")');
+    assert.match(await page.textContent(card), /移交主管部门 · 南明区人民政府|移交主管部门.*2026-12-01/);
+
+    await tablet.ctx.setOffline(false);
+    await page.click('button:has-text("同步")');
+    await page.waitForFunction((c) => !document.querySelector(c)?.textContent.includes('未上传'), card);
+    const evs = (await (await fetch(`${server.url}/api/v1/events`, { headers: { authorization: `Bearer ${tok}` } })).json()).items;
+    assert.equal(new Set(evs.map((e) => e.id)).size, evs.length);
+    assert.equal(evs.filter((e) => e.kind === 'action_taken').length, 5);
+    assert.equal(evs.find((e) => e.action === 'hand_over_to_department').to, '南明区人民政府');
+    const q = await (await fetch(`${server.url}/api/v1/queue?line=all`, { headers: { authorization: `Bearer ${tok}` } })).json();
+    assert.deepEqual(q.items, []);
+  } finally {
+    await tablet.close();
+    await server.stop();
+    cleanup(tablet.userDataDir, server.dataDir);
+  }
+});

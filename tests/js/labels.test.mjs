@@ -30,6 +30,12 @@ test('every spot-check task kind has a label', () => {
   assert.deepEqual(Object.keys(SPOT_TASK_LABELS).sort(), [...kinds].sort());
 });
 
+test('every violation kind of the core has a label (the by-hand danger offers them all)', async () => {
+  const { VIOLATION_LABELS } = await import('../../www/js/labels.js');
+  assert.deepEqual(Object.keys(VIOLATION_LABELS).sort(), variants('src/policy.rs', 'Violation').sort());
+  for (const [k, v] of Object.entries(VIOLATION_LABELS)) assert.ok(v.zh && v.en, k);
+});
+
 test('a kind a page does not know yet shows as its code', () => {
   assert.equal(labelOf(ACTION_LABELS, 'something_new', 'en'), 'something_new');
   assert.equal(labelOf(ACTION_LABELS, 'rectify', 'en'), 'Rectify by the deadline');

@@ -5,6 +5,7 @@
 // deadlines chosen within the policy's bounds, closing as withdrawn or ceased. Every act is a
 // ledger event made through the page's `act` (outbox, offline first). No text becomes HTML.
 import { el } from './dom.js';
+import { VIOLATION_LABELS } from './labels.js';
 
 export const LINES = ['quality_supervision', 'certification_supervision', 'law_enforcement', 'standards', 'credit', 'leadership'];
 
@@ -66,7 +67,8 @@ export const LABELS = {
   assist_region_of: ['请求 {n} 协查', 'assist asked of {n}'],
 };
 
-export const VIOLATIONS = ['unlicensed_production', 'out_of_scope_production', 'uncertified_product', 'forged_certificate', 'counterfeit', 'adulteration', 'substandard', 'uninspected_release', 'illegal_modification'];
+/** Every violation kind of the core (labels.js, tied to the Rust enum by tests/js/labels.test.mjs). */
+export const VIOLATIONS = Object.keys(VIOLATION_LABELS);
 
 const field = (id, label, input) => [el('label', { htmlFor: id, textContent: label }), input];
 
@@ -253,6 +255,6 @@ function closeForm({ e, t, act, id }) {
 /** The violation kinds a supervisor chooses from for a danger recorded by hand. */
 export function violationSelect(t, label) {
   return el('select', { id: 'ne-viol', attrs: { 'aria-label': label } }, el('option', { value: '', textContent: t('noViolation') }),
-    ...VIOLATIONS.map((v) => el('option', { value: v, textContent: v })));
+    ...VIOLATIONS.map((v) => el('option', { value: v, textContent: t(v) })));
 }
 

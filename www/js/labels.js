@@ -30,6 +30,21 @@ export const SPOT_TASK_LABELS = {
   suspend_and_reorganise: { zh: '责令停业整顿', en: 'Suspend and reorganise' },
 };
 
+/** Violation kinds (src/policy.rs Violation): what an inspector chooses for a danger recorded by hand. */
+export const VIOLATION_LABELS = {
+  unlicensed_production: { zh: '无证生产', en: 'Unlicensed production' },
+  out_of_scope_production: { zh: '超范围生产', en: 'Production outside the licence' },
+  uncertified_product: { zh: '未获强制性认证', en: 'No compulsory certification' },
+  forged_certificate: { zh: '伪造、冒用证书或标志', en: 'Forged or misused certificate or mark' },
+  counterfeit: { zh: '假冒', en: 'Counterfeit' },
+  adulteration: { zh: '掺杂掺假、以假充真、以次充好', en: 'Adulteration, fakes, inferior for superior' },
+  substandard: { zh: '不符合强制性标准（不合格）', en: 'Fails a mandatory standard' },
+  uninspected_release: { zh: '未经检验出厂', en: 'Released without factory inspection' },
+  illegal_modification: { zh: '非法改装', en: 'Illegal modification' },
+  unlicensed_operation: { zh: '无证经营（他部门许可）', en: "Operating without another department's permit" },
+  eliminated_product: { zh: '国家明令淘汰的产品', en: 'Product the state ordered eliminated' },
+};
+
 /** A label in `lang` ('zh' or 'en'), or the code itself for a kind this page does not know yet. */
 export const labelOf = (table, kind, lang) => table[kind]?.[lang === 'en' ? 'en' : 'zh'] ?? kind;
 

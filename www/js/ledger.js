@@ -7,7 +7,7 @@ import init, * as ledger from '../../pkg/ledger/paicha_ledger.js';
 import { tx, all, getMeta, setMeta } from './db.js';
 import { el } from './dom.js';
 import { apiFetch } from './http.js';
-import { ACTION_LABELS, SPOT_TASK_LABELS, labelOf } from './labels.js';
+import { ACTION_LABELS, SPOT_TASK_LABELS, VIOLATION_LABELS, labelOf } from './labels.js';
 import { getLang, setLang, tt } from './i18n.js';
 import { compress } from './media.js';
 import { sha256Hex } from './sha256.js';
@@ -85,7 +85,9 @@ const T = {
 };
 Object.assign(T, LABELS);
 // Measure kinds read from the one dictionary of action labels (labels.js), the rest from T.
-const t = (k, n) => (T[k]?.[getLang() === 'en' ? 1 : 0] ?? labelOf(ACTION_LABELS[k] ? ACTION_LABELS : SPOT_TASK_LABELS, k, getLang())).replace('{n}', String(n));
+// Beyond the page's own texts: the shared names of measures, spot-check steps and violations.
+const NAMES = [ACTION_LABELS, SPOT_TASK_LABELS, VIOLATION_LABELS];
+const t = (k, n) => (T[k]?.[getLang() === 'en' ? 1 : 0] ?? labelOf(NAMES.find((x) => x[k]) ?? ACTION_LABELS, k, getLang())).replace('{n}', String(n));
 
 const root = document.getElementById('ledger');
 let auth = null;
