@@ -280,6 +280,24 @@ fn a_failed_recheck_keeps_it_open_with_the_announcement_then_the_second_recheck(
         "{q:?}"
     );
 
+    // Done once law enforcement files the case (责令停业整顿 is decided in one).
+    let mut with_case = m.events.clone();
+    with_case.push(
+        Event::from_value(
+            &json!({"id": uuid(70), "entry": ENTRY, "author": "zhao", "device": "pc",
+            "at": "2023-12-03T09:00:00+08:00", "kind": "case_filed",
+            "case_number": "筑市监立〔2023〕第9号", "filed_on": "2023-12-03"}),
+        )
+        .unwrap(),
+    );
+    let q = queue(
+        &fold(&with_case),
+        &Lines::builtin(),
+        Some(Line::LawEnforcement),
+        t("2023-12-04T09:00:00+08:00"),
+    );
+    assert!(q.is_empty(), "{q:?}");
+
     // Passed the second time instead (a corrected record): closed out.
     s.second_recheck = recheck("2023-12-01", true);
     m.follow(&s);
