@@ -4,7 +4,7 @@
 //! cannot disagree. Dangers are counted from their facts (`EntryFact`, what the server's summary
 //! tables keep: nothing is folded per request) by the progress figures' rules (in scope, found in
 //! the period, state and overdue at the day); a danger's link is the link of the submission it
-//! was found in (none for one recorded by hand).
+//! was found in, kept in its fact (none for one recorded by hand).
 
 use super::facts::{EntryFact, EntryState, SubmissionFact};
 use super::plan::Plan;
@@ -112,10 +112,6 @@ pub fn records(
         .iter()
         .map(|r| (r.uscc.as_str(), r.name.as_str()))
         .collect();
-    let link_of: BTreeMap<&str, Link> = submissions
-        .iter()
-        .map(|s| (s.id.as_str(), s.link))
-        .collect();
     let from = plan.period.from.as_str();
     let mut seen = BTreeSet::new();
     let mut dangers = Vec::new();
@@ -144,10 +140,7 @@ pub fn records(
             }),
             region: f.region.clone(),
             product: f.product.clone(),
-            link: f
-                .submission
-                .as_deref()
-                .and_then(|s| link_of.get(s).copied()),
+            link: f.link,
             severity: f.severity,
             state: f.state,
             overdue,

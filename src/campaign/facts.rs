@@ -74,10 +74,15 @@ pub struct EntryFact {
     pub measures: u32,
     #[serde(default)]
     pub measures_done: u32,
-    /// The submission the danger was found in (none when recorded by hand): its link is the
-    /// danger's, for the summary's breakdown by link.
+    /// The submission the danger was found in (none when recorded by hand).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submission: Option<String>,
+    /// That submission's link (production or sales): the danger's, for the summary's breakdown
+    /// by link. The entry's events do not say it, so [`EntryFact::of`] leaves it none and
+    /// whoever holds the submissions sets it (the servers' hooks, as the entry or its
+    /// submission arrives); none too while the submission is not there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<Link>,
     /// Each of `measures` and where it stands, for the breakdown by measure. (Facts stored before
     /// it existed had none: the servers' storage migrations fold every entry again once.)
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -136,6 +141,7 @@ impl EntryFact {
             measures: u32::try_from(measures.len()).unwrap_or(u32::MAX),
             measures_done: u32::try_from(done).unwrap_or(u32::MAX),
             submission: c.submission.clone(),
+            link: None,
             measure_states,
         }
     }

@@ -64,6 +64,13 @@ impl Link {
             _ => None,
         }
     }
+    /// The name `parse` reads (and serde writes).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Link::Production => "production",
+            Link::Sales => "sales",
+        }
+    }
     pub(crate) fn bit(self) -> u8 {
         match self {
             Link::Production => 1,

@@ -6,7 +6,7 @@
 mod accounts;
 pub mod attachments;
 pub(crate) mod campaign;
-mod campaign_breakdown;
+pub(crate) mod campaign_breakdown;
 mod campaign_register;
 pub(crate) mod campaign_summary;
 mod cases;

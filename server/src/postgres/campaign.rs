@@ -110,11 +110,52 @@ pub(super) fn refold_entries(tx: &mut Tx<'_>) -> Result<()> {
     Ok(())
 }
 
+/// The migration that keeps links in the facts (version 3): each valid inspection's in its done
+/// fact (a column of the key), each danger's, its submission's, in its entry fact (with a column
+/// for the submission, so one arriving after its entry finds it). The done facts are made again
+/// from the submissions, the entry facts from their events, and the counters counted again
+/// from the facts at the next read (the figures do not depend on links: the same counts). Each
+/// step can run again on a database that has it (as the older-version tests do).
+pub(super) fn keep_links(tx: &mut Tx<'_>) -> Result<()> {
+    tx.batch_execute(
+        r#"ALTER TABLE campaign_done ADD COLUMN IF NOT EXISTS link TEXT COLLATE "C" NOT NULL DEFAULT '';
+        ALTER TABLE campaign_done DROP CONSTRAINT IF EXISTS campaign_done_pkey;
+        DELETE FROM campaign_done;
+        INSERT INTO campaign_done (uscc, product, onsite, link, day, region)
+            SELECT DISTINCT uscc, product, form = 'onsite_inspection', link, inspected_date, region
+            FROM submissions WHERE valid
+                AND form IN ('self_inspection', 'onsite_inspection')
+                AND link IN ('production', 'sales');
+        ALTER TABLE campaign_done ADD PRIMARY KEY (uscc, product, onsite, link, day, region);
+        ALTER TABLE campaign_entries ADD COLUMN IF NOT EXISTS submission TEXT COLLATE "C";
+        CREATE INDEX IF NOT EXISTS campaign_entries_submission ON campaign_entries (submission);"#,
+    )?;
+    refold_entries(tx)?;
+    tx.execute("DELETE FROM campaign_kept", &[])?;
+    Ok(())
+}
+
+/// The entries recorded as found in any of these submissions (their events stored before the
+/// submission): what a new submission's link is to be given to.
+pub(super) fn waiting_for<C: GenericClient>(c: &mut C, submissions: &[&str]) -> Result<Vec<String>> {
+    if submissions.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(c.query_typed(
+        "SELECT entry FROM campaign_entries WHERE submission = ANY($1)",
+        &[(&submissions, Type::TEXT_ARRAY)],
+    )?
+    .iter()
+    .map(|r| r.get(0))
+    .collect())
+}
+
 /// A new submission: its valid self- or on-site inspection counts for its enterprise and product
 /// (the counters' difference is added to `ch`, applied by the caller once per transaction).
+/// Entries waiting for it (`waiting_for`) are the caller's to refold.
 pub(super) fn on_submission(tx: &mut Tx<'_>, rec: &NewSubmission, ch: &mut Changes) -> Result<()> {
     let m = &rec.meta;
-    let (Some(form), Some(_)) = (Form::parse(&m.form), Link::parse(&m.link)) else {
+    let (Some(form), Some(link)) = (Form::parse(&m.form), Link::parse(&m.link)) else {
         return Ok(());
     };
     if !m.valid {
@@ -122,28 +163,50 @@ pub(super) fn on_submission(tx: &mut Tx<'_>, rec: &NewSubmission, ch: &mut Chang
     }
     put_done_into(
         tx,
-        &m.uscc,
-        &m.product,
-        form == Form::OnsiteInspection,
-        &m.inspected_date,
-        &m.region,
+        &Done {
+            uscc: &m.uscc,
+            product: &m.product,
+            onsite: form == Form::OnsiteInspection,
+            link,
+            day: &m.inspected_date,
+            region: &m.region,
+        },
         ch,
     )
 }
 
-/// A valid inspection of an enterprise's product on a day, filed under a division code: its
-/// fact, and the enterprise's part of the counters again when it is new and can count.
+/// A valid inspection as its fact is stored.
+pub(super) struct Done<'a> {
+    pub uscc: &'a str,
+    pub product: &'a str,
+    pub onsite: bool,
+    pub link: Link,
+    pub day: &'a str,
+    pub region: &'a str,
+}
+
+/// A valid inspection of an enterprise's product in a link on a day, filed under a division
+/// code: its fact, and the enterprise's part of the counters again when it is new and can count.
 #[cfg(test)]
 pub(super) fn put_done<C: GenericClient>(
     c: &mut C,
     uscc: &str,
     product: &str,
     onsite: bool,
+    link: Link,
     day: &str,
     region: &str,
 ) -> Result<()> {
     let mut ch = Changes::default();
-    put_done_into(c, uscc, product, onsite, day, region, &mut ch)?;
+    let d = Done {
+        uscc,
+        product,
+        onsite,
+        link,
+        day,
+        region,
+    };
+    put_done_into(c, &d, &mut ch)?;
     campaign_counts::apply(c, ch)
 }
 
@@ -155,22 +218,27 @@ pub(super) fn put_done<C: GenericClient>(
 /// the part with it.
 pub(super) fn put_done_into<C: GenericClient>(
     c: &mut C,
-    uscc: &str,
-    product: &str,
-    onsite: bool,
-    day: &str,
-    region: &str,
+    d: &Done<'_>,
     ch: &mut Changes,
 ) -> Result<()> {
+    let Done {
+        uscc,
+        product,
+        onsite,
+        link,
+        day,
+        region,
+    } = *d;
     let plans = kept_plans();
     let t = Type::TEXT;
     let new = c.execute_typed(
-        "INSERT INTO campaign_done (uscc, product, onsite, day, region)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        "INSERT INTO campaign_done (uscc, product, onsite, link, day, region)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
         &[
             (&uscc, t.clone()),
             (&product, t.clone()),
             (&onsite, Type::BOOL),
+            (&link.as_str(), t.clone()),
             (&day, t.clone()),
             (&region, t),
         ],
@@ -188,12 +256,14 @@ pub(super) fn put_done_into<C: GenericClient>(
         uscc.into(),
         product.into(),
         onsite,
+        link.as_str(),
         day.into(),
         region.into(),
     );
     let same = |f: &SubmissionFact| {
         f.product == fact.product
             && f.form == fact.form
+            && f.link == fact.link
             && f.date == fact.date
             && f.region == fact.region
     };
@@ -261,16 +331,33 @@ pub(super) fn on_entries<C: GenericClient>(
             old.insert(r.get(0), f);
         }
     }
-    let mut facts: Vec<EntryFact> = Vec::new();
+    let mut folded: Vec<EntryFact> = Vec::new();
     for entry in entries {
         let Some(evs) = events.get(entry) else {
             continue;
         };
         let state = fold(evs);
-        let Some(e) = state.entry(entry) else {
-            continue;
-        };
-        let f = EntryFact::of(e);
+        if let Some(e) = state.entry(entry) {
+            folded.push(EntryFact::of(e));
+        }
+    }
+    // Each danger's link is its submission's (one statement for them all).
+    let cited: Vec<&str> = folded.iter().filter_map(|f| f.submission.as_deref()).collect();
+    let mut links: BTreeMap<String, Link> = BTreeMap::new();
+    if !cited.is_empty() {
+        for r in c.query_typed(
+            "SELECT id, link FROM submissions WHERE id = ANY($1)",
+            &[(&cited, Type::TEXT_ARRAY)],
+        )? {
+            if let Some(l) = Link::parse(r.get::<_, &str>(1)) {
+                links.insert(r.get(0), l);
+            }
+        }
+    }
+    let mut facts: Vec<EntryFact> = Vec::new();
+    for mut f in folded {
+        f.link = f.submission.as_ref().and_then(|s| links.get(s).copied());
+        let entry = f.entry.as_str();
         let before = old.get(entry);
         if before == Some(&f) {
             continue;
@@ -301,18 +388,20 @@ pub(super) fn on_entries<C: GenericClient>(
     let closed: Vec<Option<String>> = facts.iter().map(|f| f.closed_on.clone()).collect();
     let measures: Vec<i64> = facts.iter().map(|f| i64::from(f.measures)).collect();
     let measures_done: Vec<i64> = facts.iter().map(|f| i64::from(f.measures_done)).collect();
+    let submission: Vec<Option<String>> = facts.iter().map(|f| f.submission.clone()).collect();
     let (t, b, i) = (Type::TEXT_ARRAY, Type::BOOL_ARRAY, Type::INT8_ARRAY);
     c.execute_typed(
         "INSERT INTO campaign_entries (entry, uscc, region, product, severity, violation, found,
-            state, due, closed_on, measures, measures_done, body)
+            state, due, closed_on, measures, measures_done, body, submission)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
             $6::boolean[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[],
-            $12::bigint[], $13::text[])
+            $12::bigint[], $13::text[], $14::text[])
          ON CONFLICT (entry) DO UPDATE SET uscc = excluded.uscc, region = excluded.region,
             product = excluded.product, severity = excluded.severity, violation = excluded.violation,
             found = excluded.found, state = excluded.state, due = excluded.due,
             closed_on = excluded.closed_on, measures = excluded.measures,
-            measures_done = excluded.measures_done, body = excluded.body",
+            measures_done = excluded.measures_done, body = excluded.body,
+            submission = excluded.submission",
         &[
             (&entry, t.clone()),
             (&uscc, t.clone()),
@@ -326,7 +415,8 @@ pub(super) fn on_entries<C: GenericClient>(
             (&closed, t.clone()),
             (&measures, i.clone()),
             (&measures_done, i),
-            (&body, t),
+            (&body, t.clone()),
+            (&submission, t),
         ],
     )?;
     Ok(())

@@ -205,9 +205,9 @@ pub(super) fn enterprise<C: GenericClient>(
     uscc: &str,
 ) -> Result<(Option<Registered>, Vec<SubmissionFact>)> {
     let rows = c.query_typed(
-        "SELECT TRUE, product, region, FALSE, '' FROM campaign_register WHERE uscc = $1
+        "SELECT TRUE, product, region, FALSE, '', '' FROM campaign_register WHERE uscc = $1
          UNION ALL
-         SELECT FALSE, product, region, onsite, day FROM campaign_done WHERE uscc = $1",
+         SELECT FALSE, product, region, onsite, day, link FROM campaign_done WHERE uscc = $1",
         &[(&uscc, Type::TEXT)],
     )?;
     let mut reg = Vec::new();
@@ -220,6 +220,7 @@ pub(super) fn enterprise<C: GenericClient>(
                 uscc.to_string(),
                 r.get(1),
                 r.get(3),
+                r.get(5),
                 r.get(4),
                 r.get(2),
             ));
@@ -318,10 +319,10 @@ pub(super) fn keep_current<C: GenericClient>(c: &mut C) -> Result<()> {
         }
         let mut done: BTreeMap<String, Vec<SubmissionFact>> = BTreeMap::new();
         for r in c.query(
-            "SELECT uscc, product, onsite, day, region FROM campaign_done",
+            "SELECT uscc, product, onsite, link, day, region FROM campaign_done",
             &[],
         )? {
-            let f = done_fact(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
+            let f = done_fact(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5));
             done.entry(f.uscc.clone()).or_default().push(f);
         }
         let usccs: std::collections::BTreeSet<String> =

@@ -38,7 +38,7 @@ fn counters_equal_the_core_on_postgres() {
         let done = |tx: &mut Tx<'_>, s: &SubmissionFact| {
             if s.valid {
                 let onsite = s.form == Form::OnsiteInspection;
-                put_done(tx, &s.uscc, &s.product, onsite, &s.date, &s.region).unwrap();
+                put_done(tx, &s.uscc, &s.product, onsite, s.link, &s.date, &s.region).unwrap();
             }
         };
         early.iter().rev().for_each(|s| done(tx, s));
@@ -197,6 +197,101 @@ fn facts_of_an_older_version_are_made_again_on_connecting() {
     );
 }
 
+/// A database of the version before migration 3 kept no links: its done facts had no link
+/// column and its entry facts neither their submission's link nor a column for it. Connected
+/// again, the done facts are made again from the submissions with their links, every entry
+/// fact gets its submission's, the counters stay as they were, and the breakdown by link (which
+/// reads the facts alone) puts the danger under its submission's link.
+#[test]
+fn a_database_before_migration_3_gets_the_links_into_its_facts() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/campaign-fixtures/county.json"
+    ))
+    .unwrap();
+    let raw: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut events = raw["events"].as_array().unwrap().clone();
+    let sub = "5d1c2a9e-3b7d-4c1e-9a55-0d2f6b8e4a01";
+    let created = events.iter_mut().find(|e| e["kind"] == "created").unwrap();
+    created["submission"] = sub.into();
+    let (entry, uscc, region, product) = (
+        created["entry"].as_str().unwrap().to_string(),
+        created["enterprise"]["uscc"].as_str().unwrap().to_string(),
+        created["enterprise"]["region"].as_str().unwrap().to_string(),
+        created["product"].as_str().unwrap().to_string(),
+    );
+    let events: Vec<Event> = serde_json::from_value(events.into()).unwrap();
+    let url = pg::fresh_database();
+    let plan: Plan = serde_json::from_str(paicha::campaign::plan::BUILTIN[0].1).unwrap();
+    let leaves_before = {
+        let db = Postgres::connect(&url, 2).unwrap();
+        // The counters made current (and empty) first, so what follows is counted by the hooks.
+        assert!(db
+            .campaign_leaves(&plan, "52", "2023-08-16")
+            .unwrap()
+            .is_empty());
+        db.write(|tx| {
+            tx.execute(
+                "INSERT INTO submissions (id, sha256, body, report, valid, level, errors, findings,
+                    uscc, enterprise_name, region, product, form, link, inspected_at,
+                    inspected_date, received_at, author)
+                 VALUES ($1, '', '{}', '{}', TRUE, 'major', 0, 1, $2, '', $3, $4,
+                    'onsite_inspection', 'production', '2023-07-10T10:00:00+08:00', '2023-07-10',
+                    '', '')",
+                &[&sub, &uscc, &region, &product],
+            )?;
+            put_done(tx, &uscc, &product, true, Link::Production, "2023-07-10", &region)?;
+            for e in &events {
+                tx.execute(
+                    "INSERT INTO events (id, entry, kind, sha256, body, uscc, region, received_at, author)
+                     VALUES ($1, $2, $3, '', $4, '', '', '', '')",
+                    &[&e.id, &e.entry, &e.act.kind(), &serde_json::to_string(e).unwrap()],
+                )?;
+                on_entry(tx, &e.entry)?;
+            }
+            // The tables and bodies as the version before had them.
+            tx.batch_execute(&format!(
+                "ALTER TABLE campaign_done DROP CONSTRAINT campaign_done_pkey;
+                 DELETE FROM campaign_done;
+                 ALTER TABLE campaign_done DROP COLUMN link;
+                 INSERT INTO campaign_done VALUES ('{uscc}', '{product}', TRUE, '2023-07-10', '{region}');
+                 ALTER TABLE campaign_done ADD PRIMARY KEY (uscc, product, onsite, day, region);
+                 DROP INDEX campaign_entries_submission;
+                 ALTER TABLE campaign_entries DROP COLUMN submission;
+                 UPDATE campaign_entries SET body = (body::jsonb - 'link')::text;
+                 UPDATE paicha_schema SET version = 2"
+            ))?;
+            Ok(())
+        })
+        .unwrap();
+        db.campaign_leaves(&plan, "52", "2023-08-16").unwrap()
+    };
+    let db = Postgres::connect(&url, 2).unwrap();
+    let facts = db.local_facts("52").unwrap();
+    let done: Vec<(String, bool, Link)> = facts
+        .submissions
+        .iter()
+        .map(|s| (s.uscc.clone(), s.form == Form::OnsiteInspection, s.link))
+        .collect();
+    assert_eq!(done, [(uscc.clone(), true, Link::Production)]);
+    for f in &facts.entries {
+        let want = (f.entry == entry).then_some(Link::Production);
+        assert_eq!(f.link, want, "{}", f.entry);
+    }
+    assert_eq!(
+        db.campaign_leaves(&plan, "52", "2023-08-16").unwrap(),
+        leaves_before,
+        "the counters are unchanged"
+    );
+    let day = chrono::NaiveDate::from_ymd_opt(2023, 8, 16).unwrap();
+    let b = paicha::campaign::breakdown::count(
+        &crate::api::campaign_breakdown::of(&db, &plan, "520000", day).unwrap(),
+    );
+    assert_eq!(b.by_link[0].link, Some(Link::Production));
+    assert_eq!(b.by_link[0].dangers, 1);
+    assert_eq!(b.by_link[1].dangers, 0);
+}
+
 #[test]
 fn two_nodes_changing_one_enterprise_at_once_count_both_changes() {
     let url = pg::fresh_database();
@@ -253,7 +348,7 @@ fn two_nodes_changing_one_enterprise_at_once_count_both_changes() {
                     // Both nodes at the same enterprise at the same moment.
                     start.wait();
                     node.write(|tx| {
-                        put_done(tx, u, product, false, day, "520102")?;
+                        put_done(tx, u, product, false, Link::Sales, day, "520102")?;
                         tx.batch_execute("SELECT pg_sleep(0.02)")?;
                         Ok(())
                     })
@@ -279,13 +374,15 @@ mod bench {
     //! --release -p paicha-server --bin paicha-server campaign_province_benchmark_postgres --
     //! --ignored --nocapture`.
     use super::*;
-    use crate::storage::province::{generate, measure, Sink};
+    use crate::storage::province::{generate, measure, Sink, Sub};
     use std::time::Instant;
 
     #[derive(Default)]
     struct Bulk {
         register: Vec<Registered>,
-        done: Vec<(String, String, bool, String, String)>,
+        /// id, uscc, region, product, form, link, inspected_at, inspected_date.
+        submissions: Vec<[String; 8]>,
+        links: std::collections::HashMap<String, Link>,
         entries: Vec<EntryFact>,
     }
 
@@ -293,14 +390,18 @@ mod bench {
         fn register(&mut self, r: &Registered) {
             self.register.push(r.clone());
         }
-        fn done(&mut self, uscc: &str, product: &str, onsite: bool, day: &str, region: &str) {
-            self.done.push((
-                uscc.into(),
-                product.into(),
-                onsite,
-                day.into(),
-                region.into(),
-            ));
+        fn submission(&mut self, s: &Sub<'_>) {
+            self.links.insert(s.id.into(), s.link);
+            self.submissions.push([
+                s.id.into(),
+                s.uscc.into(),
+                s.region.into(),
+                s.product.into(),
+                s.form().into(),
+                s.link.as_str().into(),
+                s.inspected_at(),
+                s.day.into(),
+            ]);
         }
         fn entry(&mut self, entry: &str, _uscc: &str, _region: &str, bodies: &[String]) {
             let events: Vec<Event> = bodies
@@ -308,8 +409,10 @@ mod bench {
                 .map(|b| Event::from_json(b).unwrap())
                 .collect();
             let state = fold(&events);
-            self.entries
-                .push(EntryFact::of(state.entry(entry).unwrap()));
+            // With its submission's link, as the hooks keep it.
+            let mut f = EntryFact::of(state.entry(entry).unwrap());
+            f.link = f.submission.as_ref().map(|s| self.links[s]);
+            self.entries.push(f);
         }
     }
 
@@ -347,21 +450,27 @@ mod bench {
                     &[&ents[0], &ents[1], &ents[2], &ents[3]],
                 )?;
             }
-            for chunk in bulk.done.chunks(20000) {
-                let (mut u, mut p, mut o, mut d, mut g) =
-                    (vec![], vec![], vec![], vec![], vec![]);
-                for (a, b, c, e, f) in chunk {
-                    u.push(a.clone());
-                    p.push(b.clone());
-                    o.push(*c);
-                    d.push(e.clone());
-                    g.push(f.clone());
-                }
+            for chunk in bulk.submissions.chunks(20000) {
+                let col = |k: usize| chunk.iter().map(|r| r[k].clone()).collect::<Vec<String>>();
                 tx.execute(
-                    "INSERT INTO campaign_done SELECT * FROM
-                     unnest($1::text[], $2::text[], $3::bool[], $4::text[], $5::text[])
+                    "INSERT INTO submissions (id, sha256, body, report, valid, level, errors,
+                        findings, uscc, enterprise_name, region, product, form, link, inspected_at,
+                        inspected_date, received_at, author)
+                     SELECT id, '', '{}', '{}', TRUE, 'none', 0, 0, uscc, '', region, product,
+                        form, link, at, day, at, 'bench'
+                     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                        $6::text[], $7::text[], $8::text[])
+                        AS t (id, uscc, region, product, form, link, at, day)",
+                    &[&col(0), &col(1), &col(2), &col(3), &col(4), &col(5), &col(6), &col(7)],
+                )?;
+                // Their valid inspections' facts, as `on_submission` makes them.
+                tx.execute(
+                    "INSERT INTO campaign_done (uscc, product, onsite, link, day, region)
+                     SELECT uscc, product, form = 'onsite_inspection', link, day, region
+                     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                        $6::text[]) AS t (uscc, region, product, form, link, day)
                      ON CONFLICT DO NOTHING",
-                    &[&u, &p, &o, &d, &g],
+                    &[&col(1), &col(2), &col(3), &col(4), &col(5), &col(7)],
                 )?;
             }
             for chunk in bulk.entries.chunks(10000) {
@@ -369,12 +478,12 @@ mod bench {
                     chunk.iter().map(|f| serde_json::to_string(f).unwrap()).collect();
                 tx.execute(
                     "INSERT INTO campaign_entries (entry, uscc, region, product, severity, violation,
-                        found, state, due, closed_on, measures, measures_done, body)
+                        found, state, due, closed_on, measures, measures_done, body, submission)
                      SELECT b->>'entry', b->>'uscc', b->>'region', b->>'product', b->>'severity',
                         b ? 'violation', b->>'found',
                         b->>'state',
                         b->>'due', b->>'closed_on', (b->>'measures')::bigint,
-                        (b->>'measures_done')::bigint, b::text
+                        (b->>'measures_done')::bigint, b::text, b->>'submission'
                      FROM (SELECT x::jsonb AS b FROM unnest($1::text[]) AS x) s",
                     &[&bodies],
                 )?;

@@ -30,12 +30,12 @@ pub(super) fn local_facts<C: GenericClient>(c: &mut C, prefix: &str) -> Result<L
         .collect();
     let submissions = c
         .query(
-            "SELECT d.uscc, d.product, d.onsite, d.day, d.region FROM campaign_done d
+            "SELECT d.uscc, d.product, d.onsite, d.link, d.day, d.region FROM campaign_done d
              WHERE d.region >= $1 AND d.region < $2",
             &[&lo, &hi],
         )?
         .iter()
-        .map(|r| done_fact(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+        .map(|r| done_fact(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)))
         .collect();
     Ok(LocalFacts {
         register,

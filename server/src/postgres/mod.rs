@@ -176,6 +176,9 @@ const MIGRATIONS: &[(i32, Migration)] = &[
     // instead of it folding the ledger per request: facts stored before are made again from
     // their entries' events (an entry's counted figures do not change: no counter difference).
     (2, Migration::Run(campaign::refold_entries)),
+    // Links kept in the facts (each inspection's in its done fact, each danger's in its entry
+    // fact) rather than the breakdown paging through every submission of a locality for them.
+    (3, Migration::Run(campaign::keep_links)),
 ];
 
 /// An arbitrary constant key for the advisory lock under which a node creates and migrates the

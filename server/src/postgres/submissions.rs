@@ -139,7 +139,8 @@ fn insert_all(tx: &mut Tx<'_>, recs: &[&NewSubmission], actor: &str) -> Result<H
 /// statements whatever the batch's size in the usual case (every record new): the records in
 /// one insert, their valid inspections (`campaign::on_submission`: one insert each, a lock and a
 /// read when the fact is new), their `created` events in one insert, their entries' facts
-/// (`campaign::on_entries`, four), the cited attachments, the audit lines in one insert, the
+/// (`campaign::on_entries`, five; with those of entries recorded before their submission, one
+/// look-up), the cited attachments, the audit lines in one insert, the
 /// counters in one upsert, and the feed's positions last (`publish`). A record already stored
 /// (or twice in the batch) costs a look-up more (`settle`).
 fn put_batch(
@@ -198,9 +199,21 @@ fn put_batch(
         }
         out.push(outcome);
     }
+    // Entries whose events came before their submission learn its link with the new ones.
+    let stored: Vec<&str> = recs
+        .iter()
+        .zip(&out)
+        .filter(|(_, o)| **o == Stored::New)
+        .map(|(r, _)| r.id.as_str())
+        .collect();
+    let waiting = super::campaign::waiting_for(tx, &stored)?;
     let mut new = Vec::new();
     put_opened(tx, &events, actor, &mut new, &mut cites)?;
-    let entries: Vec<&str> = events.iter().map(|e| e.entry.as_str()).collect();
+    let entries: Vec<&str> = events
+        .iter()
+        .map(|e| e.entry.as_str())
+        .chain(waiting.iter().map(String::as_str))
+        .collect();
     super::campaign::on_entries(tx, &entries, &mut ch)?;
     cite_all(tx, &cites)?;
     write_audits(tx, &audits)?;

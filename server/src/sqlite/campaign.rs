@@ -43,9 +43,10 @@ CREATE TABLE IF NOT EXISTS campaign_done (
     uscc TEXT NOT NULL,
     product TEXT NOT NULL,
     onsite INTEGER NOT NULL,
+    link TEXT NOT NULL,
     day TEXT NOT NULL,
     region TEXT NOT NULL,
-    PRIMARY KEY (uscc, product, onsite, day, region)
+    PRIMARY KEY (uscc, product, onsite, link, day, region)
 );
 CREATE INDEX IF NOT EXISTS campaign_done_region ON campaign_done (region);
 CREATE TABLE IF NOT EXISTS campaign_entries (
@@ -61,9 +62,11 @@ CREATE TABLE IF NOT EXISTS campaign_entries (
     closed_on TEXT,
     measures INTEGER NOT NULL,
     measures_done INTEGER NOT NULL,
-    body TEXT NOT NULL
+    body TEXT NOT NULL,
+    submission TEXT
 );
 CREATE INDEX IF NOT EXISTS campaign_entries_region ON campaign_entries (region);
+CREATE INDEX IF NOT EXISTS campaign_entries_submission ON campaign_entries (submission);
 CREATE TABLE IF NOT EXISTS campaign_spots (
     id TEXT PRIMARY KEY,
     uscc TEXT NOT NULL,
@@ -119,11 +122,7 @@ pub(super) fn init(conn: &Connection) -> Result<()> {
     if !empty {
         return campaign_counts::keep_current(conn);
     }
-    conn.execute_batch(
-        "INSERT OR IGNORE INTO campaign_done (uscc, product, onsite, day, region)
-         SELECT uscc, product, form = 'onsite_inspection', inspected_date, region
-         FROM submissions WHERE valid = 1",
-    )?;
+    fill_done(conn)?;
     let entries: Vec<String> = conn
         .prepare("SELECT DISTINCT entry FROM events")?
         .query_map([], |r| r.get(0))?
@@ -143,6 +142,19 @@ pub(super) fn init(conn: &Connection) -> Result<()> {
     campaign_counts::keep_current(conn)
 }
 
+/// The facts of every valid submission stored, as `on_submission` makes them (for a database
+/// whose facts are made after its records: `init`, and the migration that gave them links).
+pub(super) fn fill_done(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        "INSERT OR IGNORE INTO campaign_done (uscc, product, onsite, link, day, region)
+         SELECT uscc, product, form = 'onsite_inspection', link, inspected_date, region
+         FROM submissions WHERE valid = 1
+            AND form IN ('self_inspection', 'onsite_inspection')
+            AND link IN ('production', 'sales')",
+    )?;
+    Ok(())
+}
+
 /// Make every stored entry fact again from its entry's events (`on_entry` for each: a fact that
 /// comes out the same is left as it is). The migration of facts stored by an earlier version.
 pub(super) fn refold_entries(conn: &Connection) -> Result<()> {
@@ -156,12 +168,20 @@ pub(super) fn refold_entries(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// A new submission: its valid self- or on-site inspection counts for its enterprise and product.
+/// A new submission: its valid self- or on-site inspection counts for its enterprise and product,
+/// and entries already recorded as found in it (their events sent before it) learn its link.
 pub(super) fn on_submission(tx: &Transaction<'_>, rec: &NewSubmission) -> Result<()> {
     let m = &rec.meta;
-    let (Some(form), Some(_)) = (Form::parse(&m.form), Link::parse(&m.link)) else {
+    let (Some(form), Some(link)) = (Form::parse(&m.form), Link::parse(&m.link)) else {
         return Ok(());
     };
+    let waiting: Vec<String> = tx
+        .prepare_cached("SELECT entry FROM campaign_entries WHERE submission = ?1")?
+        .query_map([&rec.id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for e in waiting {
+        on_entry(tx, &e)?;
+    }
     if !m.valid {
         return Ok(());
     }
@@ -170,18 +190,20 @@ pub(super) fn on_submission(tx: &Transaction<'_>, rec: &NewSubmission) -> Result
         &m.uscc,
         &m.product,
         form == Form::OnsiteInspection,
+        link,
         &m.inspected_date,
         &m.region,
     )
 }
 
-/// A valid inspection of an enterprise's product on a day, filed under a division code: its
-/// fact, and the enterprise's part of the counters again when it is new and can count.
+/// A valid inspection of an enterprise's product in a link on a day, filed under a division
+/// code: its fact, and the enterprise's part of the counters again when it is new and can count.
 pub(super) fn put_done(
     conn: &Connection,
     uscc: &str,
     product: &str,
     onsite: bool,
+    link: Link,
     day: &str,
     region: &str,
 ) -> Result<()> {
@@ -197,10 +219,10 @@ pub(super) fn put_done(
     };
     let new = conn
         .prepare_cached(
-            "INSERT OR IGNORE INTO campaign_done (uscc, product, onsite, day, region)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT OR IGNORE INTO campaign_done (uscc, product, onsite, link, day, region)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?
-        .execute(params![uscc, product, onsite, day, region])?;
+        .execute(params![uscc, product, onsite, link.as_str(), day, region])?;
     let Some((reg, mut done)) = before else {
         return Ok(());
     };
@@ -220,6 +242,7 @@ pub(super) fn put_done(
         uscc.into(),
         product.into(),
         onsite,
+        link.as_str(),
         day.into(),
         region.into(),
     ));
@@ -249,7 +272,16 @@ pub(super) fn on_entry(conn: &Connection, entry: &str) -> Result<()> {
     let Some(e) = state.entry(entry) else {
         return Ok(());
     };
-    let f = EntryFact::of(e);
+    let mut f = EntryFact::of(e);
+    f.link = match &f.submission {
+        Some(id) => conn
+            .prepare_cached("SELECT link FROM submissions WHERE id = ?1")?
+            .query_row([id], |r| r.get::<_, String>(0))
+            .optional()?
+            .as_deref()
+            .and_then(Link::parse),
+        None => None,
+    };
     let old: Option<EntryFact> = conn
         .prepare_cached("SELECT body FROM campaign_entries WHERE entry = ?1")?
         .query_row([entry], |r| r.get::<_, String>(0))
@@ -261,13 +293,14 @@ pub(super) fn on_entry(conn: &Connection, entry: &str) -> Result<()> {
     let body = serde_json::to_string(&f).unwrap_or_default();
     conn.prepare_cached(
         "INSERT INTO campaign_entries (entry, uscc, region, product, severity, violation, found,
-            state, due, closed_on, measures, measures_done, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+            state, due, closed_on, measures, measures_done, body, submission)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
          ON CONFLICT (entry) DO UPDATE SET uscc = excluded.uscc, region = excluded.region,
             product = excluded.product, severity = excluded.severity, violation = excluded.violation,
             found = excluded.found, state = excluded.state, due = excluded.due,
             closed_on = excluded.closed_on, measures = excluded.measures,
-            measures_done = excluded.measures_done, body = excluded.body",
+            measures_done = excluded.measures_done, body = excluded.body,
+            submission = excluded.submission",
     )?
     .execute(params![
         f.entry,
@@ -282,7 +315,8 @@ pub(super) fn on_entry(conn: &Connection, entry: &str) -> Result<()> {
         f.closed_on,
         f.measures,
         f.measures_done,
-        body
+        body,
+        f.submission
     ])?;
     let mut ch = Changes::default();
     ch.replace(

@@ -126,14 +126,17 @@ pub(super) fn register_of(conn: &Connection, uscc: &str) -> Result<Option<Regist
 /// An enterprise's valid inspections.
 pub(super) fn done_of(conn: &Connection, uscc: &str) -> Result<Vec<SubmissionFact>> {
     let done = conn
-        .prepare_cached("SELECT product, onsite, day, region FROM campaign_done WHERE uscc = ?1")?
+        .prepare_cached(
+            "SELECT product, onsite, link, day, region FROM campaign_done WHERE uscc = ?1",
+        )?
         .query_map([uscc], |r| {
             Ok(done_fact(
                 uscc.to_string(),
                 r.get(0)?,
                 r.get(1)?,
-                r.get(2)?,
+                &r.get::<_, String>(2)?,
                 r.get(3)?,
+                r.get(4)?,
             ))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -235,14 +238,15 @@ pub(super) fn keep_current(conn: &Connection) -> Result<()> {
         }
         let mut done: BTreeMap<String, Vec<SubmissionFact>> = BTreeMap::new();
         for row in tx
-            .prepare("SELECT uscc, product, onsite, day, region FROM campaign_done")?
+            .prepare("SELECT uscc, product, onsite, link, day, region FROM campaign_done")?
             .query_map([], |r| {
                 Ok(done_fact(
                     r.get(0)?,
                     r.get(1)?,
                     r.get(2)?,
-                    r.get(3)?,
+                    &r.get::<_, String>(3)?,
                     r.get(4)?,
+                    r.get(5)?,
                 ))
             })?
         {

@@ -33,7 +33,7 @@ mod tests {
             let done = |s: &SubmissionFact| {
                 if s.valid {
                     let onsite = s.form == Form::OnsiteInspection;
-                    put_done(&tx, &s.uscc, &s.product, onsite, &s.date, &s.region).unwrap();
+                    put_done(&tx, &s.uscc, &s.product, onsite, s.link, &s.date, &s.region).unwrap();
                 }
             };
             early.iter().rev().for_each(done);
@@ -234,6 +234,108 @@ mod tests {
         drop(db);
         let _ = std::fs::remove_dir_all(&dir);
     }
+
+    /// A database of version 4 kept no links: its done facts had no link column and its entry
+    /// facts neither their submission's link nor a column for it. Opened by this version, the
+    /// done facts are made again from the submissions with their links, every entry fact gets
+    /// its submission's, the counters stay as they were, and the breakdown by link (which reads
+    /// the facts alone) puts the danger under its submission's link.
+    #[test]
+    fn a_database_of_version_4_gets_the_links_into_its_facts() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/campaign-fixtures/county.json"
+        ))
+        .unwrap();
+        let raw: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mut events = raw["events"].as_array().unwrap().clone();
+        // One entry found in an on-site inspection in the production link.
+        let sub = "5d1c2a9e-3b7d-4c1e-9a55-0d2f6b8e4a01";
+        let created = events.iter_mut().find(|e| e["kind"] == "created").unwrap();
+        created["submission"] = sub.into();
+        let (entry, uscc, region, product) = (
+            created["entry"].as_str().unwrap().to_string(),
+            created["enterprise"]["uscc"].as_str().unwrap().to_string(),
+            created["enterprise"]["region"].as_str().unwrap().to_string(),
+            created["product"].as_str().unwrap().to_string(),
+        );
+        let events: Vec<Event> = serde_json::from_value(events.into()).unwrap();
+        let dir = std::env::temp_dir().join(format!("paicha-links-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("t.db");
+        let plan: Plan = serde_json::from_str(paicha::campaign::plan::BUILTIN[0].1).unwrap();
+        let leaves_before;
+        {
+            let db = Sqlite::open(&path).unwrap();
+            let mut conn = db.conn().unwrap();
+            let tx = conn.transaction().unwrap();
+            tx.execute(
+                "INSERT INTO submissions (id, sha256, body, report, valid, level, errors, findings,
+                    uscc, enterprise_name, region, product, form, link, inspected_at,
+                    inspected_date, received_at, author)
+                 VALUES (?1, '', '{}', '{}', 1, 'major', 0, 1, ?2, '', ?3, ?4,
+                    'onsite_inspection', 'production', '2023-07-10T10:00:00+08:00', '2023-07-10',
+                    '', '')",
+                params![sub, uscc, region, product],
+            )
+            .unwrap();
+            put_done(&tx, &uscc, &product, true, Link::Production, "2023-07-10", &region).unwrap();
+            for e in &events {
+                tx.execute(
+                    "INSERT INTO events (id, entry, kind, sha256, body, uscc, region, received_at, author)
+                     VALUES (?1, ?2, ?3, '', ?4, '', '', '', '')",
+                    params![e.id, e.entry, e.act.kind(), serde_json::to_string(e).unwrap()],
+                )
+                .unwrap();
+                on_entry(&tx, &e.entry).unwrap();
+            }
+            // The tables and bodies as version 4 had them: done facts without a link, entry
+            // facts without the submission's link or column.
+            tx.execute_batch(&format!(
+                "DROP TABLE campaign_done;
+                 CREATE TABLE campaign_done (uscc TEXT NOT NULL, product TEXT NOT NULL,
+                    onsite INTEGER NOT NULL, day TEXT NOT NULL, region TEXT NOT NULL,
+                    PRIMARY KEY (uscc, product, onsite, day, region));
+                 CREATE INDEX campaign_done_region ON campaign_done (region);
+                 INSERT INTO campaign_done VALUES ('{uscc}', '{product}', 1, '2023-07-10', '{region}');
+                 DROP INDEX campaign_entries_submission;
+                 ALTER TABLE campaign_entries DROP COLUMN submission;
+                 UPDATE campaign_entries SET body = json_remove(body, '$.link');"
+            ))
+            .unwrap();
+            tx.pragma_update(None, "user_version", 4).unwrap();
+            tx.commit().unwrap();
+            drop(conn);
+            leaves_before = db.campaign_leaves(&plan, "52", "2023-08-16").unwrap();
+        }
+        let db = Sqlite::open(&path).unwrap();
+        let facts = db.local_facts("52").unwrap();
+        let done: Vec<(String, bool, Link)> = facts
+            .submissions
+            .iter()
+            .map(|s| (s.uscc.clone(), s.form == Form::OnsiteInspection, s.link))
+            .collect();
+        assert_eq!(done, [(uscc.clone(), true, Link::Production)]);
+        for f in &facts.entries {
+            let want = (f.entry == entry).then_some(Link::Production);
+            assert_eq!(f.link, want, "{}", f.entry);
+        }
+        assert_eq!(
+            db.campaign_leaves(&plan, "52", "2023-08-16").unwrap(),
+            leaves_before,
+            "the counters are unchanged"
+        );
+        // The breakdown reads the link from the facts: no submission is paged through.
+        let day = chrono::NaiveDate::from_ymd_opt(2023, 8, 16).unwrap();
+        let b = paicha::campaign::breakdown::count(
+            &crate::api::campaign_breakdown::of(&db, &plan, "520000", day).unwrap(),
+        );
+        assert_eq!(b.by_link[0].link, Some(Link::Production));
+        assert_eq!(b.by_link[0].dangers, 1);
+        assert_eq!(b.by_link[1].dangers, 0);
+        drop(db);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
 
 mod bench {
@@ -241,7 +343,7 @@ mod bench {
     //! through the same hooks the ingest calls. Run: `cargo test --release -p paicha-server --bin
     //! paicha-server campaign_province_benchmark -- --ignored --nocapture`.
     use super::*;
-    use crate::storage::province::{generate, measure, Sink};
+    use crate::storage::province::{generate, measure, Sink, Sub};
     use rusqlite::params;
     use std::time::Instant;
 
@@ -251,8 +353,28 @@ mod bench {
         fn register(&mut self, r: &Registered) {
             put_register(self.0, r).unwrap();
         }
-        fn done(&mut self, uscc: &str, product: &str, onsite: bool, day: &str, region: &str) {
-            put_done(self.0, uscc, product, onsite, day, region).unwrap();
+        fn submission(&mut self, s: &Sub<'_>) {
+            self.0
+                .prepare_cached(
+                    "INSERT INTO submissions (id, sha256, body, report, valid, level, errors,
+                        findings, uscc, enterprise_name, region, product, form, link, inspected_at,
+                        inspected_date, received_at, author)
+                     VALUES (?1, '', '{}', '{}', 1, 'none', 0, 0, ?2, '', ?3, ?4, ?5, ?6, ?7, ?8,
+                        ?7, 'bench')",
+                )
+                .unwrap()
+                .execute(params![
+                    s.id,
+                    s.uscc,
+                    s.region,
+                    s.product,
+                    s.form(),
+                    s.link.as_str(),
+                    s.inspected_at(),
+                    s.day
+                ])
+                .unwrap();
+            put_done(self.0, s.uscc, s.product, s.onsite, s.link, s.day, s.region).unwrap();
         }
         fn entry(&mut self, entry: &str, uscc: &str, region: &str, bodies: &[String]) {
             for b in bodies {

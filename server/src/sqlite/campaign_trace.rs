@@ -47,7 +47,7 @@ pub(super) fn local_facts(conn: &Connection, prefix: &str) -> Result<LocalFacts>
         .filter_map(|b| serde_json::from_str(b).ok())
         .collect();
     let mut st = conn.prepare_cached(
-        "SELECT d.uscc, d.product, d.onsite, d.day, d.region FROM campaign_done d
+        "SELECT d.uscc, d.product, d.onsite, d.link, d.day, d.region FROM campaign_done d
          WHERE d.region >= ?1 AND d.region < ?2",
     )?;
     let submissions = st
@@ -56,8 +56,9 @@ pub(super) fn local_facts(conn: &Connection, prefix: &str) -> Result<LocalFacts>
                 r.get(0)?,
                 r.get(1)?,
                 r.get(2)?,
-                r.get(3)?,
+                &r.get::<_, String>(3)?,
                 r.get(4)?,
+                r.get(5)?,
             ))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

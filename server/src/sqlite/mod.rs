@@ -82,7 +82,7 @@ const SCHEMAS: &[&str] = &[
 ];
 
 /// `PRAGMA user_version` of a database with every migration applied.
-const VERSION: i64 = 4;
+const VERSION: i64 = 5;
 
 /// Create whatever table or index is missing (each statement is `IF NOT EXISTS`).
 fn create_schema(conn: &Connection) -> Result<()> {
@@ -174,10 +174,15 @@ impl Sqlite {
         if version <= 2 {
             Self::migrate_v2(&conn)?;
         }
-        create_schema(&conn)?;
-        if version <= 3 {
-            Self::migrate_v3(&conn)?;
+        // The schema and the facts' migrations in one transaction (with the version, which
+        // `create_schema` sets): a start that stops half-way leaves the database as it was.
+        let tx = conn.unchecked_transaction()?;
+        let relinked = version <= 4 && Self::migrate_v4(&tx)?;
+        create_schema(&tx)?;
+        if version <= 4 {
+            Self::refold_v3_v4(&tx, relinked)?;
         }
+        tx.commit()?;
         campaign::init(&conn)?;
         Ok(Sqlite {
             conn: Mutex::new(conn),
@@ -267,16 +272,47 @@ impl Sqlite {
         Ok(())
     }
 
-    /// Version 4's entry facts carry what the summary's breakdown lists and counts (the
-    /// enterprise's name as recorded, the submission a danger was found in, each required
-    /// measure's state) instead of it folding the ledger per request: the facts stored by older
-    /// versions are made again from their entries' events, once (runs after `create_schema`, so
-    /// the facts and counters tables exist; an entry's counted figures do not change, so the
-    /// counters get no difference).
-    fn migrate_v3(conn: &Connection) -> Result<()> {
-        let tx = conn.unchecked_transaction()?;
-        campaign::refold_entries(&tx)?;
-        tx.commit()?;
+    /// Version 5 keeps each danger's link (its submission's) in the entry fact, and each valid
+    /// inspection's link in its done fact: the summary's breakdown paged through every
+    /// submission of the locality for them. Before the schema: the entry facts get a column
+    /// for their submission (so a submission arriving after its entry finds it), and the done
+    /// facts of version 4, which have no link, are dropped to be made again from the
+    /// submissions with it (`refold_v3_v4`). Returns whether they were.
+    fn migrate_v4(conn: &Connection) -> Result<bool> {
+        if exists(
+            conn,
+            "SELECT 1 FROM sqlite_master WHERE name = 'campaign_entries'",
+        )? && !exists(
+            conn,
+            "SELECT 1 FROM pragma_table_info('campaign_entries') WHERE name = 'submission'",
+        )? {
+            conn.execute("ALTER TABLE campaign_entries ADD COLUMN submission TEXT", [])?;
+        }
+        let unlinked = exists(conn, "SELECT 1 FROM sqlite_master WHERE name = 'campaign_done'")?
+            && !exists(
+                conn,
+                "SELECT 1 FROM pragma_table_info('campaign_done') WHERE name = 'link'",
+            )?;
+        if unlinked {
+            conn.execute("DROP TABLE campaign_done", [])?;
+        }
+        Ok(unlinked)
+    }
+
+    /// The entry facts of versions 3 and 4 made again from their entries' events (version 4
+    /// added the enterprise's name as recorded, the submission and each measure's state, in
+    /// place of folding the ledger per request; version 5 the submission's link and column),
+    /// after `create_schema`, so the facts and counters tables exist. An entry's counted
+    /// figures do not change, so the counters get no difference; done facts made again
+    /// (`relinked`) are counted again from the facts by `campaign::init`.
+    fn refold_v3_v4(conn: &Connection, relinked: bool) -> Result<()> {
+        if relinked {
+            campaign::fill_done(conn)?;
+        }
+        campaign::refold_entries(conn)?;
+        if relinked {
+            conn.execute("DELETE FROM campaign_kept", [])?;
+        }
         Ok(())
     }
 

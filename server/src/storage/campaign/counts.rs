@@ -198,16 +198,19 @@ impl Changes {
     }
 }
 
-/// A valid inspection's fact as the counters and the ranking read it.
+/// A valid inspection's fact as the counters, the ranking and the breakdown read it (`link` as
+/// stored: only links that parse are, by the hooks and the migrations).
 pub fn done_fact(
     uscc: String,
     product: String,
     onsite: bool,
+    link: &str,
     day: String,
     region: String,
 ) -> SubmissionFact {
+    let link = Link::parse(link).unwrap_or(Link::Sales);
     SubmissionFact {
-        id: format!("{uscc}/{product}/{onsite}/{day}"),
+        id: format!("{uscc}/{product}/{onsite}/{}/{day}", link.as_str()),
         uscc,
         region,
         name: String::new(),
@@ -217,7 +220,7 @@ pub fn done_fact(
         } else {
             Form::SelfInspection
         },
-        link: Link::Sales,
+        link,
         date: day,
         valid: true,
     }
