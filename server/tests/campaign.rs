@@ -734,3 +734,58 @@ fn the_register_views_of_a_county() {
     assert_eq!(get(a, &w.county, &path("&view=everything")).0, 400);
     assert_eq!(get(a, &w.county, &path("&limit=0")).0, 400);
 }
+
+/// A danger's link is its submission's, kept in the entry's fact as records arrive (the
+/// breakdown reads the facts alone): an entry whose `created` event was sent before the
+/// submission it cites (a device whose ledger queue drained first) is counted under no link,
+/// and under the submission's once the submission arrives.
+#[test]
+fn a_dangers_link_follows_its_submission_also_when_its_events_came_first() {
+    let srv = start(data_dir(), &[]);
+    let a = &srv.addr;
+    let admin = sign_in(a, "admin");
+    let county = account(a, &admin, "xian", "supervisor", &["520102"]);
+    let tablet = sign_in(a, "jiancha");
+    let (sub, entry) = (uuid(40), uuid(42));
+    let created = json!({"id": uuid(41), "entry": entry, "author": "jiancha", "device": "tablet",
+        "at": "2023-07-10T10:00:00+08:00", "kind": "created", "submission": sub,
+        "enterprise": {"uscc": USCC, "region": "520102"}, "product": "electric-bicycle",
+        "danger": {"text": {"zh": "限速器被拆除", "en": "limiter removed"}, "severity": "general",
+            "basis": "GB 17761-2018"}});
+    let (s, r) = post(a, &tablet, "/api/v1/events", &json!([created]));
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["results"][0]["status"], "stored", "{r}");
+    let dangers = |key: &str| {
+        let (s, v) = get(
+            a,
+            &county,
+            &format!("{P}/breakdown/trace?region=520102&date=2023-08-16&by=link&key={key}&figure=dangers"),
+        );
+        assert_eq!(s, 200);
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["entry"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(dangers("none"), [entry.clone()]);
+    assert!(dangers("sales").is_empty());
+    // The submission arrives (an on-site inspection in sales, with three findings of its own).
+    let (s, r) = post(a, &tablet, "/api/v1/submissions", &inspection(&sub, USCC, "520102"));
+    assert_eq!(s, 200, "{r}");
+    assert!(dangers("none").is_empty());
+    let sales = dangers("sales");
+    assert_eq!(sales.len(), 4, "{sales:?}");
+    assert!(sales.contains(&entry));
+    // The summary's breakdown says the same.
+    let (_, summary) = get(
+        a,
+        &county,
+        &format!("{P}/summary?region=520102&date=2023-08-16&kind=stage"),
+    );
+    let by_link = summary["breakdown"]["by_link"].as_array().unwrap();
+    assert_eq!(by_link.len(), 2, "no line of dangers without a link: {summary}");
+    assert_eq!(by_link[1]["link"], "sales");
+    assert_eq!(by_link[1]["dangers"], 4);
+}
