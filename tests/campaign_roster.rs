@@ -346,6 +346,16 @@ fn the_breakdown_adds_up_to_the_progress_figures_and_each_cell_lists_its_records
     assert_eq!(b.by_link[2].link, None);
     assert!(b.by_link[2].dangers > 0);
     assert!(b.by_measure.iter().any(|x| x.done > 0) && b.by_measure.iter().any(|x| x.not_done > 0));
+    // A danger's link is its fact's (which the server keeps from the submission it was found
+    // in): one fact given the sales link moves from the hand-recorded line to the sales line.
+    let mut linked = entries.clone();
+    let moved = r.dangers[0].entry.clone();
+    for f in linked.iter_mut().filter(|f| f.entry == moved) {
+        f.link = Some(paicha::template::Link::Sales);
+    }
+    let again = count(&records(&p, &f.register, &f.submissions, &linked, "520000", today));
+    assert_eq!(again.by_link[1].dangers, b.by_link[1].dangers + 1);
+    assert_eq!(again.by_link[2].dangers, b.by_link[2].dangers - 1);
 }
 
 #[test]

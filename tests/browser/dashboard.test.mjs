@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { launch, openApp, startServer, token, root, signIn, cspViolations } from './helpers.mjs';
+import { launch, openApp, startServer, token, root, signIn, cspViolations, api } from './helpers.mjs';
 
 const shots = join(root, 'target/screenshots');
 mkdirSync(shots, { recursive: true });
@@ -20,11 +20,6 @@ async function axe(page, where) {
   const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
   const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   assert.deepEqual(bad.map((v) => `${where}: ${v.id} (${v.impact}) ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`), []);
-}
-
-async function api(server, tok, method, path, body) {
-  const r = await fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  return { status: r.status, body: await r.json().catch(() => null) };
 }
 
 const fixture = JSON.parse(readFileSync(join(root, 'tests/fixtures/ebike-onsite-sales-speed-and-modification.json'), 'utf8')).submission;

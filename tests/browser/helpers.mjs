@@ -170,10 +170,11 @@ export async function faultProxy(upstream, fault = () => 'pass') {
   return proxy;
 }
 
-export async function launch(userDataDir = tempDir('profile')) {
+/** Chromium with a fresh profile; `options` are the context's (e.g. `timezoneId`). */
+export async function launch(userDataDir = tempDir('profile'), options = {}) {
   const ctx = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args: FLAGS,
-    viewport: { width: 360, height: 740 },
+    viewport: { width: 360, height: 740 }, ...options,
   });
   // Every Content Security Policy violation in any page (the app must cause none).
   await ctx.addInitScript(() => {
@@ -226,4 +227,29 @@ export async function signIn(page, username = 'qiye') {
   await page.fill('#pc-pass', PASSWORD);
   await page.click('form.signin button[type=submit]');
   await page.waitForSelector('form.start');
+}
+
+/** JSON over HTTP with a token: {status, body} (body null when it is not JSON). */
+export async function api(server, tok, method, path, body) {
+  const r = await fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: r.status, body: await r.json().catch(() => null) };
+}
+
+/** Polls `fn` until it returns something truthy (which it resolves with), or fails after `timeout` ms. */
+export async function until(fn, what, timeout = 20000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A USCC completed with its GB 32100-2015 check character. */
+export function withCheck(first17) {
+  const cs = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += cs.indexOf(first17[i]) * (3 ** i % 31);
+  return first17 + cs[(31 - (sum % 31)) % 31];
 }

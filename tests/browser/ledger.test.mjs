@@ -5,7 +5,7 @@
 // re-checks and closes it out; phone, tablet and server agree.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openApp, startServer, cleanup, PASSWORD, token, root, signIn } from './helpers.mjs';
+import { launch, openApp, startServer, cleanup, PASSWORD, token, root, signIn, until } from './helpers.mjs';
 
 const USCC = '91520102MA6DK4L2XN';
 const SUB = '6f1c2a9e-3b7d-4c1e-9a55-0d2f6b8e4a99';
@@ -34,16 +34,6 @@ async function serverLedger(server, username) {
   const r = await fetch(`${server.url}/api/v1/ledger`, { headers: { authorization: `Bearer ${tok}` } });
   assert.equal(r.status, 200);
   return r.json();
-}
-
-async function until(fn, what, timeout = 20000) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 test('a major danger is found, rectified offline on a phone, re-checked on a tablet and closed out', async () => {

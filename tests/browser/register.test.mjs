@@ -6,28 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, openApp, startServer, cleanup, token, root, signIn } from './helpers.mjs';
+import { launch, openApp, startServer, cleanup, token, root, signIn, until, withCheck } from './helpers.mjs';
 
 const CEMENT = '91520102MA6CEM0011';
 const REBAR = '91520102MA6REB0021';
-
-/** A USCC completed with its GB 32100-2015 check character. */
-function withCheck(first17) {
-  const cs = '0123456789ABCDEFGHJKLMNPQRTUWXY';
-  let sum = 0;
-  for (let i = 0; i < 17; i++) sum += cs.indexOf(first17[i]) * (3 ** i % 31);
-  return first17 + cs[(31 - (sum % 31)) % 31];
-}
-
-async function until(fn, what, timeout = 20000) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 test('an inspector offline picks an enterprise from the register', { timeout: 150000 }, async () => {
   const server = await startServer();

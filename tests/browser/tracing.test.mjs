@@ -6,7 +6,7 @@
 // and 南明区 sees it on the entry. Screenshots at 360 px and 1024 px.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openApp, startServer, cleanup, token, root, signIn, PASSWORD } from './helpers.mjs';
+import { launch, openApp, startServer, cleanup, token, root, signIn, PASSWORD, api } from './helpers.mjs';
 
 const USCC = '91520102MA6DK4L2XN';
 
@@ -14,11 +14,6 @@ async function openLedger(page, base) {
   await page.goto(`${base}/www/ledger.html`);
   await page.waitForFunction(() => document.documentElement.dataset.ready === '1', null, { timeout: 20000 });
   await page.waitForSelector('main [role=status]:has-text("已同步")');
-}
-
-async function api(server, tok, method, path, body) {
-  const r = await fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  return { status: r.status, body: await r.json().catch(() => null) };
 }
 
 test('a tracing recorded offline asks another county to assist, which records the result from its queue', async () => {

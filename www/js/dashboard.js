@@ -9,6 +9,7 @@ import { apiFetch, apiJson } from './http.js';
 import { getLang, setLang } from './i18n.js';
 import { registerSection } from './dashboard-register.js';
 import { lookbackSection } from './dashboard-lookback.js';
+import { importForm } from './file-import.js';
 
 const T = {
   title: ['专项行动进度', 'Campaign progress'],
@@ -42,6 +43,13 @@ const T = {
   up: ['上一级', 'Up'],
 };
 const t = (k, n) => (T[k]?.[getLang() === 'en' ? 1 : 0] ?? k).replace('{n}', String(n ?? ''));
+// The county's register imported from the file it keeps (POST /api/v1/register/import).
+const IMPORT = {
+  label: ['导入企业名录（XLSX / CSV）', 'Import the enterprise register (XLSX / CSV)'],
+  hint: ['按企业名录模板的列填写（统一社会信用代码、企业名称、行政区划代码、生产产品、销售产品……）。任何一行有错，整个文件都不导入；同一文件再次导入不会重复，改动的行保留历史版本。',
+    'In the register template\'s columns (统一社会信用代码, 企业名称, 行政区划代码, 生产产品, 销售产品...). A file with any bad row imports nothing; the same file again changes nothing, a changed row keeps its history.'],
+  imported: ['已导入 {rows} 行：新增 {new}，更新 {changed}，未变 {unchanged}', 'Imported {rows} rows: {new} new, {changed} updated, {unchanged} unchanged'],
+};
 const CAMPAIGN = '2023-guizhou';
 const root = document.getElementById('dashboard');
 let auth = null;
@@ -220,6 +228,9 @@ function render() {
     el('section', { aria: { labelledby: 'h-lag' } }, el('h2', { id: 'h-lag', textContent: t('lagging') }), lagging),
     ranking,
     state.register && registerSection(state.register, state.view, showView, getLang()),
+    state.register && !state.offline && auth.account.role !== 'enterprise' && importForm({
+      kind: 'register', id: 'ri-file', url: '/api/v1/register/import', token: auth.token, texts: IMPORT, done: refresh,
+    }),
     ['supervisor', 'admin'].includes(auth.account.role) && !state.offline && lookbackSection({
       campaign: CAMPAIGN, region: p.root.code, date: state.date || p.today, token: auth.token,
       author: auth.account.username, lang: getLang(),

@@ -73,6 +73,7 @@ const T = {
   signInFailed: ['无法登录（网络或服务器问题）', 'Could not sign in (network or server problem)'],
   photo: ['拍照或选择照片', 'Take or choose a photo'],
   removePhoto: ['移除', 'Remove'],
+  photoUnreadable: ['有照片无法读取（格式不支持或文件已损坏），未加入：请重新拍照或选择其他照片', 'A photo could not be read (unsupported format or damaged file) and was not added: take it again or choose another'],
   sign: ['签名', 'Sign'],
   clear: ['清除', 'Clear'],
   signHere: ['请在框内签名', 'Sign inside the box'],

@@ -38,6 +38,10 @@ export function photoInput(item, value, set, ctx) {
   const list = el('ul', { className: 'photos' });
   const file = el('input', { type: 'file', accept: 'image/*', multiple: max > 1, attrs: { capture: 'environment' }, className: 'sr-only' });
   const pick = el('label', { className: 'button secondary' }, file, el('span', { textContent: t('photo') }));
+  // A file the browser cannot decode (a camera's HEIC on a browser without it, a broken file) is
+  // not added: said so, rather than the pick seeming to do nothing.
+  const unreadable = el('p', { className: 'note', textContent: t('photoUnreadable'), attrs: { role: 'status' } });
+  unreadable.hidden = true;
   const draw = () => {
     list.replaceChildren(...refs.map((r, i) => {
       const img = el('img', { alt: r.name ?? '', width: 96, height: 96 });
@@ -50,12 +54,14 @@ export function photoInput(item, value, set, ctx) {
   };
   file.addEventListener('change', async () => {
     const added = [];
+    let failed = 0;
     for (const f of [...file.files].slice(0, max - refs.length)) {
       const small = await compress(f);
-      if (!small) continue;
+      if (!small) { failed += 1; continue; }
       added.push(await toRef(small, f.name.replace(/\.[^.]*$/, '') + '.jpg'));
     }
     file.value = '';
+    unreadable.hidden = failed === 0;
     if (!added.length) return;
     for (const a of added) ctx.remember(a.ref.sha256, a.blob);
     refs = refs.concat(added.map((a) => a.ref)).filter((r, i, a) => a.findIndex((x) => x.sha256 === r.sha256) === i);
@@ -63,7 +69,7 @@ export function photoInput(item, value, set, ctx) {
     draw();
   });
   draw();
-  return el('div', { className: 'photo' }, pick, list);
+  return el('div', { className: 'photo' }, pick, unreadable, list);
 }
 
 export function signaturePad(item, value, set, ctx) {
