@@ -155,6 +155,12 @@ test("a county bureau's day: register imported, an offline inspection, the order
     await until(async () => (await figures(dpage))[0] === '3', 'the figures after the import');
     assert.deepEqual(await figures(dpage), ['3', '0 (0%)', '0 (0%)', '0', '0', '0', '0', '0']);
     assert.equal(await dpage.$$eval('table.register tbody tr', (r) => r.length), 3);
+    // A milestone already missed reads apart from one due in five days.
+    assert.deepEqual(await dpage.$$eval('#dashboard > main > ul.flags li', (l) => l.map((x) => x.textContent)), [
+      '已滞后：企业自查覆盖率 0%，应于 07-15 前达到 50%',
+      '即将到期：企业自查覆盖率 0%，应于 08-15 前达到 100%',
+      '即将到期：现场排查覆盖率 0%，应于 08-15 前达到 100%',
+    ]);
     await shoot(dpage, '1-register-imported');
     PHOTO = await dpage.screenshot({ type: 'jpeg', quality: 70 });
 
@@ -196,6 +202,9 @@ test("a county bureau's day: register imported, an offline inspection, the order
     assert.equal(await tpage.isVisible(`${photo} p.note`), false);
     await tpage.waitForSelector('.save-status:text("已保存在本机")');
     await shoot(tpage, '2-tablet-checklist');
+    // As the inspector sees it: the grading at the top, the finding at the item.
+    await tpage.locator(item('ebike.max_speed_kmh')).scrollIntoViewIfNeeded();
+    await tpage.screenshot({ path: join(shots, 'county-day-2-tablet-findings.png') });
     // Complete: one press sends it to the outbox (offline, it waits there).
     assert.match(await tpage.textContent('.summary'), /重大隐患 · 2 项隐患 · 0 处待填写或改正/);
     await tpage.click('.submit-row button');
@@ -268,6 +277,12 @@ test("a county bureau's day: register imported, an offline inspection, the order
     // The printed summary of the day: by link, and by severity and status.
     await dpage.goto(`${server.url}/www/summary.html?region=520102&date=${DAY}&kind=stage`);
     await dpage.waitForSelector('#summary table');
+    assert.match(await dpage.textContent('#summary'), /生成于 \d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}/);
+    assert.deepEqual(await dpage.$$eval('#summary li.flag', (l) => l.map((x) => x.textContent)), [
+      '已滞后：企业自查覆盖率 0%，应于 07-15 前达到 50%',
+      '即将到期：企业自查覆盖率 0%，应于 08-15 前达到 100%',
+      '即将到期：现场排查覆盖率 33%，应于 08-15 前达到 100%',
+    ]);
     const section = (title) => dpage.$$eval('#summary section', (ss, h) => {
       const sec = ss.find((x) => x.querySelector('h2')?.textContent === h);
       return [...sec.querySelectorAll('tbody tr')].map((tr) => [...tr.cells].map((c) => c.textContent));

@@ -10,6 +10,7 @@ import { getLang, setLang } from './i18n.js';
 import { registerSection } from './dashboard-register.js';
 import { lookbackSection } from './dashboard-lookback.js';
 import { importForm } from './file-import.js';
+import { flagText } from './labels.js';
 
 const T = {
   title: ['专项行动进度', 'Campaign progress'],
@@ -202,7 +203,7 @@ function render() {
   const head = el('tr', {}, ...['locality', 'registered', 'self', 'onsite', 'found', 'closed', 'open', 'overdue', 'spot'].map((k) => el('th', { scope: 'col', textContent: t(k) })));
   const rows = [row(p.root, placeName(p.root), true), ...p.root.children.map((c) => row(c, placeName(c), false))];
   const lagging = p.lagging.length
-    ? el('ul', { className: 'flags' }, ...p.lagging.map((l) => el('li', {}, el('strong', { textContent: `${placeName(l)} ` }), l.flags.map((f) => (getLang() === 'en' ? f.reason.en : f.reason.zh)).join('；'))))
+    ? el('ul', { className: 'flags' }, ...p.lagging.map((l) => el('li', {}, el('strong', { textContent: `${placeName(l)} ` }), l.flags.map((f) => flagText(f, getLang())).join('；'))))
     : el('p', { textContent: t('none') });
   const ranking = state.ranking && el('section', { aria: { labelledby: 'h-rank' } },
     el('h2', { id: 'h-rank', textContent: t('ranking') }),
@@ -221,7 +222,7 @@ function render() {
     state.offline && el('p', { className: 'stale', role: 'status', textContent: t('offline', new Date(state.synced).toLocaleString()) }),
     el('div', { className: 'bar' }, el('label', { htmlFor: 'asof', textContent: t('asOf') }), date, refreshBtn, up, xs, xa,
       el('a', { className: 'button secondary', href: `summary.html?${q({ region: state.region, date: state.date || p.today, kind: 'stage' })}`, textContent: t('report') })),
-    p.root.flags.length > 0 && el('ul', { className: 'flags' }, ...p.root.flags.map((f) => el('li', { textContent: getLang() === 'en' ? f.reason.en : f.reason.zh }))),
+    p.root.flags.length > 0 && el('ul', { className: 'flags' }, ...p.root.flags.map((f) => el('li', { className: f.code, textContent: flagText(f, getLang()) }))),
     el('section', { aria: { labelledby: 'h-tree' } },
       el('h2', { id: 'h-tree', textContent: t('tree') }),
       el('div', { className: 'wrap', tabIndex: 0, attrs: { role: 'region' }, aria: { label: t('tree') } }, el('table', {}, el('thead', {}, head), el('tbody', {}, ...rows)))),

@@ -48,6 +48,18 @@ export const VIOLATION_LABELS = {
 /** A label in `lang` ('zh' or 'en'), or the code itself for a kind this page does not know yet. */
 export const labelOf = (table, kind, lang) => table[kind]?.[lang === 'en' ? 'en' : 'zh'] ?? kind;
 
+/** Why a locality is flagged (src/campaign/progress.rs FlagCode): said before the reason, so a
+ * milestone not yet due reads apart from one already missed. */
+export const FLAG_LABELS = {
+  behind: { zh: '已滞后', en: 'Behind' },
+  due_soon: { zh: '即将到期', en: 'Due soon' },
+  overdue_dangers: { zh: '隐患超期', en: 'Dangers overdue' },
+  spot_overdue: { zh: '抽查复检超期', en: 'Spot re-checks overdue' },
+};
+
+/** A flag as the pages show it: `已滞后：企业自查覆盖率 0%，应于 07-15 前达到 50%`. */
+export const flagText = (f, lang) => `${labelOf(FLAG_LABELS, f.code, lang)}${lang === 'en' ? ': ' : '：'}${lang === 'en' ? f.reason.en : f.reason.zh}`;
+
 /** Licence and certificate kinds of the register (src/campaign/register.rs CertificateKind). */
 export const CERTIFICATE_LABELS = {
   production_licence: { zh: '生产许可证', en: 'Production licence' },

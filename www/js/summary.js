@@ -5,7 +5,7 @@
 import { getMeta } from './db.js';
 import { el } from './dom.js';
 import { apiJson } from './http.js';
-import { ACTION_LABELS, labelOf } from './labels.js';
+import { ACTION_LABELS, flagText, labelOf } from './labels.js';
 
 const placeName = (name, code) => (name ? `${name} ${code}` : code);
 
@@ -105,8 +105,8 @@ async function main() {
   print.addEventListener('click', () => window.print());
   root.replaceChildren(
     el('h1', { textContent: `${s.campaign.name.zh} · ${kind}` }),
-    el('p', { textContent: `地区 ${placeName(s.name, s.region)} · 截至 ${s.today} · 报送期限 ${s.due ?? '-'} · 生成于 ${s.made_at}` }), print,
-    s.flags.length > 0 && el('ul', {}, ...s.flags.map((f) => el('li', { className: 'flag', textContent: f.reason.zh }))),
+    el('p', { textContent: `地区 ${placeName(s.name, s.region)} · 截至 ${s.today} · 报送期限 ${s.due ?? '-'} · 生成于 ${new Date(s.made_at).toLocaleString('zh-CN', { dateStyle: 'long', timeStyle: 'short' })}` }), print,
+    s.flags.length > 0 && el('ul', {}, ...s.flags.map((f) => el('li', { className: `flag ${f.code}`, textContent: flagText(f, 'zh') }))),
     el('section', {}, el('h2', { textContent: '总体及各地进度' }),
       table([{ label: `合计 ${placeName(s.name, s.region)}`, region: s.region, f: s.figures }, ...s.localities.map((l) => ({ label: placeName(l.name, l.code), region: l.code, f: l.figures }))], '地区', s.today)),
     el('section', {}, el('h2', { textContent: '各地覆盖率' }), coverageChart(s.localities.length ? s.localities : [{ code: s.region, name: s.name, figures: s.figures }])),
