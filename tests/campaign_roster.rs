@@ -353,7 +353,14 @@ fn the_breakdown_adds_up_to_the_progress_figures_and_each_cell_lists_its_records
     for f in linked.iter_mut().filter(|f| f.entry == moved) {
         f.link = Some(paicha::template::Link::Sales);
     }
-    let again = count(&records(&p, &f.register, &f.submissions, &linked, "520000", today));
+    let again = count(&records(
+        &p,
+        &f.register,
+        &f.submissions,
+        &linked,
+        "520000",
+        today,
+    ));
     assert_eq!(again.by_link[1].dangers, b.by_link[1].dangers + 1);
     assert_eq!(again.by_link[2].dangers, b.by_link[2].dangers - 1);
 }

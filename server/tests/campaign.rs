@@ -769,10 +769,15 @@ fn a_dangers_link_follows_its_submission_also_when_its_events_came_first() {
             .map(|i| i["entry"].as_str().unwrap().to_string())
             .collect::<Vec<_>>()
     };
-    assert_eq!(dangers("none"), [entry.clone()]);
+    assert_eq!(dangers("none"), std::slice::from_ref(&entry));
     assert!(dangers("sales").is_empty());
     // The submission arrives (an on-site inspection in sales, with three findings of its own).
-    let (s, r) = post(a, &tablet, "/api/v1/submissions", &inspection(&sub, USCC, "520102"));
+    let (s, r) = post(
+        a,
+        &tablet,
+        "/api/v1/submissions",
+        &inspection(&sub, USCC, "520102"),
+    );
     assert_eq!(s, 200, "{r}");
     assert!(dangers("none").is_empty());
     let sales = dangers("sales");
@@ -785,7 +790,11 @@ fn a_dangers_link_follows_its_submission_also_when_its_events_came_first() {
         &format!("{P}/summary?region=520102&date=2023-08-16&kind=stage"),
     );
     let by_link = summary["breakdown"]["by_link"].as_array().unwrap();
-    assert_eq!(by_link.len(), 2, "no line of dangers without a link: {summary}");
+    assert_eq!(
+        by_link.len(),
+        2,
+        "no line of dangers without a link: {summary}"
+    );
     assert_eq!(by_link[1]["link"], "sales");
     assert_eq!(by_link[1]["dangers"], 4);
 }

@@ -79,7 +79,12 @@ async fn summarise(
     let (leaves, open, breakdown) = blocking(move || {
         let l = app.store.campaign_leaves(plan, &prefix, &today)?;
         let o = app.store.open_over_time(plan, &prefix, &days)?;
-        let b = breakdown::count(&super::campaign_breakdown::of(&*app.store, plan, &region, day)?);
+        let b = breakdown::count(&super::campaign_breakdown::of(
+            &*app.store,
+            plan,
+            &region,
+            day,
+        )?);
         Ok((l, days.into_iter().zip(o).collect::<Vec<_>>(), b))
     })
     .await?;

@@ -137,7 +137,10 @@ pub(super) fn keep_links(tx: &mut Tx<'_>) -> Result<()> {
 
 /// The entries recorded as found in any of these submissions (their events stored before the
 /// submission): what a new submission's link is to be given to.
-pub(super) fn waiting_for<C: GenericClient>(c: &mut C, submissions: &[&str]) -> Result<Vec<String>> {
+pub(super) fn waiting_for<C: GenericClient>(
+    c: &mut C,
+    submissions: &[&str],
+) -> Result<Vec<String>> {
     if submissions.is_empty() {
         return Ok(Vec::new());
     }
@@ -342,7 +345,10 @@ pub(super) fn on_entries<C: GenericClient>(
         }
     }
     // Each danger's link is its submission's (one statement for them all).
-    let cited: Vec<&str> = folded.iter().filter_map(|f| f.submission.as_deref()).collect();
+    let cited: Vec<&str> = folded
+        .iter()
+        .filter_map(|f| f.submission.as_deref())
+        .collect();
     let mut links: BTreeMap<String, Link> = BTreeMap::new();
     if !cited.is_empty() {
         for r in c.query_typed(

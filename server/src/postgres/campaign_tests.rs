@@ -217,7 +217,10 @@ fn a_database_before_migration_3_gets_the_links_into_its_facts() {
     let (entry, uscc, region, product) = (
         created["entry"].as_str().unwrap().to_string(),
         created["enterprise"]["uscc"].as_str().unwrap().to_string(),
-        created["enterprise"]["region"].as_str().unwrap().to_string(),
+        created["enterprise"]["region"]
+            .as_str()
+            .unwrap()
+            .to_string(),
         created["product"].as_str().unwrap().to_string(),
     );
     let events: Vec<Event> = serde_json::from_value(events.into()).unwrap();

@@ -256,7 +256,10 @@ mod tests {
         let (entry, uscc, region, product) = (
             created["entry"].as_str().unwrap().to_string(),
             created["enterprise"]["uscc"].as_str().unwrap().to_string(),
-            created["enterprise"]["region"].as_str().unwrap().to_string(),
+            created["enterprise"]["region"]
+                .as_str()
+                .unwrap()
+                .to_string(),
             created["product"].as_str().unwrap().to_string(),
         );
         let events: Vec<Event> = serde_json::from_value(events.into()).unwrap();
@@ -279,7 +282,16 @@ mod tests {
                 params![sub, uscc, region, product],
             )
             .unwrap();
-            put_done(&tx, &uscc, &product, true, Link::Production, "2023-07-10", &region).unwrap();
+            put_done(
+                &tx,
+                &uscc,
+                &product,
+                true,
+                Link::Production,
+                "2023-07-10",
+                &region,
+            )
+            .unwrap();
             for e in &events {
                 tx.execute(
                     "INSERT INTO events (id, entry, kind, sha256, body, uscc, region, received_at, author)

@@ -286,13 +286,18 @@ impl Sqlite {
             conn,
             "SELECT 1 FROM pragma_table_info('campaign_entries') WHERE name = 'submission'",
         )? {
-            conn.execute("ALTER TABLE campaign_entries ADD COLUMN submission TEXT", [])?;
-        }
-        let unlinked = exists(conn, "SELECT 1 FROM sqlite_master WHERE name = 'campaign_done'")?
-            && !exists(
-                conn,
-                "SELECT 1 FROM pragma_table_info('campaign_done') WHERE name = 'link'",
+            conn.execute(
+                "ALTER TABLE campaign_entries ADD COLUMN submission TEXT",
+                [],
             )?;
+        }
+        let unlinked = exists(
+            conn,
+            "SELECT 1 FROM sqlite_master WHERE name = 'campaign_done'",
+        )? && !exists(
+            conn,
+            "SELECT 1 FROM pragma_table_info('campaign_done') WHERE name = 'link'",
+        )?;
         if unlinked {
             conn.execute("DROP TABLE campaign_done", [])?;
         }

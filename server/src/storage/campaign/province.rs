@@ -229,10 +229,13 @@ pub fn measure(plan: &Plan, store: &dyn Storage) {
         &mut || before = Some(check(&paged(store, &plan, day))),
     );
     let mut after = None;
-    time("province breakdown (the facts alone, as the API makes it now)", &mut || {
-        let r = crate::api::campaign_breakdown::of(store, &plan, "520000", day).unwrap();
-        after = Some(check(&r));
-    });
+    time(
+        "province breakdown (the facts alone, as the API makes it now)",
+        &mut || {
+            let r = crate::api::campaign_breakdown::of(store, &plan, "520000", day).unwrap();
+            after = Some(check(&r));
+        },
+    );
     assert_eq!(before, after, "the same breakdown both ways");
     println!("peak memory (VmHWM): {} MB", peak_mb());
 }
@@ -286,7 +289,10 @@ fn paged(store: &dyn Storage, plan: &Plan, day: NaiveDate) -> Records {
     }
     let link_of: HashMap<&str, Link> = subs.iter().map(|s| (s.id.as_str(), s.link)).collect();
     for f in &mut facts.entries {
-        f.link = f.submission.as_deref().and_then(|s| link_of.get(s).copied());
+        f.link = f
+            .submission
+            .as_deref()
+            .and_then(|s| link_of.get(s).copied());
     }
     records(plan, &facts.register, &subs, &facts.entries, "520000", day)
 }
