@@ -45,11 +45,16 @@ console.log(`${'www/sw.js (after the first render)'.padEnd(50)} ${''.padStart(14
 // Pages that load a WASM module of their own when they first open (the app's scripts and the
 // catalogue they share with it are cached by then). A new module's page: one line here, with its
 // module, the files it loads first and its budget (gzip -9).
+// The dashboard's module (campaign progress counted offline, campaign-wasm/) measured 80.7 KiB
+// gzip and the page's first open 96.0 KiB when it came (2026-12-02): the budget leaves room to grow.
+const BUDGET_DASHBOARD = 110 * 1024;
 const PAGES = [
   { name: 'ledger page', budget: 150 * 1024, module: 'pkg/ledger/paicha_ledger_bg.wasm',
     files: ['pkg/ledger/paicha_ledger.js', 'www/ledger.html', 'www/ledger.css', 'www/js/ledger.js'] },
   { name: 'express page', budget: 120 * 1024, module: 'pkg/express/paicha_express_bg.wasm',
     files: ['pkg/express/paicha_express.js', 'www/express.html', 'www/express.css', 'www/js/express.js', 'www/js/express-text.js', 'www/js/express-format.js'] },
+  { name: 'dashboard page', budget: BUDGET_DASHBOARD, module: 'pkg/campaign/paicha_campaign_bg.wasm',
+    files: ['pkg/campaign/paicha_campaign.js', 'www/dashboard.html', 'www/dashboard.css', 'www/js/dashboard.js', 'www/js/dashboard-register.js', 'www/js/dashboard-lookback.js', 'www/js/file-import.js'] },
 ];
 const over = [];
 for (const p of PAGES) {

@@ -360,3 +360,54 @@ proptest! {
         prop_assert_eq!(base, other);
     }
 }
+
+/// The golden answer the dashboard's WASM module is held to (tests/js/campaign.test.mjs): the
+/// facts of the fixture county as the server's facts endpoint sends them (the entries folded
+/// from the events, the spot checks' facts, the localities' names) and the progress answer the
+/// server would give, counted natively, on the day before the 08-15 milestones and after them.
+/// The Node test runs the module over the same facts and asserts the same answers, so the two
+/// sides cannot drift: a change of the core's figures fails here until the file is written
+/// again (`PAICHA_WRITE_GOLDEN=1 cargo test -p paicha --test campaign golden`), and then there
+/// until the module is rebuilt.
+#[test]
+fn the_golden_answers_the_wasm_module_is_held_to() {
+    let f = fixture();
+    let state = fold(&f.events);
+    let entries: Vec<EntryFact> = state.entries.iter().map(EntryFact::of).collect();
+    let spots: Vec<SpotFact> = f.spots.iter().map(SpotFact::of).collect();
+    let inputs = Inputs {
+        register: &f.register,
+        submissions: &f.submissions,
+        entries: &entries,
+        spots: &spots,
+    };
+    let p = plan();
+    let regions = f.register.iter().map(|r| r.region.as_str());
+    let names = paicha::campaign::answer::names_of(regions.chain(["520000"]));
+    let answers: BTreeMap<String, Answer> = ["2023-08-14", "2023-08-16"]
+        .iter()
+        .map(|d| {
+            let today = day(d);
+            let leaves = leaves(&p, &inputs, today);
+            (d.to_string(), Answer::of(&p, "520000", &leaves, today))
+        })
+        .collect();
+    // Natively the tree names itself; the module is given the names and must say the same.
+    assert_eq!(answers["2023-08-16"].root.name.as_deref(), Some("贵州省"));
+    let golden = serde_json::json!({
+        "root": "520000", "names": names, "entries": entries, "spots": spots, "answers": answers,
+    });
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/campaign-fixtures/county-progress.json"
+    );
+    let text = serde_json::to_string_pretty(&golden).unwrap() + "\n";
+    if std::env::var_os("PAICHA_WRITE_GOLDEN").is_some() {
+        std::fs::write(path, &text).unwrap();
+    }
+    let kept = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        kept == text,
+        "{path} differs from the native answers: write it again (PAICHA_WRITE_GOLDEN=1)"
+    );
+}

@@ -798,3 +798,55 @@ fn a_dangers_link_follows_its_submission_also_when_its_events_came_first() {
     assert_eq!(by_link[1]["link"], "sales");
     assert_eq!(by_link[1]["dangers"], 4);
 }
+
+/// The facts a device keeps at sync (`.../facts`) count, with the core (natively here, in WASM
+/// on the dashboard: tests/browser/dashboard.test.mjs), to exactly the server's progress answer,
+/// counted from its summary tables in SQL, for each locality and day; read within scope only.
+#[test]
+fn the_facts_a_device_keeps_count_to_the_servers_progress() {
+    use paicha::campaign::{answer, EntryFact, Inputs, Plan, Registered, SpotFact, SubmissionFact};
+    let w = world();
+    let a = &w.srv.addr;
+    let (s, f) = get(a, &w.province, &format!("{P}/facts?region=520000"));
+    assert_eq!(s, 200);
+    assert_eq!(f["names"]["520102"], "南明区");
+    assert_eq!(f["register"].as_array().unwrap().len(), 3);
+    assert_eq!(f["submissions"].as_array().unwrap().len(), 3);
+    let plan: Plan = serde_json::from_value(f["plan"].clone()).unwrap();
+    let register: Vec<Registered> = serde_json::from_value(f["register"].clone()).unwrap();
+    let submissions: Vec<SubmissionFact> =
+        serde_json::from_value(f["submissions"].clone()).unwrap();
+    let entries: Vec<EntryFact> = serde_json::from_value(f["entries"].clone()).unwrap();
+    let spots: Vec<SpotFact> = serde_json::from_value(f["spots"].clone()).unwrap();
+    let names = serde_json::from_value(f["names"].clone()).unwrap();
+    let inputs = Inputs {
+        register: &register,
+        submissions: &submissions,
+        entries: &entries,
+        spots: &spots,
+    };
+    for region in ["520000", "520100", "520102", "520300"] {
+        for date in ["2023-08-14", "2023-08-16", "2023-10-31"] {
+            let (s, online) = get(
+                a,
+                &w.province,
+                &format!("{P}/progress?region={region}&date={date}"),
+            );
+            assert_eq!(s, 200);
+            let day = paicha::ledger::date::parse_date(date).unwrap();
+            let local = answer::offline(&plan, &inputs, region, day, &names);
+            assert_eq!(
+                serde_json::to_value(&local).unwrap(),
+                online,
+                "{region} {date}"
+            );
+        }
+    }
+    // A county supervisor reads its county's facts, not the province's nor another county's.
+    let (s, c) = get(a, &w.county, &format!("{P}/facts"));
+    assert_eq!(s, 200);
+    assert_eq!(c["region"], "520102");
+    assert_eq!(c["submissions"].as_array().unwrap().len(), 2);
+    assert_eq!(get(a, &w.county, &format!("{P}/facts?region=520000")).0, 403);
+    assert_eq!(get(a, &w.other_county, &format!("{P}/facts?region=520102")).0, 403);
+}

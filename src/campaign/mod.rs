@@ -9,8 +9,10 @@
 //! entry, spot check); `progress` the figures per locality rolled up the hierarchy with
 //! behind-schedule flags; `risk` the ranking of enterprises for on-site inspection; `roster` a locality's register with
 //! coverage and licences (the register views);
+//! `answer` the progress answer's one shape (server and WASM);
 //! `supervision` the acts addressed to localities and the look-back.
 
+pub mod answer;
 pub mod breakdown;
 pub mod columns;
 pub mod facts;
@@ -24,6 +26,7 @@ pub mod spot_import;
 pub mod supervision;
 pub mod validate;
 
+pub use answer::Answer;
 pub use breakdown::{Breakdown, ByLink, ByMeasure, BySeverity, Cell, MeasureState, Records};
 pub use facts::{EntryFact, EntryState, SpotFact, SubmissionFact};
 pub use plan::{Milestone, MilestoneKind, Plan, PlanProblem};

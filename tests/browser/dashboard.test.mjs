@@ -3,13 +3,18 @@
 // prefectures, drills down to a county (the risk-ranked list appears, with the factors of each
 // score), opens the records behind a figure, switches to English, and reads the page offline
 // from the last sync. axe finds nothing serious; screenshots at 360 and 1024 px in
-// target/screenshots/.
+// target/screenshots/. Then offline on a later day: the page counts progress from the facts it
+// kept with the core in WASM (pkg/campaign/), so the milestone passed since the sync is flagged
+// as missed; and the module's answers over the server's facts are the server's own answers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { launch, openApp, startServer, token, root, signIn, cspViolations, api } from './helpers.mjs';
+import * as campaign from '../../pkg/campaign/paicha_campaign.js';
+
+campaign.initSync({ module: readFileSync(join(root, 'pkg/campaign/paicha_campaign_bg.wasm')) });
 
 const shots = join(root, 'target/screenshots');
 mkdirSync(shots, { recursive: true });
@@ -158,6 +163,72 @@ test('dashboard: province tree, drill-down to a county, ranking, traced records,
     await page.reload();
     await page.waitForSelector('.stale');
     assert.match(await page.textContent('h1'), /520102/);
+    assert.deepEqual(await cspViolations(page), []);
+    await ctx.setOffline(false);
+  } finally {
+    await close();
+    await server.stop();
+  }
+});
+
+test('dashboard offline on a later day: the missed milestone flagged from the facts kept, counted in WASM as the server counts', { timeout: 120000 }, async () => {
+  const server = await startServer();
+  const { ctx, close } = await launch(undefined, { timezoneId: 'Asia/Shanghai', locale: 'zh-CN' });
+  try {
+    const tablet = await token(server, 'jiancha');
+    for (const [uscc, name] of [['91520102MA6DK4L2XN', '贵阳示例车行'], ['91520102MA6DK4L3XP', '南明二店']]) {
+      const r = await api(server, tablet, 'POST', '/api/v1/register/entries', { uscc, name, region: '520102', products: [{ product: 'electric-bicycle', links: ['sales'] }] });
+      assert.ok(r.status === 200 || r.status === 201, JSON.stringify(r.body));
+    }
+    const sub = await api(server, tablet, 'POST', '/api/v1/submissions', inspection('6f1c2a9e-3b7d-4c1e-9a55-000000000021', '91520102MA6DK4L2XN', '520102'));
+    assert.equal(sub.status, 200);
+    // The server and the module agree on the same facts, on the day before the 08-15 milestones
+    // and after them, for the province and the county.
+    const dudao = await token(server, 'dudao');
+    const facts = await api(server, dudao, 'GET', '/api/v1/campaigns/2023-guizhou/facts?region=520000');
+    assert.equal(facts.status, 200);
+    assert.equal(facts.body.names['520102'], '南明区');
+    for (const region of ['520000', '520102']) {
+      for (const date of ['2023-08-14', '2023-08-16']) {
+        const online = await api(server, dudao, 'GET', `/api/v1/campaigns/2023-guizhou/progress?region=${region}&date=${date}`);
+        const local = JSON.parse(campaign.progress(JSON.stringify(facts.body.plan), JSON.stringify(facts.body), region, date));
+        assert.deepEqual(local, online.body, `${region} on ${date}`);
+      }
+    }
+    // The province supervisor syncs on the morning of 08-14 (the page's clock; the server is asked
+    // for that day): the milestones are due soon, none missed.
+    await ctx.clock.setSystemTime(new Date('2023-08-14T09:00:00+08:00'));
+    const page = await openApp(ctx, server.url);
+    await signIn(page, 'dudao');
+    await page.goto(`${server.url}/www/dashboard.html?region=520000&date=2023-08-14`);
+    await page.waitForSelector('#dashboard table');
+    assert.equal(await page.$$eval('ul.flags li.behind', (l) => l.length), 0);
+    assert.match(await page.textContent('ul.flags li.due_soon'), /企业自查覆盖率 0%，应于 08-15 前达到 100%/);
+    // Two days later, with no network: today's figures, counted on the device from the
+    // province's facts; the missed milestones flagged.
+    await ctx.setOffline(true);
+    await ctx.clock.setSystemTime(new Date('2023-08-16T09:00:00+08:00'));
+    await page.goto(`${server.url}/www/dashboard.html?region=520000&date=`);
+    await page.waitForSelector('.stale');
+    assert.match(await page.textContent('.stale'), /离线：按 .* 同步的数据在本机计算/);
+    assert.equal(await page.inputValue('#asof'), '2023-08-16');
+    assert.match(await page.textContent('h1'), /贵州省 520000/);
+    const missed = ['企业自查覆盖率 0%，应于 08-15 前达到 100%', '现场排查覆盖率 50%，应于 08-15 前达到 100%'];
+    assert.deepEqual(await page.$$eval('ul.flags li.behind', (l) => l.map((x) => x.textContent)), missed);
+    assert.match(await page.textContent('#h-lag + ul'), /南明区 520102 企业自查覆盖率 0%/);
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await page.screenshot({ path: join(shots, 'dashboard-offline-counted-1024.png'), fullPage: true });
+    // Drill down offline: the prefecture, then the county, counted from the same facts.
+    await page.click('tbody tr:nth-child(2) td:first-child button');
+    await page.waitForFunction(() => document.querySelector('h1')?.textContent.includes('520100'));
+    await page.click('tbody tr:nth-child(2) td:first-child button');
+    await page.waitForFunction(() => document.querySelector('h1')?.textContent.includes('南明区 520102'));
+    assert.deepEqual(await page.$$eval('ul.flags li.behind', (l) => l.map((x) => x.textContent)), missed);
+    const cells = await page.$$eval('tbody tr:first-child td', (tds) => tds.map((td) => td.textContent));
+    assert.deepEqual(cells.slice(1, 4), ['2', '0 (0%)', '1 (50%)']);
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.screenshot({ path: join(shots, 'dashboard-offline-counted-360.png'), fullPage: true });
+    await axe(page, 'offline, counted');
     assert.deepEqual(await cspViolations(page), []);
     await ctx.setOffline(false);
   } finally {

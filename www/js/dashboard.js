@@ -1,8 +1,13 @@
 // The campaign dashboard (issue 12) for supervisors: progress from the account's locality down
 // with drill-down, the lagging list, the risk-ranked inspection list of a county, the records
-// behind any figure, and the stage/annual schedule table (XLSX). Figures are counted by the server
-// (summary tables) and rolled up by the core; the last answers are kept on the device, so the
-// page reads offline from the last sync (marked with its time). No text is inserted as HTML.
+// behind any figure, and the stage/annual schedule table (XLSX). Online, figures are counted by
+// the server (summary tables) and rolled up by the core. At each sync the page also keeps the plan
+// and the locality's facts (GET .../facts); offline it counts progress from them for today (or
+// the day asked) with the same core in WASM (pkg/campaign/, campaign-wasm/), so a milestone that
+// passed since the sync is flagged as missed, and the figures are the server's for the same facts
+// (tests/browser/dashboard.test.mjs compares them). The ranking and the register list are the last
+// answers kept. No text is inserted as HTML.
+import initCampaign, { progress as countProgress } from '../../pkg/campaign/paicha_campaign.js';
 import { getMeta, setMeta } from './db.js';
 import { el } from './dom.js';
 import { apiFetch, apiJson } from './http.js';
@@ -23,6 +28,7 @@ const T = {
   xlsxAnnual: ['年度进度表 XLSX', 'Annual schedule XLSX'],
   report: ['阶段总结报告（可打印）', 'Stage summary report (printable)'],
   offline: ['离线：显示 {n} 同步的数据', 'Offline: showing data synced {n}'],
+  counted: ['离线：按 {n} 同步的数据在本机计算', 'Offline: counted on this device from data synced {n}'],
   tree: ['各地进度', 'Progress by locality'],
   locality: ['地区', 'Locality'],
   registered: ['在册', 'Registered'],
@@ -56,7 +62,7 @@ const root = document.getElementById('dashboard');
 let auth = null;
 // `drawn`: the last look-back sample of the locality shown, kept across renders.
 let drawn = {};
-let state = { region: null, date: '', view: 'all', progress: null, ranking: null, register: null, trace: null, synced: null, offline: false };
+let state = { region: null, date: '', view: 'all', progress: null, ranking: null, register: null, trace: null, synced: null, offline: false, counted: false };
 
 const key = (what) => `campaign:${what}:${auth.account.username}`;
 const pct = (a, b) => (b ? Math.floor((a * 100) / b) : 100);
@@ -75,14 +81,41 @@ async function load() {
       : null;
     const register = county ? await fetchRegister(state.view) : null;
     const synced = new Date().toISOString();
-    Object.assign(state, { progress, ranking, register, synced, offline: false });
+    Object.assign(state, { progress, ranking, register, synced, offline: false, counted: false });
     await setMeta(cacheKey, { progress, ranking, register, synced });
     await setMeta(key('last'), { region: state.region, date: state.date });
+    await keepFacts(synced);
   } catch (e) {
-    const kept = await getMeta(cacheKey);
-    if (!kept) throw e;
-    Object.assign(state, kept, { offline: true });
+    const kept = await getMeta(cacheKey) ?? await getMeta(key(`view:${state.region ?? ''}:`));
+    const counted = await countOffline();
+    if (!kept && !counted) throw e;
+    Object.assign(state, kept ?? { ranking: null, register: null }, counted ?? {}, { offline: true, counted: Boolean(counted) });
   }
+}
+
+// The plan and the facts under the locality shown, kept for counting offline. A failed fetch
+// keeps the facts of the last sync (the view above is shown all the same).
+async function keepFacts(synced) {
+  try {
+    const facts = await apiJson(`/api/v1/campaigns/${CAMPAIGN}/facts?${q({ region: state.region })}`, { token: auth.token });
+    await setMeta(key(`facts:${state.region}`), { facts, synced });
+  } catch { /* kept from the last sync */ }
+}
+
+// The locality's progress counted on the device from the facts kept for it or for a locality
+// above it (a province's facts hold its counties'), or null when none are kept.
+async function countOffline() {
+  const code = state.region ?? auth.account.regions?.[0];
+  if (!code) return null;
+  for (const at of [...new Set([code, `${code.slice(0, 4)}00`, `${code.slice(0, 2)}0000`])]) {
+    const kept = await getMeta(key(`facts:${at}`));
+    if (!kept) continue;
+    await initCampaign();
+    const answer = JSON.parse(countProgress(JSON.stringify(kept.facts.plan), JSON.stringify(kept.facts), code, state.date || new Date().toISOString()));
+    if (answer.error) return null;
+    return { progress: answer, synced: kept.synced };
+  }
+  return null;
 }
 
 // A county's register in one view (the dashboard shows it below the ranking).
@@ -219,7 +252,7 @@ function render() {
   root.replaceChildren(el('main', {},
     el('header', { className: 'bar' },
       el('h1', { textContent: `${t('title')} · ${placeName(p.root)}` }), langBtn),
-    state.offline && el('p', { className: 'stale', role: 'status', textContent: t('offline', new Date(state.synced).toLocaleString()) }),
+    state.offline && el('p', { className: 'stale', role: 'status', textContent: t(state.counted ? 'counted' : 'offline', new Date(state.synced).toLocaleString()) }),
     el('div', { className: 'bar' }, el('label', { htmlFor: 'asof', textContent: t('asOf') }), date, refreshBtn, up, xs, xa,
       el('a', { className: 'button secondary', href: `summary.html?${q({ region: state.region, date: state.date || p.today, kind: 'stage' })}`, textContent: t('report') })),
     p.root.flags.length > 0 && el('ul', { className: 'flags' }, ...p.root.flags.map((f) => el('li', { className: f.code, textContent: flagText(f, getLang()) }))),

@@ -153,11 +153,41 @@ pub async fn progress(
         Ok(l) => l,
         Err(r) => return r,
     };
-    let root = core::tree(plan, &q.region, &leaves, q.today);
-    let lagging = core::lagging(&root);
+    Json(core::Answer::of(plan, &q.region, &leaves, q.today)).into_response()
+}
+
+/// The plan and the facts under a region, with the names of their localities: what the dashboard
+/// keeps at sync to count progress for any later day with the core in WASM (campaign-wasm/), the
+/// same figures as `progress` (tests/browser/dashboard.test.mjs compares them).
+pub async fn facts(
+    State(app): State<Arc<App>>,
+    auth: Authed,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let plan = match plan(&id) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let q = match ask(&auth, plan, raw, &[]) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let prefix = region_prefix(&q.region);
+    let f = match blocking(move || app.store.local_facts(&prefix)).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let regions = (f.register.iter().map(|r| r.region.as_str()))
+        .chain(f.submissions.iter().map(|s| s.region.as_str()))
+        .chain(f.entries.iter().map(|e| e.region.as_str()))
+        .chain(f.spots.iter().map(|s| s.region.as_str()))
+        .chain([q.region.as_str()]);
+    let names = core::answer::names_of(regions);
     Json(json!({
-        "campaign": plan.id, "version": plan.version, "today": day_text(q.today),
-        "root": root, "lagging": lagging,
+        "campaign": plan.id, "region": q.region, "synced_for": day_text(q.today), "plan": plan,
+        "names": names, "register": f.register, "submissions": f.submissions,
+        "entries": f.entries, "spots": f.spots,
     }))
     .into_response()
 }

@@ -194,6 +194,7 @@ pub fn router(
         .route("/api/v1/campaigns", get(campaign::list))
         .route("/api/v1/campaigns/{id}/progress", get(campaign::progress))
         .route("/api/v1/campaigns/{id}/leaves", get(campaign::leaves))
+        .route("/api/v1/campaigns/{id}/facts", get(campaign::facts))
         .route("/api/v1/campaigns/{id}/ranking", get(campaign::ranking))
         .route("/api/v1/campaigns/{id}/trace", get(campaign::trace))
         .route(
