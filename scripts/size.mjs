@@ -45,8 +45,8 @@ console.log(`${'www/sw.js (after the first render)'.padEnd(50)} ${''.padStart(14
 // Pages that load a WASM module of their own when they first open (the app's scripts and the
 // catalogue they share with it are cached by then). A new module's page: one line here, with its
 // module, the files it loads first and its budget (gzip -9).
-// The dashboard's module (campaign progress counted offline, campaign-wasm/) measured 80.7 KiB
-// gzip and the page's first open 96.0 KiB when it came (2026-12-02): the budget leaves room to grow.
+// The dashboard's module (campaign progress counted offline, campaign-wasm/) measured 81.4 KiB
+// gzip and the page's first open 96.6 KiB when it came (2026-12-02): the budget leaves room to grow.
 const BUDGET_DASHBOARD = 110 * 1024;
 const PAGES = [
   { name: 'ledger page', budget: 150 * 1024, module: 'pkg/ledger/paicha_ledger_bg.wasm',

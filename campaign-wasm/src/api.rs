@@ -1,9 +1,9 @@
 //! The module's function in plain Rust: JSON text in, JSON text out. Bad input is an answer
 //! (`{"error": ...}`), never a panic: a page must keep working with whatever it has stored.
 
+use chrono::DateTime;
 use paicha::campaign::answer::offline;
 use paicha::campaign::{EntryFact, Inputs, Plan, Registered, SpotFact, SubmissionFact};
-use chrono::DateTime;
 use paicha::ledger::date::parse_date;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -70,15 +70,25 @@ mod tests {
     #[test]
     fn bad_input_is_an_answer() {
         let v = |s: String| serde_json::from_str::<Value>(&s).unwrap()["error"]["code"].clone();
-        assert_eq!(v(progress("{", EMPTY, "520000", "2023-08-16")), "invalid_plan");
-        assert_eq!(v(progress(PLAN, "[]", "520000", "2023-08-16")), "invalid_facts");
+        assert_eq!(
+            v(progress("{", EMPTY, "520000", "2023-08-16")),
+            "invalid_plan"
+        );
+        assert_eq!(
+            v(progress(PLAN, "[]", "520000", "2023-08-16")),
+            "invalid_facts"
+        );
         assert_eq!(v(progress(PLAN, EMPTY, "520000", "08-16")), "invalid_date");
-        assert_eq!(v(progress(PLAN, EMPTY, "52x", "2023-08-16")), "invalid_region");
+        assert_eq!(
+            v(progress(PLAN, EMPTY, "52x", "2023-08-16")),
+            "invalid_region"
+        );
     }
 
     #[test]
     fn no_facts_no_figures() {
-        let a: Value = serde_json::from_str(&progress(PLAN, EMPTY, "520102", "2023-08-16")).unwrap();
+        let a: Value =
+            serde_json::from_str(&progress(PLAN, EMPTY, "520102", "2023-08-16")).unwrap();
         assert_eq!(a["today"], "2023-08-16");
         assert_eq!(a["root"]["level"], "county");
         assert_eq!(a["root"]["figures"]["registered"], 0);

@@ -847,6 +847,12 @@ fn the_facts_a_device_keeps_count_to_the_servers_progress() {
     assert_eq!(s, 200);
     assert_eq!(c["region"], "520102");
     assert_eq!(c["submissions"].as_array().unwrap().len(), 2);
-    assert_eq!(get(a, &w.county, &format!("{P}/facts?region=520000")).0, 403);
-    assert_eq!(get(a, &w.other_county, &format!("{P}/facts?region=520102")).0, 403);
+    assert_eq!(
+        get(a, &w.county, &format!("{P}/facts?region=520000")).0,
+        403
+    );
+    assert_eq!(
+        get(a, &w.other_county, &format!("{P}/facts?region=520102")).0,
+        403
+    );
 }

@@ -196,13 +196,14 @@ test('dashboard offline on a later day: the missed milestone flagged from the fa
       }
     }
     // The province supervisor syncs on the morning of 08-14 (the page's clock; the server is asked
-    // for that day): the milestones are due soon, none missed.
+    // for that day): the 08-15 milestones are due soon, only the July one is missed.
     await ctx.clock.setSystemTime(new Date('2023-08-14T09:00:00+08:00'));
     const page = await openApp(ctx, server.url);
     await signIn(page, 'dudao');
     await page.goto(`${server.url}/www/dashboard.html?region=520000&date=2023-08-14`);
     await page.waitForSelector('#dashboard table');
-    assert.equal(await page.$$eval('ul.flags li.behind', (l) => l.length), 0);
+    const july = '已滞后：企业自查覆盖率 0%，应于 07-15 前达到 50%';
+    assert.deepEqual(await page.$$eval('ul.flags li.behind', (l) => l.map((x) => x.textContent)), [july]);
     assert.match(await page.textContent('ul.flags li.due_soon'), /企业自查覆盖率 0%，应于 08-15 前达到 100%/);
     // Two days later, with no network: today's figures, counted on the device from the
     // province's facts; the missed milestones flagged.
@@ -213,9 +214,10 @@ test('dashboard offline on a later day: the missed milestone flagged from the fa
     assert.match(await page.textContent('.stale'), /离线：按 .* 同步的数据在本机计算/);
     assert.equal(await page.inputValue('#asof'), '2023-08-16');
     assert.match(await page.textContent('h1'), /贵州省 520000/);
-    const missed = ['企业自查覆盖率 0%，应于 08-15 前达到 100%', '现场排查覆盖率 50%，应于 08-15 前达到 100%'];
+    const missed = [july, '已滞后：企业自查覆盖率 0%，应于 08-15 前达到 100%', '已滞后：现场排查覆盖率 50%，应于 08-15 前达到 100%'];
+    assert.equal(await page.$$eval('ul.flags li.due_soon', (l) => l.length), 0);
     assert.deepEqual(await page.$$eval('ul.flags li.behind', (l) => l.map((x) => x.textContent)), missed);
-    assert.match(await page.textContent('#h-lag + ul'), /南明区 520102 企业自查覆盖率 0%/);
+    assert.match(await page.textContent('#h-lag + ul li'), /^南明区 520102 .*已滞后：现场排查覆盖率 50%，应于 08-15 前达到 100%/);
     await page.setViewportSize({ width: 1024, height: 768 });
     await page.screenshot({ path: join(shots, 'dashboard-offline-counted-1024.png'), fullPage: true });
     // Drill down offline: the prefecture, then the county, counted from the same facts.

@@ -192,8 +192,8 @@ pub async fn facts(
     .into_response()
 }
 
-/// The counted figures per division code (what a device rolls up and flags offline for any day
-/// with the core in WASM).
+/// The counted figures per division code at a day (overdue counts depend on it, so a device that
+/// counts offline for a later day keeps the facts instead: `facts`).
 pub async fn leaves(
     State(app): State<Arc<App>>,
     auth: Authed,
