@@ -81,4 +81,52 @@ seed('register_import', csv([header, ...reg]));
 seed('register_import', csv([['南明区企业名录'], header, ...reg.slice(0, 2), ['', '', '', '']]));
 for (const f of files('fuzz/seeds/register_import', '')) seed('register_import', readFileSync(f));
 
+// Requests (the `http` target, fuzz/src/http.rs): a request line, headers (`as:` signs in as a
+// demo account), an empty line, the body. Every route of the API with a body it would accept,
+// and the queries of the read routes, so the fuzzer starts past the router and the extractors.
+const req = (line, who, body, type = 'application/json') =>
+  seed('http', `${line}\n${who ? `as: ${who}\n` : ''}${body == null ? '' : `content-type: ${type}\n`}\n${
+    body == null ? '' : typeof body === 'string' ? body : JSON.stringify(body)}`);
+const fixtures = files('tests/fixtures').slice(0, 6).map((f) => json(f).submission);
+for (const s of fixtures) {
+  req('POST /api/v1/submissions', 'jiancha', s);
+  req('POST /api/v1/submissions', 'qiye', [s]);
+  req(`GET /api/v1/submissions/${s.id}`, 'jiancha');
+}
+req('GET /api/v1/submissions?since=0&limit=10&region=520102&product=ebike', 'jiancha');
+for (const f of files('tests/ledger-fixtures')) {
+  const ev = json(f).events ?? [];
+  if (ev.length) req('POST /api/v1/events', 'jiancha', ev.slice(0, 5));
+}
+req('GET /api/v1/events?after=0&limit=50', 'jiancha');
+req('GET /api/v1/ledger?region=520102', 'jiancha');
+req('GET /api/v1/queue?line=quality', 'jiancha');
+for (const f of files('tests/express-fixtures')) {
+  const ev = json(f).input?.events ?? [];
+  if (ev.length) req('POST /api/v1/express/events', 'jiancha', ev.slice(0, 4));
+}
+req('GET /api/v1/express/reports', 'dudao');
+req('POST /api/v1/morning-reports', 'dudao', { date: '2026-12-01', region: '520000' });
+req('GET /api/v1/public/typical-cases');
+for (const s of (county.spot_checks ?? []).slice(0, 4)) req('POST /api/v1/spot-checks', 'jiancha', s);
+req('GET /api/v1/key-inspections?region=520100', 'jiancha');
+for (const f of files('campaigns')) {
+  const id = json(f).id ?? 'x';
+  for (const r of ['progress?region=520000', 'leaves?region=520100', 'ranking?region=520100', 'summary?region=520000&date=2026-12-01',
+    'breakdown/trace?region=520100&date=2026-12-01&by=link&key=production&figure=open', 'register?region=520102',
+    'lookback/sample?region=520102&size=3', 'acts'])
+    req(`GET /api/v1/campaigns/${id}/${r}`, 'dudao');
+  req(`POST /api/v1/campaigns/${id}/acts`, 'dudao', { id: '00000000-0000-4000-8000-000000000001', kind: 'urge', region: '520102', reason: '进度滞后', at: '2026-08-16T09:00:00+08:00' });
+}
+for (const r of (county.register ?? []).slice(0, 3)) req('POST /api/v1/register/entries', 'jiancha', r);
+req('POST /api/v1/register/import?region=520102', 'jiancha', csv([header, ...reg.slice(0, 3)]), 'text/csv');
+req('GET /api/v1/register?after=0', 'jiancha');
+req('GET /api/v1/register/export?region=520102', 'jiancha');
+req('POST /api/v1/documents', 'jiancha', { kind: 'rectification_order', record: '00000000-0000-4000-8000-000000000002' });
+req('PUT /api/v1/attachments/' + 'a'.repeat(64), 'jiancha', 'bytes', 'application/octet-stream');
+req('POST /api/v1/accounts', 'admin', { username: 'x1', role: 'inspector', name: '检查员', regions: ['520102'], password: 'correct horse battery' });
+req('PUT /api/v1/accounts/jiancha/line', 'admin', { line: 'quality' });
+req('GET /api/v1/audit?after=0', 'admin');
+req('GET /api/v1/me', 'qiye');
+
 console.log(Object.entries(counts).map(([t, n]) => `${t}: ${n} seeds`).join(', '));

@@ -2,6 +2,7 @@
 //! can run them over saved crashes without libFuzzer (tests/fuzz_regressions.rs includes
 //! `cases.rs` by path).
 pub mod cases;
+pub mod http;
 
 /// The fuzz binaries count the bytes the engine holds, to assert that an N-byte input cannot make
 /// it hold more than a fixed multiple of N (cases.rs `bounded`). Only under cargo-fuzz.

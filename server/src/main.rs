@@ -3,27 +3,8 @@
 //! created (also written to `<data-dir>/demo-accounts.txt`, readable by the owner only).
 //! Flags and their environment variables: `config.rs` (`paicha-server --help`).
 
-// Handlers return axum's Response as their error (the idiom axum is built for); boxing it would
-// only add allocations on error paths. (The rest of the lint table is the workspace's.)
-#![allow(clippy::result_large_err)]
-
-mod api;
-mod app;
-mod argon;
-mod auth;
-mod canonical;
-mod config;
-mod documents;
-mod followup;
-mod guard;
-mod numbering;
-mod postgres;
-mod problem;
-mod serve;
-mod sqlite;
-mod storage;
-
-use storage::{Account, Audit, Role, Storage};
+use paicha_server::storage::{self, Account, Audit, Role, Storage};
+use paicha_server::{api, app, argon, auth, config, guard, postgres, serve, sqlite};
 
 use std::sync::Arc;
 

@@ -262,6 +262,16 @@ pub fn router(
         )
         .route("/api/{*rest}", axum::routing::any(|| async { not_found() }))
         .route("/healthz", get(|| async { "ok" }))
+        // A known path with a method it does not take: a problem document like every other
+        // refusal (axum's own 405 has an empty body), with axum's `Allow` header kept.
+        .method_not_allowed_fallback(|| async {
+            problem(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "此地址不接受这种请求方法",
+                "This resource does not take that method",
+            )
+        })
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
