@@ -107,19 +107,21 @@ test('a failed spot check is followed through the UI: re-check, announcement, se
     await signIn(page, 'jiancha');
     await openLedger(page, server.url);
     const li = `.spot-list li[data-spot="${first.id}"]`;
-    const step = async (name, date, passed) => {
+    // Each step is kept on the device and shown at once (marked waiting), then sent: the next
+    // step is filled once the server's version is shown (a sync re-renders the list).
+    const step = async (name, date, passed, shown) => {
       await page.waitForSelector(`${li} form.spot-step[data-step="${name}"]`, { state: 'attached' });
       await page.evaluate(() => { document.querySelector('details.spot-box').open = true; });
       await page.fill(`${li} form.spot-step input[type=date]`, date);
       if (passed !== undefined) await page.selectOption(`${li} form.spot-step select`, String(passed));
       await page.click(`${li} form.spot-step button[type=submit]`);
-      await page.waitForSelector('main [role=status]:has-text("已同步")');
+      await page.waitForSelector(`${li}:not([data-queued]):has-text("${shown}")`, { state: 'attached' });
     };
-    await step('recheck', day(130), false);
+    await step('recheck', day(130), false, `复查 ${day(130)} 不合格`);
     await page.waitForSelector(`${li} form.spot-step[data-step="announced_on"]`, { state: 'attached' });
     assert.match(await page.textContent(li), /复查 ≤ \d{4}-\d{2}-\d{2} ✓/);
-    await step('announced_on', day(120));
-    await step('second_recheck', day(50), true);
+    await step('announced_on', day(120), undefined, `公告 ${day(120)}`);
+    await step('second_recheck', day(50), true, `第二次复查 ${day(50)} 合格`);
     await page.waitForSelector(`${li} .spot-step`, { state: 'detached' });
     const list = await (await fetch(`${server.url}/api/v1/spot-checks`, { headers: { authorization: `Bearer ${tok}` } })).json();
     const rec = list.items.find((x) => x.record.id === first.id);

@@ -260,7 +260,7 @@ export async function mount(root, options = {}) {
   /** One line for a queued record: a checklist, or a ledger event (issue 6) riding the same outbox. */
   const describe = (r) => (r.submission
     ? `${productName(r.submission.product)} · ${r.submission.enterprise?.name ?? ''} · ${r.id.slice(0, 8)}`
-    : `${t('ledgerEvent')} ${r.event?.kind ?? ''} · ${r.id.slice(0, 8)}`);
+    : `${t('ledgerEvent')} ${r.event?.kind ?? r.kind} · ${r.id.slice(0, 8)}`);
 
   /** Print the on-site inspection record (现场检查笔录) of a submission graded as `report` (issue 13). */
   const printRecord = async (submission, report) => {

@@ -15,7 +15,7 @@ import { drain } from './outbox.js';
 import { documentOf, printDocument, bureauOf } from './documents.js';
 import { divisionsText } from './divisions.js';
 import { keySection } from './ledger-key.js';
-import { stepForm } from './spot-steps.js';
+import { stepForm, queueSpot, withQueued, stepsText, queuedNote } from './spot-steps.js';
 import { spotImportForm } from './spot-import.js';
 import { LABELS, assistSection, followupForms, followupRecord, queueSection, violationSelect } from './followup.js';
 import { localTime } from './store.js';
@@ -81,7 +81,6 @@ const T = {
   qualified: ['合格', 'qualified'], unqualified: ['不合格', 'unqualified'],
   failedItems: ['不合格项目（逗号分隔）', 'Failed items (comma-separated)'],
   record: ['录入', 'Record'],
-  onlineOnly: ['抽查结果需联网录入', 'Spot-check results are recorded online'],
 };
 Object.assign(T, LABELS);
 // Measure kinds read from the one dictionary of action labels (labels.js), the rest from T.
@@ -153,8 +152,9 @@ const key = (what) => `ledger:${what}:${account.username}`;
 /** Events the server confirmed (pulled) and the device's own, not yet pulled back. */
 async function allEvents() {
   const pulled = (await getMeta(key('events'))) ?? [];
-  const mine = [...(await all('outbox')), ...(await all('sent'))].filter((r) => r.kind === 'event' && r.event.author === account.username).map((r) => r.event);
-  return { pulled, mine, all: [...pulled, ...mine] };
+  const rows = [...(await all('outbox')), ...(await all('sent'))];
+  const mine = rows.filter((r) => r.kind === 'event' && r.event.author === account.username).map((r) => r.event);
+  return { pulled, mine, all: [...pulled, ...mine], spots: rows.filter((r) => r.kind === 'spot') };
 }
 
 /** Brings the device's copy of the events up to date from where it last stopped. */
@@ -373,7 +373,7 @@ function rectification(e) {
 }
 
 async function render() {
-  const { all: everything } = await allEvents();
+  const { all: everything, spots } = await allEvents();
   // This device's assist results are events of other regions' entries it does not hold: kept out
   // of its own fold (they would be acts on an unknown entry), shown as recorded instead.
   const known = new Set(everything.filter((e) => e.kind === 'created').map((e) => e.entry));
@@ -414,7 +414,7 @@ async function render() {
       keyInspections.length ? keySection(keyInspections, { names, t, lang: getLang() }) : null,
       view.rows.length ? el('section', { attrs: { 'aria-label': t('title') } }, ...view.rows.map((r) => card(r, unsent, events))) : el('p', { textContent: t('none') }),
       account.role !== 'enterprise' ? folded('new-entry-box', t('newEntry'), newEntryForm(code)) : null,
-      account.role !== 'enterprise' ? spotSection(code) : null)));
+      account.role !== 'enterprise' ? spotSection(code, spots) : null)));
   document.documentElement.dataset.ready = '1';
 }
 
@@ -431,24 +431,24 @@ function enterpriseFields(prefix, region) {
   return { uscc, name, reg, product, nodes };
 }
 
-/** Record a spot check, or a new version of one (its re-checks and announcement), online. */
+/** Record a spot check, or a new version of one (its re-checks and announcement): kept on the
+ * device and sent by the outbox, as an act is. */
 async function postSpot(rec) {
-  if (!navigator.onLine) { status = t('onlineOnly'); return render(); }
-  try {
-    const res = await apiFetch('/api/v1/spot-checks', { token: auth.token, method: 'POST', json: rec });
-    const r = (await res.json()).results?.[0];
-    status = r?.status === 'stored' || r?.status === 'updated' ? t('synced') : (tt(r?.error?.message) || r?.code || `HTTP ${res.status}`);
-  } catch { status = t('onlineOnly'); }
-  await sync();
+  await queueSpot(rec);
+  await render();
+  sync();
 }
 
-/** Supervision spot checks: the results on record with the tasks Order 18 sets going, and a form
- * for a new result (recorded online: results come from the testing body to the bureau). */
-function spotSection(region) {
-  const list = el('ul', { className: 'spot-list' }, ...spotChecks.map((x) => {
+/** Supervision spot checks: the results on record with the tasks Order 18 sets going (this
+ * device's versions not yet on the server in their place, marked), and a form for a new result. */
+function spotSection(region, rows) {
+  const shown = withQueued(spotChecks, rows);
+  const list = el('ul', { className: 'spot-list' }, ...shown.map((x) => {
     const r = x.record;
     const tasks = (x.tasks ?? []).map((k) => `${labelOf(SPOT_TASK_LABELS, k.kind, getLang())}${k.due ? ` ≤ ${k.due}` : ''}${k.done ? ' ✓' : ''}`).join('；');
-    const li = el('li', { data: { spot: r.id } }, el('span', { textContent: `${r.date} · ${r.enterprise.name ?? r.enterprise.uscc} · ${tt(names.products.get(r.product)) || r.product} · ${t('batch')} ${r.batch} · ${t(r.result)}${tasks ? ` · ${tasks}` : ''}` }));
+    const steps = stepsText(r, (k) => labelOf(SPOT_TASK_LABELS, k, getLang()));
+    const li = el('li', { data: { spot: r.id, ...(x.queued ? { queued: x.queued.state } : {}) } }, el('span', { textContent: `${r.date} · ${r.enterprise.name ?? r.enterprise.uscc} · ${tt(names.products.get(r.product)) || r.product} · ${t('batch')} ${r.batch} · ${t(r.result)}${steps ? ` · ${steps}` : ''}${tasks ? ` · ${tasks}` : ''}` }));
+    if (x.queued) li.append(' ', queuedNote(x.queued, getLang(), render));
     const step = stepForm(r, localTime().slice(0, 10), (next) => postSpot(next));
     if (step) li.append(step);
     return li;
@@ -472,7 +472,7 @@ function spotSection(region) {
     };
     await postSpot(rec);
   });
-  return folded('spot-box', `${t('spotChecks')} (${spotChecks.length})`, list, form, spotImportForm(auth.token, sync));
+  return folded('spot-box', `${t('spotChecks')} (${shown.length})`, list, form, spotImportForm(auth.token, sync));
 }
 
 /** A supervisor records a hidden danger by hand (found outside a checklist): a `created` event and

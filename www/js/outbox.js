@@ -65,7 +65,7 @@ function reason(kind, detail, status) {
 /** What a per-record answer means for the client. */
 function outcome(status, body) {
   const s = body?.status;
-  if (s === 'stored' || s === 'duplicate') return { ack: true, status: s, report: body.report ?? null };
+  if (s === 'stored' || s === 'duplicate' || s === 'updated') return { ack: true, status: s, report: body.report ?? null };
   if (s === 'conflict' || status === 409) return { attention: reason('conflict', body?.detail, status) };
   if (body?.code === 'invalid_enterprise') return { attention: reason('invalid_enterprise', body?.detail, status) };
   if (s === 'forbidden' || status === 403) return { attention: reason('forbidden', body?.detail, status) };
@@ -93,8 +93,10 @@ async function request(cfg, path, init = {}) {
 /** Ledger events (issue 6) travel in the same queue as submissions, to their own endpoint, which
  * always answers a batch with one result per event. Events go in the order they were made, so an
  * entry's `created` reaches the server before the acts on it. */
-/** Express reports (issue 14) are events too, with an endpoint of their own and the same protocol. */
-const EVENT_ENDPOINTS = { event: '/api/v1/events', express: '/api/v1/express/events' };
+/** Express reports (issue 14) are events too, with an endpoint of their own and the same protocol;
+ * so are versions of spot-check records (`spot`: the whole record in `event`, answered `updated`
+ * when it is a new version), sent first, as a spot check's ledger entry comes from its record. */
+const EVENT_ENDPOINTS = { spot: '/api/v1/spot-checks', event: '/api/v1/events', express: '/api/v1/express/events' };
 const isEvent = (rec) => Object.hasOwn(EVENT_ENDPOINTS, rec.kind);
 const payload = (rec) => (isEvent(rec) ? rec.event : rec.submission);
 /** What a record cites: a submission's photos and signatures, an event's evidence. */

@@ -136,7 +136,8 @@ export async function importPending(data) {
       const q = s.outbox.get(r.id);
       q.onsuccess = () => {
         if (q.result) return;
-        const body = r.event ? { kind: 'event', event: r.event } : { submission: r.submission };
+        // An event keeps its kind (its endpoint: outbox.js); an unknown one is a ledger event.
+        const body = r.event ? { kind: ['spot', 'express'].includes(r.kind) ? r.kind : 'event', event: r.event } : { submission: r.submission };
         s.outbox.put({ id: r.id, ...body, state: 'pending', createdAt: r.createdAt ?? new Date().toISOString(), imported: true });
         added++;
       };
