@@ -141,6 +141,7 @@ test('a spot check\'s re-check and announcement recorded offline survive a reloa
     await page.waitForSelector(`${out}[data-queued="attention"]`, { state: 'attached' });
     await openBox(page);
     assert.match(await page.textContent(out), /无权上传/);
+    assert.equal(await page.locator(`${out} form.spot-step`).count(), 0, 'no step on a refused version');
     await shot(page, out, 'spot-offline-refused.png');
     await page.click(`${out} button:has-text("放弃此版本")`);
     await page.waitForSelector(out, { state: 'detached' });

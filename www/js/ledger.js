@@ -449,7 +449,8 @@ function spotSection(region, rows) {
     const steps = stepsText(r, (k) => labelOf(SPOT_TASK_LABELS, k, getLang()));
     const li = el('li', { data: { spot: r.id, ...(x.queued ? { queued: x.queued.state } : {}) } }, el('span', { textContent: `${r.date} · ${r.enterprise.name ?? r.enterprise.uscc} · ${tt(names.products.get(r.product)) || r.product} · ${t('batch')} ${r.batch} · ${t(r.result)}${steps ? ` · ${steps}` : ''}${tasks ? ` · ${tasks}` : ''}` }));
     if (x.queued) li.append(' ', queuedNote(x.queued, getLang(), render));
-    const step = stepForm(r, localTime().slice(0, 10), (next) => postSpot(next));
+    // A refused version's next step would be refused with it: it is given up first.
+    const step = x.queued?.state !== 'attention' && stepForm(r, localTime().slice(0, 10), (next) => postSpot(next));
     if (step) li.append(step);
     return li;
   }));
