@@ -8,7 +8,7 @@
 // outside the account's regions) stays shown with the refusal until the inspector gives it up.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openApp, startServer, faultProxy, cleanup, token, root, signIn } from './helpers.mjs';
+import { launch, openApp, startServer, faultProxy, cleanup, token, root, signIn, api } from './helpers.mjs';
 
 const USCC = '91520102MA6DK4L2XN';
 const day = (ago) => new Date(Date.now() - ago * 86400000).toISOString().slice(0, 10);
@@ -62,7 +62,7 @@ test('a spot check\'s re-check and announcement recorded offline survive a reloa
     const id = await page.getAttribute(first, 'data-spot');
     const li = `.spot-list li[data-spot="${id}"]`;
     const tok = await token(server, 'jiancha');
-    const get = async (path) => (await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${tok}` } })).json();
+    const get = async (path) => (await api(server, tok, 'GET', path)).body;
     const entry = (await get('/api/v1/spot-checks')).items.find((x) => x.record.id === id).entry;
     assert.ok(entry, 'the unqualified result opened a ledger entry');
     const posts = () => proxy.log.filter((r) => r.method === 'POST' && r.url === '/api/v1/spot-checks').length;
