@@ -34,6 +34,9 @@ async function shot(page, sel, name) {
   await page.screenshot({ path: `${root}/target/screenshots/${name}`, fullPage: true, clip });
 }
 
+/** Until no sync is under way (each ends by redrawing the page: a form is filled after it). */
+const settled = (page) => page.waitForSelector('html:not([data-syncing])', { state: 'attached' });
+
 const openBox = (page) => page.evaluate(() => { document.querySelector('details.spot-box').open = true; });
 
 test('a spot check\'s re-check and announcement recorded offline survive a reload and arrive once', { timeout: 120000 }, async () => {
@@ -48,6 +51,7 @@ test('a spot check\'s re-check and announcement recorded offline survive a reloa
     await signIn(page, 'jiancha');
     await openLedger(page, proxy.url);
     await page.waitForSelector('main [role=status]:has-text("已同步")');
+    await settled(page);
 
     // Online: an unqualified result, 80 days ago, recorded on the form.
     await page.click('details.spot-box summary');
@@ -70,11 +74,13 @@ test('a spot check\'s re-check and announcement recorded offline survive a reloa
 
     // No signal: the failed re-check (8 days ago), then the announcement (3 days ago).
     await tablet.ctx.setOffline(true);
+    await settled(page);
     await openBox(page);
     await page.fill(`${li} form.spot-step[data-step="recheck"] input[type=date]`, day(8));
     await page.selectOption(`${li} form.spot-step select`, 'false');
     await page.click(`${li} form.spot-step button[type=submit]`);
     await page.waitForSelector(`${li}[data-queued="pending"] form.spot-step[data-step="announced_on"]`, { state: 'attached' });
+    await settled(page);
     await openBox(page);
     await page.fill(`${li} form.spot-step input[type=date]`, day(3));
     await page.click(`${li} form.spot-step button[type=submit]`);
@@ -88,6 +94,7 @@ test('a spot check\'s re-check and announcement recorded offline survive a reloa
     // Reloaded without a network: still there, still waiting.
     await page.reload();
     await page.waitForFunction(() => document.documentElement.dataset.ready === '1', null, { timeout: 20000 });
+    await settled(page);
     await openBox(page);
     await page.waitForSelector(`${li}[data-queued="pending"]`, { state: 'attached' });
     const shown = await page.textContent(li);
@@ -112,7 +119,7 @@ test('a spot check\'s re-check and announcement recorded offline survive a reloa
     assert.equal(done.second_recheck, false);
     assert.equal(posts(), 2, 'the offline version was sent once');
     await page.click('button:has-text("同步")');
-    await page.waitForSelector('main [role=status]:has-text("已同步")');
+    await settled(page);
     assert.equal(posts(), 2, 'and not again');
     // The entry followed the offline version once (after the result's own spot_followed), with
     // both steps; its only step left is the second re-check.
@@ -128,6 +135,7 @@ test('a spot check\'s re-check and announcement recorded offline survive a reloa
     // A result the server refuses (outside the account's regions), made offline: shown with the
     // refusal once the page is online, kept until the inspector gives it up.
     await tablet.ctx.setOffline(true);
+    await settled(page);
     await openBox(page);
     await page.fill('#sc-uscc', '91350100M000100Y43');
     await page.fill('#sc-region', '530102');
@@ -139,6 +147,7 @@ test('a spot check\'s re-check and announcement recorded offline survive a reloa
     await tablet.ctx.setOffline(false);
     await page.click('button:has-text("同步")');
     await page.waitForSelector(`${out}[data-queued="attention"]`, { state: 'attached' });
+    await settled(page);
     await openBox(page);
     assert.match(await page.textContent(out), /无权上传/);
     assert.equal(await page.locator(`${out} form.spot-step`).count(), 0, 'no step on a refused version');

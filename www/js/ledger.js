@@ -179,7 +179,15 @@ async function pull() {
   }
 }
 
+let syncs = 0;
+/** One sync; the page is marked `data-syncing` while any is under way (it re-renders at the end). */
 async function sync() {
+  const d = document.documentElement.dataset;
+  d.syncing = ++syncs;
+  try { await syncOnce(); } finally { if (!--syncs) delete d.syncing; }
+}
+
+async function syncOnce() {
   if (!auth) return;
   if (!navigator.onLine) { status = t('offline'); return render(); }
   try {
