@@ -117,6 +117,8 @@ test('a major danger is found, rectified offline on a phone, re-checked on a tab
     const spots = [1, 2].map((n) => ({ id: `7c1d2e3f-4a5b-4c6d-8e9f-00000000000${n}`, enterprise: { uscc: USCC, region: '520102', name: '贵阳示例车行' },
       product: 'electric-bicycle', batch: `B${n}`, date: day(n * 100), result: 'unqualified', failed_items: ['ebike.max_speed_kmh'] }));
     // The first recorded on the tablet's form, the second sent by another system through the API.
+    // Filled once the hand-made entry's sync has redrawn the page (it would empty the form).
+    await tpage.waitForSelector('html:not([data-syncing])', { state: 'attached' });
     await tpage.click('details.spot-box summary');
     await tpage.fill('#sc-uscc', USCC);
     await tpage.fill('#sc-name', '贵阳示例车行');
