@@ -301,12 +301,6 @@ pub fn asks_assist<'a>(bodies: impl IntoIterator<Item = &'a str>, region: &str) 
     })
 }
 
-/// The `LIKE` pattern that finds stored events naming an assist region under `prefix` (bodies
-/// are stored as compact JSON, `serde_json`'s text of the parsed event).
-pub fn assist_pattern(prefix: &str) -> String {
-    format!("%\"assist_region\":\"{prefix}%")
-}
-
 /// A spot-check record to store: its id, content hash, text, and the enterprise it concerns.
 pub struct SpotRecord<'a> {
     pub id: &'a str,

@@ -336,3 +336,166 @@ fn a_database_of_the_earlier_schema_keeps_its_feed_and_the_devices_cursors() {
     let rest: Vec<&str> = rest.iter().map(|e| e["id"].as_str().unwrap()).collect();
     assert_eq!(rest, all[5..], "the device goes on from its cursor");
 }
+
+/// A valid on-site inspection of `uscc` (Nanming) on `day`, graded major (three findings: a
+/// ledger entry each).
+fn inspection_on(id: &str, uscc: &str, day: &str) -> Value {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/ebike-onsite-sales-speed-and-modification.json"
+    ))
+    .unwrap();
+    let mut s: Value = serde_json::from_str::<Value>(&text).unwrap()["submission"].clone();
+    s["id"] = json!(id);
+    s["enterprise"] = json!({"uscc": uscc, "region": "520102", "name": "示例车行"});
+    s["inspected_at"] = json!(format!("{day}T10:00:00+08:00"));
+    s
+}
+
+#[test]
+fn batches_of_the_same_enterprises_in_opposite_orders_never_deadlock() {
+    // Each record a new inspection fact of its enterprise (a day of its own, in the campaign's
+    // period), so each batch locks the enterprises it counts. Locked in record order, the two
+    // batches each held one and waited for the other: PostgreSQL broke the deadlock by failing
+    // one (503, and the device retried). Locked in key order, one waits and both are stored.
+    let db = pg::fresh_database();
+    let a = start_on(&db, &[]);
+    let b = start_on(&db, &[]);
+    let ta = sign_in(&a.addr, "jiancha");
+    let tb = sign_in(&b.addr, "jiancha");
+    // Sixteen enterprises: each batch locks them one after another, so the two batches'
+    // locking overlaps (with three, one batch had often locked all its own before the other's
+    // first: the record-order code passed 40 rounds).
+    let usccs: Vec<String> = (0..16)
+        .map(|k| paicha::ids::with_check_character(&format!("91520102MA6DK{k:04}")).unwrap())
+        .collect();
+    let rounds = 40;
+    let start = Barrier::new(2);
+    let failed = Mutex::new(Vec::new());
+    let day = |n: usize| {
+        (chrono::NaiveDate::from_ymd_opt(2023, 6, 1).unwrap() + chrono::Days::new(n as u64))
+            .to_string()
+    };
+    std::thread::scope(|s| {
+        for (side, (addr, token)) in [(&a.addr, &ta), (&b.addr, &tb)].into_iter().enumerate() {
+            let (start, usccs, day, failed) = (&start, &usccs, &day, &failed);
+            s.spawn(move || {
+                for round in 0..rounds {
+                    let mut order: Vec<&str> = usccs.iter().map(String::as_str).collect();
+                    if side == 1 {
+                        order.reverse();
+                    }
+                    let batch: Vec<Value> = order
+                        .iter()
+                        .enumerate()
+                        .map(|(k, u)| {
+                            let id = uuid(20_000 + (round * 2 + side) * 100 + k);
+                            inspection_on(&id, u, &day(round * 2 + side))
+                        })
+                        .collect();
+                    start.wait(); // both nodes receive their batch at the same moment
+                    let r = upload(addr, token, &json!(batch));
+                    // Noted, not asserted here: a panic would leave the other side at the
+                    // barrier for ever.
+                    let stored = r.status == 200
+                        && r.json()["results"]
+                            .as_array()
+                            .is_some_and(|rs| rs.iter().all(|x| x["status"] == "stored"));
+                    if !stored {
+                        failed.lock().unwrap().push(format!(
+                            "round {round}: {} {}",
+                            r.status,
+                            r.text()
+                        ));
+                    }
+                }
+            });
+        }
+    });
+    let failed = failed.into_inner().unwrap();
+    assert!(
+        failed.is_empty(),
+        "{} batches failed: {failed:?}",
+        failed.len()
+    );
+    let ids = stored_ids(&a.addr, &ta);
+    assert_eq!(ids.len(), rounds * 2 * usccs.len());
+    // Each enterprise's inspections counted: one fact a day, 2 x rounds days each.
+    let mut c = postgres::Client::connect(&db, postgres::NoTls).unwrap();
+    let facts: i64 = c
+        .query_one("SELECT count(*) FROM campaign_done", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(facts as usize, usccs.len() * 2 * rounds);
+}
+
+/// The `n`th id the server derives for what a submission opens (its first entry, that entry's
+/// `created`, ...) (`derived_uuid` of
+/// `<id>/ledger/<n>`: version 8, RFC 9562).
+fn derived(id: &str, n: usize) -> String {
+    let h = sha_hex(format!("{id}/ledger/{n}").as_bytes());
+    let mut b: Vec<u8> = (0..16)
+        .map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    b[6] = (b[6] & 0x0f) | 0x80;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let x: String = b.iter().map(|v| format!("{v:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &x[..8],
+        &x[8..12],
+        &x[12..16],
+        &x[16..20],
+        &x[20..]
+    )
+}
+
+#[test]
+fn a_batch_whose_opened_event_is_taken_is_stored_the_careful_way() {
+    // A batch stores its new entries' events last, assuming them new; when one is there already
+    // (here: a device stored an event of the very id the server derives), the batch is rolled
+    // back and stored again the careful way: the records are stored, the taken id is not
+    // overwritten, the other entries open, nothing is answered 503.
+    let db = pg::fresh_database();
+    let a = start_on(&db, &[]);
+    let t = sign_in(&a.addr, "jiancha");
+    let first = uuid(30_000);
+    // Its first entry's id is the first derived, that entry's `created` the second.
+    let taken = derived(&first, 2);
+    let squat = json!({"id": taken, "entry": "0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c6b",
+        "author": "jiancha", "device": "tablet", "at": "2023-07-20T10:30:00+08:00",
+        "kind": "created", "submission": first, "item": "ebike.max_speed_kmh",
+        "enterprise": {"uscc": USCC, "region": "520102", "name": "贵阳示例车行"},
+        "product": "electric-bicycle",
+        "danger": {"text": {"zh": "最高车速超过 25 km/h", "en": "Top speed above 25 km/h"},
+                   "severity": "major", "basis": "GB 17761-2018 6.1.1"}});
+    let r = call(
+        &a.addr,
+        "POST",
+        "/api/v1/events",
+        Some(&t),
+        &json!([squat]).to_string(),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let batch = json!([
+        inspection_on(&first, USCC, "2023-07-20"),
+        inspection_on(&uuid(30_001), "91520102MA6DK4L3XP", "2023-07-20")
+    ]);
+    let r = upload(&a.addr, &t, &batch);
+    assert_eq!(r.status, 200, "{}", r.text());
+    for res in r.json()["results"].as_array().unwrap() {
+        assert_eq!(res["status"], "stored", "{res}");
+    }
+    let mut all = Vec::new();
+    pull(&a.addr, &t, &mut "0".to_string(), &mut all);
+    let squatted: Vec<&Value> = all.iter().filter(|e| e["id"] == taken.as_str()).collect();
+    assert_eq!(squatted.len(), 1);
+    assert_eq!(squatted[0]["entry"], "0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c6b");
+    // The second record's entries opened as usual (events of its derived ids).
+    let second = derived(&uuid(30_001), 2);
+    assert!(all.iter().any(|e| e["id"] == second.as_str()), "{all:?}");
+    // The first record's first entry did not open: its `created` could not be stored under the
+    // taken id, so no act of it was stored either (an act needs its entry's `created`).
+    let entry = derived(&first, 1);
+    assert!(!all.iter().any(|e| e["entry"] == entry.as_str()), "{all:?}");
+}

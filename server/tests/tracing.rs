@@ -233,3 +233,72 @@ fn an_assist_request_reaches_the_asked_county_and_nothing_else_does() {
         "{view}"
     );
 }
+
+#[test]
+fn assist_requests_stored_before_their_index_are_found_after_the_migration() {
+    // The asked county finds the entries that asked it in an index table kept at ingest (not by
+    // scanning the text of every event); a database of the version before it gets the table
+    // and its rows from the events stored (SQLite `migrate_v5`, PostgreSQL migration 4).
+    let at = {
+        let cst = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+        let t = chrono::Utc::now().with_timezone(&cst) - chrono::Duration::hours(2);
+        move |m: i64| (t + chrono::Duration::minutes(m)).to_rfc3339()
+    };
+    let dir = data_dir();
+    let srv = start(dir.clone(), &[]);
+    let admin = sign_in(&srv.addr, "admin");
+    for (name, region) in [("nanming", "520102"), ("yunyan", "520103")] {
+        let r = call(&srv.addr, "POST", "/api/v1/accounts", Some(&admin),
+            &json!({"username": name, "password": PASSWORD, "role": "inspector", "regions": [region]}).to_string());
+        assert_eq!(r.status, 201, "{}", r.text());
+    }
+    let nanming = sign_in(&srv.addr, "nanming");
+    let tracing = ev(
+        12,
+        1,
+        "nanming",
+        &at(10),
+        json!({"kind": "action_taken", "action": "two_way_tracing",
+               "supplier": "某某电动车有限公司", "buyers": "云岩区三家门店",
+               "quantity": "120 辆", "batches": "2026-01", "assist_region": "520103"}),
+    );
+    let r = post(
+        &srv.addr,
+        &nanming,
+        &[created(1, 1, &at(0), "最高车速超标"), tracing],
+    );
+    assert_eq!(statuses(&r), ["stored", "stored"]);
+    let tasks = |addr: &str| {
+        let yunyan = sign_in(addr, "yunyan");
+        get(addr, &yunyan, "/api/v1/queue")["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["task"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(tasks(&srv.addr), ["assist"]);
+    drop(srv);
+    // The database as the version before left it: no index table, no trigger.
+    let mut db = db::Db::open(&dir);
+    let older: &[&str] = if pg::enabled() {
+        &[
+            "DROP TRIGGER events_assists ON events",
+            "DROP FUNCTION paicha_index_assist()",
+            "DROP TABLE assists",
+            "UPDATE paicha_schema SET version = 3",
+        ]
+    } else {
+        &[
+            "DROP TRIGGER events_assists",
+            "DROP TABLE assists",
+            "PRAGMA user_version = 5",
+        ]
+    };
+    for sql in older {
+        db.execute(sql).unwrap();
+    }
+    drop(db);
+    let srv = start(dir, &[]);
+    assert_eq!(tasks(&srv.addr), ["assist"]);
+}

@@ -1,13 +1,13 @@
 //! The campaign's facts tables in PostgreSQL, the hooks that keep them and the counters, and the
 //! campaign store: the same tables, facts and answers as `sqlite/campaign.rs` (its module doc
 //! says what each holds). The hooks run inside the transaction that stores the record:
-//! `on_submission` (from `submissions.rs`), `on_entry` (a ledger entry whose events changed, from
+//! `on_submissions` (from `submissions.rs`), `on_entry` (a ledger entry whose events changed, from
 //! `submissions.rs` and `ledger.rs`), `on_spot_check` (from `spot.rs`), `put_register` (from
 //! `register.rs`). Each locks its part (the enterprise, the entry, the spot check: its row in
 //! `campaign_parts`) for the rest of the transaction before it reads the part's figures, so two
 //! nodes storing records of one enterprise at once count the second change on top of the first
 //! (an inspection's fact is inserted first, and when it was already there nothing is locked or
-//! counted: `put_done_into`). `on_submission` and `on_entries` add their counter differences to
+//! counted: `put_done_all`). `on_submissions` and `on_entries` add their counter differences to
 //! the caller's `Changes`, which the caller applies once, last (`campaign_counts::apply`). Region and day columns sort bytewise (`COLLATE "C"`), as
 //! SQLite's do, so code ranges and orders are the same on both.
 
@@ -153,32 +153,36 @@ pub(super) fn waiting_for<C: GenericClient>(
     .collect())
 }
 
-/// A new submission: its valid self- or on-site inspection counts for its enterprise and product
-/// (the counters' difference is added to `ch`, applied by the caller once per transaction).
-/// Entries waiting for it (`waiting_for`) are the caller's to refold.
-pub(super) fn on_submission(tx: &mut Tx<'_>, rec: &NewSubmission, ch: &mut Changes) -> Result<()> {
-    let m = &rec.meta;
-    let (Some(form), Some(link)) = (Form::parse(&m.form), Link::parse(&m.link)) else {
-        return Ok(());
-    };
-    if !m.valid {
-        return Ok(());
-    }
-    put_done_into(
-        tx,
-        &Done {
-            uscc: &m.uscc,
-            product: &m.product,
-            onsite: form == Form::OnsiteInspection,
-            link,
-            day: &m.inspected_date,
-            region: &m.region,
-        },
-        ch,
-    )
+/// New submissions: their valid self- or on-site inspections count for their enterprises and
+/// products (the counters' difference is added to `ch`, applied by the caller once per
+/// transaction). [`put_done_all`]: one statement for the batch, three when a fact is new.
+/// Entries waiting for them (`waiting_for`) are the caller's to refold.
+pub(super) fn on_submissions(
+    tx: &mut Tx<'_>,
+    recs: &[&NewSubmission],
+    ch: &mut Changes,
+) -> Result<()> {
+    let facts: Vec<Done<'_>> = recs
+        .iter()
+        .filter_map(|rec| {
+            let m = &rec.meta;
+            let form = Form::parse(&m.form)?;
+            let link = Link::parse(&m.link)?;
+            m.valid.then_some(Done {
+                uscc: &m.uscc,
+                product: &m.product,
+                onsite: form == Form::OnsiteInspection,
+                link,
+                day: &m.inspected_date,
+                region: &m.region,
+            })
+        })
+        .collect();
+    put_done_all(tx, facts, ch)
 }
 
 /// A valid inspection as its fact is stored.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) struct Done<'a> {
     pub uscc: &'a str,
     pub product: &'a str,
@@ -186,6 +190,21 @@ pub(super) struct Done<'a> {
     pub link: Link,
     pub day: &'a str,
     pub region: &'a str,
+}
+
+impl Done<'_> {
+    /// The key facts are inserted and their enterprises locked in: enterprise first.
+    fn key(&self) -> (&str, &str, bool, &str, &str, &str) {
+        let d = *self;
+        (
+            d.uscc,
+            d.product,
+            d.onsite,
+            d.link.as_str(),
+            d.day,
+            d.region,
+        )
+    }
 }
 
 /// A valid inspection of an enterprise's product in a link on a day, filed under a division
@@ -209,86 +228,100 @@ pub(super) fn put_done<C: GenericClient>(
         day,
         region,
     };
-    put_done_into(c, &d, &mut ch)?;
+    put_done_all(c, vec![d], &mut ch)?;
     campaign_counts::apply(c, ch)
 }
 
-/// [`put_done`], its counter difference added to `ch`. The fact is inserted first: when it is
-/// already there (an enterprise's product inspected again on a day), that is the one statement,
-/// with no lock. When it is new, the enterprise's part is locked and read (this insert included,
-/// and every fact of a transaction that counted its own under the lock before it committed; one
-/// not yet counted is not committed, so not seen), and the difference is the part without it to
-/// the part with it.
-pub(super) fn put_done_into<C: GenericClient>(
+/// [`put_done`] for many facts, their counter difference added to `ch`. The facts are inserted
+/// first, in one statement in key order: when all were already there (an enterprise's product
+/// inspected again on a day), that is the one statement, with no lock. The enterprises of the
+/// new ones that can count are locked, in key order (two batches of the same enterprises in
+/// opposite record orders, each locking its own in turn, would each hold one and wait for the
+/// other: a deadlock, which PostgreSQL ends by failing one), and read (these inserts included,
+/// and every fact of a transaction that counted its own under the lock before it committed;
+/// one not yet counted is not committed, so not seen); the difference is each part without its
+/// new facts to the part with them.
+pub(super) fn put_done_all<C: GenericClient>(
     c: &mut C,
-    d: &Done<'_>,
+    mut facts: Vec<Done<'_>>,
     ch: &mut Changes,
 ) -> Result<()> {
-    let Done {
-        uscc,
-        product,
-        onsite,
-        link,
-        day,
-        region,
-    } = *d;
+    facts.sort_unstable_by(|a, b| a.key().cmp(&b.key()));
+    facts.dedup();
+    if facts.is_empty() {
+        return Ok(());
+    }
     let plans = kept_plans();
-    let t = Type::TEXT;
-    let new = c.execute_typed(
+    let uscc: Vec<&str> = facts.iter().map(|f| f.uscc).collect();
+    let product: Vec<&str> = facts.iter().map(|f| f.product).collect();
+    let onsite: Vec<bool> = facts.iter().map(|f| f.onsite).collect();
+    let link: Vec<&str> = facts.iter().map(|f| f.link.as_str()).collect();
+    let day: Vec<&str> = facts.iter().map(|f| f.day).collect();
+    let region: Vec<&str> = facts.iter().map(|f| f.region).collect();
+    let (t, b) = (Type::TEXT_ARRAY, Type::BOOL_ARRAY);
+    let rows = c.query_typed(
         "INSERT INTO campaign_done (uscc, product, onsite, link, day, region)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+         SELECT * FROM unnest($1::text[], $2::text[], $3::boolean[], $4::text[], $5::text[],
+            $6::text[])
+         ON CONFLICT DO NOTHING RETURNING uscc, product, onsite, link, day, region",
         &[
             (&uscc, t.clone()),
             (&product, t.clone()),
-            (&onsite, Type::BOOL),
-            (&link.as_str(), t.clone()),
+            (&onsite, b),
+            (&link, t.clone()),
             (&day, t.clone()),
             (&region, t),
         ],
     )?;
-    // Out of every campaign's products or period, it changes no figure (the core skips it).
-    let counts = plans
-        .iter()
-        .any(|p| p.in_scope(product) && p.in_period(day));
-    if new == 0 || !counts {
+    // Out of every campaign's products or period, a fact changes no figure (the core skips it).
+    let mut by: BTreeMap<String, Vec<SubmissionFact>> = BTreeMap::new();
+    for r in &rows {
+        let (uscc, product, day): (String, String, String) = (r.get(0), r.get(1), r.get(4));
+        if plans
+            .iter()
+            .any(|p| p.in_scope(&product) && p.in_period(&day))
+        {
+            let f = done_fact(uscc.clone(), product, r.get(2), r.get(3), day, r.get(5));
+            by.entry(uscc).or_default().push(f);
+        }
+    }
+    if by.is_empty() {
         return Ok(());
     }
-    lock_part(c, "enterprise", uscc)?;
-    let (reg, stored) = enterprise(c, uscc)?;
-    let fact = done_fact(
-        uscc.into(),
-        product.into(),
-        onsite,
-        link.as_str(),
-        day.into(),
-        region.into(),
-    );
-    let same = |f: &SubmissionFact| {
-        f.product == fact.product
-            && f.form == fact.form
-            && f.link == fact.link
-            && f.date == fact.date
-            && f.region == fact.region
-    };
-    let mut done: Vec<SubmissionFact> = stored.into_iter().filter(|f| !same(f)).collect();
-    let registered = reg.as_ref();
-    ch.add(
-        plans,
-        &Part::Enterprise {
-            registered,
-            done: &done,
-        },
-        -1,
-    );
-    done.push(fact);
-    ch.add(
-        plans,
-        &Part::Enterprise {
-            registered,
-            done: &done,
-        },
-        1,
-    );
+    let usccs: Vec<&str> = by.keys().map(String::as_str).collect();
+    campaign_counts::lock_parts(c, "enterprise", &usccs)?;
+    let mut parts = campaign_counts::enterprises(c, &usccs)?;
+    for (uscc, added) in &by {
+        let (reg, stored) = parts.remove(uscc).unwrap_or_default();
+        let same = |f: &SubmissionFact| {
+            added.iter().any(|a| {
+                f.product == a.product
+                    && f.form == a.form
+                    && f.link == a.link
+                    && f.date == a.date
+                    && f.region == a.region
+            })
+        };
+        let mut done: Vec<SubmissionFact> = stored.into_iter().filter(|f| !same(f)).collect();
+        let registered = reg.as_ref();
+        ch.add(
+            plans,
+            &Part::Enterprise {
+                registered,
+                done: &done,
+            },
+            -1,
+        );
+        done.extend(added.iter().cloned());
+        ch.add(
+            plans,
+            &Part::Enterprise {
+                registered,
+                done: &done,
+            },
+            1,
+        );
+    }
     Ok(())
 }
 
@@ -315,16 +348,34 @@ pub(super) fn on_entries<C: GenericClient>(
         return Ok(());
     }
     campaign_counts::lock_parts(c, "entry", &entries)?;
-    let ta = Type::TEXT_ARRAY;
     let mut events: BTreeMap<String, Vec<Event>> = BTreeMap::new();
     for r in c.query_typed(
         "SELECT entry, body FROM events WHERE entry = ANY($1)",
-        &[(&entries, ta.clone())],
+        &[(&entries, Type::TEXT_ARRAY)],
     )? {
         if let Ok(e) = Event::from_json(r.get::<_, &str>(1)) {
             events.entry(r.get(0)).or_default().push(e);
         }
     }
+    keep_facts(c, &entries, &events, ch)
+}
+
+/// The facts of `entries` (sorted, each once) made again from `events` (each entry's every
+/// event), stored where they changed, their counters' difference added to `ch`: the stored
+/// facts read, the links of their submissions, the changed ones upserted (three statements).
+/// The caller holds the entries' locks ([`on_entries`]), or stores the entries' first events
+/// in this transaction, so no other transaction can store an event of them before it commits
+/// (a batch's new entries, `submissions.rs`).
+pub(super) fn keep_facts<C: GenericClient>(
+    c: &mut C,
+    entries: &[&str],
+    events: &BTreeMap<String, Vec<Event>>,
+    ch: &mut Changes,
+) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let ta = Type::TEXT_ARRAY;
     let mut old: BTreeMap<String, EntryFact> = BTreeMap::new();
     for r in c.query_typed(
         "SELECT entry, body FROM campaign_entries WHERE entry = ANY($1)",
@@ -335,7 +386,7 @@ pub(super) fn on_entries<C: GenericClient>(
         }
     }
     let mut folded: Vec<EntryFact> = Vec::new();
-    for entry in entries {
+    for &entry in entries {
         let Some(evs) = events.get(entry) else {
             continue;
         };

@@ -204,29 +204,44 @@ pub(super) fn enterprise<C: GenericClient>(
     c: &mut C,
     uscc: &str,
 ) -> Result<(Option<Registered>, Vec<SubmissionFact>)> {
+    Ok(enterprises(c, &[uscc])?.remove(uscc).unwrap_or_default())
+}
+
+/// [`enterprise`] for several, in one round trip; an enterprise with nothing stored is absent.
+pub(super) fn enterprises<C: GenericClient>(
+    c: &mut C,
+    usccs: &[&str],
+) -> Result<BTreeMap<String, (Option<Registered>, Vec<SubmissionFact>)>> {
     let rows = c.query_typed(
-        "SELECT TRUE, product, region, FALSE, '', '' FROM campaign_register WHERE uscc = $1
+        "SELECT TRUE, uscc, product, region, FALSE, '', '' FROM campaign_register
+         WHERE uscc = ANY($1)
          UNION ALL
-         SELECT FALSE, product, region, onsite, day, link FROM campaign_done WHERE uscc = $1",
-        &[(&uscc, Type::TEXT)],
+         SELECT FALSE, uscc, product, region, onsite, day, link FROM campaign_done
+         WHERE uscc = ANY($1)",
+        &[(&usccs, Type::TEXT_ARRAY)],
     )?;
-    let mut reg = Vec::new();
-    let mut done = Vec::new();
+    let mut reg: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    let mut out: BTreeMap<String, (Option<Registered>, Vec<SubmissionFact>)> = BTreeMap::new();
     for r in rows {
+        let uscc: String = r.get(1);
         if r.get::<_, bool>(0) {
-            reg.push((r.get(1), r.get(2)));
+            reg.entry(uscc).or_default().push((r.get(2), r.get(3)));
         } else {
-            done.push(done_fact(
-                uscc.to_string(),
-                r.get(1),
-                r.get(3),
-                r.get(5),
-                r.get(4),
+            let f = done_fact(
+                uscc.clone(),
                 r.get(2),
-            ));
+                r.get(4),
+                r.get(6),
+                r.get(5),
+                r.get(3),
+            );
+            out.entry(uscc).or_default().1.push(f);
         }
     }
-    Ok((registered(uscc, reg), done))
+    for (uscc, rows) in reg {
+        out.entry(uscc.clone()).or_default().0 = registered(&uscc, rows);
+    }
+    Ok(out)
 }
 
 /// The leaves of a kept campaign under `prefix` at `today`, from the counters.

@@ -466,7 +466,7 @@ mod bench {
                         AS t (id, uscc, region, product, form, link, at, day)",
                     &[&col(0), &col(1), &col(2), &col(3), &col(4), &col(5), &col(6), &col(7)],
                 )?;
-                // Their valid inspections' facts, as `on_submission` makes them.
+                // Their valid inspections' facts, as `on_submissions` makes them.
                 tx.execute(
                     "INSERT INTO campaign_done (uscc, product, onsite, link, day, region)
                      SELECT uscc, product, form = 'onsite_inspection', link, day, region

@@ -12,12 +12,20 @@
 //! held only for that last statement and the commit, so uploads on several connections and nodes
 //! run side by side until then; it never waits for a row while held (the rows it updates are the
 //! transaction's own), so it cannot deadlock with the rows others wait for.
+//!
+//! A batch of new submissions gives its opened events their positions in their insert itself
+//! ([`insert_published`], the last statement, under the lock), so their rows are written once;
+//! other writes insert first and `publish` at the end. The one wait the short way can meet under
+//! the lock is an event id another transaction is inserting at the same moment, which only a
+//! device that stores an event under the id the server derives for a new submission's does;
+//! PostgreSQL then fails one of the two (a deadlock: 503, and the device retries).
 
 use super::idempotent::{put_idempotent, settle, Kind, Upload};
 use super::{scope_sql, serial, write_audit, Args, Postgres, Tx};
 use crate::storage::{Audit, Changes, LedgerStore, NewEvent, Owner, Result, Scope, Stored};
+use paicha::ledger::Event;
 use r2d2_postgres::postgres::types::{ToSql, Type};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The tables as first made; `MIGRATIONS` 1 (`FEED_POSITIONS`) then adds `pos`, its sequence
 /// `events_pos` and the scope indexes on `(uscc, pos)`, `(region, pos)` in place of `seq`.
@@ -63,6 +71,36 @@ CREATE INDEX events_uscc ON events (uscc, pos);
 CREATE INDEX events_region ON events (region, pos);
 ";
 
+/// Migration 4: the assist requests (协查) of two-way tracings indexed, (region asked, entry),
+/// so a county's line queue finds the other regions' entries that asked it without scanning the
+/// text of every `action_taken` event (`assist_entries`). A trigger fills it as each event is
+/// inserted, by whichever path, in the inserting transaction (the rule of
+/// `storage::asks_assist`: an `action_taken` of `two_way_tracing` with an `assist_region`); the
+/// events stored before are indexed here.
+pub(super) const ASSISTS: &str = r#"
+CREATE TABLE IF NOT EXISTS assists (
+    region TEXT COLLATE "C" NOT NULL,
+    entry TEXT NOT NULL,
+    PRIMARY KEY (region, entry)
+);
+CREATE OR REPLACE FUNCTION paicha_index_assist() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE b jsonb := NEW.body::jsonb;
+BEGIN
+    IF b->>'action' = 'two_way_tracing' AND jsonb_typeof(b->'assist_region') = 'string' THEN
+        INSERT INTO assists (region, entry) VALUES (b->>'assist_region', NEW.entry)
+        ON CONFLICT DO NOTHING;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER events_assists AFTER INSERT ON events
+FOR EACH ROW WHEN (NEW.kind = 'action_taken') EXECUTE FUNCTION paicha_index_assist();
+INSERT INTO assists (region, entry)
+SELECT body::jsonb->>'assist_region', entry FROM events
+WHERE kind = 'action_taken' AND body::jsonb->>'action' = 'two_way_tracing'
+    AND jsonb_typeof(body::jsonb->'assist_region') = 'string'
+ON CONFLICT DO NOTHING;
+"#;
+
 /// The feed `serial` orders.
 const FEED: &str = "events";
 
@@ -107,6 +145,87 @@ pub(super) fn publish(tx: &mut Tx<'_>, ids: &[String]) -> Result<()> {
         &[(&ids, Type::TEXT_ARRAY)],
     )?;
     Ok(())
+}
+
+/// The events a batch of new submissions opens, when they can be stored the short way
+/// ([`insert_published`]): every id once, one `created` with its enterprise per entry, every
+/// other act of an entry created among them; then each entry's every event, folded by the
+/// caller for the entry's fact before they are inserted (they are all the entry has once the
+/// insert stores them all). `None` otherwise, or when a body does not read as an event: the
+/// careful way ([`put_opened`], then the facts from what is stored).
+pub(super) fn opened_entries(evs: &[&NewEvent]) -> Option<BTreeMap<String, Vec<Event>>> {
+    let mut ids = HashSet::new();
+    let mut created = HashSet::new();
+    for e in evs {
+        if !ids.insert(e.id.as_str())
+            || (e.kind == "created" && (e.owner.is_none() || !created.insert(e.entry.as_str())))
+        {
+            return None;
+        }
+    }
+    let mut out: BTreeMap<String, Vec<Event>> = BTreeMap::new();
+    for e in evs {
+        if !created.contains(e.entry.as_str()) {
+            return None;
+        }
+        out.entry(e.entry.clone())
+            .or_default()
+            .push(Event::from_json(&e.body).ok()?);
+    }
+    Some(out)
+}
+
+/// Insert the events of [`opened_entries`] in one statement, each with its entry's enterprise
+/// and its place in the feed (`nextval` in the insert, in their order), under the feed's lock:
+/// the transaction's last statement, so the lock is held for it and the commit only (module
+/// doc), and no row is written twice (positions given by a second `UPDATE` rewrote every new
+/// row and its indexes). Whether it stored them all: when one was there already (its id, or
+/// another `created` of its entry), the caller rolls the transaction back and stores the batch
+/// the careful way, as the facts it kept assumed every event new.
+pub(super) fn insert_published(tx: &mut Tx<'_>, evs: &[&NewEvent], actor: &str) -> Result<bool> {
+    if evs.is_empty() {
+        return Ok(true);
+    }
+    let owners: HashMap<&str, &Owner> = evs
+        .iter()
+        .filter_map(|e| {
+            Some((
+                e.entry.as_str(),
+                e.owner.as_ref().filter(|_| e.kind == "created")?,
+            ))
+        })
+        .collect();
+    let owner = |e: &NewEvent| owners.get(e.entry.as_str()).copied();
+    let text = |g: fn(&NewEvent) -> &str| evs.iter().map(|e| g(e)).collect::<Vec<&str>>();
+    let cols: [Vec<&str>; 9] = [
+        text(|e| &e.id),
+        text(|e| &e.entry),
+        text(|e| &e.kind),
+        text(|e| &e.sha256),
+        text(|e| &e.body),
+        evs.iter()
+            .map(|e| owner(e).map_or("", |o| &o.uscc))
+            .collect(),
+        evs.iter()
+            .map(|e| owner(e).map_or("", |o| &o.region))
+            .collect(),
+        text(|e| &e.received_at),
+        vec![actor; evs.len()],
+    ];
+    let t = Type::TEXT_ARRAY;
+    let params: Vec<(&(dyn ToSql + Sync), Type)> = cols
+        .iter()
+        .map(|c| (c as &(dyn ToSql + Sync), t.clone()))
+        .collect();
+    serial(tx, FEED)?;
+    let stored = tx.execute_typed(
+        "INSERT INTO events (id, entry, kind, sha256, body, uscc, region, received_at, author, pos)
+         SELECT *, nextval('events_pos') FROM unnest($1::text[], $2::text[], $3::text[],
+            $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+         ON CONFLICT DO NOTHING",
+        &params,
+    )?;
+    Ok(stored == evs.len() as u64)
 }
 
 /// Store one event (its id joins `new` when it is new: the caller `publish`es them): a
@@ -364,11 +483,11 @@ impl LedgerStore for Postgres {
     }
 
     fn assist_entries(&self, prefix: &str) -> Result<Vec<String>> {
-        let pattern = crate::storage::assist_pattern(prefix);
+        let (lo, hi) = crate::storage::code_range(prefix);
         self.read(|c| {
             Ok(c.query(
-                "SELECT DISTINCT entry FROM events WHERE kind = 'action_taken' AND body LIKE $1",
-                &[&pattern],
+                "SELECT DISTINCT entry FROM assists WHERE region >= $1 AND region < $2",
+                &[&lo, &hi],
             )?
             .iter()
             .map(|r| r.get(0))

@@ -52,7 +52,7 @@
 //!    field) is one too, made in Rust: `Migration::Run(f)`, `f` given the migration's
 //!    transaction (`campaign::refold_entries`).
 //! 5. Summary tables kept in step with records (the campaign's facts) are updated by
-//!    `campaign::on_submission(tx, rec, &mut changes)`, `campaign::on_entries(tx, entries,
+//!    `campaign::on_submissions(tx, recs, &mut changes)`, `campaign::on_entries(tx, entries,
 //!    &mut changes)` (or `on_entry`) and `campaign::on_spot_check(tx, body)`, which
 //!    `submissions.rs`, `ledger.rs` and `spot.rs` call inside their transactions (as `sqlite/`
 //!    does). The counters' rows are shared by every writer of a county: a write that stores
@@ -179,6 +179,9 @@ const MIGRATIONS: &[(i32, Migration)] = &[
     // Links kept in the facts (each inspection's in its done fact, each danger's in its entry
     // fact) rather than the breakdown paging through every submission of a locality for them.
     (3, Migration::Run(campaign::keep_links)),
+    // The assist requests of two-way tracings indexed (an index table and its trigger), for the
+    // line queue (in place of a text scan of the events).
+    (4, Migration::Sql(ledger::ASSISTS)),
 ];
 
 /// An arbitrary constant key for the advisory lock under which a node creates and migrates the

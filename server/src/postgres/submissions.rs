@@ -4,11 +4,11 @@
 
 use super::audit::write_audits;
 use super::idempotent::{cite_all, settle, Kind, Upload};
-use super::ledger::{publish, put_opened};
+use super::ledger::{insert_published, opened_entries, publish, put_opened};
 use super::{big, scope_sql, write_audit, Args, Postgres, Tx};
 use crate::storage::{
     AttachmentMeta, Audit, Changes, Meta, NewEvent, NewSubmission, Query, Record, Result, Scope,
-    Stored, SubmissionStore, Summary,
+    StoreError, Stored, SubmissionStore, Summary,
 };
 use r2d2_postgres::postgres::types::{ToSql, Type};
 use r2d2_postgres::postgres::Row;
@@ -135,19 +135,29 @@ fn insert_all(tx: &mut Tx<'_>, recs: &[&NewSubmission], actor: &str) -> Result<H
         .collect())
 }
 
+/// What a batch stored the short way answers when one of the events it assumed new was there
+/// already: the transaction is rolled back and the batch stored again the careful way.
+const CAREFULLY: &str = "store the batch again the careful way";
+
 /// Store a batch of submissions and the ledger entries they open, in a fixed number of
-/// statements whatever the batch's size in the usual case (every record new): the records in
-/// one insert, their valid inspections (`campaign::on_submission`: one insert each, a lock and a
-/// read when the fact is new), their `created` events in one insert, their entries' facts
-/// (`campaign::on_entries`, five; with those of entries recorded before their submission, one
-/// look-up), the cited attachments, the audit lines in one insert, the
-/// counters in one upsert, and the feed's positions last (`publish`). A record already stored
-/// (or twice in the batch) costs a look-up more (`settle`).
+/// statements whatever the batch's size (about ten when every record is new): the records in
+/// one insert, their valid inspections' facts in one (`campaign::on_submissions`; the new
+/// facts' enterprises locked, in key order, and read: two more), the entries' facts folded from
+/// the events in hand (`campaign::keep_facts`: a new entry has no other event, so its events
+/// are neither read back nor locked), those of entries recorded before their submission (one
+/// look-up, `on_entries` when there are some), the cited attachments, the audit lines in one
+/// insert, the counters in one upsert, and the events last, with their feed positions, under
+/// the feed's lock (`insert_published`). When the events are not all new entries' (or the
+/// insert finds one there), `careful`: they are inserted first (`put_opened`), their entries
+/// locked and folded from what is stored (`on_entries`) and given their positions at the end
+/// (`publish`). A record already stored (or twice in the batch) costs a look-up more
+/// (`settle`).
 fn put_batch(
     tx: &mut Tx<'_>,
     recs: &[NewSubmission],
     actor: &str,
     scope: &Scope,
+    careful: bool,
 ) -> Result<Vec<Stored>> {
     let mut seen = HashSet::new();
     let firsts: Vec<&NewSubmission> = recs.iter().filter(|r| seen.insert(&r.id)).collect();
@@ -161,6 +171,7 @@ fn put_batch(
     let mut cites: Vec<(&str, &str)> = Vec::new();
     let mut ch = Changes::default();
     let mut events: Vec<&NewEvent> = Vec::new();
+    let mut stored = Vec::new();
     let mut out = Vec::with_capacity(recs.len());
     for (rec, detail) in recs.iter().zip(&details) {
         let outcome = if seen.insert(&rec.id) && inserted.contains(&rec.id) {
@@ -182,7 +193,7 @@ fn put_batch(
                     .iter()
                     .map(|a| (rec.id.as_str(), a.as_str())),
             );
-            super::campaign::on_submission(tx, rec, &mut ch)?;
+            stored.push(rec);
             // Its findings' ledger entries, in the same transaction: a record and its entries
             // land together or not at all.
             events.extend(&rec.events);
@@ -199,27 +210,42 @@ fn put_batch(
         }
         out.push(outcome);
     }
+    super::campaign::on_submissions(tx, &stored, &mut ch)?;
     // Entries whose events came before their submission learn its link with the new ones.
-    let stored: Vec<&str> = recs
-        .iter()
-        .zip(&out)
-        .filter(|(_, o)| **o == Stored::New)
-        .map(|(r, _)| r.id.as_str())
-        .collect();
-    let waiting = super::campaign::waiting_for(tx, &stored)?;
+    let ids: Vec<&str> = stored.iter().map(|r| r.id.as_str()).collect();
+    let waiting = super::campaign::waiting_for(tx, &ids)?;
+    let short = if careful {
+        None
+    } else {
+        opened_entries(&events)
+    };
     let mut new = Vec::new();
-    put_opened(tx, &events, actor, &mut new, &mut cites)?;
-    let entries: Vec<&str> = events
-        .iter()
-        .map(|e| e.entry.as_str())
-        .chain(waiting.iter().map(String::as_str))
-        .collect();
+    let mut entries: Vec<&str> = waiting.iter().map(String::as_str).collect();
+    match &short {
+        Some(folded) => {
+            let opened: Vec<&str> = folded.keys().map(String::as_str).collect();
+            super::campaign::keep_facts(tx, &opened, folded, &mut ch)?;
+            for e in &events {
+                cites.extend(e.attachments.iter().map(|a| (e.id.as_str(), a.as_str())));
+            }
+        }
+        None => {
+            put_opened(tx, &events, actor, &mut new, &mut cites)?;
+            entries.extend(events.iter().map(|e| e.entry.as_str()));
+        }
+    }
     super::campaign::on_entries(tx, &entries, &mut ch)?;
     cite_all(tx, &cites)?;
     write_audits(tx, &audits)?;
     // The shared rows last: the counters (a county's writers all add to them), then the feed.
     super::campaign_counts::apply(tx, ch)?;
-    publish(tx, &new)?;
+    if short.is_some() {
+        if !insert_published(tx, &events, actor)? {
+            return Err(StoreError(CAREFULLY.into()));
+        }
+    } else {
+        publish(tx, &new)?;
+    }
     Ok(out)
 }
 
@@ -250,7 +276,12 @@ impl SubmissionStore for Postgres {
         actor: &str,
         scope: &Scope,
     ) -> Result<Vec<Stored>> {
-        self.write(|tx| put_batch(tx, recs, actor, scope))
+        match self.write(|tx| put_batch(tx, recs, actor, scope, false)) {
+            Err(StoreError(e)) if e == CAREFULLY => {
+                self.write(|tx| put_batch(tx, recs, actor, scope, true))
+            }
+            r => r,
+        }
     }
 
     fn put_rejected(&self, body: &str, report: &str, a: &Audit<'_>, quota: u64) -> Result<bool> {

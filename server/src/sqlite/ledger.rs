@@ -2,6 +2,12 @@
 //! its entry copied from the entry's `created` event (it decides who may see the event), and the
 //! versions that conflicted with a stored one. Who owns an entry is read in the transaction that
 //! stores the act, so no other upload can create or move the entry between the check and the store.
+//!
+//! `assists` indexes the assist requests (协查) of two-way tracings, (region asked, entry), so a
+//! county's line queue finds the other regions' entries that asked it without scanning every
+//! event's text: a trigger fills it as each event is inserted, by whichever path (the rule of
+//! `storage::asks_assist`: an `action_taken` of `two_way_tracing` with an `assist_region`), and
+//! `migrate_v5` fills it for the events stored before.
 
 use super::audit::write_audit;
 use super::idempotent::{put_idempotent, Kind, Upload};
@@ -26,6 +32,19 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_entry ON events (entry, kind);
 CREATE UNIQUE INDEX IF NOT EXISTS events_one_created ON events (entry) WHERE kind = 'created';
+CREATE TABLE IF NOT EXISTS assists (
+    region TEXT NOT NULL,
+    entry TEXT NOT NULL,
+    PRIMARY KEY (region, entry)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS events_assists AFTER INSERT ON events
+WHEN NEW.kind = 'action_taken' AND json_valid(NEW.body)
+    AND json_extract(NEW.body, '$.action') = 'two_way_tracing'
+    AND json_type(NEW.body, '$.assist_region') = 'text'
+BEGIN
+    INSERT OR IGNORE INTO assists (region, entry)
+    VALUES (json_extract(NEW.body, '$.assist_region'), NEW.entry);
+END;
 CREATE TABLE IF NOT EXISTS event_conflicts (
     seq INTEGER PRIMARY KEY,
     id TEXT NOT NULL,
@@ -192,13 +211,12 @@ impl LedgerStore for Sqlite {
     }
 
     fn assist_entries(&self, prefix: &str) -> Result<Vec<String>> {
+        let (lo, hi) = crate::storage::code_range(prefix);
         let conn = self.conn()?;
         let mut stmt = conn.prepare_cached(
-            "SELECT DISTINCT entry FROM events WHERE kind = 'action_taken' AND body LIKE ?1",
+            "SELECT DISTINCT entry FROM assists WHERE region >= ?1 AND region < ?2",
         )?;
-        let rows = stmt.query_map(params![crate::storage::assist_pattern(prefix)], |r| {
-            r.get(0)
-        })?;
+        let rows = stmt.query_map(params![lo, hi], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
     }
 }

@@ -82,7 +82,7 @@ const SCHEMAS: &[&str] = &[
 ];
 
 /// `PRAGMA user_version` of a database with every migration applied.
-const VERSION: i64 = 5;
+const VERSION: i64 = 6;
 
 /// Create whatever table or index is missing (each statement is `IF NOT EXISTS`).
 fn create_schema(conn: &Connection) -> Result<()> {
@@ -181,6 +181,9 @@ impl Sqlite {
         create_schema(&tx)?;
         if version <= 4 {
             Self::refold_v3_v4(&tx, relinked)?;
+        }
+        if version <= 5 {
+            Self::migrate_v5(&tx)?;
         }
         tx.commit()?;
         campaign::init(&conn)?;
@@ -318,6 +321,20 @@ impl Sqlite {
         if relinked {
             conn.execute("DELETE FROM campaign_kept", [])?;
         }
+        Ok(())
+    }
+
+    /// Version 6 indexes the assist requests of the stored events (`ledger.rs`, `assists`; its
+    /// trigger fills it from then on): the rows the trigger would have made (runs after
+    /// `create_schema`, which makes the table).
+    fn migrate_v5(conn: &Connection) -> Result<()> {
+        conn.execute_batch(
+            "INSERT OR IGNORE INTO assists (region, entry)
+             SELECT json_extract(body, '$.assist_region'), entry FROM events
+             WHERE kind = 'action_taken' AND json_valid(body)
+                AND json_extract(body, '$.action') = 'two_way_tracing'
+                AND json_type(body, '$.assist_region') = 'text'",
+        )?;
         Ok(())
     }
 
