@@ -198,12 +198,11 @@ pub(super) fn apply<C: GenericClient>(c: &mut C, ch: Changes) -> Result<()> {
     Ok(())
 }
 
-/// An enterprise's part: its register entry as progress reads it and its valid inspections, in
-/// one round trip.
-pub(super) fn enterprise<C: GenericClient>(
-    c: &mut C,
-    uscc: &str,
-) -> Result<(Option<Registered>, Vec<SubmissionFact>)> {
+/// An enterprise's part as stored: its register entry as progress reads it, its valid inspections.
+pub(super) type EnterprisePart = (Option<Registered>, Vec<SubmissionFact>);
+
+/// An enterprise's part, in one round trip.
+pub(super) fn enterprise<C: GenericClient>(c: &mut C, uscc: &str) -> Result<EnterprisePart> {
     Ok(enterprises(c, &[uscc])?.remove(uscc).unwrap_or_default())
 }
 
@@ -211,7 +210,7 @@ pub(super) fn enterprise<C: GenericClient>(
 pub(super) fn enterprises<C: GenericClient>(
     c: &mut C,
     usccs: &[&str],
-) -> Result<BTreeMap<String, (Option<Registered>, Vec<SubmissionFact>)>> {
+) -> Result<BTreeMap<String, EnterprisePart>> {
     let rows = c.query_typed(
         "SELECT TRUE, uscc, product, region, FALSE, '', '' FROM campaign_register
          WHERE uscc = ANY($1)
@@ -221,7 +220,7 @@ pub(super) fn enterprises<C: GenericClient>(
         &[(&usccs, Type::TEXT_ARRAY)],
     )?;
     let mut reg: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
-    let mut out: BTreeMap<String, (Option<Registered>, Vec<SubmissionFact>)> = BTreeMap::new();
+    let mut out: BTreeMap<String, EnterprisePart> = BTreeMap::new();
     for r in rows {
         let uscc: String = r.get(1);
         if r.get::<_, bool>(0) {

@@ -172,3 +172,16 @@ pub fn fresh_database() -> String {
         .expect("CREATE DATABASE");
     format!("postgres://postgres@127.0.0.1:{}/{name}", c.port)
 }
+
+/// Restart this binary's cluster as an operator would (`pg_ctl restart -m fast`): every
+/// connection is cut and the transactions in flight fail; it is back when this returns.
+pub fn restart() {
+    let c = cluster();
+    let mut r = pg_command("pg_ctl");
+    r.arg("-D")
+        .arg(c.dir.join("data"))
+        .arg("-l")
+        .arg(c.dir.join("log"))
+        .args(["-m", "fast", "-w", "restart"]);
+    run(r, "pg_ctl restart");
+}
