@@ -43,7 +43,12 @@ fn every_record_is_stored_once_when_the_database_restarts_under_load() {
                     );
                     if r.status != 200 {
                         // The database is away: the same record again, a moment later.
-                        assert!(r.status == 503 || r.status == 0, "{} {}", r.status, r.text());
+                        assert!(
+                            r.status == 503 || r.status == 0,
+                            "{} {}",
+                            r.status,
+                            r.text()
+                        );
                         retries.fetch_add(1, Ordering::SeqCst);
                         std::thread::sleep(std::time::Duration::from_millis(50));
                         continue;
