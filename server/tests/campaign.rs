@@ -48,19 +48,6 @@ fn node<'a>(n: &'a Value, code: &str) -> Option<&'a Value> {
     n["children"].as_array()?.iter().find_map(|c| node(c, code))
 }
 
-/// A valid on-site inspection graded major with three findings (a ledger entry each).
-fn inspection(id: &str, uscc: &str, region: &str) -> Value {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/fixtures/ebike-onsite-sales-speed-and-modification.json"
-    ))
-    .unwrap();
-    let mut s: Value = serde_json::from_str::<Value>(&text).unwrap()["submission"].clone();
-    s["id"] = json!(id);
-    s["enterprise"] = json!({"uscc": uscc, "region": region, "name": "示例车行"});
-    s
-}
-
 struct World {
     srv: Server,
     province: String,

@@ -47,30 +47,6 @@ fn pull(addr: &str, token: &str, cursor: &mut String, into: &mut Vec<Value>) {
     }
 }
 
-/// The ids of every submission the account may see, page by page.
-fn stored_ids(addr: &str, token: &str) -> Vec<String> {
-    let mut ids = Vec::new();
-    let mut after = String::new();
-    loop {
-        let r = call(
-            addr,
-            "GET",
-            &format!("/api/v1/submissions?limit=500{after}"),
-            Some(token),
-            "",
-        );
-        assert_eq!(r.status, 200, "{}", r.text());
-        let page = r.json();
-        for item in page["items"].as_array().unwrap() {
-            ids.push(item["id"].as_str().unwrap().to_string());
-        }
-        match page["next"].as_str() {
-            Some(n) => after = format!("&after={n}"),
-            None => return ids,
-        }
-    }
-}
-
 #[test]
 fn the_same_records_sent_to_two_nodes_at_once_are_stored_once() {
     let db = pg::fresh_database();
@@ -337,17 +313,9 @@ fn a_database_of_the_earlier_schema_keeps_its_feed_and_the_devices_cursors() {
     assert_eq!(rest, all[5..], "the device goes on from its cursor");
 }
 
-/// A valid on-site inspection of `uscc` (Nanming) on `day`, graded major (three findings: a
-/// ledger entry each).
+/// A valid on-site inspection of `uscc` (Nanming) on `day`, graded major.
 fn inspection_on(id: &str, uscc: &str, day: &str) -> Value {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/fixtures/ebike-onsite-sales-speed-and-modification.json"
-    ))
-    .unwrap();
-    let mut s: Value = serde_json::from_str::<Value>(&text).unwrap()["submission"].clone();
-    s["id"] = json!(id);
-    s["enterprise"] = json!({"uscc": uscc, "region": "520102", "name": "示例车行"});
+    let mut s = inspection(id, uscc, "520102");
     s["inspected_at"] = json!(format!("{day}T10:00:00+08:00"));
     s
 }

@@ -84,26 +84,7 @@ fn every_record_is_stored_once_when_the_database_restarts_under_load() {
     assert_eq!(acked.len(), 2 * per_device);
     // Every record stored once, as one node answers after the restart.
     let reader = sign_in(&b.addr, "jiancha");
-    let mut ids = Vec::new();
-    let mut after_seq = String::new();
-    loop {
-        let r = call(
-            &b.addr,
-            "GET",
-            &format!("/api/v1/submissions?limit=500{after_seq}"),
-            Some(&reader),
-            "",
-        );
-        assert_eq!(r.status, 200, "{}", r.text());
-        let page = r.json();
-        for item in page["items"].as_array().unwrap() {
-            ids.push(item["id"].as_str().unwrap().to_string());
-        }
-        match page["next"].as_str() {
-            Some(n) => after_seq = format!("&after={n}"),
-            None => break,
-        }
-    }
+    let ids = stored_ids(&b.addr, &reader);
     let stored: HashSet<&str> = ids.iter().map(String::as_str).collect();
     assert_eq!(stored.len(), ids.len(), "a record stored twice");
     let acked: HashSet<&str> = acked.iter().map(String::as_str).collect();

@@ -195,23 +195,14 @@ pub(super) fn insert_published(tx: &mut Tx<'_>, evs: &[&NewEvent], actor: &str) 
             ))
         })
         .collect();
-    let owner = |e: &NewEvent| owners.get(e.entry.as_str()).copied();
-    let text = |g: fn(&NewEvent) -> &str| evs.iter().map(|e| g(e)).collect::<Vec<&str>>();
-    let cols: [Vec<&str>; 9] = [
-        text(|e| &e.id),
-        text(|e| &e.entry),
-        text(|e| &e.kind),
-        text(|e| &e.sha256),
-        text(|e| &e.body),
-        evs.iter()
-            .map(|e| owner(e).map_or("", |o| &o.uscc))
-            .collect(),
-        evs.iter()
-            .map(|e| owner(e).map_or("", |o| &o.region))
-            .collect(),
-        text(|e| &e.received_at),
-        vec![actor; evs.len()],
-    ];
+    let Some(evs) = evs
+        .iter()
+        .map(|e| Some((*e, *owners.get(e.entry.as_str())?)))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return Ok(false);
+    };
+    let cols = columns(&evs, actor);
     let t = Type::TEXT_ARRAY;
     let params: Vec<(&(dyn ToSql + Sync), Type)> = cols
         .iter()
@@ -337,6 +328,23 @@ pub(super) fn put_event(
     Ok(stored)
 }
 
+/// The columns of the events' rows, each with its enterprise (`id`, `entry`, `kind`, `sha256`,
+/// `body`, `uscc`, `region`, `received_at`, `author`), one array each for `unnest`.
+fn columns<'a>(evs: &[(&'a NewEvent, &'a Owner)], actor: &'a str) -> [Vec<&'a str>; 9] {
+    let text = |g: fn(&'a NewEvent) -> &'a str| evs.iter().map(|e| g(e.0)).collect::<Vec<_>>();
+    [
+        text(|e| &e.id),
+        text(|e| &e.entry),
+        text(|e| &e.kind),
+        text(|e| &e.sha256),
+        text(|e| &e.body),
+        evs.iter().map(|e| e.1.uscc.as_str()).collect(),
+        evs.iter().map(|e| e.1.region.as_str()).collect(),
+        text(|e| &e.received_at),
+        vec![actor; evs.len()],
+    ]
+}
+
 /// Insert events in one statement (`unnest`), each with its enterprise; the ids it stored.
 /// No conflict target: the id and the one-`created` index both leave the row alone.
 fn insert_all(
@@ -347,18 +355,7 @@ fn insert_all(
     if evs.is_empty() {
         return Ok(HashSet::new());
     }
-    let text = |g: fn(&NewEvent) -> &str| evs.iter().map(|e| g(e.0)).collect::<Vec<&str>>();
-    let cols: [Vec<&str>; 9] = [
-        text(|e| &e.id),
-        text(|e| &e.entry),
-        text(|e| &e.kind),
-        text(|e| &e.sha256),
-        text(|e| &e.body),
-        evs.iter().map(|e| e.1.uscc.as_str()).collect(),
-        evs.iter().map(|e| e.1.region.as_str()).collect(),
-        text(|e| &e.received_at),
-        vec![actor; evs.len()],
-    ];
+    let cols = columns(evs, actor);
     let t = Type::TEXT_ARRAY;
     let params: Vec<(&(dyn ToSql + Sync), Type)> = cols
         .iter()

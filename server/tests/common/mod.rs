@@ -242,3 +242,41 @@ pub fn sha_hex(b: &[u8]) -> String {
         .map(|x| format!("{x:02x}"))
         .collect()
 }
+
+/// A valid on-site inspection graded major with three findings (a ledger entry each), of an
+/// enterprise of `region` (`tests/fixtures/ebike-onsite-sales-speed-and-modification.json`).
+pub fn inspection(id: &str, uscc: &str, region: &str) -> Value {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/ebike-onsite-sales-speed-and-modification.json"
+    ))
+    .unwrap();
+    let mut s: Value = serde_json::from_str::<Value>(&text).unwrap()["submission"].clone();
+    s["id"] = json!(id);
+    s["enterprise"] = json!({"uscc": uscc, "region": region, "name": "示例车行"});
+    s
+}
+
+/// The ids of every submission the account may see, page by page.
+pub fn stored_ids(addr: &str, token: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut after = String::new();
+    loop {
+        let r = call(
+            addr,
+            "GET",
+            &format!("/api/v1/submissions?limit=500{after}"),
+            Some(token),
+            "",
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+        let page = r.json();
+        for item in page["items"].as_array().unwrap() {
+            ids.push(item["id"].as_str().unwrap().to_string());
+        }
+        match page["next"].as_str() {
+            Some(n) => after = format!("&after={n}"),
+            None => return ids,
+        }
+    }
+}
