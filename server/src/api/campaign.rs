@@ -51,6 +51,17 @@ pub fn plan(id: &str) -> Result<&'static Plan, Response> {
     })
 }
 
+/// The plan a campaign read names and its query (`ask`): the opening of every read handler.
+pub fn asked(
+    auth: &Authed,
+    id: &str,
+    raw: Option<String>,
+    allowed: &[&str],
+) -> Result<(&'static Plan, Ask), Response> {
+    let plan = plan(id)?;
+    Ok((plan, ask(auth, plan, raw, allowed)?))
+}
+
 /// The query of a campaign read: region (default: the account's first), as-of date (default:
 /// today in the plan's offset), and the other parameters the handler allows.
 pub struct Ask {
@@ -139,12 +150,8 @@ pub async fn progress(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let plan = match plan(&id) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let q = match ask(&auth, plan, raw, &[]) {
-        Ok(q) => q,
+    let (plan, q) = match asked(&auth, &id, raw, &[]) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let today = day_text(q.today);
@@ -165,12 +172,8 @@ pub async fn facts(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let plan = match plan(&id) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let q = match ask(&auth, plan, raw, &[]) {
-        Ok(q) => q,
+    let (plan, q) = match asked(&auth, &id, raw, &[]) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let prefix = region_prefix(&q.region);
@@ -200,12 +203,8 @@ pub async fn leaves(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let plan = match plan(&id) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let q = match ask(&auth, plan, raw, &[]) {
-        Ok(q) => q,
+    let (plan, q) = match asked(&auth, &id, raw, &[]) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let today = day_text(q.today);
@@ -227,12 +226,8 @@ pub async fn ranking(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let plan = match plan(&id) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let q = match ask(&auth, plan, raw, &["limit"]) {
-        Ok(q) => q,
+    let (plan, q) = match asked(&auth, &id, raw, &["limit"]) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let limit = match q.get("limit").map(str::parse::<usize>) {
@@ -267,12 +262,8 @@ pub async fn trace(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let plan = match plan(&id) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let q = match ask(&auth, plan, raw, &["figure", "product", "limit"]) {
-        Ok(q) => q,
+    let (plan, q) = match asked(&auth, &id, raw, &["figure", "product", "limit"]) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let Some(figure) = q.get("figure").and_then(Figure::parse) else {
@@ -558,12 +549,8 @@ pub async fn sample(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let plan = match plan(&id) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let q = match ask(&auth, plan, raw, &["seed", "size"]) {
-        Ok(q) => q,
+    let (plan, q) = match asked(&auth, &id, raw, &["seed", "size"]) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let Some(seed) = q.get("seed").filter(|s| !s.is_empty() && s.len() <= 200) else {

@@ -5,7 +5,7 @@
 //! as recorded, its submission's link and each required measure's state. Nothing is folded or
 //! paged through per request: the facts are made as records arrive (the storage backends' hooks).
 
-use super::campaign::{ask, plan};
+use super::campaign::asked;
 use super::{blocking, invalid_query, App};
 use crate::auth::Authed;
 use crate::storage::{region_prefix, Storage};
@@ -51,12 +51,8 @@ pub async fn trace(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let plan = match plan(&id) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let q = match ask(&auth, plan, raw, &["by", "key", "figure"]) {
-        Ok(q) => q,
+    let (plan, q) = match asked(&auth, &id, raw, &["by", "key", "figure"]) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let (Some(by), Some(key), Some(figure)) = (q.get("by"), q.get("key"), q.get("figure")) else {

@@ -4,7 +4,7 @@
 //! self-inspected, not yet inspected on site) with the count of each. Counted by the core
 //! (`campaign::roster`) from the locality's facts, the same facts the ranking reads.
 
-use super::campaign::{ask, plan};
+use super::campaign::asked;
 use super::campaign_summary::product_name;
 use super::{blocking, invalid_query, App};
 use crate::auth::Authed;
@@ -23,12 +23,8 @@ pub async fn register(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let plan = match plan(&id) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let q = match ask(&auth, plan, raw, &["view", "limit"]) {
-        Ok(q) => q,
+    let (plan, q) = match asked(&auth, &id, raw, &["view", "limit"]) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let Some(view) = View::parse(q.get("view").unwrap_or("all")) else {
