@@ -549,7 +549,7 @@ pub async fn sample(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let (plan, q) = match asked(&auth, &id, raw, &["seed", "size"]) {
+    let (_, q) = match asked(&auth, &id, raw, &["seed", "size"]) {
         Ok(x) => x,
         Err(r) => return r,
     };
