@@ -200,7 +200,17 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
 /// Rows of a spreadsheet file: a workbook's first sheet, or CSV.
 pub fn read(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
     if is_workbook(bytes) {
-        read_workbook(bytes)
+        // calamine 0.31 takes a cell's shared-string index from the file and indexes with it
+        // unchecked (xlsx/cells_reader.rs `&strings[idx]`): a crafted workbook makes it panic
+        // (found by the register_import fuzz target: fuzz/regressions/register_import/). Caught
+        // here, so such an upload is refused as unreadable like any other broken workbook instead
+        // of failing the request. (Nothing is shared across the call but the input bytes.)
+        std::panic::catch_unwind(|| read_workbook(bytes)).unwrap_or_else(|_| {
+            Err(err(
+                "不是可读取的工作簿：文件内部结构损坏",
+                "not a readable workbook: its inner structure is broken",
+            ))
+        })
     } else {
         read_csv(bytes)
     }
