@@ -83,8 +83,31 @@ pub async fn rate_limit(State(app): State<Arc<App>>, req: Request, next: Next) -
 
 /// Every API answer (the token's included) is kept by no cache and never sniffed as another
 /// type. Attachments' bytes keep their own caching (private, immutable: content-addressed).
+///
+/// An extractor's own refusal (axum answers a path, query or body it cannot read with a 4xx in
+/// plain text, e.g. a path segment that is not UTF-8 once decoded) becomes a problem document
+/// like every other refusal, so a device always finds a `code` (found by the `http` fuzz target:
+/// fuzz/regressions/http/).
 pub async fn api_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
+    let plain = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/plain"));
+    if res.status().is_client_error() && plain {
+        let status = res.status();
+        let text = axum::body::to_bytes(res.into_body(), 4096)
+            .await
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        res = problem(
+            status,
+            "invalid_request",
+            &format!("请求无法读取：{text}"),
+            &format!("The request could not be read: {text}"),
+        );
+    }
     let h = res.headers_mut();
     h.entry(header::CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-store"));
