@@ -49,7 +49,7 @@ struct Harness {
     rt: tokio::runtime::Runtime,
     router: axum::Router,
     /// The demo accounts' bearer tokens, by user name.
-    tokens: Vec<(&'static str, String)>,
+    tokens: Vec<(String, String)>,
     /// Kept so the directory lives as long as the process.
     _dir: std::path::PathBuf,
 }
@@ -117,13 +117,7 @@ fn harness() -> &'static Harness {
             store
                 .put_token(&hash, &a.username, "2999-01-01T00:00:00+00:00")
                 .expect("store token");
-            let name = match a.role {
-                Role::Enterprise => "qiye",
-                Role::Inspector => "jiancha",
-                Role::Supervisor => "dudao",
-                Role::Admin => "admin",
-            };
-            tokens.push((name, token));
+            tokens.push((a.username, token));
         }
         let app = Arc::new(App {
             store,
