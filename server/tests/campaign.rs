@@ -376,6 +376,9 @@ fn supervision_acts_and_look_back_are_idempotent_and_scoped() {
     );
     let (s, r) = post(a, &w.province, &path, &first);
     assert_eq!((s, r["status"].as_str()), (201, Some("stored")), "{r}");
+    // A single record's answer is the record's own result, as every route's: its status is the
+    // response's, not repeated in the body.
+    assert!(r.get("http_status").is_none(), "{r}");
     // The same act again (a retry, keys in another order): a duplicate, nothing new.
     let reordered: Value = serde_json::from_str(&first.to_string()).unwrap();
     let (s, r) = post(a, &w.province, &path, &reordered);
@@ -384,9 +387,16 @@ fn supervision_acts_and_look_back_are_idempotent_and_scoped() {
     let (s, _) = post(a, &w.province, &path, &act(1, "sheng", "520102", "改了"));
     assert_eq!(s, 409);
     // Outside one's regions, as someone else, as an inspector, or malformed: refused.
-    assert_eq!(
-        post(a, &w.county, &path, &act(2, "xian", "520302", "x")).0,
-        403
+    let (s, r) = post(a, &w.county, &path, &act(2, "xian", "520302", "x"));
+    assert_eq!((s, r["code"].as_str()), (403, Some("outside_scope")), "{r}");
+    // Every refusal says why in both languages, as the other routes' do.
+    assert!(
+        r["detail"]["zh"].as_str().is_some_and(|t| !t.is_empty()),
+        "{r}"
+    );
+    assert!(
+        r["detail"]["en"].as_str().is_some_and(|t| !t.is_empty()),
+        "{r}"
     );
     assert_eq!(
         post(a, &w.county, &path, &act(3, "sheng", "520102", "x")).0,

@@ -205,3 +205,44 @@ test('the hand-over to another department and the report to government are compl
     cleanup(tablet.userDataDir, server.dataDir);
   }
 });
+
+test('a sync that ends while an inspector types keeps what was typed, the focus and the caret; a sent form starts empty', async () => {
+  const server = await startServer();
+  const tablet = await launch();
+  try {
+    const page = await openApp(tablet.ctx, server.url, '?nosw');
+    await signIn(page, 'jiancha');
+    await openLedger(page, server.url);
+    await page.click('details.new-entry-box summary');
+    await page.fill('#ne-uscc', USCC);
+    await page.selectOption('#ne-sev', 'major');
+    await page.click('#ne-text');
+    await page.keyboard.type('伪造 CCC');
+    // A sync started elsewhere (the button pressed by the page, not by a click that moves the focus)
+    // ends with a whole redraw, offline as in a warehouse: the old controls are marked to see it.
+    await tablet.ctx.setOffline(true);
+    await page.$$eval('#ne-text, #ne-uscc', (l) => l.forEach((c) => { c.dataset.old = '1'; }));
+    await page.evaluate(() => [...document.querySelectorAll('header .tools button')].find((b) => b.textContent === '同步').click());
+    await page.waitForSelector('main [role=status]:has-text("离线")');
+    await page.waitForSelector('html:not([data-syncing])', { state: 'attached' });
+    assert.equal(await page.$eval('#ne-text', (c) => c.dataset.old ?? 'new'), 'new', 'the page was redrawn');
+    assert.equal(await page.inputValue('#ne-uscc'), USCC);
+    assert.equal(await page.inputValue('#ne-sev'), 'major');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'ne-text');
+    await page.keyboard.type(' 证书');
+    assert.equal(await page.inputValue('#ne-text'), '伪造 CCC 证书');
+    await page.fill('#ne-basis', '《强制性产品认证管理规定》第五十条');
+    await page.click('form.new-entry button[type=submit]');
+    await page.waitForSelector('article.entry:has-text("伪造 CCC 证书")');
+    // Sent: the act is on the page; the form it came from is drawn empty, by this redraw and the next.
+    assert.equal(await page.inputValue('#ne-text'), '');
+    await page.evaluate(() => [...document.querySelectorAll('header .tools button')].find((b) => b.textContent === '同步').click());
+    await page.waitForSelector('html:not([data-syncing])', { state: 'attached' });
+    assert.equal(await page.inputValue('#ne-text'), '');
+    assert.equal(await page.inputValue('#ne-uscc'), '');
+  } finally {
+    await tablet.close();
+    await server.stop();
+    cleanup(tablet.userDataDir, server.dataDir);
+  }
+});

@@ -9,7 +9,7 @@
 // answers kept. No text is inserted as HTML.
 import initCampaign, { progress as countProgress } from '../../pkg/campaign/paicha_campaign.js';
 import { getMeta, setMeta } from './db.js';
-import { el } from './dom.js';
+import { el, redraw } from './dom.js';
 import { apiFetch, apiJson } from './http.js';
 import { getLang, setLang } from './i18n.js';
 import { registerSection } from './dashboard-register.js';
@@ -249,7 +249,7 @@ function render() {
   const tr = state.trace && el('section', { id: 'trace', aria: { labelledby: 'h-trace' } },
     el('h2', { id: 'h-trace', textContent: `${t('records')}: ${FIGURE_KEY[state.trace.figure] ? t(FIGURE_KEY[state.trace.figure]) : state.trace.figure} · ${nameOf(state.trace.region)} (${state.trace.items.length})` }),
     el('ul', {}, ...state.trace.items.slice(0, 200).map((i) => el('li', { textContent: [nameOf(i.region), `${i.name || ''} ${i.uscc}`.trim(), i.product && productName(i.product), i.detail].filter(Boolean).join(' · ') }))));
-  root.replaceChildren(el('main', {},
+  redraw(root, el('main', {},
     el('header', { className: 'bar' },
       el('h1', { textContent: `${t('title')} · ${placeName(p.root)}` }), langBtn),
     state.offline && el('p', { className: 'stale', role: 'status', textContent: t(state.counted ? 'counted' : 'offline', new Date(state.synced).toLocaleString()) }),

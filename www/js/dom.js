@@ -21,3 +21,47 @@ export const el = (tag, props = {}, ...children) => {
 
 /** The element with this id (`byId('ledger')`). */
 export const byId = (id) => document.getElementById(id);
+
+// What the user typed or chose since a control was drawn, and the forms sent since: see `redraw`.
+const touched = new WeakSet();
+const sent = new WeakSet();
+if (globalThis.document) {
+  for (const kind of ['input', 'change']) {
+    document.addEventListener(kind, (e) => { touched.add(e.target); if (e.target.form) sent.delete(e.target.form); }, true);
+  }
+  document.addEventListener('submit', (e) => sent.add(e.target), true);
+}
+
+/**
+ * Puts a new rendering of a page in `root` without losing what the user was typing. The ledger,
+ * express and dashboard pages draw themselves whole, and every sync ends with a redraw: a sync that
+ * ends while an inspector fills a form (online a moment ago, offline now) would put an empty form
+ * in its place. So each control with an id the user changed is carried into the control of the
+ * same id in the new rendering (value, choice, files), and so are the focus and the caret. A form
+ * just submitted is not carried: its act was taken and the new rendering shows it.
+ */
+export function redraw(root, ...nodes) {
+  const kept = [];
+  for (const c of root.querySelectorAll('input[id], select[id], textarea[id]')) {
+    if (touched.has(c) && !(c.form && sent.has(c.form))) kept.push(c);
+  }
+  const focus = document.activeElement;
+  const caret = focus?.id && root.contains(focus) ? { id: focus.id, start: selection(focus, 'selectionStart'), end: selection(focus, 'selectionEnd') } : null;
+  root.replaceChildren(...nodes);
+  for (const old of kept) {
+    const c = document.getElementById(old.id);
+    if (!c || c.tagName !== old.tagName || c.type !== old.type || !root.contains(c)) continue;
+    if (c.type === 'checkbox' || c.type === 'radio') c.checked = old.checked;
+    else if (c.type === 'file') { if (old.files?.length) c.files = old.files; }
+    else c.value = old.value;
+    touched.add(c);
+  }
+  const f = caret && document.getElementById(caret.id);
+  if (f && root.contains(f)) {
+    f.focus({ preventScroll: true });
+    if (caret.start !== null) { try { f.setSelectionRange(caret.start, caret.end); } catch { /* a type without a caret */ } }
+  }
+}
+
+// Reading the caret of a date or number input throws in some engines; null then.
+const selection = (c, k) => { try { return c[k] ?? null; } catch { return null; } };

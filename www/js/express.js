@@ -7,7 +7,7 @@
 // are desk work, online. No text is inserted as HTML.
 import init, * as core from '../../pkg/express/paicha_express.js';
 import { tx, all, getMeta } from './db.js';
-import { el } from './dom.js';
+import { el, redraw } from './dom.js';
 import { apiJson } from './http.js';
 import { getLang, setLang, tt } from './i18n.js';
 import { compress } from './media.js';
@@ -366,7 +366,7 @@ async function render(full = true) {
   const langBtn = el('button', { type: 'button', className: 'secondary', textContent: t('lang') });
   langBtn.addEventListener('click', () => { setLang(getLang() === 'en' ? 'zh' : 'en'); render('lang'); });
   const overdue = v.items.filter((x) => x.overdue).length;
-  root.replaceChildren(el('div', { className: 'paicha' },
+  redraw(root, el('div', { className: 'paicha' },
     el('header', { className: 'bar' }, el('h1', { textContent: `${t('title')} · ${account.regions?.[0] ?? account.username}` }),
       el('div', { className: 'tools' }, el('span', { className: `net ${navigator.onLine ? '' : 'off'}`, textContent: navigator.onLine ? t('online') : t('offlineShort') }),
         el('a', { className: 'button secondary', href: './', textContent: t('app') }), el('a', { className: 'button secondary', href: './ledger.html', textContent: t('ledger') }), syncBtn, langBtn)),

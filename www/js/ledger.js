@@ -5,7 +5,7 @@
 // upload queue, docs/openapi.yaml); evidence photos go with them. No text is inserted as HTML.
 import init, * as ledger from '../../pkg/ledger/paicha_ledger.js';
 import { tx, all, getMeta, setMeta } from './db.js';
-import { el } from './dom.js';
+import { el, redraw } from './dom.js';
 import { apiFetch } from './http.js';
 import { ACTION_LABELS, SPOT_TASK_LABELS, VIOLATION_LABELS, labelOf } from './labels.js';
 import { getLang, setLang, tt } from './i18n.js';
@@ -410,7 +410,7 @@ async function render() {
   const dangerOf = (id) => tt(view.rows.find((r) => r.entry.id === id)?.entry.created.danger.text) || id.slice(0, 8);
   const tasks = due.tasks.filter(mineToDo).map((x) => el('li', { textContent: `${t(`task_${x.task ?? 'act'}`)}${x.action ? ` (${labelOf(ACTION_LABELS, x.action, getLang())})` : ''}${x.step ? ` (${t(x.step)}${x.due ? ` ≤ ${x.due}` : ''})` : ''} · ${dangerOf(x.entry)}` }));
   document.documentElement.lang = getLang() === 'en' ? 'en' : 'zh-CN';
-  root.replaceChildren(el('div', { className: 'paicha' },
+  redraw(root, el('div', { className: 'paicha' },
     el('header', { className: 'bar' }, el('h1', { textContent: `${t('title')} · ${account.role === 'enterprise' ? account.name || code : code}` }),
       el('div', { className: 'tools' }, el('a', { className: 'button secondary', href: './', textContent: t('app') }), syncBtn, csv, langBtn)),
     el('main', {},

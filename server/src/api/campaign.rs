@@ -7,6 +7,7 @@
 //! reads every county, a county one only its own); only supervisors and admins record acts and
 //! look-back results. Enterprises: 403.
 
+use super::results::{self, RecordResult, Status};
 use super::{blocking, invalid_query, now, problem, App};
 use crate::auth::{sha256_hex, Authed};
 use crate::storage::{region_prefix, Figure, NewCampaignRecord, NewEvent, Role, Scope, Stored};
@@ -319,7 +320,7 @@ async fn put_records(
         Ok(v) => v,
         Err(r) => return r,
     };
-    let results = blocking(move || {
+    let answers = blocking(move || {
         let at = now().to_rfc3339();
         let scope = auth.scope();
         let me = auth.account.username.clone();
@@ -345,21 +346,36 @@ async fn put_records(
             let (id, campaign, locality, author, lookback) = match checked {
                 Ok(x) => x,
                 Err(why) => {
-                    out.push(json!({"id": v.get("id"), "status": "rejected", "http_status": 400,
-                                    "code": "invalid_record", "error": why}));
+                    let id = v.get("id").and_then(Value::as_str);
+                    out.push(RecordResult::invalid(id, "invalid_record", why));
                     continue;
                 }
             };
             if campaign != plan.id {
-                out.push(json!({"id": id, "status": "rejected", "http_status": 400, "code": "wrong_campaign"}));
+                out.push(RecordResult::rejected(
+                    Some(&id),
+                    "wrong_campaign",
+                    "记录所属的专项行动不是这一项",
+                    "The record belongs to another campaign",
+                ));
                 continue;
             }
             if author != me {
-                out.push(json!({"id": id, "status": "forbidden", "http_status": 403, "code": "author_mismatch"}));
+                out.push(RecordResult::forbidden(
+                    &id,
+                    "author_mismatch",
+                    "记录的 author 须为当前登录的账号",
+                    "A record's author must be the signed-in account",
+                ));
                 continue;
             }
             if !scope.has_region(&locality) {
-                out.push(json!({"id": id, "status": "forbidden", "http_status": 403, "code": "outside_scope"}));
+                out.push(RecordResult::forbidden(
+                    &id,
+                    "outside_scope",
+                    "这一地区不在您负责的范围",
+                    "This locality is outside your assignment",
+                ));
                 continue;
             }
             // Canonical JSON (keys sorted, no spaces), as the submissions' hash.
@@ -375,17 +391,20 @@ async fn put_records(
                 received_at: &at,
             })?;
             let mut answer = match stored {
-                Stored::New => json!({"id": id, "status": "stored", "http_status": 201}),
-                Stored::Duplicate => json!({"id": id, "status": "duplicate", "http_status": 200}),
-                _ => json!({"id": id, "status": "conflict", "http_status": 409, "code": "changed_content"}),
+                Stored::New => RecordResult::created(&id),
+                Stored::Duplicate => RecordResult::ok(&id, Status::Duplicate),
+                _ => RecordResult::conflict(
+                    &id,
+                    "changed_content",
+                    "同一编号的记录内容不同：两个版本均已保留待审核",
+                    "A record with this id but other content exists: both versions are kept for review",
+                ),
             };
             // A failed look-back of an entry re-opens it. Also on a duplicate: the record may
             // have been stored by an earlier try whose re-opening did not get through.
             if let (Some(r), Stored::New | Stored::Duplicate) = (&lookback, stored) {
                 if let Some(reopened) = reopen(&app, r, &me, &scope, &at)? {
-                    if let Some(o) = answer.as_object_mut() {
-                        o.insert("reopened".into(), reopened);
-                    }
+                    answer = answer.with_reopened(reopened);
                 }
             }
             out.push(answer);
@@ -393,16 +412,12 @@ async fn put_records(
         Ok(out)
     })
     .await;
-    match results {
-        Ok(r) if single => {
-            let status = r
-                .first()
-                .and_then(|x| x["http_status"].as_u64())
-                .and_then(|s| StatusCode::from_u16(u16::try_from(s).unwrap_or(500)).ok())
-                .unwrap_or(StatusCode::OK);
-            (status, Json(r.into_iter().next().unwrap_or(Value::Null))).into_response()
-        }
-        Ok(r) => Json(json!({ "results": r })).into_response(),
+    match answers {
+        Ok(r) if single => match r.into_iter().next() {
+            Some(one) => one.single(),
+            None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        },
+        Ok(r) => results::batch(r),
         Err(r) => r,
     }
 }

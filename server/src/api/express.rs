@@ -5,6 +5,7 @@
 //! division code; the levels above see it at once through the same region-prefix scopes. The
 //! server numbers a report when its initial report arrives (`numbering::next_number`).
 
+use super::results::{self, RecordResult, Status};
 use super::{blocking, invalid_query, now, App};
 use crate::auth::{sha256_hex, Authed};
 use crate::storage::{region_prefix, Audit, NewExpressEvent, Role, Scope, Stored};
@@ -21,10 +22,6 @@ use std::sync::Arc;
 
 /// Held across an upload's reads of its reports and its store.
 static ONE_UPLOAD: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn result(id: &str, status: &str, http: u16, code: &str, zh: &str, en: &str) -> Value {
-    json!({"id": id, "status": status, "http_status": http, "code": code, "detail": {"zh": zh, "en": en}})
-}
 
 /// The events a report has so far: stored ones and those accepted earlier in this upload.
 type Known = HashMap<String, (String, Vec<ExpressEvent>)>;
@@ -49,13 +46,14 @@ fn known<'a>(
     Ok(cache.get_mut(report))
 }
 
-fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<Vec<Value>> {
+fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<Vec<RecordResult>> {
     let at = now().to_rfc3339();
     let actor = auth.account.username.as_str();
     let scope = auth.scope();
     let policy = ExpressPolicy::shipped();
     let mut cache: Known = HashMap::new();
-    let mut answers: Vec<Value> = Vec::with_capacity(values.len());
+    // One slot per event in the order sent; those to store are answered after the store.
+    let mut answers: Vec<Option<RecordResult>> = Vec::with_capacity(values.len());
     let mut to_store: Vec<(usize, NewExpressEvent)> = Vec::new();
     for (i, v) in values.iter().enumerate() {
         let e = match ExpressEvent::from_value(v).and_then(|e| e.validate().map(|_| e)) {
@@ -75,29 +73,27 @@ fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<
                     },
                     app.quotas.rejected_bytes,
                 )?;
-                answers.push(if kept {
-                    json!({"id": v.get("id"), "status": "rejected", "http_status": 400,
-                    "code": err.code.as_str(), "error": why})
+                let id = v.get("id").and_then(Value::as_str);
+                answers.push(Some(if kept {
+                    RecordResult::invalid(id, err.code.as_str(), why)
                 } else {
-                    let over = super::results::RecordResult::quota_exceeded(
-                        v.get("id").and_then(Value::as_str),
-                    );
-                    serde_json::to_value(over.with_error(why)).unwrap_or(Value::Null)
-                });
+                    RecordResult::quota_exceeded(id).with_error(why)
+                }));
                 continue;
             }
         };
-        let deny = |code: &str, zh: &str, en: &str| -> crate::storage::Result<Value> {
-            app.store.audit(&Audit {
-                at: &at,
-                actor,
-                action: "express.event",
-                target: &e.id,
-                outcome: "forbidden",
-                detail: code,
-            })?;
-            Ok(result(&e.id, "forbidden", 403, code, zh, en))
-        };
+        let deny =
+            |code: &str, zh: &str, en: &str| -> crate::storage::Result<Option<RecordResult>> {
+                app.store.audit(&Audit {
+                    at: &at,
+                    actor,
+                    action: "express.event",
+                    target: &e.id,
+                    outcome: "forbidden",
+                    detail: code,
+                })?;
+                Ok(Some(RecordResult::forbidden(&e.id, code, zh, en)))
+            };
         if e.author != actor {
             answers.push(deny(
                 "author_mismatch",
@@ -120,14 +116,12 @@ fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<
                     evs.iter()
                         .any(|x| x.id != e.id && matches!(x.act, ExpressAct::Reported(_)))
                 }) {
-                    answers.push(result(
+                    answers.push(Some(RecordResult::conflict(
                         &e.id,
-                        "conflict",
-                        409,
                         "report_exists",
                         "这份快报已有初报：不能再次报送初报",
                         "This express report already has its initial report",
-                    ));
+                    )));
                     continue;
                 }
                 r.region.clone()
@@ -135,14 +129,12 @@ fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<
             _ => match known(app, &mut cache, &e.report)? {
                 Some((region, _)) => region.clone(),
                 None => {
-                    answers.push(result(
-                        &e.id,
-                        "rejected",
-                        400,
+                    answers.push(Some(RecordResult::rejected(
+                        Some(&e.id),
                         "unknown_report",
                         "服务器上没有这份快报：请先上传其初报",
                         "No such express report: upload its initial report first",
-                    ));
+                    )));
                     continue;
                 }
             },
@@ -164,8 +156,12 @@ fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<
         with.push(e.clone());
         let state = express::fold(&with, &BTreeMap::new(), &policy);
         if let Some(err) = state.outcome(&e.id).and_then(|l| l.error.clone()) {
-            answers.push(json!({"id": e.id, "status": "rejected", "http_status": 400,
-                "code": err.code.as_str(), "error": err}));
+            let why = serde_json::to_value(&err).unwrap_or(Value::Null);
+            answers.push(Some(RecordResult::invalid(
+                Some(&e.id),
+                err.code.as_str(),
+                why,
+            )));
             continue;
         }
         *events = with;
@@ -192,54 +188,60 @@ fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<
                 received_at: at.clone(),
             },
         ));
-        answers.push(Value::Null);
+        answers.push(None);
     }
     let events: Vec<NewExpressEvent> = to_store.iter().map(|(_, e)| e.clone()).collect();
     let stored = app.store.put_express(&events, actor, &scope)?;
     for ((slot, ev), (outcome, number)) in to_store.iter().zip(stored) {
         let answer = match outcome {
-            Stored::New | Stored::Duplicate => {
-                let status = if outcome == Stored::New {
-                    "stored"
-                } else {
-                    "duplicate"
-                };
-                let mut a = json!({"id": ev.id, "status": status, "http_status": 200, "received_at": ev.received_at});
-                if let (Some(o), Some(n)) = (a.as_object_mut(), number) {
-                    o.insert("number".into(), Value::String(n));
-                }
-                a
+            Stored::New => {
+                RecordResult::ok(&ev.id, Status::Stored).received(&ev.received_at, number)
             }
-            Stored::Forbidden | Stored::OutsideScope | Stored::UnknownEntry => result(
+            Stored::Duplicate => {
+                RecordResult::ok(&ev.id, Status::Duplicate).received(&ev.received_at, number)
+            }
+            Stored::Forbidden | Stored::OutsideScope | Stored::UnknownEntry => {
+                RecordResult::forbidden(
+                    &ev.id,
+                    "outside_scope",
+                    "这一编号属于其他地区的快报",
+                    "This id belongs to another region's express report",
+                )
+            }
+            Stored::EntryExists => RecordResult::conflict(
                 &ev.id,
-                "forbidden",
-                403,
-                "outside_scope",
-                "这一编号属于其他地区的快报",
-                "This id belongs to another region's express report",
-            ),
-            Stored::EntryExists => result(
-                &ev.id,
-                "conflict",
-                409,
                 "report_exists",
                 "这份快报已有初报：不能再次报送初报",
                 "This express report already has its initial report",
             ),
-            Stored::Conflict => result(
+            Stored::Conflict => RecordResult::conflict(
                 &ev.id,
-                "conflict",
-                409,
                 "changed_content",
                 "同一编号的事件内容不同：两个版本均已保留待审核",
                 "An event with this id but other content exists: both versions are kept for review",
             ),
         };
         if let Some(a) = answers.get_mut(*slot) {
-            *a = answer;
+            *a = Some(answer);
         }
     }
-    Ok(answers)
+    // Every slot is filled (refused events at once, stored ones from the store's outcomes); one
+    // left empty would be a store answering fewer outcomes than events: sent again, not lost.
+    Ok(answers
+        .into_iter()
+        .map(|a| {
+            a.unwrap_or_else(|| {
+                RecordResult::refused(
+                    None,
+                    Status::Rejected,
+                    503,
+                    "not_stored",
+                    "服务器未能保存这一事件：稍后会重新上传",
+                    "The server did not store this event: it is sent again later",
+                )
+            })
+        })
+        .collect())
 }
 
 /// `POST /api/v1/express/events`: one event or an array, answered per event.
@@ -264,7 +266,7 @@ pub async fn upload(
     })
     .await
     {
-        Ok(results) => Json(json!({ "results": results })).into_response(),
+        Ok(answers) => results::batch(answers),
         Err(r) => r,
     }
 }

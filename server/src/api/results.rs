@@ -2,10 +2,13 @@
 //! shape for every kind, so a device reads every batch answer the same way.
 //!
 //! `{"id", "status", "http_status", "code"?, "detail"?: {"zh", "en"}, "report"?, "error"?,
-//! "tasks"?}`: `status` is `stored`, `duplicate`, `updated`, `conflict`, `forbidden` or
-//! `rejected`; `http_status` what a single upload would have answered; `code` a stable reason
-//! for anything not stored; `report` the server's report of a submission; `error` the core's
-//! structured error for a record it could not read.
+//! "tasks"?, "number"?, "received_at"?, "reopened"?}`: `status` is `stored`, `duplicate`,
+//! `updated`, `conflict`, `forbidden` or `rejected`; `http_status` what a single upload would have
+//! answered; `code` a stable reason for anything not stored; `report` the server's report of a
+//! submission; `error` the core's structured error for a record it could not read; `tasks` a spot
+//! check's; `number` and `received_at` an express report's (its number, when the clock stopped);
+//! `reopened` the ledger event a failed look-back made. Every route (submissions, ledger events,
+//! spot checks, express reports, campaign acts) builds its answers here and nowhere else.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -45,21 +48,47 @@ pub struct RecordResult {
     pub error: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tasks: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub received_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reopened: Option<Value>,
 }
 
 impl RecordResult {
     /// Stored now, or already there (`duplicate`), or a new version (`updated`): 200.
     pub fn ok(id: &str, status: Status) -> RecordResult {
+        RecordResult::bare(Some(id), status, 200)
+    }
+
+    /// Stored now where a single upload answers 201 Created (campaign records).
+    pub fn created(id: &str) -> RecordResult {
+        RecordResult::bare(Some(id), Status::Stored, 201)
+    }
+
+    fn bare(id: Option<&str>, status: Status, http_status: u16) -> RecordResult {
         RecordResult {
-            id: Some(id.to_string()),
+            id: id.map(str::to_string),
             status,
-            http_status: 200,
+            http_status,
             code: None,
             detail: None,
             report: None,
             error: None,
             tasks: None,
+            number: None,
+            received_at: None,
+            reopened: None,
         }
+    }
+
+    /// A record the core could not read or would not take: 400 with the core's structured error
+    /// (which carries its own bilingual message) instead of a detail text.
+    pub fn invalid(id: Option<&str>, code: &str, error: Value) -> RecordResult {
+        let mut r = RecordResult::bare(id, Status::Rejected, 400);
+        r.code = Some(code.to_string());
+        r.with_error(error)
     }
 
     /// Not stored (or kept aside for review), with its reason.
@@ -71,19 +100,13 @@ impl RecordResult {
         zh: &str,
         en: &str,
     ) -> RecordResult {
-        RecordResult {
-            id: id.map(str::to_string),
-            status,
-            http_status,
-            code: Some(code.to_string()),
-            detail: Some(Text {
-                zh: zh.to_string(),
-                en: en.to_string(),
-            }),
-            report: None,
-            error: None,
-            tasks: None,
-        }
+        let mut r = RecordResult::bare(id, status, http_status);
+        r.code = Some(code.to_string());
+        r.detail = Some(Text {
+            zh: zh.to_string(),
+            en: en.to_string(),
+        });
+        r
     }
 
     pub fn forbidden(id: &str, code: &str, zh: &str, en: &str) -> RecordResult {
@@ -122,6 +145,19 @@ impl RecordResult {
 
     pub fn with_tasks(mut self, tasks: Value) -> RecordResult {
         self.tasks = Some(tasks);
+        self
+    }
+
+    /// An express report's answer: when the server received the event, and the report's number
+    /// (given when its initial report arrives).
+    pub fn received(mut self, at: &str, number: Option<String>) -> RecordResult {
+        self.received_at = Some(at.to_string());
+        self.number = number;
+        self
+    }
+
+    pub fn with_reopened(mut self, reopened: Value) -> RecordResult {
+        self.reopened = Some(reopened);
         self
     }
 
