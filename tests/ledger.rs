@@ -98,6 +98,7 @@ fn ev(id: u64, entry: u64, device: &str, at: &str, act: Act) -> Event {
         .into(),
         device: device.into(),
         at: at.into(),
+        follows: None,
         act,
     }
 }

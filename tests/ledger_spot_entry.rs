@@ -73,6 +73,7 @@ impl Mirror {
             author: "wang".into(),
             device: "server".into(),
             at: format!("2023-07-02T{:02}:00:00+08:00", self.n % 24),
+            follows: None,
             act: Act::SpotFollowed(Box::new(SpotFollow::of(s))),
         });
     }

@@ -249,6 +249,7 @@ impl LookbackResult {
             author: self.author.clone(),
             device: self.device.clone(),
             at: self.at.clone(),
+            follows: None,
             act: Act::Reopened {
                 lookback: self.id.clone(),
                 reason: self.note.clone().unwrap_or_default(),

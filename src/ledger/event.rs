@@ -337,6 +337,12 @@ pub struct Event {
     pub device: String,
     /// When, RFC 3339 with the offset of the device.
     pub at: String,
+    /// The event of the same entry this act was made on: the last one the device had folded
+    /// when it acted. The fold puts an act after the event it follows whatever the clocks say, so
+    /// a device clock set wrong (an enterprise's `rectified` dated in 2099) cannot move an act
+    /// past the inspector's re-check made on it. Optional: without it, the clock orders.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follows: Option<String>,
     #[serde(flatten)]
     pub act: Act,
 }
@@ -387,6 +393,13 @@ impl Event {
         }
         if !is_uuid(&self.entry) {
             return Err(err(LedgerCode::InvalidId, "entry", "entry"));
+        }
+        if self
+            .follows
+            .as_deref()
+            .is_some_and(|f| !is_uuid(f) || f == self.id)
+        {
+            return Err(err(LedgerCode::InvalidId, "follows", "follows"));
         }
         for (v, name) in [(&self.author, "author"), (&self.device, "device")] {
             if v.trim().is_empty() {

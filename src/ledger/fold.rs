@@ -1,8 +1,8 @@
 //! The ledger state as a pure function of the set of events.
 //!
 //! Devices work offline and send their events whenever they can, in any order and sometimes twice.
-//! So `fold` first makes a set (one event per id), then puts it in one total order (time, then id)
-//! and applies it. The same set therefore always gives the same state, whatever order or how many
+//! So `fold` first makes a set (one event per id), then puts it in one total order (time, then id,
+//! then each act after the event it `follows`: `causal`) and applies it. The same set therefore always gives the same state, whatever order or how many
 //! copies arrived. Nothing is dropped quietly: each distinct event ends in the log as applied,
 //! concurring, pending (in an open conflict), overruled (by a decision) or rejected (with an error);
 //! an id reused for other content is kept, every version of it, in `id_conflicts`.
@@ -241,6 +241,8 @@ pub fn fold(events: &[Event]) -> LedgerState {
         let created = |e: &Event| !matches!(e.act, Act::Created(_));
         (created(a), at_a, &a.id).cmp(&(created(b), at_b, &b.id))
     });
+    // Then what a device acted on before the act, whatever the clocks (`follows`).
+    let ordered = super::causal::order(ordered);
     let disputes = disputes(&ordered, &mut log);
     let mut entries: BTreeMap<String, Entry> = BTreeMap::new();
     for (e, at) in &ordered {

@@ -293,6 +293,7 @@ impl Maker<'_> {
             author: self.author.to_string(),
             device: self.device.to_string(),
             at: self.at.to_string(),
+            follows: None,
             act,
         }
     }

@@ -12,6 +12,7 @@
 //!
 //! Event shapes, states and error codes: `docs/ledger.md`.
 
+mod causal;
 pub mod date;
 pub mod entry;
 pub mod error;

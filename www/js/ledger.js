@@ -100,6 +100,7 @@ let assists = []; // assist requests (协查) other regions made to this one: fr
 let spotChecks = [];
 let line = 'all'; // the work line whose queue is shown: the account's own once the server said it
 let dueTasks = []; // the core's tasks at the last render, for each entry's forms
+let lastOf = new Map(); // entry id -> the last event folded into it at the last render: what a new act follows
 const opened = new Set(); // which folded sections the user opened: kept open across re-renders
 
 /** A folded section that stays as the user left it when the page re-renders. */
@@ -227,7 +228,9 @@ async function syncOnce() {
 
 /** A new event made on this device, kept in the outbox with any evidence bytes, in one transaction. */
 async function act(entry, fields, files = []) {
-  const event = { id: crypto.randomUUID(), entry, author: account.username, device: deviceName(), at: preciseTime(), ...fields };
+  // The act names the event it was made on, so the fold puts it after that one whatever the clocks.
+  const follows = lastOf.get(entry);
+  const event = { id: crypto.randomUUID(), entry, author: account.username, device: deviceName(), at: preciseTime(), ...(follows ? { follows } : {}), ...fields };
   const problem = JSON.parse(ledger.checkEvent(JSON.stringify(event)));
   if (problem) { status = tt(problem.message); await render(); return false; }
   await tx(['outbox', 'blobs'], 'readwrite', (s) => {
@@ -393,6 +396,7 @@ async function render() {
   const now = localTime();
   const text = JSON.stringify(events);
   const view = JSON.parse(ledger.view(text, who, code, now));
+  lastOf = new Map(view.rows.map((r) => [r.entry.id, r.entry.events?.at(-1)]));
   const due = JSON.parse(ledger.due(text, now));
   dueTasks = due.tasks;
   const csv = el('button', { type: 'button', className: 'secondary', textContent: t('csv') });

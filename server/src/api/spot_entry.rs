@@ -77,6 +77,7 @@ pub(super) fn mirror(
         author: author.to_string(),
         device: "server".to_string(),
         at: at.clone(),
+        follows: None,
         act: Act::SpotFollowed(Box::new(follow)),
     });
     if events.iter().any(|e| e.validate().is_err()) {
