@@ -2,6 +2,7 @@
 //! (through the template's dependency graph), keep the totals up to date, and say what changed.
 
 use crate::state::{evaluate, relevance, Ctx, Outcome, State};
+use crate::template::Template;
 
 /// Totals over all outcomes, kept up to date change by change (a session never re-counts).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -12,21 +13,21 @@ pub(crate) struct Counts {
 }
 
 impl Counts {
-    pub fn of(o: &Outcome) -> Counts {
+    pub fn of(t: &Template, o: &Outcome) -> Counts {
         Counts {
             errors: o.errors.len(),
             findings: o.findings.len(),
             majors: o
                 .findings
                 .iter()
-                .filter(|f| f.severity == crate::policy::Severity::Major)
+                .filter(|h| h.severity(t) == crate::policy::Severity::Major)
                 .count(),
         }
     }
-    pub fn all(st: &State) -> Counts {
+    pub fn all(t: &Template, st: &State) -> Counts {
         st.outcome
             .iter()
-            .fold(Counts::default(), |a, o| a.plus(Counts::of(o)))
+            .fold(Counts::default(), |a, o| a.plus(Counts::of(t, o)))
     }
     fn plus(self, o: Counts) -> Counts {
         Counts {
@@ -94,7 +95,7 @@ pub(crate) fn propagate(ctx: &Ctx<'_>, st: &mut State, slot: u32, counts: &mut C
         if let Some(x) = st.outcome.get_mut(s as usize) {
             if *x != o {
                 changed.findings |= x.findings != o.findings;
-                *counts = counts.minus(Counts::of(x)).plus(Counts::of(&o));
+                *counts = counts.minus(Counts::of(t, x)).plus(Counts::of(t, &o));
                 *x = o;
                 changed.slots.push(s);
             }

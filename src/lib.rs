@@ -12,6 +12,7 @@
 
 pub mod campaign;
 pub mod catalogue;
+pub mod compact;
 pub mod date;
 pub mod divisions;
 pub mod doc;
@@ -32,6 +33,7 @@ mod change;
 mod state;
 
 pub use catalogue::Catalogue;
+pub use compact::{check_compact, Compact};
 pub use issue::Issue;
 pub use policy::Policy;
 pub use report::{check, check_json, check_value, Action, Finding, Level, Report, Reports};

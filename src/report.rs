@@ -3,7 +3,7 @@
 
 use crate::catalogue::Catalogue;
 use crate::date::date_text;
-use crate::issue::{Code, Issue};
+use crate::issue::{Code, Issue, Loc};
 use crate::policy::{add_days, ActionKind, Department, Policy, Severity, Violation};
 use crate::state::{self, Ctx, State};
 use crate::submission::{parse_header, Header};
@@ -87,25 +87,98 @@ pub struct Report {
     pub template_version: Option<String>,
 }
 
-/// The actions the policy requires for these findings, deadlines counted from `day`.
-pub fn actions(findings: &[&Finding], day: Option<NaiveDate>, policy: &Policy) -> Vec<Action> {
-    // A handful of distinct offsets serve every action: format each date once.
-    let mut dates: Vec<(u32, Option<String>)> = Vec::new();
-    let mut due = |days: u32| -> Option<String> {
-        if let Some((_, s)) = dates.iter().find(|(d, _)| *d == days) {
-            return s.clone();
-        }
-        let s = day.map(|d| date_text(add_days(d, days)));
-        dates.push((days, s.clone()));
-        s
-    };
+/// A failed rule by reference into the template: what evaluation yields, in the state of a check
+/// or a session. `finding` spells it out; the compact report (`crate::compact`) sends it as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// Slot of the item whose rule failed (a repeat child's own slot).
+    pub slot: u32,
+    /// Index of the rule within the item's `rules`.
+    pub rule: u32,
+    /// Instance of the repeat group, for a child's rule.
+    pub instance: Option<u32>,
+    pub applied: Option<Applied>,
+}
+
+impl Hit {
+    fn parts<'t>(
+        &self,
+        t: &'t Template,
+    ) -> Option<(&'t crate::template::Item, &'t crate::template::Rule)> {
+        let item = t.item(self.slot)?;
+        Some((item, item.rules.get(self.rule as usize)?))
+    }
+
+    /// The severity of the failed rule (`General` for a hit that is not of `t`).
+    pub fn severity(&self, t: &Template) -> Severity {
+        self.parts(t).map_or(Severity::General, |(_, r)| r.severity)
+    }
+
+    /// The finding in full: texts, basis and grading from the template. None when the slot or rule
+    /// is not in `t` (a compact report read back against another template).
+    pub fn finding(&self, t: &Template) -> Option<Finding> {
+        let (item, rule) = self.parts(t)?;
+        let path = match (item.parent.and_then(|g| t.item(g)), self.instance) {
+            (Some(group), Some(i)) => Loc::Child(&group.key, i as usize, &item.key).to_string(),
+            _ => Loc::Answer(&item.key).to_string(),
+        };
+        Some(Finding {
+            item: item.key.clone(),
+            severity: rule.severity,
+            violation: rule.violation,
+            department: rule.department,
+            basis: rule.basis.clone(),
+            path,
+            message: rule.finding.clone().unwrap_or_else(|| {
+                Text::new(
+                    format!("不符合要求：{}", item.label.zh),
+                    format!("Requirement not met: {}", item.label.en),
+                )
+            }),
+            escalate: rule.escalate,
+            rule: self.rule as usize,
+            instance: self.instance.map(|i| i as usize),
+            applied: self.applied.clone(),
+        })
+    }
+}
+
+/// What the policy reads from one finding, its item named by a number (a slot in the compact
+/// report, an index of first occurrence for `actions`).
+pub(crate) struct Facts {
+    pub item: u32,
+    pub severity: Severity,
+    pub violation: Option<Violation>,
+    pub department: Option<Department>,
+    pub escalate: bool,
+}
+
+/// A planned action, its item(s) named as in `Facts` and its deadline as days after the
+/// inspection day.
+pub(crate) struct Planned {
+    pub kind: ActionKind,
+    pub due_days: Option<u32>,
+    pub department: Option<Department>,
+    pub item: Option<u32>,
+    pub items: Vec<u32>,
+}
+
+/// The actions the policy requires for these facts, in the report's order (kind, department,
+/// then the key `key` gives the item): the one home of the action rules, for reports (through the
+/// compact one, items by slot) and sessions. Not generic: one copy of the code (and of the sort)
+/// in the WASM module.
+pub(crate) fn plan<'k>(
+    facts: &[Facts],
+    policy: &Policy,
+    key: &dyn Fn(u32) -> &'k str,
+) -> Vec<Planned> {
     // Per item: the strictest severity decides its deadlines. (Findings are few: vectors, not maps.)
-    let mut per_item: Vec<(&str, Severity)> = Vec::new();
+    let mut per_item: Vec<(u32, Severity)> = Vec::new();
     // Two-way tracing: due by the shortest of the severities that require it.
     let mut trace_days: Option<u32> = None;
     // Submission-wide actions, one per kind (and per department for hand-overs).
-    let mut wide: Vec<(ActionKind, Option<Department>, Vec<String>)> = Vec::new();
-    let mut add_wide = |k: ActionKind, dep: Option<Department>, item: &str| {
+    let mut wide: Vec<(ActionKind, Option<Department>, Vec<u32>)> = Vec::new();
+    let mut add_wide = |k: ActionKind, dep: Option<Department>, item: u32| {
         // A hand-over needs a department to go to: a permit market regulation issues itself
         // (cylinder filling, special-equipment operators) stays with the bureau.
         let dep = if k == ActionKind::HandOverToDepartment {
@@ -124,44 +197,44 @@ pub fn actions(findings: &[&Finding], day: Option<NaiveDate>, policy: &Policy) -
             }
         };
         if let Some((_, _, v)) = wide.get_mut(i) {
-            if !v.iter().any(|x| x == item) {
-                v.push(item.to_string());
+            if !v.contains(&item) {
+                v.push(item);
             }
         }
     };
-    for f in findings {
+    for f in facts {
         match per_item.iter_mut().find(|(k, _)| *k == f.item) {
             Some((_, s)) => *s = (*s).max(f.severity),
-            None => per_item.push((&f.item, f.severity)),
+            None => per_item.push((f.item, f.severity)),
         }
         if policy.for_severity(f.severity).stop {
-            add_wide(ActionKind::StopProductionSale, None, &f.item);
+            add_wide(ActionKind::StopProductionSale, None, f.item);
         }
         if let Some(v) = f.violation {
             for &k in policy.for_violation(v) {
-                add_wide(k, f.department, &f.item);
+                add_wide(k, f.department, f.item);
             }
         }
         if f.escalate {
-            add_wide(ActionKind::ReportToGovernment, None, &f.item);
+            add_wide(ActionKind::ReportToGovernment, None, f.item);
         }
         let sp = policy.for_severity(f.severity);
         if sp.trace {
-            add_wide(ActionKind::TwoWayTracing, None, &f.item);
+            add_wide(ActionKind::TwoWayTracing, None, f.item);
             trace_days = Some(trace_days.map_or(sp.trace_days, |d: u32| d.min(sp.trace_days)));
         }
     }
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(wide.len() + 2 * per_item.len());
     for (kind, department, items) in wide {
-        let due = match kind {
-            ActionKind::StopProductionSale => due(0),
-            ActionKind::ReportToGovernment => due(policy.escalate_days),
-            ActionKind::TwoWayTracing => trace_days.and_then(&mut due),
+        let due_days = match kind {
+            ActionKind::StopProductionSale => Some(0),
+            ActionKind::ReportToGovernment => Some(policy.escalate_days),
+            ActionKind::TwoWayTracing => trace_days,
             _ => None,
         };
-        out.push(Action {
+        out.push(Planned {
             kind,
-            due,
+            due_days,
             department,
             item: None,
             items,
@@ -173,48 +246,76 @@ pub fn actions(findings: &[&Finding], day: Option<NaiveDate>, policy: &Policy) -
             (ActionKind::Rectify, p.rectify_days),
             (ActionKind::Recheck, p.recheck_days),
         ] {
-            out.push(Action {
+            out.push(Planned {
                 kind,
-                due: due(days),
+                due_days: Some(days),
                 department: None,
-                item: Some(item.to_string()),
+                item: Some(item),
                 items: Vec::new(),
             });
         }
     }
-    out.sort_by(|a, b| (a.kind, a.department, &a.item).cmp(&(b.kind, b.department, &b.item)));
+    out.sort_by(|a, b| {
+        (a.kind, a.department, a.item.map(key)).cmp(&(b.kind, b.department, b.item.map(key)))
+    });
     out
 }
 
-pub(crate) fn level(findings: &[Finding]) -> Level {
-    match findings.iter().map(|f| f.severity).max() {
-        None => Level::None,
-        Some(Severity::General) => Level::General,
-        Some(Severity::Major) => Level::Major,
+/// Deadlines as text, each distinct one formatted once (a handful serve every action).
+pub(crate) struct Dues {
+    day: Option<NaiveDate>,
+    pub dates: Vec<(u32, String)>,
+}
+
+impl Dues {
+    pub fn new(day: Option<NaiveDate>) -> Dues {
+        Dues {
+            day,
+            dates: Vec::new(),
+        }
+    }
+    /// Index into `dates` of the day `days` after the inspection (None without an inspection day).
+    pub fn index(&mut self, days: u32) -> Option<usize> {
+        if let Some(i) = self.dates.iter().position(|(d, _)| *d == days) {
+            return Some(i);
+        }
+        let s = date_text(add_days(self.day?, days));
+        self.dates.push((days, s));
+        Some(self.dates.len() - 1)
+    }
+    pub fn text(&mut self, days: u32) -> Option<String> {
+        let i = self.index(days)?;
+        self.dates.get(i).map(|(_, s)| s.clone())
     }
 }
 
-/// Assemble a report from its errors and findings.
-pub(crate) fn assemble(
-    id: &str,
-    errors: Vec<Issue>,
-    findings: Vec<Finding>,
-    t: Option<&Template>,
-    day: Option<NaiveDate>,
-    policy: &Policy,
-) -> Report {
-    let level = level(&findings);
-    let refs: Vec<&Finding> = findings.iter().collect();
-    let actions = actions(&refs, day, policy);
-    Report {
-        id: id.to_string(),
-        valid: errors.is_empty(),
-        errors,
-        findings,
-        level,
-        actions,
-        template_version: t.map(|t| t.version.clone()),
-    }
+/// The actions the policy requires for these findings, deadlines counted from `day`.
+pub fn actions(findings: &[&Finding], day: Option<NaiveDate>, policy: &Policy) -> Vec<Action> {
+    // Each item by the index of its first finding.
+    let first = |key: &str| findings.iter().position(|g| g.item == key).unwrap_or(0) as u32;
+    let facts: Vec<Facts> = findings
+        .iter()
+        .map(|f| Facts {
+            item: first(&f.item),
+            severity: f.severity,
+            violation: f.violation,
+            department: f.department,
+            escalate: f.escalate,
+        })
+        .collect();
+    let name = |i: u32| findings.get(i as usize).map_or("", |f| f.item.as_str());
+    let key = |i: u32| name(i).to_string();
+    let mut dues = Dues::new(day);
+    plan(&facts, policy, &name)
+        .into_iter()
+        .map(|p| Action {
+            kind: p.kind,
+            due: p.due_days.and_then(|d| dues.text(d)),
+            department: p.department,
+            item: p.item.map(key),
+            items: p.items.into_iter().map(key).collect(),
+        })
+        .collect()
 }
 
 /// Where a template was looked up and what came of it.
@@ -297,28 +398,50 @@ pub fn check(cat: &Catalogue, v: &serde_json::Value, now: Option<DateTime<FixedO
     check_value(cat, &crate::submission::borrow_json(v), now)
 }
 
-/// Check one submission held as borrowed JSON (what `check_json` parses text into: no copies of
-/// keys or strings, no maps to build).
-pub fn check_value(cat: &Catalogue, v: &Json<'_>, now: Option<DateTime<FixedOffset>>) -> Report {
+/// A submission evaluated: its envelope, entry errors and failed rules, and the template (when
+/// one was found) the hits refer to. What both the full and the compact report are made of.
+pub(crate) struct Evaluated<'c> {
+    pub header: Header,
+    pub errors: Vec<Issue>,
+    pub hits: Vec<Hit>,
+    pub template: Option<&'c Template>,
+}
+
+pub(crate) fn evaluate<'c>(
+    cat: &'c Catalogue,
+    v: &Json<'_>,
+    now: Option<DateTime<FixedOffset>>,
+) -> Evaluated<'c> {
     let mut errs = Vec::new();
     let (h, answers) = parse_header(v, now, &mut errs);
     let t = find_template(cat, &h, &mut errs);
-    let day = h.day();
-    let mut findings = Vec::new();
+    let mut hits = Vec::new();
     if let (Some(t), Some(form), Some(link)) = (t, h.form, h.link) {
         let ctx = Ctx {
             t,
             form,
             link,
-            today: day.and_then(days_since_epoch),
+            today: h.day().and_then(days_since_epoch),
         };
         let mut st = State::new(t.items.len());
         if let Some(a) = answers {
             load_answers(&ctx, a, &mut st, &mut errs);
         }
-        state::collect_all(&ctx, &mut st, &mut errs, &mut findings);
+        state::collect_all(&ctx, &mut st, &mut errs, &mut hits);
     }
-    assemble(&h.id, errs, findings, t, day, cat.policy())
+    Evaluated {
+        header: h,
+        errors: errs,
+        hits,
+        template: t,
+    }
+}
+
+/// Check one submission held as borrowed JSON (what `check_json` parses text into: no copies of
+/// keys or strings, no maps to build). The compact report spelled out: one path for both forms.
+pub fn check_value(cat: &Catalogue, v: &Json<'_>, now: Option<DateTime<FixedOffset>>) -> Report {
+    let c = crate::compact::check_compact(cat, v, now);
+    c.spell_out(c.template(cat))
 }
 
 pub(crate) fn days_since_epoch(d: NaiveDate) -> Option<i32> {

@@ -4,6 +4,7 @@
 //! batch check of the same answers (a property test holds it to that).
 
 use crate::catalogue::Catalogue;
+use crate::compact::{self, Compact};
 use crate::issue::{Code, Issue, Loc};
 use crate::policy::Policy;
 use crate::report::{self, Action, Finding, Level, Report};
@@ -97,7 +98,7 @@ impl Session {
             s.st = st;
         }
         s.fixed_errors = errs;
-        s.counts = crate::change::Counts::all(&s.st);
+        s.counts = crate::change::Counts::all(&s.t, &s.st);
         Ok(s)
     }
 
@@ -180,7 +181,11 @@ impl Session {
                 .copied()
                 .unwrap_or(false),
             errors: o.errors.clone(),
-            findings: o.findings.clone(),
+            findings: o
+                .findings
+                .iter()
+                .filter_map(|h| h.finding(&self.t))
+                .collect(),
         })
     }
 
@@ -206,25 +211,34 @@ impl Session {
 
     /// All actions now required.
     pub fn actions(&self) -> Vec<Action> {
-        let findings: Vec<&Finding> = self.st.outcome.iter().flat_map(|o| &o.findings).collect();
-        report::actions(&findings, self.header.day(), &self.policy)
+        self.compact(Vec::new()).spell_actions(Some(&self.t))
+    }
+
+    /// The compact report of the current state with entry errors `errors`: graded and planned
+    /// as `check` does it (`compact::assemble`).
+    fn compact(&self, errors: Vec<Issue>) -> Compact {
+        let hits = self
+            .st
+            .outcome
+            .iter()
+            .flat_map(|o| o.findings.iter().cloned())
+            .collect();
+        compact::assemble(
+            self.header.id.clone(),
+            Some(&self.t),
+            errors,
+            hits,
+            self.header.day(),
+            &self.policy,
+        )
     }
 
     /// The full report, equal to `check` on the same answers.
     pub fn report(&self) -> Report {
         let mut errors = self.fixed_errors.clone();
-        let mut findings = Vec::new();
         for o in &self.st.outcome {
             errors.extend(o.errors.iter().cloned());
-            findings.extend(o.findings.iter().cloned());
         }
-        report::assemble(
-            &self.header.id,
-            errors,
-            findings,
-            Some(&self.t),
-            self.header.day(),
-            &self.policy,
-        )
+        self.compact(errors).spell_out(Some(&self.t))
     }
 }

@@ -5,9 +5,8 @@
 use crate::answer::convert;
 use crate::expr::{Env, Value};
 use crate::issue::{Code, Issue, Loc};
-use crate::report::Finding;
+use crate::report::Hit;
 use crate::template::{Applied, Form, Item, ItemKind, Link, Required, Template};
-use crate::text::Text;
 use crate::Json;
 
 /// What the evaluation needs besides the answers: the template, form, link and the day.
@@ -24,7 +23,7 @@ pub(crate) struct Ctx<'t> {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Outcome {
     pub errors: Vec<Issue>,
-    pub findings: Vec<Finding>,
+    pub findings: Vec<Hit>,
 }
 
 /// One instance of a repeat group: its children's values (slot - group - 1), and which of them
@@ -341,9 +340,11 @@ struct Envs<'e> {
 }
 
 /// Check one answered or unanswered item: required, constraint, rules. Appends to `out`.
+#[allow(clippy::too_many_arguments)] // the state of one judgement, passed down, not kept
 fn check_one(
     ctx: &Ctx<'_>,
     envs: Envs<'_>,
+    slot: u32,
     item: &Item,
     value: &Value,
     path: &Loc<'_>,
@@ -389,23 +390,11 @@ fn check_one(
             continue;
         }
         if !rule.check.eval_bool(envs.judging) {
-            out.findings.push(Finding {
-                item: item.key.clone(),
-                severity: rule.severity,
-                violation: rule.violation,
-                department: rule.department,
-                basis: rule.basis.clone(),
-                path: path.to_string(),
-                message: rule.finding.clone().unwrap_or_else(|| {
-                    Text::new(
-                        format!("不符合要求：{}", item.label.zh),
-                        format!("Requirement not met: {}", item.label.en),
-                    )
-                }),
-                escalate: rule.escalate,
-                rule: r,
-                instance,
-                applied: applied.clone(),
+            out.findings.push(Hit {
+                slot,
+                rule: r as u32,
+                instance: instance.map(|i| i as u32),
+                applied,
             });
         }
     }
@@ -483,6 +472,7 @@ pub(crate) fn evaluate(ctx: &Ctx<'_>, st: &State, slot: u32) -> Outcome {
                     judging: &env,
                     entered: &entered,
                 },
+                slot,
                 item,
                 &value,
                 &path,
@@ -500,6 +490,7 @@ pub(crate) fn evaluate(ctx: &Ctx<'_>, st: &State, slot: u32) -> Outcome {
                 judging: &env,
                 entered: &entered,
             },
+            slot,
             item,
             &Value::Empty,
             &path,
@@ -568,6 +559,7 @@ pub(crate) fn evaluate(ctx: &Ctx<'_>, st: &State, slot: u32) -> Outcome {
                     judging: &env,
                     entered: &entered,
                 },
+                c,
                 child,
                 &v,
                 &p,
@@ -600,7 +592,7 @@ pub(crate) fn collect_all(
     ctx: &Ctx<'_>,
     st: &mut State,
     errors: &mut Vec<Issue>,
-    findings: &mut Vec<Finding>,
+    findings: &mut Vec<Hit>,
 ) {
     relevance_all(ctx, st);
     for slot in 0..ctx.t.items.len() as u32 {

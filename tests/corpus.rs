@@ -9,29 +9,12 @@
     clippy::panic
 )]
 
+mod common;
+
 use paicha::{check, Catalogue};
 use serde_json::Value;
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
-
-fn fixtures() -> Vec<(PathBuf, Value)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    assert!(files.len() >= 10, "the corpus is missing");
-    files
-        .into_iter()
-        .map(|p| {
-            let v: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
-            (p, v)
-        })
-        .collect()
-}
 
 fn now_of(case: &Value) -> Option<chrono::DateTime<chrono::FixedOffset>> {
     case.get("now")
@@ -43,7 +26,7 @@ fn now_of(case: &Value) -> Option<chrono::DateTime<chrono::FixedOffset>> {
 fn native_reports_match_the_corpus() {
     let bless = std::env::var_os("PAICHA_BLESS").is_some();
     let mut failures = Vec::new();
-    for (path, mut case) in fixtures() {
+    for (path, mut case) in common::corpus() {
         let report = check(Catalogue::builtin(), &case["submission"], now_of(&case));
         let got = serde_json::to_value(&report).unwrap();
         if bless {
@@ -67,7 +50,7 @@ fn cli_reports_match_the_corpus() {
     if std::env::var_os("PAICHA_BLESS").is_some() {
         return; // the files are being rewritten by the native test
     }
-    for (path, case) in fixtures() {
+    for (path, case) in common::corpus() {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_paicha"));
         cmd.arg("check");
         if let Some(now) = case.get("now").and_then(Value::as_str) {
@@ -103,7 +86,7 @@ fn cli_reports_match_the_corpus() {
 
 #[test]
 fn cli_takes_an_array_and_returns_an_array() {
-    let subs: Vec<Value> = fixtures()
+    let subs: Vec<Value> = common::corpus()
         .into_iter()
         .map(|(_, c)| c["submission"].clone())
         .collect();

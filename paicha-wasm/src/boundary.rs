@@ -36,6 +36,11 @@ pub(crate) fn parse<'a>(text: &'a str, what: &str) -> Result<paicha::Json<'a>, J
     serde_json::from_str(text).map_err(|e| JsError::new(&format!("{what}: {e}")))
 }
 
+/// JSON text (made on this side) as a plain JS object.
+pub(crate) fn json_to_js(text: &str) -> JsValue {
+    from_json_text(text)
+}
+
 /// A Rust value as a plain JS object.
 pub(crate) fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
     let text = serde_json::to_string(v).map_err(|e| JsError::new(&e.to_string()))?;

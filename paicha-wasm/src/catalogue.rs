@@ -98,3 +98,13 @@ pub fn load_template(json: &str) -> Result<JsValue, JsError> {
 pub fn install_divisions(text: &str) -> Result<usize, JsError> {
     paicha::divisions::install_text(text).map_err(|e| JsError::new(&e))
 }
+
+/// The item keys of a template by slot: what a compact report's slots name (`checkCompact`).
+/// Null for a product or version not in the catalogue.
+#[wasm_bindgen(js_name = itemKeys, unchecked_return_type = "string[] | null")]
+pub fn item_keys(product: &str, version: Option<String>) -> Result<JsValue, JsError> {
+    with_catalogue(|c| match c.get(product, version.as_deref()) {
+        Some(t) => to_js(&t.items.iter().map(|i| i.key.as_str()).collect::<Vec<_>>()),
+        None => Ok(JsValue::NULL),
+    })
+}

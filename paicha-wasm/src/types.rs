@@ -67,6 +67,35 @@ export interface Report {
   template_version?: string;
 }
 
+/**
+ * `checkCompact`'s report: the verdict of `check` with findings and actions naming template items
+ * by slot (the keys by slot: `itemKeys(product, version)`; `expandReport` of `www/js/compact.js` spells it out).
+ * A finding: `[slot, rule]`, `[slot, rule, instance]` (in a repeat group) or
+ * `[slot, rule, instance | null, applied]` (a rule of a dated standard).
+ */
+export type CompactFinding =
+  | [slot: number, rule: number]
+  | [slot: number, rule: number, instance: number | null]
+  | [slot: number, rule: number, instance: number | null, applied: { standard: string; by: string; date: string }];
+
+/** A per-item action `[kind, due, slot]`, or a submission-wide one `[kind, due, department, slots]`; `due` indexes `dates`. */
+export type CompactAction =
+  | [kind: ActionKind, due: number | null, item: number]
+  | [kind: ActionKind, due: number | null, department: Department | null, items: number[]];
+
+export interface CompactReport {
+  id: string;
+  /** The template the slots refer to (absent when none was found; then nothing refers to one). */
+  product?: string;
+  template_version?: string;
+  valid: boolean;
+  level: Level;
+  errors: Issue[];
+  findings: CompactFinding[];
+  dates: string[];
+  actions: CompactAction[];
+}
+
 export interface ItemState { key: string; relevant: boolean; errors: Issue[]; findings: Finding[] }
 
 export interface Delta {

@@ -56,3 +56,23 @@ pub fn repeat_instance(
         })
         .boxed()
 }
+
+/// The shared fixture corpus (`tests/fixtures/*.json`, in name order): each file's path and case
+/// (`submission`, `now`, the expected `report`).
+pub fn corpus() -> Vec<(std::path::PathBuf, serde_json::Value)> {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10, "the corpus is missing");
+    files
+        .into_iter()
+        .map(|p| {
+            let v = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+            (p, v)
+        })
+        .collect()
+}

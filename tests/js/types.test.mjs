@@ -58,6 +58,7 @@ test('every value the module returns has exactly the fields its TypeScript inter
   for (const f of readdirSync(dir).filter((x) => x.endsWith('.json'))) {
     const c = JSON.parse(readFileSync(`${dir}/${f}`, 'utf8'));
     report(paicha.check(c.submission, c.now), f);
+    conforms('CompactReport', paicha.checkCompact(c.submission, c.now), `${f} compact`);
     if (c.submission?.product && c.submission.form && c.submission.link) {
       let s;
       try { s = new paicha.FormSession({ ...c.submission, answers: {} }, c.now); } catch { continue; }
@@ -89,7 +90,7 @@ test('every value the module returns has exactly the fields its TypeScript inter
   for (const p of paicha.products()) { conforms('ProductSummary', p, p.product); if (p.name) conforms('Text', p.name, p.product); }
   conforms('CatalogueLoad', paicha.loadCatalogue(readFileSync(`${root}/pkg/catalogue.json`, 'utf8')), 'loadCatalogue');
   // Every declared field of these is sent by the Rust side somewhere in the corpus.
-  for (const name of ['Report', 'Issue', 'Finding', 'Action', 'ItemState', 'Delta', 'ProductSummary', 'CatalogueLoad', 'Text']) {
+  for (const name of ['Report', 'CompactReport', 'Issue', 'Finding', 'Action', 'ItemState', 'Delta', 'ProductSummary', 'CatalogueLoad', 'Text']) {
     const unseen = Object.keys(types[name]).filter((k) => !seen[name].has(k) && !(NOT_IN_CORPUS[name] ?? []).includes(k));
     assert.deepEqual(unseen, [], `${name}: declared but never sent`);
   }
