@@ -161,6 +161,9 @@ pub(crate) struct Planned {
     pub department: Option<Department>,
     pub item: Option<u32>,
     pub items: Vec<u32>,
+    /// For a rectification while planning: the days of its recheck (planned from it once the
+    /// rectifications are in key order).
+    recheck_days: Option<u32>,
 }
 
 /// The actions the policy requires for these facts, in the report's order (kind, department,
@@ -238,27 +241,52 @@ pub(crate) fn plan<'k>(
             department,
             item: None,
             items,
+            recheck_days: None,
         });
     }
+    // The per-item actions in item-key order once (the rectifications alone, then their
+    // rechecks in the same order), so that the sort of all actions compares kinds and departments
+    // only and, being stable, keeps that order: comparing keys in every step of that sort was
+    // 8 % of a compact check (500 items, 218 actions).
+    let wide_len = out.len();
     for (item, sev) in per_item {
-        let p = policy.for_severity(sev);
-        for (kind, days) in [
-            (ActionKind::Rectify, p.rectify_days),
-            (ActionKind::Recheck, p.recheck_days),
-        ] {
-            out.push(Planned {
-                kind,
-                due_days: Some(days),
-                department: None,
-                item: Some(item),
-                items: Vec::new(),
-            });
-        }
+        out.push(Planned {
+            kind: ActionKind::Rectify,
+            due_days: Some(policy.for_severity(sev).rectify_days),
+            department: None,
+            item: Some(item),
+            items: Vec::new(),
+            recheck_days: Some(policy.for_severity(sev).recheck_days),
+        });
     }
-    out.sort_by(|a, b| {
-        (a.kind, a.department, a.item.map(key)).cmp(&(b.kind, b.department, b.item.map(key)))
+    let by_key = |a: &Planned, b: &Planned| a.item.map(key).cmp(&b.item.map(key));
+    if let Some(items) = out.get_mut(wide_len..) {
+        sort_planned(items, &by_key);
+    }
+    let rechecks: Vec<Planned> = out
+        .get(wide_len..)
+        .unwrap_or(&[])
+        .iter()
+        .map(|r| Planned {
+            kind: ActionKind::Recheck,
+            due_days: r.recheck_days,
+            department: None,
+            item: r.item,
+            items: Vec::new(),
+            recheck_days: None,
+        })
+        .collect();
+    out.extend(rechecks);
+    sort_planned(&mut out, &|a, b| {
+        (a.kind, a.department).cmp(&(b.kind, b.department))
     });
     out
+}
+
+/// One (stable) sort of planned actions for every order they are sorted in: each closure given
+/// to `sort_by` directly would be a copy of the sort in the WASM module.
+fn sort_planned(v: &mut [Planned], by: &dyn Fn(&Planned, &Planned) -> std::cmp::Ordering) {
+    v.sort_by(by);
 }
 
 /// Deadlines as text, each distinct one formatted once (a handful serve every action).
