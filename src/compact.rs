@@ -392,3 +392,15 @@ impl Compact {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn numbers_are_written_in_full() {
+        for n in [0, 7, 10, 99, 100, 4_294_967_295] {
+            let mut s = String::from("[");
+            super::push_u32(&mut s, n);
+            assert_eq!(s, format!("[{n}"));
+        }
+    }
+}
