@@ -142,6 +142,8 @@ fn cluster() -> (PathBuf, u16) {
             dir.display(),
             if std::env::var_os("PAICHA_BENCH_PG_LOG").is_some() {
                 " -c log_min_duration_statement=0 -c log_line_prefix=%d:"
+            } else if std::env::var_os("PAICHA_BENCH_PG_STATS").is_some() {
+                " -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
             } else {
                 ""
             }
@@ -154,14 +156,118 @@ fn cluster() -> (PathBuf, u16) {
     (dir, port)
 }
 
+/// CPU seconds (user + system) a process used: its own, and with `children` those of its
+/// children that ended and were waited for (`/proc/<pid>/stat`, in clock ticks of 1/100 s,
+/// Linux's `USER_HZ` on every architecture it runs on).
+fn cpu_of(pid: u32, children: bool) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name in parentheses (which may hold spaces): state is 0.
+    let f: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, r)| r.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+    let own = ticks(11) + ticks(12);
+    (if children {
+        own + ticks(13) + ticks(14)
+    } else {
+        own
+    }) / 100.0
+}
+
+/// CPU seconds of a PostgreSQL cluster: the postmaster (with the backends that ended) and every
+/// live process it started (the pooled connections' backends, the WAL writer, the checkpointer).
+fn cluster_cpu(postmaster: u32) -> f64 {
+    let parent = |pid: u32| -> Option<u32> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        stat.rsplit_once(')')?
+            .1
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    };
+    let live: f64 = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| parent(pid) == Some(postmaster))
+        .map(|pid| cpu_of(pid, false))
+        .sum();
+    cpu_of(postmaster, true) + live
+}
+
+/// Where the CPU time goes: the processes measured, each read before and after a run.
+struct Cpu {
+    nodes: Vec<u32>,
+    postmaster: Option<u32>,
+}
+
+impl Cpu {
+    /// Seconds of CPU so far: the clients (this process), the nodes, PostgreSQL.
+    fn read(&self) -> [f64; 3] {
+        [
+            cpu_of(std::process::id(), false),
+            self.nodes.iter().map(|&p| cpu_of(p, false)).sum(),
+            self.postmaster.map(cluster_cpu).unwrap_or(0.0),
+        ]
+    }
+}
+
+/// Run one statement with psql on the cluster; what it printed (unaligned, tuples only).
+fn sql(port: u16, db: &str, statement: &str) -> String {
+    let out = pg("psql")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-U",
+            "postgres",
+            "-d",
+            db,
+        ])
+        .args(["-qAtc", statement])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 struct Run {
     rate: f64,
     p50: f64,
     p99: f64,
+    /// CPU milliseconds per submission: clients, nodes, PostgreSQL.
+    cpu: [f64; 3],
+    /// The machine's CPU time the run had, in core-seconds (wall time x cores), and what all the
+    /// processes of the machine used of it (`/proc/stat`: other developers' builds included).
+    wall: f64,
+    busy: f64,
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Core-seconds the whole machine spent busy so far (`/proc/stat`, first line: all but idle
+/// and iowait), in ticks of 1/100 s.
+fn machine_busy() -> f64 {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let f: Vec<f64> = stat
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    let all: f64 = f.iter().sum();
+    (all - f.get(3).unwrap_or(&0.0) - f.get(4).unwrap_or(&0.0)) / 100.0
 }
 
 /// Upload the bodies from `clients` clients, client `c` to node `c % nodes`.
-fn ingest(addrs: &[String], bodies: &[Vec<u8>], n: usize, clients: usize) -> Run {
+fn ingest(addrs: &[String], bodies: &[Vec<u8>], n: usize, clients: usize, cpu: &Cpu) -> Run {
     let cred = json!({"username": "admin", "password": "bench-password"}).to_string();
     let (_, out) = http(
         &addrs[0],
@@ -173,6 +279,7 @@ fn ingest(addrs: &[String], bodies: &[Vec<u8>], n: usize, clients: usize) -> Run
     let text = String::from_utf8_lossy(&out).into_owned();
     let token: Value = serde_json::from_str(text.split("\r\n\r\n").nth(1).unwrap()).unwrap();
     let token = token["token"].as_str().unwrap().to_string();
+    let (c0, m0) = (cpu.read(), machine_busy());
     let t0 = Instant::now();
     let mut lat: Vec<Duration> = std::thread::scope(|sc| {
         let handles: Vec<_> = (0..clients)
@@ -197,10 +304,15 @@ fn ingest(addrs: &[String], bodies: &[Vec<u8>], n: usize, clients: usize) -> Run
             .collect()
     });
     let wall = t0.elapsed();
+    let (c1, m1) = (cpu.read(), machine_busy());
+    let per = |i: usize| (c1[i] - c0[i]) * 1000.0 / n as f64;
     Run {
         rate: n as f64 / wall.as_secs_f64(),
         p50: pct(&mut lat, 0.5),
         p99: pct(&mut lat, 0.99),
+        cpu: [per(0), per(1), per(2)],
+        wall: wall.as_secs_f64() * cores() as f64,
+        busy: m1 - m0,
     }
 }
 
@@ -242,37 +354,62 @@ fn main() {
     let _ = std::fs::remove_dir_all(&tmp);
 
     let (child, addr) = node(&bin, &tmp.join("sqlite"), None);
-    let sqlite = ingest(&[addr], &bodies, n, clients);
+    let cpu = Cpu {
+        nodes: vec![child.id()],
+        postmaster: None,
+    };
+    let sqlite = ingest(&[addr], &bodies, n, clients, &cpu);
     stop(child);
 
     let (pg_dir, port) = cluster();
     let psql = |db: &str| {
-        pg("psql")
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-                "-U",
-                "postgres",
-                "-qc",
-            ])
-            .arg(format!("CREATE DATABASE {db}"))
-            .status()
-            .unwrap();
+        sql(port, "postgres", &format!("CREATE DATABASE {db}"));
         format!("postgres://postgres@127.0.0.1:{port}/{db}")
     };
     let one = psql("one_node");
     let (child, addr) = node(&bin, &tmp.join("pg1"), Some(&one));
-    let pg1 = ingest(&[addr], &bodies, n, clients);
+    let postmaster = std::fs::read_to_string(pg_dir.join("data/postmaster.pid"))
+        .ok()
+        .and_then(|s| s.lines().next()?.trim().parse().ok());
+    let cpu = Cpu {
+        nodes: vec![child.id()],
+        postmaster,
+    };
+    let pg1 = ingest(&[addr], &bodies, n, clients, &cpu);
     stop(child);
 
     let two = psql("two_nodes");
+    let stats = std::env::var_os("PAICHA_BENCH_PG_STATS").is_some();
+    if stats {
+        sql(port, "two_nodes", "CREATE EXTENSION pg_stat_statements");
+        sql(port, "two_nodes", "SELECT pg_stat_statements_reset()");
+    }
     let (a, addr_a) = node(&bin, &tmp.join("pg2a"), Some(&two));
     let (b, addr_b) = node(&bin, &tmp.join("pg2b"), Some(&two));
-    let pg2 = ingest(&[addr_a, addr_b], &bodies, n, clients);
+    let cpu = Cpu {
+        nodes: vec![a.id(), b.id()],
+        postmaster,
+    };
+    let pg2 = ingest(&[addr_a, addr_b], &bodies, n, clients, &cpu);
     stop(a);
     stop(b);
+    if stats {
+        // Server time per statement of the two nodes' run (the schema's statements at start
+        // included, a few ms): where the database's part of a batch goes, lock waits included.
+        println!("  PostgreSQL, two nodes: statements by total time (ms total, calls, ms per call, rows)");
+        print!(
+            "{}",
+            sql(
+                port,
+                "two_nodes",
+                "SELECT round(total_exec_time)::text || ' | ' || calls || ' | ' ||
+                    round((total_exec_time / calls)::numeric, 2) || ' | ' || rows || ' | ' ||
+                    left(regexp_replace(query, '\\s+', ' ', 'g'), 110)
+                 FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+                 WHERE d.datname = 'two_nodes' ORDER BY total_exec_time DESC LIMIT 16"
+            )
+        );
+    }
 
     for (name, r) in [
         ("SQLite, one node", &sqlite),
@@ -282,6 +419,21 @@ fn main() {
         println!(
             "  {name:<22} {:>6.0} submissions/s, batch p50 {:.1} ms, p99 {:.1} ms",
             r.rate, r.p50, r.p99
+        );
+        let total: f64 = r.cpu.iter().sum();
+        println!(
+            "  {:<22} CPU per submission: clients {:.3} ms, nodes {:.3} ms, PostgreSQL {:.3} ms, \
+             total {:.3} ms (a ceiling of {:.0}/s on {} cores); the machine was busy {:.0}% of \
+             the run, these processes {:.0}%",
+            "",
+            r.cpu[0],
+            r.cpu[1],
+            r.cpu[2],
+            total,
+            cores() as f64 * 1000.0 / total,
+            cores(),
+            100.0 * r.busy / r.wall,
+            100.0 * total / 1000.0 * r.rate / cores() as f64
         );
     }
     println!(

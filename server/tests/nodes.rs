@@ -265,9 +265,9 @@ fn a_database_of_the_earlier_schema_keeps_its_feed_and_the_devices_cursors() {
         .unwrap();
     }
     // The database as the earlier version left it: no `pos`, the feed paged by `seq`, the scope
-    // indexes on `seq`, at schema version 0.
+    // indexes on `seq`, at schema version 0 (and none of the feed's table of migration 6).
     c.batch_execute(
-        "DROP INDEX events_uscc; DROP INDEX events_region;
+        "DROP TABLE event_feed;
          ALTER TABLE events DROP COLUMN pos; DROP SEQUENCE events_pos;
          CREATE INDEX events_uscc ON events (uscc, seq);
          CREATE INDEX events_region ON events (region, seq);

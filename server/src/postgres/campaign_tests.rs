@@ -59,7 +59,7 @@ fn counters_equal_the_core_on_postgres() {
         }
         // In the feed, as every path storing events does.
         let ids: Vec<String> = events.iter().map(|e| e.id.clone()).collect();
-        crate::postgres::ledger::publish(tx, &ids)?;
+        crate::postgres::feed::publish(tx, &ids)?;
         for s in spots.iter().chain(&spots) {
             on_spot_check(tx, &serde_json::to_string(s).unwrap())?;
         }

@@ -4,31 +4,26 @@
 //! index: two nodes storing two different `created` events of one entry at once keep the first
 //! (the second insert waits for it and is then refused, `entry_exists`).
 //!
-//! Devices pull events by their place in the feed (`events(after)`): `pos`, given to a
-//! transaction's new events as its last step before commit (`publish`), under the feed's lock
-//! (`serial`), so positions become visible in the order they were given and a reader paging by
-//! `pos` never skips an event that commits late (which paging by `seq`, taken at insert, would:
-//! a transaction may insert `seq` 9 and commit after another's `seq` 10 is read). The lock is
-//! held only for that last statement and the commit, so uploads on several connections and nodes
-//! run side by side until then; it never waits for a row while held (the rows it updates are the
-//! transaction's own), so it cannot deadlock with the rows others wait for.
-//!
-//! A batch of new submissions gives its opened events their positions in their insert itself
-//! ([`insert_published`], the last statement, under the lock), so their rows are written once;
-//! other writes insert first and `publish` at the end. The one wait the short way can meet under
-//! the lock is an event id another transaction is inserting at the same moment, which only a
-//! device that stores an event under the id the server derives for a new submission's does;
-//! PostgreSQL then fails one of the two (a deadlock: 503, and the device retries).
+//! Devices pull events by their place in the feed (`events(after)`), kept in `feed.rs`: a
+//! transaction's new events get their positions as its last step before commit, under the
+//! feed's lock, so they become visible in the order they were given. A batch of new submissions
+//! inserts the events it opens in one statement ([`insert_opened`]) before the counters and the
+//! feed, so neither the counters' rows nor the feed's lock is held while they are written; other
+//! writes insert one by one and `publish` at the end.
 
+use super::feed::{publish, read_sql, Fed};
 use super::idempotent::{put_idempotent, settle, Kind, Upload};
-use super::{scope_sql, serial, write_audit, Args, Postgres, Tx};
+use super::{scope_sql, write_audit, Args, Postgres, Tx};
 use crate::storage::{Audit, Changes, LedgerStore, NewEvent, Owner, Result, Scope, Stored};
 use paicha::ledger::Event;
 use r2d2_postgres::postgres::types::{ToSql, Type};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// The tables as first made; `MIGRATIONS` 1 (`FEED_POSITIONS`) then adds `pos`, its sequence
-/// `events_pos` and the scope indexes on `(uscc, pos)`, `(region, pos)` in place of `seq`.
+/// The tables as first made, but for the scope indexes `events_uscc` on `(uscc, seq)` and
+/// `events_region` on `(region, seq)`, which they had: `MIGRATIONS` 1 (`FEED_POSITIONS`) adds
+/// `pos`, its sequence `events_pos` and those indexes on `(uscc, pos)`, `(region, pos)`, and 6
+/// (`feed::FEED_TABLE`) moves the positions to a table of their own and drops them (made here
+/// still, they would be made again at every start).
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS events (
     seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -44,8 +39,6 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_entry ON events (entry, kind);
 CREATE UNIQUE INDEX IF NOT EXISTS events_one_created ON events (entry) WHERE kind = 'created';
-CREATE INDEX IF NOT EXISTS events_uscc ON events (uscc, seq);
-CREATE INDEX IF NOT EXISTS events_region ON events (region, seq);
 CREATE TABLE IF NOT EXISTS event_conflicts (
     seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     id TEXT NOT NULL,
@@ -101,9 +94,6 @@ WHERE kind = 'action_taken' AND body::jsonb->>'action' = 'two_way_tracing'
 ON CONFLICT DO NOTHING;
 "#;
 
-/// The feed `serial` orders.
-const FEED: &str = "events";
-
 const EVENTS: Kind = Kind {
     table: "events",
     conflicts: "event_conflicts",
@@ -131,24 +121,8 @@ fn owner_in(tx: &mut Tx<'_>, entry: &str) -> Result<Option<(Owner, String)>> {
         }))
 }
 
-/// Give the events this transaction stored (`ids`) their places in the feed, in the order they
-/// were stored: the last statement before commit (see the module doc).
-pub(super) fn publish(tx: &mut Tx<'_>, ids: &[String]) -> Result<()> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    serial(tx, FEED)?;
-    tx.execute_typed(
-        "WITH o AS (SELECT seq FROM events WHERE id = ANY($1) ORDER BY seq),
-              n AS (SELECT seq, nextval('events_pos') AS p FROM o)
-         UPDATE events SET pos = n.p FROM n WHERE events.seq = n.seq",
-        &[(&ids, Type::TEXT_ARRAY)],
-    )?;
-    Ok(())
-}
-
 /// The events a batch of new submissions opens, when they can be stored the short way
-/// ([`insert_published`]): every id once, one `created` with its enterprise per entry, every
+/// ([`insert_opened`]): every id once, one `created` with its enterprise per entry, every
 /// other act of an entry created among them; then each entry's every event, folded by the
 /// caller for the entry's fact before they are inserted (they are all the entry has once the
 /// insert stores them all). `None` otherwise, or when a body does not read as an event: the
@@ -175,16 +149,20 @@ pub(super) fn opened_entries(evs: &[&NewEvent]) -> Option<BTreeMap<String, Vec<E
     Some(out)
 }
 
-/// Insert the events of [`opened_entries`] in one statement, each with its entry's enterprise
-/// and its place in the feed (`nextval` in the insert, in their order), under the feed's lock:
-/// the transaction's last statement, so the lock is held for it and the commit only (module
-/// doc), and no row is written twice (positions given by a second `UPDATE` rewrote every new
-/// row and its indexes). Whether it stored them all: when one was there already (its id, or
-/// another `created` of its entry), the caller rolls the transaction back and stores the batch
-/// the careful way, as the facts it kept assumed every event new.
-pub(super) fn insert_published(tx: &mut Tx<'_>, evs: &[&NewEvent], actor: &str) -> Result<bool> {
+/// Insert the events of [`opened_entries`] in one statement, each with its entry's enterprise;
+/// their rows for the feed (`feed::publish_rows`, the caller's last statement). `None` when one
+/// was there already (its id, or another `created` of its entry): the caller rolls the
+/// transaction back and stores the batch the careful way, as the facts it kept assumed every
+/// event new. A wait the insert can meet is an event id another transaction is inserting at the
+/// same moment, which only a device storing an event under an id the server derives for a new
+/// submission's does.
+pub(super) fn insert_opened(
+    tx: &mut Tx<'_>,
+    evs: &[&NewEvent],
+    actor: &str,
+) -> Result<Option<Vec<Fed>>> {
     if evs.is_empty() {
-        return Ok(true);
+        return Ok(Some(Vec::new()));
     }
     let owners: HashMap<&str, &Owner> = evs
         .iter()
@@ -200,7 +178,7 @@ pub(super) fn insert_published(tx: &mut Tx<'_>, evs: &[&NewEvent], actor: &str) 
         .map(|e| Some((*e, *owners.get(e.entry.as_str())?)))
         .collect::<Option<Vec<_>>>()
     else {
-        return Ok(false);
+        return Ok(None);
     };
     let cols = columns(&evs, actor);
     let t = Type::TEXT_ARRAY;
@@ -208,15 +186,25 @@ pub(super) fn insert_published(tx: &mut Tx<'_>, evs: &[&NewEvent], actor: &str) 
         .iter()
         .map(|c| (c as &(dyn ToSql + Sync), t.clone()))
         .collect();
-    serial(tx, FEED)?;
-    let stored = tx.execute_typed(
-        "INSERT INTO events (id, entry, kind, sha256, body, uscc, region, received_at, author, pos)
-         SELECT *, nextval('events_pos') FROM unnest($1::text[], $2::text[], $3::text[],
-            $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
-         ON CONFLICT DO NOTHING",
+    let rows = tx.query_typed(
+        "INSERT INTO events (id, entry, kind, sha256, body, uscc, region, received_at, author)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+            $6::text[], $7::text[], $8::text[], $9::text[])
+         ON CONFLICT DO NOTHING RETURNING seq, uscc, region",
         &params,
     )?;
-    Ok(stored == evs.len() as u64)
+    if rows.len() != evs.len() {
+        return Ok(None);
+    }
+    Ok(Some(
+        rows.iter()
+            .map(|r| Fed {
+                seq: r.get(0),
+                uscc: r.get(1),
+                region: r.get(2),
+            })
+            .collect(),
+    ))
 }
 
 /// Store one event (its id joins `new` when it is new: the caller `publish`es them): a
@@ -467,10 +455,8 @@ impl LedgerStore for Postgres {
     ) -> Result<Vec<(i64, String)>> {
         let mut args = Args::new();
         let after = args.push(after.unwrap_or(0));
-        let cond = scope_sql(scope, &mut args, "");
-        let sql = format!(
-            "SELECT pos, body FROM events WHERE pos > {after} AND {cond} ORDER BY pos LIMIT {limit}"
-        );
+        let cond = scope_sql(scope, &mut args, "f.");
+        let sql = read_sql(&after, &cond, limit);
         self.read(|c| {
             Ok(c.query(&sql, &args.refs())?
                 .iter()

@@ -82,6 +82,7 @@ mod campaign_counts;
 mod campaign_trace;
 mod documents;
 mod express;
+mod feed;
 mod followup;
 mod idempotent;
 mod ledger;
@@ -182,6 +183,11 @@ const MIGRATIONS: &[(i32, Migration)] = &[
     // The assist requests of two-way tracings indexed (an index table and its trigger), for the
     // line queue (in place of a text scan of the events).
     (4, Migration::Sql(ledger::ASSISTS)),
+    // Records' bodies and reports compressed with lz4 (cheaper than pglz).
+    (5, Migration::Sql(submissions::LZ4)),
+    // The feed's positions in a table of their own, given under the feed's lock without
+    // writing the events' rows there (`feed.rs`).
+    (6, Migration::Sql(feed::FEED_TABLE)),
 ];
 
 /// An arbitrary constant key for the advisory lock under which a node creates and migrates the
