@@ -19,7 +19,14 @@
 //! "Ingest"), 5,000 submissions, 4 clients, load average 7-8: SQLite 669/s (p50 512 ms,
 //! p99 1,326 ms), PostgreSQL one node 584/s (p50 652 ms, p99 952 ms), two nodes 584/s (p50
 //! 612 ms, p99 1,053 ms): PostgreSQL / SQLite 0.87, two nodes / one node 1.00. One client, 500
-//! submissions: 1,353/s, 382/s, 370/s.
+//! submissions: 1,353/s, 382/s, 370/s. With the feed's positions apart from the events
+//! (2026-12-03, `postgres/feed.rs`), the machine mostly the benchmark's: 2,019-2,111/s,
+//! 1,716-2,231/s, 2,185-2,370/s (README, "Ingest", with main's figures in the same sitting).
+//!
+//! Also printed: the CPU time per submission of the clients (this process), the nodes and the
+//! PostgreSQL cluster (`/proc`), and how busy the whole machine was (other work shares it). With
+//! `PAICHA_BENCH_PG_STATS=1` the cluster loads `pg_stat_statements` and the server time of each
+//! statement of the two-node run is printed (total, calls, mean, rows), lock waits included.
 //!
 //!   cargo build --release -p paicha-server
 //!   cargo run --release -p paicha-server --example ingest_postgres -- [N] [BATCH] [CLIENTS]
