@@ -1525,6 +1525,35 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(cases(256))]
+
+    /// What the server keeps per entry (`ledger_entries`): each entry folded from its own events
+    /// alone is the entry of the whole fold (nothing in the fold crosses entries, once each id has
+    /// one content, as stored ids do), its rejected acts are the whole fold's for it, and the
+    /// entry written as JSON reads back the same.
+    #[test]
+    fn an_entry_folded_alone_is_the_entry_of_the_whole_and_reads_back((orig, _) in scenario()) {
+        let one: Vec<Event> = orig
+            .iter()
+            .filter(|e| orig.iter().all(|x| x.id != e.id || x == *e))
+            .cloned()
+            .collect();
+        let all = fold(&one);
+        for e in &all.entries {
+            let own: Vec<Event> = one.iter().filter(|x| x.entry == e.id).cloned().collect();
+            let alone = fold(&own);
+            prop_assert_eq!(alone.entry(&e.id), Some(e));
+            prop_assert_eq!(
+                alone.errors().count(),
+                all.errors().filter(|x| x.entry == e.id).count()
+            );
+            let back: Entry = serde_json::from_str(&serde_json::to_string(e).unwrap()).unwrap();
+            prop_assert_eq!(&back, e);
+        }
+    }
+}
+
 #[test]
 fn a_decision_among_three_leaves_the_agreeing_one_concurring() {
     let mut evs = opened();

@@ -20,8 +20,10 @@ pub use register::*;
 /// backend converts its own errors into it (`sqlite/mod.rs` for rusqlite's).
 mod campaign;
 mod express;
+mod ledger_rows;
 pub use campaign::*;
 pub use express::*;
+pub use ledger_rows::*;
 
 #[derive(Debug)]
 pub struct StoreError(pub String);
@@ -489,6 +491,14 @@ pub trait LedgerStore: Send + Sync {
         -> Result<Vec<(i64, String)>>;
     /// The entries (of any region) with an assist request (协查) to a region under `prefix`.
     fn assist_entries(&self, prefix: &str) -> Result<Vec<String>>;
+    /// The kept entries (`ledger_rows.rs`) a scope's events belong to (a region's prefixes, or
+    /// an enterprise's), by entry id, without their bodies: what a view orders and counts.
+    fn ranked_entries(&self, scope: &Scope) -> Result<Vec<Ranked>>;
+    /// The kept bodies of these entries (those kept), as (entry, body).
+    fn entry_bodies(&self, entries: &[String]) -> Result<Vec<(String, String)>>;
+    /// The kept bodies of the entries under `prefix` that can have follow-up tasks, and of the
+    /// entries of any region that asked a region under `prefix` to assist: a line queue's.
+    fn task_entries(&self, prefix: &str) -> Result<Vec<String>>;
 }
 
 /// Supervision spot checks (Order 18).

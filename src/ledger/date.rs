@@ -7,7 +7,7 @@
 //! the month when there is no such day (a period from 29 February ends on 28 February).
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// An RFC 3339 date-time with an offset (`Z` counts as +00:00).
 pub fn parse_at(s: &str) -> Option<DateTime<FixedOffset>> {
@@ -35,13 +35,25 @@ pub fn within_two_years(earlier: NaiveDate, later: NaiveDate) -> bool {
     earlier <= later && later <= add_years(earlier, 2)
 }
 
-/// A deadline: a calendar day in the offset of the event that set it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// A deadline: a calendar day in the offset of the event that set it. Read back as written (the
+/// server keeps folded entries and reads them back for its views).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deadline {
-    #[serde(serialize_with = "ser_date")]
+    #[serde(serialize_with = "ser_date", deserialize_with = "de_date")]
     pub date: NaiveDate,
-    #[serde(serialize_with = "ser_offset")]
+    #[serde(serialize_with = "ser_offset", deserialize_with = "de_offset")]
     pub offset: FixedOffset,
+}
+
+fn de_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_date(&s).ok_or_else(|| serde::de::Error::custom("a date YYYY-MM-DD"))
+}
+
+fn de_offset<'de, D: serde::Deserializer<'de>>(d: D) -> Result<FixedOffset, D::Error> {
+    let s = String::deserialize(d)?;
+    s.parse()
+        .map_err(|_| serde::de::Error::custom("an offset +HH:MM"))
 }
 
 fn ser_date<S: serde::Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {

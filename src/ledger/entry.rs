@@ -16,10 +16,10 @@ use super::error::{LedgerCode, LedgerError};
 use super::event::{Act, Attachment, CloseReason, Created, EscalationReason, Event, Taken};
 use crate::policy::ActionKind;
 use chrono::{DateTime, FixedOffset};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Where an entry stands in the loop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Recorded, no order yet.
@@ -47,7 +47,7 @@ impl Status {
 }
 
 /// Who did something, where and when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Step {
     pub event: String,
     pub author: String,
@@ -66,7 +66,7 @@ impl Step {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rectification {
     #[serde(flatten)]
     pub step: Step,
@@ -75,31 +75,31 @@ pub struct Rectification {
     pub evidence: Vec<Attachment>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recheck {
     #[serde(flatten)]
     pub step: Step,
     pub round: u32,
     pub passed: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     pub evidence: Vec<Attachment>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Escalation {
     #[serde(flatten)]
     pub step: Step,
     /// The round it was escalated in: a new order and a new refusal call for a new escalation.
     pub round: u32,
     pub reason: EscalationReason,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActionDone {
     #[serde(flatten)]
     pub step: Step,
@@ -109,7 +109,7 @@ pub struct ActionDone {
 }
 
 /// A measure decided against, with the reason.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActionDeclined {
     #[serde(flatten)]
     pub step: Step,
@@ -118,29 +118,29 @@ pub struct ActionDeclined {
 }
 
 /// A case (立案) filed about the entry; a later `case_filed` of the same number completes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Case {
     #[serde(flatten)]
     pub step: Step,
     pub case_number: String,
     pub filed_on: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub penalty_decision: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fine: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Closure {
     #[serde(flatten)]
     pub step: Step,
     /// Absent when closed out by a passed re-check.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<CloseReason>,
 }
 
 /// A closed-out entry re-opened by a failed look-back.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reopening {
     #[serde(flatten)]
     pub step: Step,
@@ -154,7 +154,7 @@ pub struct Reopening {
 }
 
 /// Concurrent acts that disagree, waiting for an inspector's `resolved` event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Conflict {
     pub round: u32,
     /// The events in conflict, in the ledger's order.
@@ -162,7 +162,7 @@ pub struct Conflict {
 }
 
 /// A ledger entry: one hidden danger and everything done about it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     pub id: String,
     pub created: Created,
@@ -171,34 +171,34 @@ pub struct Entry {
     /// Rectification round: 1, and one more after each failed re-check.
     pub round: u32,
     /// Rectify by (current round).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<Deadline>,
     /// Re-check by (current round).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recheck_by: Option<Deadline>,
     /// The latest refusal, while refused.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refused: Option<Step>,
     pub rectifications: Vec<Rectification>,
     pub rechecks: Vec<Recheck>,
     pub escalations: Vec<Escalation>,
     pub actions_taken: Vec<ActionDone>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub actions_declined: Vec<ActionDeclined>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cases: Vec<Case>,
     /// A self-found danger confirmed by an inspector.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confirmed: Option<Step>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conflict: Option<Conflict>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed: Option<Closure>,
     /// Close-outs undone by failed look-backs, oldest first.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reopenings: Vec<Reopening>,
     /// A spot check's entry: the follow-up of its record last mirrored (`spot_entry.rs`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spot: Option<super::spot_entry::SpotFollowed>,
     /// Events applied to this entry, in order.
     pub events: Vec<String>,

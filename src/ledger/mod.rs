@@ -45,6 +45,6 @@ pub use spot::{
 };
 pub use spot_entry::{open_spot_entry, SpotFollow, SpotFollowed};
 pub use view::{
-    enterprise_open, in_region, looks_like_formula, region_key_inspections, region_ledger, to_csv,
-    view, LedgerView, Row, Viewer,
+    enterprise_open, in_region, looks_like_formula, rank, region_key_inspections, region_ledger,
+    to_csv, view, LedgerView, Row, Viewer,
 };

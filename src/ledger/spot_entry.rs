@@ -40,7 +40,7 @@ pub struct SpotFollow {
 }
 
 /// The follow-up an entry last mirrored, and the event that brought it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpotFollowed {
     #[serde(flatten)]
     pub step: Step,

@@ -42,12 +42,19 @@ impl<'a> Row<'a> {
 /// Sort key: overdue first (latest first), then the running deadlines soonest first, then open
 /// entries without one, then closed entries; ties by entry id so the order is stable.
 fn key<'r>(r: &'r Row<'_>) -> (u8, i64, &'r str) {
-    let id = r.entry.id.as_str();
-    match (r.entry.status, r.days_left) {
-        (_, Some(d)) if d < 0 => (0, d, id),
-        (_, Some(d)) => (1, d, id),
-        (Status::Closed, None) => (3, 0, id),
-        (_, None) => (2, 0, id),
+    let (class, d) = rank(r.entry.status, r.days_left);
+    (class, d, r.entry.id.as_str())
+}
+
+/// Where a row sorts before its entry id breaks ties, from the entry's status and the days left
+/// until its running deadline: public so that the server can order a region's entries from what
+/// it keeps of each (status and deadline), reading only the page's entries in full.
+pub fn rank(status: Status, days_left: Option<i64>) -> (u8, i64) {
+    match (status, days_left) {
+        (_, Some(d)) if d < 0 => (0, d),
+        (_, Some(d)) => (1, d),
+        (Status::Closed, None) => (3, 0),
+        (_, None) => (2, 0),
     }
 }
 

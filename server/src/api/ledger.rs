@@ -380,25 +380,6 @@ pub async fn pull(State(app): State<Arc<App>>, auth: Authed, RawQuery(raw): RawQ
     }
 }
 
-/// Every event the scope may see, parsed (they were checked when they arrived).
-pub(super) fn all_events(app: &App, scope: &Scope) -> crate::storage::Result<Vec<Event>> {
-    let mut out = Vec::new();
-    let mut after = None;
-    loop {
-        let page = app.store.events(scope, after, 1000)?;
-        let done = page.len() < 1000;
-        after = page.last().map(|(s, _)| *s);
-        out.extend(page.iter().filter_map(|(_, b)| {
-            serde_json::from_str::<Value>(b)
-                .ok()
-                .and_then(|v| Event::from_value(&v).ok())
-        }));
-        if done {
-            return Ok(out);
-        }
-    }
-}
-
 /// `GET /api/v1/ledger[?region=CODE][&format=csv]`: the server's fold of the ledger as the
 /// account's view: an enterprise's open entries; for an inspector or admin the ledger of a region
 /// (default: the first assigned), overdue first; with conflicts and rejected acts counted.
@@ -438,24 +419,45 @@ pub async fn view(State(app): State<Arc<App>>, auth: Authed, RawQuery(raw): RawQ
         (Role::Inspector | Role::Supervisor, None) => auth.account.regions.first().cloned(),
         (_, None) => return invalid_query("region (required for an administrator)"),
     };
-    // Only the events of the region shown are read and folded (it lies within the caller's scope,
-    // checked above), not everything the account may see.
+    // Only the kept entries of the region shown are read (it lies within the caller's scope,
+    // checked above), not everything the account may see; an enterprise sees its open entries.
     let fetch = match &region {
         Some(r) => Scope::Regions(vec![region_prefix(r)]),
         None => scope.clone(),
     };
+    if region.is_none() && auth.account.uscc.is_none() {
+        return invalid_query("region");
+    }
+    let at = now();
     let a = app.clone();
-    let events = match blocking(move || all_events(&a, &fetch)).await {
-        Ok(e) => e,
+    let open_only = region.is_none();
+    let (skip, take) = if csv {
+        (0, None)
+    } else {
+        (offset, Some(limit))
+    };
+    let page = match blocking(move || {
+        super::ledger_view::page(a.store.as_ref(), &fetch, open_only, skip, take, at)
+    })
+    .await
+    {
+        Ok(p) => p,
         Err(r) => return r,
     };
-    let state = ledger::fold(&events);
-    let who = match (&region, &auth.account.uscc) {
-        (Some(r), _) => ledger::Viewer::Region(r),
-        (None, Some(uscc)) => ledger::Viewer::Enterprise(uscc),
-        (None, None) => return invalid_query("region"),
+    let view = ledger::LedgerView {
+        region: region.as_deref(),
+        uscc: match region {
+            Some(_) => None,
+            None => auth.account.uscc.as_deref(),
+        },
+        rows: page
+            .entries
+            .iter()
+            .map(|e| ledger::Row::of(e, at))
+            .collect(),
+        conflicts: page.conflicts,
+        rejected: page.rejected,
     };
-    let mut view = ledger::view(&state, who, now());
     if csv {
         return (
             StatusCode::OK,
@@ -471,8 +473,7 @@ pub async fn view(State(app): State<Arc<App>>, auth: Authed, RawQuery(raw): RawQ
             .into_response();
     }
     // Paged: `total` rows in all, `next` the offset of the next page (the CSV has every row).
-    let total = view.rows.len();
-    view.rows = view.rows.into_iter().skip(offset).take(limit).collect();
+    let total = page.total;
     let next = (offset.saturating_add(limit) < total).then(|| (offset + limit).to_string());
     let mut out = serde_json::to_value(&view).unwrap_or(Value::Null);
     if let Some(o) = out.as_object_mut() {

@@ -14,6 +14,7 @@ mod documents;
 mod express;
 mod key_follow;
 mod ledger;
+pub(crate) mod ledger_view;
 mod morning;
 mod queue;
 mod register;

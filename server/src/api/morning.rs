@@ -15,7 +15,6 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::FixedOffset;
 use paicha::express::{self, ExpressPolicy};
-use paicha::ledger;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -136,24 +135,10 @@ pub async fn generate(
     let made = blocking(move || {
         let scope = Scope::Regions(vec![region_prefix(&r)]);
         let (events, received, _) = all_express(&a, &scope)?;
-        let mut ledger_events = Vec::new();
-        let mut after = None;
-        loop {
-            let page = a.store.events(&scope, after, 1000)?;
-            let done = page.len() < 1000;
-            after = page.last().map(|(s, _)| *s);
-            ledger_events.extend(page.iter().filter_map(|(_, b)| {
-                serde_json::from_str::<Value>(b)
-                    .ok()
-                    .and_then(|v| ledger::Event::from_value(&v).ok())
-            }));
-            if done {
-                break;
-            }
-        }
+        // The region's entries as kept (`ledger_entries`), not a fold of every event per request.
+        let led = super::ledger_view::scope_state(a.store.as_ref(), &scope)?;
         let policy = ExpressPolicy::shipped();
         let state = express::fold(&events, &received, &policy);
-        let led = ledger::fold(&ledger_events);
         let figures = express::morning(&r, day, offset, at, &state, &led, &policy);
         let row = MorningRow {
             id: format!("{r}-{}", figures.day),

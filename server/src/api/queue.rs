@@ -6,7 +6,7 @@
 use super::{blocking, invalid_query, not_found, problem, App};
 use crate::auth::Authed;
 use crate::followup::default_line;
-use crate::storage::{region_prefix, Audit, Role, Scope};
+use crate::storage::{region_prefix, Audit, Role};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};
@@ -68,30 +68,15 @@ pub async fn queue(State(app): State<Arc<App>>, auth: Authed, RawQuery(raw): Raw
     let role = auth.account.role;
     let res = blocking(move || {
         let own = a.store.account_line(&username)?.or(default_line(role));
-        let prefix = region_prefix(&region);
-        let mut events = super::ledger::all_events(&a, &Scope::Regions(vec![prefix.clone()]))?;
-        // Entries of other regions that asked this one to assist (协查): their events are folded
-        // for the assist task only (`queue_in` keeps nothing else of them).
-        for entry in a.store.assist_entries(&prefix)? {
-            if events.iter().any(|e| e.entry == entry) {
-                continue;
-            }
-            events.extend(
-                a.store
-                    .entry_events(&entry)?
-                    .iter()
-                    .filter_map(|b| ledger::Event::from_json(b).ok()),
-            );
-        }
-        Ok((own, events, region))
+        let state = super::ledger_view::queue_state(a.store.as_ref(), &region_prefix(&region))?;
+        Ok((own, state, region))
     })
     .await;
-    let (own, events, region) = match res {
+    let (own, state, region) = match res {
         Ok(x) => x,
         Err(r) => return r,
     };
     let line = line.unwrap_or(own);
-    let state = ledger::fold(&events);
     let items = ledger::queue_in(&state, &Lines::builtin(), line, &region, super::now());
     Json(json!({
         "line": line.map(Line::as_str),

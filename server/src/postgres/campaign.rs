@@ -405,6 +405,7 @@ pub(super) fn keep_facts<C: GenericClient>(
         }
     }
     let mut folded: Vec<EntryFact> = Vec::new();
+    let mut rows = Vec::new();
     for &entry in entries {
         let Some(evs) = events.get(entry) else {
             continue;
@@ -413,7 +414,10 @@ pub(super) fn keep_facts<C: GenericClient>(
         if let Some(e) = state.entry(entry) {
             folded.push(EntryFact::of(e));
         }
+        // The ledger views' row of the entry, from the same fold.
+        rows.extend(crate::storage::EntryRow::of(&state, entry));
     }
+    super::ledger_rows::keep_all(c, &rows)?;
     // Each danger's link is its submission's (one statement for them all).
     let cited: Vec<&str> = folded
         .iter()

@@ -378,6 +378,7 @@ mod bench {
     //! --ignored --nocapture`.
     use super::*;
     use crate::storage::province::{generate, measure, Sink, Sub};
+    use crate::storage::EntryRow;
     use std::time::Instant;
 
     #[derive(Default)]
@@ -387,6 +388,10 @@ mod bench {
         submissions: Vec<[String; 8]>,
         links: std::collections::HashMap<String, Link>,
         entries: Vec<EntryFact>,
+        /// id, entry, kind, body, uscc, region of every event.
+        events: Vec<[String; 6]>,
+        /// The ledger views' kept row of every entry.
+        rows: Vec<EntryRow>,
     }
 
     impl Sink for Bulk {
@@ -406,12 +411,23 @@ mod bench {
                 s.day.into(),
             ]);
         }
-        fn entry(&mut self, entry: &str, _uscc: &str, _region: &str, bodies: &[String]) {
+        fn entry(&mut self, entry: &str, uscc: &str, region: &str, bodies: &[String]) {
             let events: Vec<Event> = bodies
                 .iter()
                 .map(|b| Event::from_json(b).unwrap())
                 .collect();
+            for (e, b) in events.iter().zip(bodies) {
+                self.events.push([
+                    e.id.clone(),
+                    e.entry.clone(),
+                    e.act.kind().into(),
+                    b.clone(),
+                    uscc.into(),
+                    region.into(),
+                ]);
+            }
             let state = fold(&events);
+            self.rows.extend(EntryRow::of(&state, entry));
             // With its submission's link, as the hooks keep it.
             let mut f = EntryFact::of(state.entry(entry).unwrap());
             f.link = f.submission.as_ref().map(|s| self.links[s]);
@@ -490,6 +506,20 @@ mod bench {
                      FROM (SELECT x::jsonb AS b FROM unnest($1::text[]) AS x) s",
                     &[&bodies],
                 )?;
+            }
+            for chunk in bulk.events.chunks(20000) {
+                let col = |k: usize| chunk.iter().map(|r| r[k].clone()).collect::<Vec<String>>();
+                tx.execute(
+                    "INSERT INTO events (id, entry, kind, sha256, body, uscc, region, received_at,
+                        author, pos)
+                     SELECT id, entry, kind, '', body, uscc, region, '', '', nextval('events_pos')
+                     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                        $6::text[]) AS t (id, entry, kind, body, uscc, region)",
+                    &[&col(0), &col(1), &col(2), &col(3), &col(4), &col(5)],
+                )?;
+            }
+            for chunk in bulk.rows.chunks(5000) {
+                crate::postgres::ledger_rows::keep_all(tx, chunk)?;
             }
             tx.execute("DELETE FROM campaign_kept", &[])?;
             Ok(())

@@ -14,7 +14,7 @@
 use super::feed::{publish, read_sql, Fed};
 use super::idempotent::{put_idempotent, settle, Kind, Upload};
 use super::{scope_sql, write_audit, Args, Postgres, Tx};
-use crate::storage::{Audit, Changes, LedgerStore, NewEvent, Owner, Result, Scope, Stored};
+use crate::storage::{Audit, Changes, LedgerStore, NewEvent, Owner, Ranked, Result, Scope, Stored};
 use paicha::ledger::Event;
 use r2d2_postgres::postgres::types::{ToSql, Type};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -463,6 +463,18 @@ impl LedgerStore for Postgres {
                 .map(|r| (r.get(0), r.get(1)))
                 .collect())
         })
+    }
+
+    fn ranked_entries(&self, scope: &Scope) -> Result<Vec<Ranked>> {
+        self.read(|c| super::ledger_rows::ranked(c, scope))
+    }
+
+    fn entry_bodies(&self, entries: &[String]) -> Result<Vec<(String, String)>> {
+        self.read(|c| super::ledger_rows::bodies(c, entries))
+    }
+
+    fn task_entries(&self, prefix: &str) -> Result<Vec<String>> {
+        self.read(|c| super::ledger_rows::task_bodies(c, prefix))
     }
 
     fn assist_entries(&self, prefix: &str) -> Result<Vec<String>> {

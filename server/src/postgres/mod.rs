@@ -86,6 +86,7 @@ mod feed;
 mod followup;
 mod idempotent;
 mod ledger;
+mod ledger_rows;
 mod numbering;
 mod register;
 mod spot;
@@ -149,6 +150,7 @@ impl Drop for Postgres {
 const SCHEMAS: &[&str] = &[
     submissions::SCHEMA,
     ledger::SCHEMA,
+    ledger_rows::SCHEMA,
     spot::SCHEMA,
     attachments::SCHEMA,
     accounts::SCHEMA,
@@ -188,6 +190,9 @@ const MIGRATIONS: &[(i32, Migration)] = &[
     // The feed's positions in a table of their own, given under the feed's lock without
     // writing the events' rows there (`feed.rs`).
     (6, Migration::Sql(feed::FEED_TABLE)),
+    // Each ledger entry kept folded (`ledger_rows.rs`), for the ledger views and the line queue
+    // in place of folding a region's every event per request: the entries stored before.
+    (7, Migration::Run(ledger_rows::fill)),
 ];
 
 /// An arbitrary constant key for the advisory lock under which a node creates and migrates the

@@ -272,6 +272,10 @@ pub(super) fn on_entry(conn: &Connection, entry: &str) -> Result<()> {
     let Some(e) = state.entry(entry) else {
         return Ok(());
     };
+    // The ledger views' row of the entry, from the same fold.
+    if let Some(row) = crate::storage::EntryRow::of(&state, entry) {
+        super::ledger_rows::keep(conn, &row)?;
+    }
     let mut f = EntryFact::of(e);
     f.link = match &f.submission {
         Some(id) => conn

@@ -13,7 +13,7 @@ use super::audit::write_audit;
 use super::idempotent::{put_idempotent, Kind, Upload};
 use super::{scope_sql, Sqlite};
 use crate::storage::{Audit, Owner};
-use crate::storage::{LedgerStore, NewEvent, Result, Scope, Stored};
+use crate::storage::{LedgerStore, NewEvent, Ranked, Result, Scope, Stored};
 use rusqlite::types::Value as Sql;
 use rusqlite::{params, params_from_iter, OptionalExtension, Transaction};
 
@@ -208,6 +208,18 @@ impl LedgerStore for Sqlite {
         let mut stmt = conn.prepare(&sql)?;
         let rows = stmt.query_map(params_from_iter(args), |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn ranked_entries(&self, scope: &Scope) -> Result<Vec<Ranked>> {
+        super::ledger_rows::ranked(&*self.conn()?, scope)
+    }
+
+    fn entry_bodies(&self, entries: &[String]) -> Result<Vec<(String, String)>> {
+        super::ledger_rows::bodies(&*self.conn()?, entries)
+    }
+
+    fn task_entries(&self, prefix: &str) -> Result<Vec<String>> {
+        super::ledger_rows::task_bodies(&*self.conn()?, prefix)
     }
 
     fn assist_entries(&self, prefix: &str) -> Result<Vec<String>> {

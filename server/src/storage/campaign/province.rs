@@ -5,10 +5,11 @@
 //! `postgres/campaign_tests.rs`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use crate::storage::{Query, Scope, Storage};
+use crate::storage::{region_prefix, Query, Scope, Storage};
 use chrono::NaiveDate;
 use paicha::campaign::breakdown::{records, Records};
 use paicha::campaign::{tree, Plan, Registered, RegisteredProduct, SubmissionFact};
+use paicha::ledger::{self, Lines};
 use paicha::{Form, Link};
 use std::collections::HashMap;
 use std::time::Instant;
@@ -237,7 +238,69 @@ pub fn measure(plan: &Plan, store: &dyn Storage) {
         },
     );
     assert_eq!(before, after, "the same breakdown both ways");
+    ledger_views(store, &time);
     println!("peak memory (VmHWM): {} MB", peak_mb());
+}
+
+/// The ledger view (first page of 50) of a county and of the province as the API answers it now,
+/// from the kept entries (`api::ledger_view::page`), and, to compare in the same run, as it was
+/// answered before they were kept: every event of the region paged through and folded per
+/// request; the county's line queue from the kept entries.
+fn ledger_views(store: &dyn Storage, time: &dyn Fn(&str, &mut dyn FnMut())) {
+    let now = chrono::DateTime::parse_from_rfc3339("2023-08-25T12:00:00+08:00").unwrap();
+    for (name, region, entries) in [("county", "520102", 1_000), ("province", "520000", 100_000)] {
+        let scope = Scope::Regions(vec![region_prefix(region)]);
+        let mut kept = serde_json::Value::Null;
+        time(
+            &format!("{name} ledger view, first 50 rows, from the kept entries"),
+            &mut || {
+                let p =
+                    crate::api::ledger_view::page(store, &scope, false, 0, Some(50), now).unwrap();
+                assert!(p.total >= entries, "{} rows", p.total);
+                let rows: Vec<ledger::Row<'_>> =
+                    p.entries.iter().map(|e| ledger::Row::of(e, now)).collect();
+                kept = serde_json::to_value(rows).unwrap();
+            },
+        );
+        let mut folded = serde_json::Value::Null;
+        time(
+            &format!("{name} ledger view before (every event of the region folded)"),
+            &mut || {
+                let state = ledger::fold(&region_events(store, &scope));
+                let v = ledger::view(&state, ledger::Viewer::Region(region), now);
+                folded = serde_json::to_value(&v.rows[..v.rows.len().min(50)]).unwrap();
+            },
+        );
+        assert_eq!(kept, folded, "the same {name} page both ways");
+    }
+    let mut queued = (0, 0);
+    time("county line queue from the kept entries", &mut || {
+        let state = crate::api::ledger_view::queue_state(store, "520102").unwrap();
+        let q = ledger::queue_in(&state, &Lines::builtin(), None, "520102", now);
+        queued = (state.entries.len(), q.len());
+    });
+    println!(
+        "  (the queue read {} entries with tasks, {} items)",
+        queued.0, queued.1
+    );
+}
+
+/// Every event of `scope`, paged 1,000 at a time as the views read them before the kept entries.
+fn region_events(store: &dyn Storage, scope: &Scope) -> Vec<ledger::Event> {
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.events(scope, after, 1000).unwrap();
+        after = page.last().map(|(s, _)| *s);
+        let full = page.len() == 1000;
+        out.extend(
+            page.iter()
+                .filter_map(|(_, b)| ledger::Event::from_json(b).ok()),
+        );
+        if !full {
+            return out;
+        }
+    }
 }
 
 /// The province's breakdown records as `api::campaign_breakdown::of` made them until the facts

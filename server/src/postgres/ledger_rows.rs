@@ -1,0 +1,182 @@
+//! The kept ledger entries in PostgreSQL (`ledger_entries`; what a row holds and why:
+//! `storage/ledger_rows.rs`), the same table and reads as `sqlite/ledger_rows.rs`. `keep_all`
+//! writes the rows of the entries `campaign::keep_facts` folds, in its statement count (one
+//! upsert for them all), in the transaction that stores their events: the entries are locked
+//! by then (`on_entries`) or created in that transaction, so two nodes storing events of one
+//! entry at once write its row one after the other, the second from every event. `fill` is
+//! migration 7: the rows of the entries stored before.
+
+use super::Tx;
+use crate::storage::{code_range, EntryRow, Ranked, Result, Scope};
+use paicha::ledger::Event;
+use r2d2_postgres::postgres::types::Type;
+use r2d2_postgres::postgres::GenericClient;
+use std::collections::BTreeMap;
+
+pub(super) const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS ledger_entries (
+    entry TEXT COLLATE "C" PRIMARY KEY,
+    uscc TEXT COLLATE "C" NOT NULL,
+    region TEXT COLLATE "C" NOT NULL,
+    status TEXT NOT NULL,
+    due_date TEXT,
+    due_offset BIGINT,
+    tasks BOOLEAN NOT NULL,
+    conflict BOOLEAN NOT NULL,
+    rejected BIGINT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ledger_entries_region ON ledger_entries (region, entry)
+    INCLUDE (status, due_date, due_offset, conflict, rejected, tasks);
+CREATE INDEX IF NOT EXISTS ledger_entries_uscc ON ledger_entries (uscc, entry)
+    INCLUDE (status, due_date, due_offset, conflict, rejected);
+"#;
+
+/// Write (or rewrite) these rows, in one statement.
+pub(super) fn keep_all<C: GenericClient>(c: &mut C, rows: &[EntryRow]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let text = |g: fn(&EntryRow) -> String| rows.iter().map(g).collect::<Vec<String>>();
+    let (entry, uscc, region, status, body) = (
+        text(|r| r.entry.clone()),
+        text(|r| r.uscc.clone()),
+        text(|r| r.region.clone()),
+        text(|r| r.status.clone()),
+        text(|r| r.body.clone()),
+    );
+    let due_date: Vec<Option<String>> = rows.iter().map(|r| r.due_date.clone()).collect();
+    let due_offset: Vec<Option<i64>> = rows.iter().map(|r| r.due_offset).collect();
+    let tasks: Vec<bool> = rows.iter().map(|r| r.tasks).collect();
+    let conflict: Vec<bool> = rows.iter().map(|r| r.conflict).collect();
+    let rejected: Vec<i64> = rows.iter().map(|r| r.rejected).collect();
+    let (t, b, i) = (Type::TEXT_ARRAY, Type::BOOL_ARRAY, Type::INT8_ARRAY);
+    c.execute_typed(
+        "INSERT INTO ledger_entries (entry, uscc, region, status, due_date, due_offset, tasks,
+            conflict, rejected, body)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+            $6::bigint[], $7::boolean[], $8::boolean[], $9::bigint[], $10::text[])
+         ON CONFLICT (entry) DO UPDATE SET uscc = excluded.uscc, region = excluded.region,
+            status = excluded.status, due_date = excluded.due_date,
+            due_offset = excluded.due_offset, tasks = excluded.tasks,
+            conflict = excluded.conflict, rejected = excluded.rejected, body = excluded.body",
+        &[
+            (&entry, t.clone()),
+            (&uscc, t.clone()),
+            (&region, t.clone()),
+            (&status, t.clone()),
+            (&due_date, t.clone()),
+            (&due_offset, i.clone()),
+            (&tasks, b.clone()),
+            (&conflict, b),
+            (&rejected, i),
+            (&body, t),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Migration 7: the rows of every stored entry, folded from its events, a few thousand entries
+/// at a time (in entry order, by keyset, so the whole ledger is never in memory at once).
+pub(super) fn fill(tx: &mut Tx<'_>) -> Result<()> {
+    let mut after = String::new();
+    loop {
+        let entries: Vec<String> = tx
+            .query(
+                "SELECT DISTINCT entry FROM events WHERE entry > $1 ORDER BY entry LIMIT 2000",
+                &[&after],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let Some(last) = entries.last() else {
+            return Ok(());
+        };
+        after = last.clone();
+        let mut batch: BTreeMap<String, Vec<Event>> = BTreeMap::new();
+        for r in tx.query(
+            "SELECT entry, body FROM events WHERE entry = ANY($1) ORDER BY entry, seq",
+            &[&entries],
+        )? {
+            if let Ok(e) = Event::from_json(r.get::<_, &str>(1)) {
+                batch.entry(r.get(0)).or_default().push(e);
+            }
+        }
+        keep_all(tx, &crate::storage::rows_of(&batch))?;
+    }
+}
+
+/// The condition limiting rows to a scope, by index (a range of codes per region prefix).
+fn scope_cond(scope: &Scope, args: &mut super::Args) -> String {
+    match scope {
+        Scope::All => "TRUE".into(),
+        Scope::Enterprise { uscc, .. } if uscc.is_empty() => "FALSE".into(),
+        Scope::Enterprise { uscc, .. } => format!("uscc = {}", args.push(uscc.clone())),
+        Scope::Regions(prefixes) if prefixes.is_empty() => "FALSE".into(),
+        Scope::Regions(prefixes) => {
+            let parts: Vec<String> = prefixes
+                .iter()
+                .map(|p| {
+                    let (lo, hi) = code_range(p);
+                    format!(
+                        "(region >= {} AND region < {})",
+                        args.push(lo),
+                        args.push(hi)
+                    )
+                })
+                .collect();
+            format!("({})", parts.join(" OR "))
+        }
+    }
+}
+
+pub(super) fn ranked<C: GenericClient>(c: &mut C, scope: &Scope) -> Result<Vec<Ranked>> {
+    let mut args = super::Args::new();
+    let cond = scope_cond(scope, &mut args);
+    let sql = format!(
+        "SELECT entry, status, due_date, due_offset, conflict, rejected FROM ledger_entries
+         WHERE {cond} ORDER BY entry"
+    );
+    Ok(c.query(&sql, &args.refs())?
+        .iter()
+        .map(|r| {
+            Ranked::of(
+                r.get(0),
+                r.get::<_, &str>(1),
+                r.get::<_, Option<&str>>(2),
+                r.get(3),
+                r.get(4),
+                r.get(5),
+            )
+        })
+        .collect())
+}
+
+pub(super) fn bodies<C: GenericClient>(
+    c: &mut C,
+    entries: &[String],
+) -> Result<Vec<(String, String)>> {
+    Ok(c.query_typed(
+        "SELECT entry, body FROM ledger_entries WHERE entry = ANY($1)",
+        &[(&entries, Type::TEXT_ARRAY)],
+    )?
+    .iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect())
+}
+
+pub(super) fn task_bodies<C: GenericClient>(c: &mut C, prefix: &str) -> Result<Vec<String>> {
+    let (lo, hi) = code_range(prefix);
+    // The region's own entries with tasks, then the other entries that asked it to assist.
+    Ok(c.query_typed(
+        "SELECT body FROM ledger_entries WHERE region >= $1 AND region < $2 AND tasks
+             UNION ALL
+             SELECT body FROM ledger_entries
+             WHERE entry IN (SELECT entry FROM assists WHERE region >= $1 AND region < $2)
+                AND NOT (region >= $1 AND region < $2 AND tasks)",
+        &[(&lo, Type::TEXT), (&hi, Type::TEXT)],
+    )?
+    .iter()
+    .map(|r| r.get(0))
+    .collect())
+}

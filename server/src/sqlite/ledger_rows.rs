@@ -1,0 +1,155 @@
+//! The kept ledger entries in SQLite (`ledger_entries`; what a row holds and why:
+//! `storage/ledger_rows.rs`). `keep` writes an entry's row in the transaction that stores one of
+//! its events (called by `campaign::on_entry`, which folds the entry's events already); `fill`
+//! makes the rows of every stored entry (`migrate_v6`: databases before version 7). The views read
+//! by the covering indexes on region and on enterprise, the bodies by key.
+
+use crate::storage::{code_range, EntryRow, Ranked, Result, Scope};
+use paicha::ledger::Event;
+use rusqlite::types::Value as Sql;
+use rusqlite::{params, params_from_iter, Connection};
+use std::collections::BTreeMap;
+
+pub(super) const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS ledger_entries (
+    entry TEXT PRIMARY KEY,
+    uscc TEXT NOT NULL,
+    region TEXT NOT NULL,
+    status TEXT NOT NULL,
+    due_date TEXT,
+    due_offset INTEGER,
+    tasks INTEGER NOT NULL,
+    conflict INTEGER NOT NULL,
+    rejected INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ledger_entries_region ON ledger_entries
+    (region, entry, status, due_date, due_offset, conflict, rejected, tasks);
+CREATE INDEX IF NOT EXISTS ledger_entries_uscc ON ledger_entries
+    (uscc, entry, status, due_date, due_offset, conflict, rejected);
+";
+
+/// Write (or rewrite) an entry's row.
+pub(super) fn keep(conn: &Connection, r: &EntryRow) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO ledger_entries (entry, uscc, region, status, due_date, due_offset, tasks,
+            conflict, rejected, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (entry) DO UPDATE SET uscc = excluded.uscc, region = excluded.region,
+            status = excluded.status, due_date = excluded.due_date,
+            due_offset = excluded.due_offset, tasks = excluded.tasks,
+            conflict = excluded.conflict, rejected = excluded.rejected, body = excluded.body",
+    )?
+    .execute(params![
+        r.entry,
+        r.uscc,
+        r.region,
+        r.status,
+        r.due_date,
+        r.due_offset,
+        r.tasks,
+        r.conflict,
+        r.rejected,
+        r.body
+    ])?;
+    Ok(())
+}
+
+/// The rows of every stored entry, folded from its events (read in entry order, a few thousand
+/// entries at a time, so the whole ledger is never in memory at once).
+pub(super) fn fill(conn: &Connection) -> Result<()> {
+    let mut stmt = conn.prepare("SELECT entry, body FROM events ORDER BY entry, seq")?;
+    let mut rows = stmt.query([])?;
+    let mut batch: BTreeMap<String, Vec<Event>> = BTreeMap::new();
+    let flush = |batch: &mut BTreeMap<String, Vec<Event>>| -> Result<()> {
+        for r in crate::storage::rows_of(batch) {
+            keep(conn, &r)?;
+        }
+        batch.clear();
+        Ok(())
+    };
+    while let Some(r) = rows.next()? {
+        let entry: String = r.get(0)?;
+        if batch.len() >= 2000 && !batch.contains_key(&entry) {
+            flush(&mut batch)?;
+        }
+        let body: String = r.get(1)?;
+        if let Ok(e) = Event::from_json(&body) {
+            batch.entry(entry).or_default().push(e);
+        }
+    }
+    flush(&mut batch)
+}
+
+/// The condition limiting rows to a scope, by index: a range of codes per region prefix (not a
+/// `substr` comparison, which no index serves), or the enterprise.
+fn scope_cond(scope: &Scope, args: &mut Vec<Sql>) -> String {
+    match scope {
+        Scope::All => "1".into(),
+        Scope::Enterprise { uscc, .. } if uscc.is_empty() => "0".into(),
+        Scope::Enterprise { uscc, .. } => {
+            args.push(Sql::Text(uscc.clone()));
+            "uscc = ?".into()
+        }
+        Scope::Regions(prefixes) if prefixes.is_empty() => "0".into(),
+        Scope::Regions(prefixes) => {
+            let parts: Vec<&str> = prefixes
+                .iter()
+                .map(|p| {
+                    let (lo, hi) = code_range(p);
+                    args.push(Sql::Text(lo));
+                    args.push(Sql::Text(hi));
+                    "(region >= ? AND region < ?)"
+                })
+                .collect();
+            format!("({})", parts.join(" OR "))
+        }
+    }
+}
+
+pub(super) fn ranked(conn: &Connection, scope: &Scope) -> Result<Vec<Ranked>> {
+    let mut args = Vec::new();
+    let cond = scope_cond(scope, &mut args);
+    let sql = format!(
+        "SELECT entry, status, due_date, due_offset, conflict, rejected FROM ledger_entries
+         WHERE {cond} ORDER BY entry"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params_from_iter(args), |r| {
+        Ok(Ranked::of(
+            r.get(0)?,
+            r.get_ref(1)?.as_str().unwrap_or_default(),
+            r.get_ref(2)?.as_str_or_null().ok().flatten(),
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+pub(super) fn bodies(conn: &Connection, entries: &[String]) -> Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare_cached("SELECT body FROM ledger_entries WHERE entry = ?1")?;
+    let mut out = Vec::with_capacity(entries.len());
+    for e in entries {
+        let mut rows = stmt.query([e])?;
+        if let Some(r) = rows.next()? {
+            out.push((e.clone(), r.get(0)?));
+        }
+    }
+    Ok(out)
+}
+
+pub(super) fn task_bodies(conn: &Connection, prefix: &str) -> Result<Vec<String>> {
+    let (lo, hi) = code_range(prefix);
+    // The region's own entries with tasks, then the other entries that asked it to assist.
+    let mut stmt = conn.prepare_cached(
+        "SELECT body FROM ledger_entries WHERE region >= ?1 AND region < ?2 AND tasks
+         UNION ALL
+         SELECT body FROM ledger_entries
+         WHERE entry IN (SELECT entry FROM assists WHERE region >= ?1 AND region < ?2)
+            AND NOT (region >= ?1 AND region < ?2 AND tasks)",
+    )?;
+    let rows = stmt.query_map(params![lo, hi], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
+}

@@ -1,0 +1,129 @@
+//! What the server keeps of each ledger entry (`ledger_entries`, on both backends), so that the
+//! ledger view, its CSV and the line queue read a region's entries by index instead of folding
+//! every event of the region per request. A row is made by the core's own fold of the entry's
+//! own events (nothing in the fold crosses entries once each id has one content, as stored ids
+//! do: `tests/ledger.rs`, `an_entry_folded_alone_is_the_entry_of_the_whole_and_reads_back`), in
+//! the transaction that stores an event of the entry (the campaign's `on_entry` hooks, which
+//! fold it already); the folded entry is kept as JSON and read back as the core's `Entry`, so the
+//! views stay the core's (`ledger::view`'s rows, `ledger::queue_in`) over the entries read.
+//!
+//! Beside the body, what a view needs to order and count without reading bodies: the status and
+//! the running deadline (a page is chosen with the core's `ledger::rank` over them), whether a
+//! conflict waits, how many acts were refused, and whether the entry can have follow-up tasks at
+//! all (`tasks`: the line queue reads only those).
+
+use paicha::ledger::{self, Deadline, Entry, LedgerState, Status};
+use serde::Deserialize;
+
+/// One entry as kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntryRow {
+    pub entry: String,
+    pub uscc: String,
+    pub region: String,
+    /// `Status::as_str`.
+    pub status: String,
+    /// The running deadline (`ledger::next_due`): its day, `YYYY-MM-DD`...
+    pub due_date: Option<String>,
+    /// ... and the offset it is counted in, seconds east of UTC.
+    pub due_offset: Option<i64>,
+    /// Whether the entry has follow-up tasks at some "now" (see [`has_tasks`]).
+    pub tasks: bool,
+    /// A conflict waits for a decision.
+    pub conflict: bool,
+    /// Acts on the entry the fold refused.
+    pub rejected: i64,
+    /// The folded entry, as JSON.
+    pub body: String,
+}
+
+/// Whether an entry has follow-up tasks at any "now": "now" only adds tasks as deadlines pass
+/// (an escalation and the report to government of an order not met in time; every other task
+/// depends on the entry alone), so the tasks far in the future are the most it can ever have.
+fn has_tasks(state: &LedgerState) -> bool {
+    chrono::DateTime::parse_from_rfc3339("9000-01-01T00:00:00+00:00")
+        .is_ok_and(|far| !ledger::follow_up(state, far).is_empty())
+}
+
+impl EntryRow {
+    /// The row of entry `id` from `state`, the fold of that entry's own events (`None` when it
+    /// has no `created` event).
+    pub fn of(state: &LedgerState, id: &str) -> Option<EntryRow> {
+        let e = state.entry(id)?;
+        let due = ledger::follow::next_due(e).map(|(_, d)| d);
+        Some(EntryRow {
+            entry: e.id.clone(),
+            uscc: e.created.enterprise.uscc.clone(),
+            region: e.created.enterprise.region.clone(),
+            status: e.status.as_str().to_string(),
+            due_date: due.map(|d| ledger::date::date_text(d.date)),
+            due_offset: due.map(|d| i64::from(d.offset.local_minus_utc())),
+            tasks: has_tasks(state),
+            conflict: e.conflict.is_some(),
+            rejected: i64::try_from(state.errors().filter(|x| x.entry == id).count())
+                .unwrap_or(i64::MAX),
+            body: serde_json::to_string(e).unwrap_or_default(),
+        })
+    }
+}
+
+/// An entry as a view orders it, without its body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranked {
+    pub entry: String,
+    pub status: Status,
+    pub deadline: Option<Deadline>,
+    pub conflict: bool,
+    pub rejected: i64,
+}
+
+impl Ranked {
+    /// From the stored columns (a row the server wrote: anything unreadable sorts as open without
+    /// a deadline rather than failing the view).
+    pub fn of(
+        entry: String,
+        status: &str,
+        due_date: Option<&str>,
+        due_offset: Option<i64>,
+        conflict: bool,
+        rejected: i64,
+    ) -> Ranked {
+        let status =
+            Status::deserialize(serde_json::Value::String(status.into())).unwrap_or(Status::Found);
+        let deadline = due_date
+            .and_then(ledger::date::parse_date)
+            .zip(
+                due_offset
+                    .and_then(|s| i32::try_from(s).ok())
+                    .and_then(chrono::FixedOffset::east_opt),
+            )
+            .map(|(date, offset)| Deadline { date, offset });
+        Ranked {
+            entry,
+            status,
+            deadline,
+            conflict,
+            rejected,
+        }
+    }
+}
+
+/// A kept entry read back (the server wrote it; one it cannot read is left out and logged).
+pub fn read_entry(body: &str) -> Option<Entry> {
+    match serde_json::from_str(body) {
+        Ok(e) => Some(e),
+        Err(err) => {
+            eprintln!("ledger_entries: an entry that does not read back: {err}");
+            None
+        }
+    }
+}
+
+/// The rows of every entry among `events` (all of each entry's events), folded entry by entry:
+/// filling the table for events stored before it existed (the migrations), in batches.
+pub fn rows_of(events: &std::collections::BTreeMap<String, Vec<ledger::Event>>) -> Vec<EntryRow> {
+    events
+        .iter()
+        .filter_map(|(id, evs)| EntryRow::of(&ledger::fold(evs), id))
+        .collect()
+}
