@@ -38,10 +38,15 @@ export function bundlePages(www) {
   // authoring demo at the top, stays as it is.)
   const js = join(www, 'js');
   for (const e of entries) if (dirname(e) !== js) entries.delete(e);
-  buildSync({
-    entryPoints: [...entries],
+  // Without splitting esbuild inlines what a module loads by import() into the bundle: the lazy
+  // part would be on the wire with the page. The pages in LAZY keep their lazy parts apart (their
+  // own build, with splitting: a chunk per lazy part, and one for the code a lazy part shares with
+  // the page, so each module still runs once). The start page keeps its import()s inlined, as its
+  // first load was measured (README).
+  const lazy = [...entries].filter((e) => LAZY.has(relative(www, e).split('\\').join('/')));
+  for (const e of lazy) entries.delete(e);
+  const common = {
     bundle: true,
-    splitting: false,
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
@@ -54,9 +59,14 @@ export function bundlePages(www) {
     chunkNames: 'js/[name]-[hash]',
     external: ['../../pkg/*'],
     logLevel: 'silent',
-  });
-  return [...entries].map((e) => relative(www, e));
+  };
+  for (const e of lazy) buildSync({ ...common, entryPoints: [e], splitting: true });
+  buildSync({ ...common, entryPoints: [...entries], splitting: false });
+  return [...entries, ...lazy].map((e) => relative(www, e));
 }
+
+/** The pages' scripts (under www/) whose import()s stay apart from the page when bundled. */
+export const LAZY = new Set(['js/ledger.js']);
 
 const rel = (from, to) => {
   const r = relative(from, to).split('\\').join('/');

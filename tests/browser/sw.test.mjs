@@ -151,6 +151,13 @@ test('after an update, the ledger, dashboard and express-report pages open offli
     assert.ok(!(await page.textContent('body')).includes('paicha:'));
     // Product names come from the precached catalogue parts (the whole catalogue is not cached).
     assert.ok(await page.evaluate(() => [...document.querySelectorAll('option')].some((o) => o.textContent.includes('电动自行车'))));
+    // A part the ledger page imports only when first opened (the spot-check list import), offline
+    // too: its chunk comes from the precache.
+    assert.equal(await page.locator('#si-file').count(), 0, 'not loaded with the page');
+    await page.evaluate(() => { document.querySelector('details.spot-box').open = true; });
+    await page.waitForSelector('#si-file', { state: 'attached', timeout: 10000 });
+    assert.ok(!(await page.textContent('details.spot-box')).includes('未能加载'));
+    await page.screenshot({ path: `${root}/target/screenshots/ledger-offline.png`, fullPage: true });
     // The dashboard: its script ran and replaced the loading line (nothing synced yet to show).
     await page.goto(`${server.url}/www/dashboard.html`);
     await page.waitForFunction(() => !document.querySelector('#dashboard .loading'), null, { timeout: 20000 });

@@ -62,3 +62,20 @@ test('the precache list names staged files only and covers the start page and po
   assert.equal(new Set(list).size, list.length, 'no path twice');
   assert.ok(dirname(www) === dest);
 });
+
+test('the ledger page leaves its lazy parts (photo compression, the spot-check list import) off its first open, and they are precached', () => {
+  const bundle = readFileSync(join(www, 'js', 'ledger.js'), 'utf8');
+  const lazy = [...bundle.matchAll(/import\("\.\/([^"]+)"\)/g)].map((m) => m[1]);
+  assert.ok(lazy.some((f) => /^media-\w+\.js$/.test(f)) && lazy.some((f) => /^spot-import-\w+\.js$/.test(f)), lazy.join());
+  const first = firstLoad(www, 'ledger.html');
+  const sw = readFileSync(join(www, 'sw.js'), 'utf8');
+  const list = JSON.parse(/(\["\.\/",[^\]]*\])/.exec(sw)[1]);
+  for (const f of lazy) {
+    assert.ok(existsSync(join(www, 'js', f)), f);
+    assert.ok(!first.includes(`www/js/${f}`), `${f} is not in the first open`);
+    assert.ok(list.includes(`./js/${f}`), `${f} is precached`);
+  }
+  // What the page and its lazy parts share is one module each, in a chunk the page preloads.
+  for (const f of first) assert.ok(existsSync(join(dest, f)), f);
+  for (const f of first.filter((x) => /chunk-/.test(x))) assert.ok(list.includes(`./${f.replace('www/', '')}`), f);
+});

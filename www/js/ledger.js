@@ -9,14 +9,12 @@ import { el, redraw } from './dom.js';
 import { apiFetch } from './http.js';
 import { ACTION_LABELS, SPOT_TASK_LABELS, VIOLATION_LABELS, labelOf } from './labels.js';
 import { getLang, setLang, tt } from './i18n.js';
-import { compress } from './media.js';
 import { sha256Hex } from './sha256.js';
 import { drain } from './outbox.js';
 import { documentOf, printDocument, bureauOf } from './documents.js';
 import { divisionsText } from './divisions.js';
 import { keySection } from './ledger-key.js';
 import { stepForm, queueSpot, withQueued, stepsText, queuedNote } from './spot-steps.js';
-import { spotImportForm } from './spot-import.js';
 import { LABELS, assistSection, followupForms, followupRecord, queueSection, violationSelect } from './followup.js';
 import { localTime } from './store.js';
 
@@ -51,6 +49,7 @@ const T = {
   refused: ['企业拒绝整改', 'Enterprise refuses'],
   synced: ['已同步', 'Synced'],
   offline: ['离线：已保存在本机，联网后上传', 'Offline: kept on this device, sent when online'],
+  loadFailed: ['这一部分未能加载（请联网后重试）', 'This part did not load (try again online)'],
   needSignIn: ['登录已失效：请重新登录后同步（记录仍在本机）', 'Signed out: sign in again to sync (records stay here)'],
   status_found: ['待责令整改', 'found'], status_ordered: ['整改中', 'being rectified'],
   status_rectified: ['待复查', 'awaiting re-check'], status_refused: ['拒绝整改', 'refused'],
@@ -104,11 +103,41 @@ let lastOf = new Map(); // entry id -> the last event folded into it at the last
 const opened = new Set(); // which folded sections the user opened: kept open across re-renders
 
 /** A folded section that stays as the user left it when the page re-renders. */
+// A box's body may hold parts loaded when the box is first opened (`later`), not with the page:
+// what a click needs stays out of the page's first open (its budget: scripts/size.mjs).
 function folded(name, summary, ...body) {
-  const d = el('details', { className: `card ${name}`, open: opened.has(name) }, el('summary', { textContent: summary }), ...body);
-  d.addEventListener('toggle', () => { if (d.open) opened.add(name); else opened.delete(name); });
+  const lazy = body.filter((b) => b instanceof Later);
+  const d = el('details', { className: `card ${name}`, open: opened.has(name) }, el('summary', { textContent: summary }), ...body.map((b) => (b instanceof Later ? b.slot : b)));
+  const show = () => { for (const l of lazy) l.fill(); };
+  d.addEventListener('toggle', () => { if (d.open) { opened.add(name); show(); } else opened.delete(name); });
+  if (d.open) show();
   return d;
-} // supervisors: the spot-check records their regions cover, with their tasks
+}
+
+/**
+ * A part of the page whose module is imported on first use: `load()` the import (cached by the
+ * browser and, offline, by the service worker's precache), `make(module)` the element. Once the
+ * module is in, later renders make the element at once.
+ */
+class Later {
+  constructor(load, make) {
+    this.load = load;
+    this.make = make;
+    this.slot = el('div', { className: 'later' });
+  }
+
+  fill() {
+    if (this.done) return;
+    this.done = true;
+    this.load().then((m) => this.slot.replaceWith(this.make(m)))
+      .catch(() => { this.done = false; this.slot.textContent = t('loadFailed'); });
+  }
+}
+const later = (load, make) => new Later(load, make);
+// Photo compression (media.js) is fetched once a form that takes a photo is shown, while online,
+// after the page's first render: it is ready by the submit even if the network is gone by then.
+let mediaLoad = null;
+const warmMedia = () => { if (!mediaLoad && navigator.onLine) mediaLoad = import('./media.js').catch(() => null); }; // supervisors: the spot-check records their regions cover, with their tasks
 let policy = null; // the follow-up policy of the catalogue: the deadlines an order proposes // supervisors: from the server's spot-check records, refreshed on sync
 
 async function loadNames() {
@@ -280,6 +309,7 @@ function actions(row, local) {
       const id = `m-${e.id}`;
       const text = el('textarea', { id, required: true });
       const file = el('input', { type: 'file', accept: 'image/*', id: `p-${e.id}` });
+      warmMedia();
       const own = e.created.self_found && !e.confirmed;
       const form = el('form', {}, el('label', { htmlFor: id, textContent: t('measures') }), text,
         el('label', { htmlFor: `p-${e.id}`, textContent: t('photo') }), file,
@@ -292,7 +322,11 @@ function actions(row, local) {
         // 自查自改: the enterprise closes its own finding, with evidence (the core refuses it without).
         if (!f && e.created.self_found && !e.confirmed) { file.setAttribute('aria-invalid', 'true'); file.focus(); return; }
         if (f) {
-          const blob = (await compress(f)) ?? f;
+          // Photo compression is loaded on first use; where it cannot be (offline before the
+          // service worker cached it, `?nosw`), the photo is kept as taken, as when it cannot be
+          // compressed.
+          const media = await (mediaLoad ?? import('./media.js')).catch(() => null);
+          const blob = (await media?.compress(f)) ?? f;
           files.push({ ref: { sha256: await sha256Hex(blob), name: f.name, type: blob.type, size: blob.size }, blob });
         }
         await act(e.id, { kind: 'rectified', measures: text.value.trim(), evidence: files.map((x) => ({ sha256: x.ref.sha256, name: x.ref.name, media_type: x.ref.type, size: x.ref.size })) }, files);
@@ -485,7 +519,7 @@ function spotSection(region, rows) {
     };
     await postSpot(rec);
   });
-  return folded('spot-box', `${t('spotChecks')} (${shown.length})`, list, form, spotImportForm(auth.token, sync));
+  return folded('spot-box', `${t('spotChecks')} (${shown.length})`, list, form, later(() => import('./spot-import.js'), (m) => m.spotImportForm(auth.token, sync)));
 }
 
 /** A supervisor records a hidden danger by hand (found outside a checklist): a `created` event and
