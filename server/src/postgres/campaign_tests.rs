@@ -374,7 +374,7 @@ mod bench {
     //! `storage/campaign/province.rs`). The facts go in by bulk inserts and the counters are
     //! made by the recount (`keep_current`, what a new plan version gets): the same tables the
     //! hooks keep, made in seconds rather than in 3 million round trips. Run: `cargo test
-    //! --release -p paicha-server --bin paicha-server campaign_province_benchmark_postgres --
+    //! --release -p paicha-server --lib campaign_province_benchmark_postgres --
     //! --ignored --nocapture`.
     use super::*;
     use crate::storage::province::{generate, measure, Sink, Sub};
@@ -511,13 +511,19 @@ mod bench {
                 let col = |k: usize| chunk.iter().map(|r| r[k].clone()).collect::<Vec<String>>();
                 tx.execute(
                     "INSERT INTO events (id, entry, kind, sha256, body, uscc, region, received_at,
-                        author, pos)
-                     SELECT id, entry, kind, '', body, uscc, region, '', '', nextval('events_pos')
+                        author)
+                     SELECT id, entry, kind, '', body, uscc, region, '', ''
                      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
                         $6::text[]) AS t (id, entry, kind, body, uscc, region)",
                     &[&col(0), &col(1), &col(2), &col(3), &col(4), &col(5)],
                 )?;
             }
+            // Their places in the feed (`feed.rs`), in the order stored, as `publish` gives them.
+            tx.execute(
+                "INSERT INTO event_feed (pos, event, uscc, region)
+                 SELECT nextval('events_pos'), seq, uscc, region FROM events ORDER BY seq",
+                &[],
+            )?;
             for chunk in bulk.rows.chunks(5000) {
                 crate::postgres::ledger_rows::keep_all(tx, chunk)?;
             }
