@@ -47,6 +47,10 @@ pub enum Stored {
     UnknownEntry,
     /// An act on a ledger entry of an enterprise or region outside the uploader's scope: refused.
     OutsideScope,
+    /// The id is already a record of the other kind (a submission's id sent as a ledger event's,
+    /// or the reverse): one id space across submissions and events, so that an id names one
+    /// record wherever it is cited. Nothing stored.
+    IdInUse,
 }
 
 impl Stored {
@@ -60,6 +64,7 @@ impl Stored {
             Stored::EntryExists => "entry_exists",
             Stored::UnknownEntry => "unknown_entry",
             Stored::OutsideScope => "outside_scope",
+            Stored::IdInUse => "id_in_use",
         }
     }
 }

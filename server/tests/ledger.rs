@@ -637,3 +637,59 @@ fn an_enterprises_own_findings_open_its_ledger_entries_too() {
     );
     assert_eq!(pull(&srv.addr, &phone).len(), 1);
 }
+
+#[test]
+fn submissions_and_ledger_events_share_one_id_space() {
+    let srv = start(data_dir(), &[]);
+    let tablet = sign_in(&srv.addr, "jiancha");
+    // A compliant on-site inspection (it opens no entry).
+    let sub = "6f1c2a9e-3b7d-4c1e-9a55-0d2f6b8e4a10";
+    let r = call(
+        &srv.addr,
+        "POST",
+        "/api/v1/submissions",
+        Some(&tablet),
+        &onsite(sub, 20.0).to_string(),
+    );
+    assert!(r.status < 300, "{}", r.text());
+    // An event sent under the submission's id is refused: nothing stored.
+    let mut taken = created("jiancha", USCC, "520102");
+    taken["id"] = json!(sub);
+    let res = post_events(&srv.addr, &tablet, &[taken]);
+    assert_eq!(res[0]["status"], "conflict", "{}", res[0]);
+    assert_eq!(res[0]["code"], "id_in_use");
+    assert_eq!(res[0]["http_status"], 409);
+    assert!(pull(&srv.addr, &tablet).is_empty());
+    // The reverse: an event stored, then a submission under its id, alone and in a batch.
+    let event = created("jiancha", USCC, "520102");
+    let id = event["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        statuses(&post_events(&srv.addr, &tablet, &[event])),
+        ["stored"]
+    );
+    let r = call(
+        &srv.addr,
+        "POST",
+        "/api/v1/submissions",
+        Some(&tablet),
+        &onsite(&id, 30.0).to_string(),
+    );
+    assert_eq!(r.status, 409, "{}", r.text());
+    assert_eq!(r.json()["code"], "id_in_use");
+    let batch = json!([onsite(&id, 30.0), onsite(&uuid(77), 20.0)]);
+    let r = call(
+        &srv.addr,
+        "POST",
+        "/api/v1/submissions",
+        Some(&tablet),
+        &batch.to_string(),
+    );
+    let results = r.json()["results"].as_array().unwrap().clone();
+    assert_eq!(statuses(&results), ["conflict", "stored"], "{results:?}");
+    assert_eq!(results[0]["code"], "id_in_use");
+    // What is stored: the first submission and the batch's other one; the one event.
+    let mut ids = stored_ids(&srv.addr, &tablet);
+    ids.sort();
+    assert_eq!(ids, [uuid(77), sub.to_string()]);
+    assert_eq!(pull(&srv.addr, &tablet).len(), 1);
+}

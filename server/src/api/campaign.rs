@@ -479,6 +479,7 @@ fn reopen(
         Some(Stored::Duplicate) => "duplicate",
         Some(Stored::UnknownEntry) => "unknown_entry",
         Some(Stored::Forbidden | Stored::OutsideScope) => "outside_scope",
+        Some(Stored::IdInUse) => "id_in_use",
         _ => "conflict",
     };
     Ok(Some(json!({"event": id, "status": status})))

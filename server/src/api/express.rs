@@ -208,6 +208,7 @@ fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<
                     "This id belongs to another region's express report",
                 )
             }
+            Stored::IdInUse => RecordResult::id_in_use(&ev.id),
             Stored::EntryExists => RecordResult::conflict(
                 &ev.id,
                 "report_exists",

@@ -298,6 +298,7 @@ fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<
                 "No such ledger entry: upload its `created` event first",
             ),
             Stored::EntryExists => entry_exists(&ev.id),
+            Stored::IdInUse => RecordResult::id_in_use(&ev.id),
             Stored::Conflict => RecordResult::conflict(
                 &ev.id,
                 "changed_content",

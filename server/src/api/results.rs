@@ -121,6 +121,17 @@ impl RecordResult {
         RecordResult::refused(Some(id), Status::Conflict, 409, code, zh, en)
     }
 
+    /// Not stored: the id is already a record of the other kind (a submission's id sent as an
+    /// event's, or the reverse; `Stored::IdInUse`).
+    pub fn id_in_use(id: &str) -> RecordResult {
+        RecordResult::conflict(
+            id,
+            "id_in_use",
+            "这一编号已被另一类记录使用（检查表与台账事件共用一个编号空间）：请为该记录生成新编号",
+            "This id is already used by a record of another kind (checklists and ledger events share one id space): give this record a new id",
+        )
+    }
+
     /// Not kept: the account's allowance for records kept aside (malformed ones) is used up.
     pub fn quota_exceeded(id: Option<&str>) -> RecordResult {
         RecordResult::refused(

@@ -371,6 +371,7 @@ fn ingest(
             Stored::New => RecordResult::ok(&rec.id, Status::Stored).with_report(report),
             Stored::Duplicate => RecordResult::ok(&rec.id, Status::Duplicate).with_report(report),
             Stored::Forbidden | Stored::OutsideScope => forbidden(&rec.id),
+            Stored::IdInUse => RecordResult::id_in_use(&rec.id),
             Stored::Conflict | Stored::EntryExists | Stored::UnknownEntry => RecordResult::conflict(
                 &rec.id,
                 "changed_content",

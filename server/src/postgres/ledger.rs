@@ -234,6 +234,15 @@ pub(super) fn put_event(
         }
         Ok(outcome)
     };
+    // One id space across submissions and events. The events a submission opens (unaudited)
+    // have ids the server derives for them.
+    if audited
+        && !tx
+            .query("SELECT 1 FROM submissions WHERE id = $1", &[&ev.id])?
+            .is_empty()
+    {
+        return refuse(tx, Stored::IdInUse, "submission");
+    }
     // The `created` events a submission opens (unaudited, any scope) need no look-up: another
     // `created` of the entry makes the insert store nothing (`other_key`: entry_exists).
     let stored = if ev.kind == "created" && !audited {

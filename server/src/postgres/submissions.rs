@@ -173,8 +173,21 @@ fn put_batch(
     scope: &Scope,
     careful: bool,
 ) -> Result<Vec<Stored>> {
+    // One id space across submissions and events: an id an event already has names that event.
+    let ids: Vec<&str> = recs.iter().map(|r| r.id.as_str()).collect();
+    let taken: HashSet<String> = tx
+        .query_typed(
+            "SELECT id FROM events WHERE id = ANY($1)",
+            &[(&ids, Type::TEXT_ARRAY)],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
     let mut seen = HashSet::new();
-    let firsts: Vec<&NewSubmission> = recs.iter().filter(|r| seen.insert(&r.id)).collect();
+    let firsts: Vec<&NewSubmission> = recs
+        .iter()
+        .filter(|r| !taken.contains(&r.id) && seen.insert(&r.id))
+        .collect();
     let inserted = insert_all(tx, &firsts, actor)?;
     seen.clear();
     let details: Vec<String> = recs
@@ -188,7 +201,9 @@ fn put_batch(
     let mut stored = Vec::new();
     let mut out = Vec::with_capacity(recs.len());
     for (rec, detail) in recs.iter().zip(&details) {
-        let outcome = if seen.insert(&rec.id) && inserted.contains(&rec.id) {
+        let outcome = if taken.contains(&rec.id) {
+            Stored::IdInUse
+        } else if seen.insert(&rec.id) && inserted.contains(&rec.id) {
             Stored::New
         } else {
             settle(tx, &SUBMISSIONS, &upload(rec), actor, scope)?

@@ -84,6 +84,15 @@ fn owner_in(tx: &rusqlite::Connection, entry: &str) -> Result<Option<(Owner, Str
 /// Store one event: a `created` brings its enterprise (one creation per entry, however it is
 /// dated: a second one would take the entry over in the fold); any other act takes its entry's
 /// enterprise from the stored `created`. The uploader must be allowed to write for it.
+/// Is `id` a stored submission's (one id space across submissions and events)?
+fn id_is_a_submission(tx: &Transaction<'_>, id: &str) -> Result<bool> {
+    Ok(tx
+        .prepare_cached("SELECT 1 FROM submissions WHERE id = ?1")?
+        .query_row([id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
 pub(super) fn put_event(
     tx: &Transaction<'_>,
     ev: &NewEvent,
@@ -107,6 +116,9 @@ pub(super) fn put_event(
         }
         Ok(outcome)
     };
+    if id_is_a_submission(tx, &ev.id)? {
+        return refuse(Stored::IdInUse, "submission");
+    }
     let stored = owner_in(tx, &ev.entry)?;
     let owner = if ev.kind == "created" {
         // Checked in the transaction; the unique index is the backstop.

@@ -80,6 +80,26 @@ fn put_one(
         attachments: &rec.attachments,
         detail: &rec.sha256,
     };
+    // One id space across submissions and events: an id an event already has names that event.
+    let taken = tx
+        .prepare_cached("SELECT 1 FROM events WHERE id = ?1")?
+        .query_row([&rec.id], |_| Ok(()))
+        .optional()?
+        .is_some();
+    if taken {
+        write_audit(
+            tx,
+            &Audit {
+                at: &rec.received_at,
+                actor,
+                action: SUBMISSIONS.action,
+                target: &rec.id,
+                outcome: Stored::IdInUse.as_str(),
+                detail: "event",
+            },
+        )?;
+        return Ok(Stored::IdInUse);
+    }
     let stored = put_idempotent(tx, &SUBMISSIONS, &u, actor, scope, true, || {
         tx.prepare_cached("INSERT INTO submissions (id, sha256, body, report, valid, level, errors, findings, uscc,
                 enterprise_name, region, product, form, link, inspected_at, inspected_date, received_at, author)
