@@ -206,7 +206,9 @@ test('dashboard offline on a later day: the missed milestone flagged from the fa
     assert.deepEqual(await page.$$eval('ul.flags li.behind', (l) => l.map((x) => x.textContent)), [july]);
     assert.match(await page.textContent('ul.flags li.due_soon'), /企业自查覆盖率 0%，应于 08-15 前达到 100%/);
     // Two days later, with no network: today's figures, counted on the device from the
-    // province's facts; the missed milestones flagged.
+    // province's facts; the missed milestones flagged. Offline only once the service worker is
+    // active, that is once its precache is complete (on a loaded machine it may not be yet).
+    await page.evaluate(() => navigator.serviceWorker.ready);
     await ctx.setOffline(true);
     await ctx.clock.setSystemTime(new Date('2023-08-16T09:00:00+08:00'));
     await page.goto(`${server.url}/www/dashboard.html?region=520000&date=`);
