@@ -6,7 +6,6 @@
 
 use crate::storage::{code_range, EntryRow, Ranked, Result, Scope};
 use paicha::ledger::Event;
-use rusqlite::types::Value as Sql;
 use rusqlite::{params, params_from_iter, Connection};
 use std::collections::BTreeMap;
 
@@ -81,35 +80,9 @@ pub(super) fn fill(conn: &Connection) -> Result<()> {
     flush(&mut batch)
 }
 
-/// The condition limiting rows to a scope, by index: a range of codes per region prefix (not a
-/// `substr` comparison, which no index serves), or the enterprise.
-fn scope_cond(scope: &Scope, args: &mut Vec<Sql>) -> String {
-    match scope {
-        Scope::All => "1".into(),
-        Scope::Enterprise { uscc, .. } if uscc.is_empty() => "0".into(),
-        Scope::Enterprise { uscc, .. } => {
-            args.push(Sql::Text(uscc.clone()));
-            "uscc = ?".into()
-        }
-        Scope::Regions(prefixes) if prefixes.is_empty() => "0".into(),
-        Scope::Regions(prefixes) => {
-            let parts: Vec<&str> = prefixes
-                .iter()
-                .map(|p| {
-                    let (lo, hi) = code_range(p);
-                    args.push(Sql::Text(lo));
-                    args.push(Sql::Text(hi));
-                    "(region >= ? AND region < ?)"
-                })
-                .collect();
-            format!("({})", parts.join(" OR "))
-        }
-    }
-}
-
 pub(super) fn ranked(conn: &Connection, scope: &Scope) -> Result<Vec<Ranked>> {
     let mut args = Vec::new();
-    let cond = scope_cond(scope, &mut args);
+    let cond = super::scope_sql(scope, &mut args);
     let sql = format!(
         "SELECT entry, status, due_date, due_offset, conflict, rejected FROM ledger_entries
          WHERE {cond} ORDER BY entry"

@@ -98,6 +98,12 @@ fn create_schema(conn: &Connection) -> Result<()> {
 /// The SQL condition (and its parameters) that limits rows to what a scope may see: rows with
 /// `uscc` and `region` columns.
 pub(crate) fn scope_sql(scope: &Scope, args: &mut Vec<Sql>) -> String {
+    scope_on(scope, "region", args)
+}
+
+/// [`scope_sql`] on the given region column: a region prefix as a range of codes (which an index
+/// on the column serves, where a `substr` or `LIKE` comparison is a scan), or the enterprise.
+pub(crate) fn scope_on(scope: &Scope, column: &str, args: &mut Vec<Sql>) -> String {
     match scope {
         Scope::All => "1".into(),
         Scope::Enterprise { uscc, .. } if uscc.is_empty() => "0".into(),
@@ -107,13 +113,13 @@ pub(crate) fn scope_sql(scope: &Scope, args: &mut Vec<Sql>) -> String {
         }
         Scope::Regions(prefixes) if prefixes.is_empty() => "0".into(),
         Scope::Regions(prefixes) => {
-            let parts: Vec<&str> = prefixes
+            let parts: Vec<String> = prefixes
                 .iter()
                 .map(|p| {
-                    // Bound twice: once for the length, once for the comparison.
-                    args.push(Sql::Text(p.clone()));
-                    args.push(Sql::Text(p.clone()));
-                    "substr(region, 1, length(?)) = ?"
+                    let (lo, hi) = crate::storage::code_range(p);
+                    args.push(Sql::Text(lo));
+                    args.push(Sql::Text(hi));
+                    format!("({column} >= ? AND {column} < ?)")
                 })
                 .collect();
             format!("({})", parts.join(" OR "))

@@ -4,7 +4,7 @@
 //! The unregistered enterprises are read from the submissions themselves: nothing to keep in
 //! step, nothing that can be lost between an upload and a proposal.
 
-use super::{write_audit, Sqlite};
+use super::{scope_on, write_audit, Sqlite};
 use crate::auth::sha256_hex;
 use crate::storage::{
     Audit, Change, Correction, Proposed, RegisterCount, RegisterStore, Result, Reviewed, Scope,
@@ -66,29 +66,6 @@ CREATE TABLE IF NOT EXISTS register_corrections (
 );
 CREATE INDEX IF NOT EXISTS register_corrections_uscc ON register_corrections (uscc);
 ";
-
-/// The SQL condition limiting rows to a scope, on the given region column.
-fn scope_on(scope: &Scope, column: &str, args: &mut Vec<Sql>) -> String {
-    match scope {
-        Scope::All => "1".into(),
-        Scope::Enterprise { uscc, .. } if uscc.is_empty() => "0".into(),
-        Scope::Enterprise { uscc, .. } => {
-            args.push(Sql::Text(uscc.clone()));
-            "uscc = ?".into()
-        }
-        Scope::Regions(prefixes) if prefixes.is_empty() => "0".into(),
-        Scope::Regions(prefixes) => {
-            let parts: Vec<String> = prefixes
-                .iter()
-                .map(|p| {
-                    args.push(Sql::Text(format!("{p}%")));
-                    format!("{column} LIKE ?")
-                })
-                .collect();
-            format!("({})", parts.join(" OR "))
-        }
-    }
-}
 
 fn version_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Version, String)> {
     let body: String = r.get(2)?;
