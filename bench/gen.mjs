@@ -18,6 +18,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { toJsonSchema } from './schema.mjs';
 
 export const SIZES = [60, 500];
 /// Inspection date of the generated submissions; `now` for checks is the next day.
@@ -122,6 +123,14 @@ const pad = (n, w = 3) => String(n).padStart(w, '0');
  * Generate {template, submission, changes} for N items (top-level, all plain items).
  * Options: seed (default N), form, link.
  */
+/** The generated forms with their JSON Schemas (bench/schema.mjs): what the ajv comparisons measure. */
+export function withSchemas(sizes = SIZES) {
+  return sizes.map((n) => {
+    const g = generate(n);
+    return { n, g, schema: toJsonSchema(g.template, { form: g.submission.form, link: g.submission.link }) };
+  });
+}
+
 export function generate(n, { seed = n, form = 'self_inspection', link = 'production' } = {}) {
   const r = rng(seed * 7919 + 17);
   const product = `bench-${n}`;

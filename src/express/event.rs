@@ -4,7 +4,7 @@
 
 use super::error::{ExpressCode, ExpressError};
 use super::policy::Grade;
-use crate::ids::{check_region, check_uscc, is_uuid};
+use crate::ids::{check_region, check_uscc, is_sha256, is_uuid};
 use crate::ledger::date::parse_at;
 use crate::ledger::Attachment;
 use chrono::{DateTime, FixedOffset};
@@ -142,11 +142,6 @@ pub struct ExpressEvent {
 
 fn blank(s: &str) -> bool {
     s.trim().is_empty()
-}
-
-/// 64 lowercase hex digits.
-fn is_sha256(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 impl ExpressEvent {
