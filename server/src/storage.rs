@@ -499,6 +499,13 @@ pub trait LedgerStore: Send + Sync {
     /// The kept entries (`ledger_rows.rs`) a scope's events belong to (a region's prefixes, or
     /// an enterprise's), by entry id, without their bodies: what a view orders and counts.
     fn ranked_entries(&self, scope: &Scope) -> Result<Vec<Ranked>>;
+    /// One page of a scope's kept entries in the ledger view's order, ordered and counted by the
+    /// database: the entries with a running deadline by the days left to it (the overdue first),
+    /// then the open ones without one, then the closed ones, ties by entry id: the order of the
+    /// core's `ledger::rank` (held equal to it by `server/tests/ledger_kept.rs` and the province
+    /// benchmark). A province's view is then a sort in the database and one page read, not its
+    /// 100,000 rows carried to the node.
+    fn entry_page(&self, scope: &Scope, q: &PageQuery) -> Result<EntryPage>;
     /// The kept bodies of these entries (those kept), as (entry, body).
     fn entry_bodies(&self, entries: &[String]) -> Result<Vec<(String, String)>>;
     /// The kept bodies of the entries under `prefix` that can have follow-up tasks, and of the

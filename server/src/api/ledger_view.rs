@@ -1,13 +1,13 @@
 //! The ledger view and the line queue answered from the kept entries (`ledger_entries`,
 //! `storage/ledger_rows.rs`) rather than by folding every event of the region per request: the
-//! view orders the scope's entries by what each row keeps (status, running deadline) with the
-//! core's `ledger::rank`, reads only the page's entries in full, and counts conflicts and refused
-//! acts from the rows; the queue reads only the entries that can have tasks. The rows and the
+//! database orders the scope's entries by what each row keeps (status, running deadline) in the
+//! order of the core's `ledger::rank` and counts conflicts and refused acts from the rows
+//! (`LedgerStore::entry_page`), and only the page's entries are read in full; the queue reads only the entries that can have tasks. The rows and the
 //! queue are then the core's (`ledger::Row::of`, `ledger::queue_in`) over the entries read.
 
-use crate::storage::{read_entry, Result, Scope, Storage};
+use crate::storage::{read_entry, PageQuery, Result, Scope, Storage};
 use chrono::{DateTime, FixedOffset};
-use paicha::ledger::{self, Entry, LedgerState, Status};
+use paicha::ledger::{Entry, LedgerState};
 use std::collections::HashMap;
 
 /// One page of a view: its entries in the view's order, and the figures of the whole scope.
@@ -29,28 +29,16 @@ pub(crate) fn page(
     take: Option<usize>,
     now: DateTime<FixedOffset>,
 ) -> Result<Page> {
-    let ranked = store.ranked_entries(scope)?;
-    let conflicts = ranked.iter().filter(|r| r.conflict).count();
-    let rejected = ranked
-        .iter()
-        .map(|r| usize::try_from(r.rejected).unwrap_or(0))
-        .sum();
-    let mut rows: Vec<((u8, i64), String)> = ranked
-        .into_iter()
-        .filter(|r| !open_only || r.status != Status::Closed)
-        .map(|r| {
-            let days_left = r.deadline.map(|d| d.days_left(now));
-            (ledger::rank(r.status, days_left), r.entry)
-        })
-        .collect();
-    rows.sort_unstable();
-    let total = rows.len();
-    let ids: Vec<String> = rows
-        .into_iter()
-        .skip(skip)
-        .take(take.unwrap_or(usize::MAX))
-        .map(|(_, id)| id)
-        .collect();
+    let page = store.entry_page(
+        scope,
+        &PageQuery {
+            open_only,
+            now: now.timestamp(),
+            skip,
+            take,
+        },
+    )?;
+    let ids = page.ids;
     let mut bodies: HashMap<String, String> = store.entry_bodies(&ids)?.into_iter().collect();
     let entries = ids
         .iter()
@@ -59,9 +47,9 @@ pub(crate) fn page(
         .collect();
     Ok(Page {
         entries,
-        total,
-        conflicts,
-        rejected,
+        total: page.total,
+        conflicts: page.conflicts,
+        rejected: page.rejected,
     })
 }
 

@@ -14,7 +14,10 @@
 use super::feed::{publish, read_sql, Fed};
 use super::idempotent::{put_idempotent, settle, Kind, Upload};
 use super::{scope_sql, write_audit, Args, Postgres, Tx};
-use crate::storage::{Audit, Changes, LedgerStore, NewEvent, Owner, Ranked, Result, Scope, Stored};
+use crate::storage::{
+    Audit, Changes, EntryPage, LedgerStore, NewEvent, Owner, PageQuery, Ranked, Result, Scope,
+    Stored,
+};
 use paicha::ledger::Event;
 use r2d2_postgres::postgres::types::{ToSql, Type};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -476,6 +479,10 @@ impl LedgerStore for Postgres {
 
     fn ranked_entries(&self, scope: &Scope) -> Result<Vec<Ranked>> {
         self.read(|c| super::ledger_rows::ranked(c, scope))
+    }
+
+    fn entry_page(&self, scope: &Scope, q: &PageQuery) -> Result<EntryPage> {
+        self.read(|c| super::ledger_rows::page(c, scope, q))
     }
 
     fn entry_bodies(&self, entries: &[String]) -> Result<Vec<(String, String)>> {

@@ -7,7 +7,7 @@
 //! migration 7: the rows of the entries stored before.
 
 use super::Tx;
-use crate::storage::{code_range, EntryRow, Ranked, Result, Scope};
+use crate::storage::{code_range, EntryPage, EntryRow, PageQuery, Ranked, Result, Scope};
 use paicha::ledger::Event;
 use r2d2_postgres::postgres::types::Type;
 use r2d2_postgres::postgres::GenericClient;
@@ -150,6 +150,44 @@ pub(super) fn ranked<C: GenericClient>(c: &mut C, scope: &Scope) -> Result<Vec<R
             )
         })
         .collect())
+}
+
+/// One page of the view in the database, as `sqlite/ledger_rows.rs` (the days left to a running
+/// deadline: its day less the day of "now" in the deadline's offset, as days since 1970).
+pub(super) fn page<C: GenericClient>(c: &mut C, scope: &Scope, q: &PageQuery) -> Result<EntryPage> {
+    let (limit, offset) = q.limit_offset();
+    let mut args = super::Args::new();
+    let cond = scope_cond(scope, &mut args);
+    let sql = format!(
+        "WITH v AS (SELECT entry, status,
+             CASE WHEN due_date IS NULL OR due_offset IS NULL THEN NULL
+                  ELSE (due_date::date - DATE '1970-01-01') - ({now}::bigint + due_offset) / 86400
+             END AS days
+             FROM ledger_entries WHERE {cond})
+         SELECT entry FROM v WHERE ({all}::boolean OR status <> 'closed')
+         ORDER BY CASE WHEN days IS NOT NULL THEN 0 WHEN status = 'closed' THEN 3 ELSE 2 END,
+                  days, entry
+         LIMIT {limit} OFFSET {offset}",
+        now = args.push(q.now),
+        all = args.push(!q.open_only),
+        limit = args.push(limit),
+        offset = args.push(offset),
+    );
+    let ids = c
+        .query(&sql, &args.refs())?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut args = super::Args::new();
+    let cond = scope_cond(scope, &mut args);
+    let sql = format!(
+        "SELECT COUNT(*) FILTER (WHERE {all}::boolean OR status <> 'closed'),
+                COUNT(*) FILTER (WHERE conflict), SUM(rejected)::bigint
+         FROM ledger_entries WHERE {cond}",
+        all = args.push(!q.open_only),
+    );
+    let row = c.query_one(&sql, &args.refs())?;
+    Ok(EntryPage::of(ids, row.get(0), row.get(1), row.get(2)))
 }
 
 pub(super) fn bodies<C: GenericClient>(

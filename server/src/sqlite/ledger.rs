@@ -13,7 +13,7 @@ use super::audit::write_audit;
 use super::idempotent::{put_idempotent, Kind, Upload};
 use super::{scope_sql, Sqlite};
 use crate::storage::{Audit, Owner};
-use crate::storage::{LedgerStore, NewEvent, Ranked, Result, Scope, Stored};
+use crate::storage::{EntryPage, LedgerStore, NewEvent, PageQuery, Ranked, Result, Scope, Stored};
 use rusqlite::types::Value as Sql;
 use rusqlite::{params, params_from_iter, OptionalExtension, Transaction};
 
@@ -224,6 +224,10 @@ impl LedgerStore for Sqlite {
 
     fn ranked_entries(&self, scope: &Scope) -> Result<Vec<Ranked>> {
         super::ledger_rows::ranked(&*self.conn()?, scope)
+    }
+
+    fn entry_page(&self, scope: &Scope, q: &PageQuery) -> Result<EntryPage> {
+        super::ledger_rows::page(&*self.conn()?, scope, q)
     }
 
     fn entry_bodies(&self, entries: &[String]) -> Result<Vec<(String, String)>> {

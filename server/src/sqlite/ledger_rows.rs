@@ -4,8 +4,9 @@
 //! makes the rows of every stored entry (`migrate_v6`: databases before version 7). The views read
 //! by the covering indexes on region and on enterprise, the bodies by key.
 
-use crate::storage::{code_range, EntryRow, Ranked, Result, Scope};
+use crate::storage::{code_range, EntryPage, EntryRow, PageQuery, Ranked, Result, Scope};
 use paicha::ledger::Event;
+use rusqlite::types::Value as Sql;
 use rusqlite::{params, params_from_iter, Connection};
 use std::collections::BTreeMap;
 
@@ -99,6 +100,45 @@ pub(super) fn ranked(conn: &Connection, scope: &Scope) -> Result<Vec<Ranked>> {
         ))
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// One page of the view in the database (`LedgerStore::entry_page`): the days left to a running
+/// deadline are its day less the day of "now" in the deadline's offset, both as days since 1970.
+pub(super) fn page(conn: &Connection, scope: &Scope, q: &PageQuery) -> Result<EntryPage> {
+    // `?` placeholders are numbered in the order they appear: "now", the scope's, the rest.
+    let mut args = vec![Sql::Integer(q.now)];
+    let cond = super::scope_sql(scope, &mut args);
+    let (limit, offset) = q.limit_offset();
+    args.extend([
+        Sql::Integer(i64::from(q.open_only)),
+        Sql::Integer(limit),
+        Sql::Integer(offset),
+    ]);
+    let sql = format!(
+        "WITH v AS (SELECT entry, status,
+             CASE WHEN due_offset IS NULL OR unixepoch(due_date) IS NULL THEN NULL
+                  ELSE unixepoch(due_date) / 86400 - (? + due_offset) / 86400 END AS days
+             FROM ledger_entries WHERE {cond})
+         SELECT entry FROM v WHERE (? = 0 OR status <> 'closed')
+         ORDER BY CASE WHEN days IS NOT NULL THEN 0 WHEN status = 'closed' THEN 3 ELSE 2 END,
+                  days, entry
+         LIMIT ? OFFSET ?"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let ids = stmt
+        .query_map(params_from_iter(args), |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    let mut args = vec![Sql::Integer(i64::from(q.open_only))];
+    let cond = super::scope_sql(scope, &mut args);
+    let sql = format!(
+        "SELECT COUNT(*) FILTER (WHERE ? = 0 OR status <> 'closed'), SUM(conflict), SUM(rejected)
+         FROM ledger_entries WHERE {cond}"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let (total, conflicts, rejected) = stmt.query_row(params_from_iter(args), |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
+    Ok(EntryPage::of(ids, total, conflicts, rejected))
 }
 
 pub(super) fn bodies(conn: &Connection, entries: &[String]) -> Result<Vec<(String, String)>> {

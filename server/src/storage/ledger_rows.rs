@@ -108,6 +108,56 @@ impl Ranked {
     }
 }
 
+/// What a ledger view asks of the kept entries: one page in the view's order.
+#[derive(Debug, Clone, Copy)]
+pub struct PageQuery {
+    /// Only the entries that are not closed (an enterprise's view).
+    pub open_only: bool,
+    /// "Now" of the view, as Unix seconds: the days left to each running deadline are counted
+    /// from its day in the deadline's own offset, as `Deadline::days_left` does.
+    pub now: i64,
+    pub skip: usize,
+    pub take: Option<usize>,
+}
+
+impl PageQuery {
+    /// LIMIT and OFFSET as both databases take them (a bound past any table for "all").
+    pub fn limit_offset(&self) -> (i64, i64) {
+        let n = |x: usize| i64::try_from(x).unwrap_or(i64::MAX);
+        (self.take.map_or(i64::MAX, n), n(self.skip))
+    }
+}
+
+/// One page of a view as the database ordered and counted it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EntryPage {
+    /// The page's entries, in the view's order.
+    pub ids: Vec<String>,
+    /// Rows of the whole view (every page; closed ones left out with `open_only`).
+    pub total: usize,
+    /// Entries of the scope with a conflict waiting, and acts the fold refused (all entries).
+    pub conflicts: usize,
+    pub rejected: usize,
+}
+
+impl EntryPage {
+    /// From the database's counts (sums of non-negative columns; none is `None`).
+    pub fn of(
+        ids: Vec<String>,
+        total: Option<i64>,
+        conflicts: Option<i64>,
+        rejected: Option<i64>,
+    ) -> EntryPage {
+        let n = |x: Option<i64>| usize::try_from(x.unwrap_or(0)).unwrap_or(0);
+        EntryPage {
+            ids,
+            total: n(total),
+            conflicts: n(conflicts),
+            rejected: n(rejected),
+        }
+    }
+}
+
 /// A kept entry read back (the server wrote it; one it cannot read is left out and logged).
 pub fn read_entry(body: &str) -> Option<Entry> {
     match serde_json::from_str(body) {
