@@ -1,6 +1,6 @@
 //! Live form sessions from JS: one changed answer at a time.
 
-use crate::boundary::{js_text, parse, to_js};
+use crate::boundary::{delta_to_js, js_text, parse, to_js};
 use crate::catalogue::with_catalogue;
 use crate::check::parse_now;
 use paicha::session::Session;
@@ -44,7 +44,7 @@ impl FormSession {
         let text = js_text(&value, "value")?;
         let v = parse(&text, "value")?;
         match self.inner.set_json(key, &v) {
-            Ok(delta) => to_js(&delta),
+            Ok(delta) => delta_to_js(&delta),
             Err(issue) => Err(JsError::new(&format!(
                 "{}: {}",
                 issue.code.as_str(),

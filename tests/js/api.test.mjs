@@ -41,6 +41,36 @@ test('a session returns only what changed, with the new verdicts', () => {
   assert.deepStrictEqual(JSON.parse(s2.setJson('ebike.max_speed_kmh', '30')), s3.set('ebike.max_speed_kmh', 30));
 });
 
+test('the delta of set (a flat array spread in JS) is the delta as an object, change after change', async () => {
+  // The bench form's change list (numbers, texts, choices, dates, lists; relevance flips, entry
+  // errors and findings) and the fixture's answers, each also with values of the wrong type and
+  // the primitives that skip the replacer (-0, big and tiny numbers, booleans, null, texts with
+  // quotes and non-BMP characters).
+  const { generate, NOW } = await import('../../bench/gen.mjs');
+  const g = generate(60);
+  paicha.loadTemplate(JSON.stringify(g.template));
+  const c = fixture('ebike-onsite-sales-clean');
+  const odd = [-0, 1e21, 2 ** 53 + 2, 5e-324, 0.1 + 0.2, true, false, null, '', 'a "q" \\ 𠀀', '12', '2025-02-30'];
+  for (const [sub, changes] of [
+    [g.submission, g.changes],
+    [c.submission, Object.entries(c.submission.answers).map(([key, value]) => ({ key, value }))],
+  ]) {
+    const a = new paicha.FormSession(sub, NOW);
+    const b = new paicha.FormSession(sub, NOW);
+    let seen = 0;
+    for (const { key, value } of changes) {
+      for (const v of [value, ...odd.slice(seen++ % odd.length, (seen % odd.length) + 1)]) {
+        const got = a.set(key, v);
+        const want = JSON.parse(b.setJson(key, JSON.stringify(v)));
+        assert.deepStrictEqual(got, want, `${key} = ${JSON.stringify(v)}`);
+        assert.equal(JSON.stringify(got), JSON.stringify(want));
+      }
+    }
+    a.free();
+    b.free();
+  }
+});
+
 test('misuse throws; bad data does not', () => {
   const c = fixture('ebike-onsite-sales-clean');
   const s = new paicha.FormSession(c.submission);
