@@ -416,6 +416,29 @@ fn main() {
                  WHERE d.datname = 'two_nodes' ORDER BY total_exec_time DESC LIMIT 16"
             )
         );
+        // What the rows written hold: a text over about 2 KB is compressed as it is stored
+        // (pglz unless the column says lz4), which is CPU time of the inserts.
+        println!("  PostgreSQL, two nodes: bodies (table, rows, mean bytes, mean bytes stored, compression)");
+        for table in [
+            "submissions",
+            "events",
+            "ledger_entries",
+            "campaign_entries",
+        ] {
+            print!(
+                "  {}",
+                sql(
+                    port,
+                    "two_nodes",
+                    &format!(
+                        "SELECT '{table} | ' || count(*) || ' | ' || round(avg(octet_length(body)))
+                            || ' | ' || round(avg(pg_column_size(body))) || ' | '
+                            || coalesce(string_agg(DISTINCT pg_column_compression(body), ','), '-')
+                         FROM {table}"
+                    )
+                )
+            );
+        }
     }
 
     for (name, r) in [

@@ -295,6 +295,10 @@ pub struct NewEvent {
     /// that region may store it on another region's entry when the entry's tracing asked that
     /// region (协查), and nothing else there.
     pub assist: Option<String>,
+    /// The event itself when the server made it (`body` is its JSON, which reads back to it:
+    /// `api::submissions`' test): a batch that stores the entries it opens folds these rather
+    /// than parsing the text it has just written (`postgres::ledger::opened_entries`).
+    pub event: Option<paicha::ledger::Event>,
 }
 
 /// Whether one of an entry's stored `action_taken` bodies is a tracing that asked `region` to

@@ -470,6 +470,7 @@ fn reopen(
             attachments: Vec::new(),
             received_at: at.to_string(),
             assist: None,
+            event: None,
         }],
         me,
         scope,

@@ -269,6 +269,7 @@ fn ingest(app: &App, values: &[Value], auth: &Authed) -> crate::storage::Result<
                 attachments,
                 received_at: at.clone(),
                 assist,
+                event: None,
             },
         ));
         answers.push(None); // filled once stored

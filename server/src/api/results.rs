@@ -14,6 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -42,8 +43,10 @@ pub struct RecordResult {
     pub code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<Text>,
+    /// The report's JSON as the server wrote it for storing, embedded as it is rather than
+    /// parsed and written again for every record of a batch.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub report: Option<Value>,
+    pub report: Option<Box<RawValue>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -144,8 +147,10 @@ impl RecordResult {
         )
     }
 
-    pub fn with_report(mut self, report: Value) -> RecordResult {
-        self.report = Some(report);
+    /// With the server's report, `report` its JSON text (as stored); text that is not JSON
+    /// (never written by the server) is left out rather than sent broken.
+    pub fn with_report(mut self, report: &str) -> RecordResult {
+        self.report = RawValue::from_string(report.to_string()).ok();
         self
     }
 

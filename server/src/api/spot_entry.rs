@@ -88,7 +88,7 @@ pub(super) fn mirror(
         region: s.enterprise.region.clone(),
     };
     let new: Vec<_> = events
-        .iter()
+        .into_iter()
         .filter_map(|e| server_event(e, &owner, &at))
         .collect();
     let outcomes = app.store.put_events(&new, author, scope)?;

@@ -46,8 +46,8 @@ fn text(v: &Value, ptr: &str) -> String {
 
 /// What the server makes of one uploaded value before storing it.
 enum Prepared {
-    Store(Box<NewSubmission>, Value),
-    Reject { body: String, report: Value },
+    Store(Box<NewSubmission>),
+    Reject { body: String, report: String },
     Forbidden(String, Refusal),
 }
 
@@ -74,7 +74,10 @@ fn may_file(role: Role, form: &str) -> bool {
 
 fn prepare(v: &Value, auth: &Authed, at: chrono::DateTime<chrono::FixedOffset>) -> Prepared {
     let report = paicha::check(Catalogue::builtin(), v, Some(at));
-    let report_json = serde_json::to_value(&report).unwrap_or(Value::Null);
+    // Written once, straight from the report (no `Value` tree in between): this text is what is
+    // stored and, embedded as it is, what the answer carries (`RecordResult::with_report`).
+    // Its keys are in the report's field order; readers parse it, nothing hashes it.
+    let report_text = serde_json::to_string(&report).unwrap_or_else(|_| "null".into());
     // serde_json writes object keys sorted: this is the canonical form the hash is taken of.
     let body = v.to_string();
     let id = v
@@ -84,7 +87,7 @@ fn prepare(v: &Value, auth: &Authed, at: chrono::DateTime<chrono::FixedOffset>) 
     let Some(id) = id else {
         return Prepared::Reject {
             body,
-            report: report_json,
+            report: report_text,
         };
     };
     let inspected_at = text(v, "/inspected_at");
@@ -98,29 +101,17 @@ fn prepare(v: &Value, auth: &Authed, at: chrono::DateTime<chrono::FixedOffset>) 
         inspected_date: inspected_at.get(..10).unwrap_or_default().to_string(),
         inspected_at,
         valid: report.valid,
-        level: report_json
-            .get("level")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string(),
+        level: level_text(report.level).to_string(),
         errors: i64::try_from(report.errors.len()).unwrap_or(i64::MAX),
         findings: i64::try_from(report.findings.len()).unwrap_or(i64::MAX),
     };
     if !auth.scope().may_write(&meta.uscc, &meta.region) {
-        let wrong: Vec<Value> = report_json
-            .get("errors")
-            .and_then(Value::as_array)
-            .map(|errs| {
-                errs.iter()
-                    .filter(|e| {
-                        e.get("path")
-                            .and_then(Value::as_str)
-                            .is_some_and(|p| p.starts_with("/enterprise"))
-                    })
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default();
+        let wrong: Vec<Value> = report
+            .errors
+            .iter()
+            .filter(|e| e.path.starts_with("/enterprise"))
+            .filter_map(|e| serde_json::to_value(e).ok())
+            .collect();
         let why = if wrong.is_empty() {
             Refusal::OutsideScope
         } else {
@@ -137,19 +128,25 @@ fn prepare(v: &Value, auth: &Authed, at: chrono::DateTime<chrono::FixedOffset>) 
     if let Some(a) = v.get("answers") {
         cited(a, &mut attachments);
     }
-    Prepared::Store(
-        Box::new(NewSubmission {
-            id: id.to_string(),
-            sha256: sha256_hex(body.as_bytes()),
-            report: report_json.to_string(),
-            body,
-            meta,
-            attachments,
-            events: ledger_events(&report, v, id, &auth.account.username, at),
-            received_at: at.to_rfc3339(),
-        }),
-        report_json,
-    )
+    Prepared::Store(Box::new(NewSubmission {
+        id: id.to_string(),
+        sha256: sha256_hex(body.as_bytes()),
+        report: report_text,
+        body,
+        meta,
+        attachments,
+        events: ledger_events(&report, v, id, &auth.account.username, at),
+        received_at: at.to_rfc3339(),
+    }))
+}
+
+/// A level as the report writes it (`Level` is `snake_case` in serde).
+fn level_text(level: paicha::Level) -> &'static str {
+    match level {
+        paicha::Level::None => "none",
+        paicha::Level::General => "general",
+        paicha::Level::Major => "major",
+    }
 }
 
 /// A UUID (version 8, RFC 9562) derived from a name: the same name always gives the same id.
@@ -227,7 +224,7 @@ fn ledger_events(
         region: enterprise.region.clone(),
     };
     events
-        .iter()
+        .into_iter()
         .filter_map(|e| server_event(e, &owner, &received_at))
         .collect()
 }
@@ -235,11 +232,12 @@ fn ledger_events(
 /// A ledger event the server makes itself (from a submission's findings, from a spot check), as
 /// stored: its canonical JSON, the enterprise it belongs to, no attachments.
 pub(crate) fn server_event(
-    e: &paicha::ledger::Event,
+    e: paicha::ledger::Event,
     owner: &Owner,
     received_at: &str,
 ) -> Option<NewEvent> {
-    let body = serde_json::to_value(e).ok()?.to_string();
+    // Through a `Value`: its keys sorted, the canonical form the hash is taken of.
+    let body = serde_json::to_value(&e).ok()?.to_string();
     Some(NewEvent {
         id: e.id.clone(),
         entry: e.entry.clone(),
@@ -250,6 +248,7 @@ pub(crate) fn server_event(
         attachments: vec![],
         received_at: received_at.to_string(),
         assist: None,
+        event: Some(e),
     })
 }
 
@@ -298,19 +297,17 @@ fn ingest(
     let prepared: Vec<Prepared> = records.iter().map(|v| prepare(v, auth, at)).collect();
     let mut answers: Vec<Option<RecordResult>> = vec![None; prepared.len()];
     let mut to_store = Vec::new();
-    let mut reports = Vec::new();
     let mut slots = Vec::new();
     for (i, p) in prepared.into_iter().enumerate() {
         match p {
-            Prepared::Store(rec, report) => {
+            Prepared::Store(rec) => {
                 to_store.push(*rec);
-                reports.push(report);
                 slots.push(i);
             }
             Prepared::Reject { body, report } => {
                 let kept = app.store.put_rejected(
                     &body,
-                    &report.to_string(),
+                    &report,
                     &Audit {
                         at: &at_text,
                         actor,
@@ -328,9 +325,9 @@ fn ingest(
                         "记录缺少有效的编号（UUID）：已保存待查，请修正后重新提交",
                         "The record has no valid id (UUID): it is kept for review; correct it and submit again",
                     )
-                    .with_report(report)
+                    .with_report(&report)
                 } else {
-                    RecordResult::quota_exceeded(None).with_report(report)
+                    RecordResult::quota_exceeded(None).with_report(&report)
                 };
                 if let Some(a) = answers.get_mut(i) {
                     *a = Some(answer);
@@ -362,14 +359,12 @@ fn ingest(
         }
     }
     let stored = app.store.put_submissions(&to_store, actor, &auth.scope())?;
-    for ((outcome, rec), (slot, report)) in stored
-        .iter()
-        .zip(&to_store)
-        .zip(slots.into_iter().zip(reports))
-    {
+    for ((outcome, rec), slot) in stored.iter().zip(&to_store).zip(slots) {
         let answer = match outcome {
-            Stored::New => RecordResult::ok(&rec.id, Status::Stored).with_report(report),
-            Stored::Duplicate => RecordResult::ok(&rec.id, Status::Duplicate).with_report(report),
+            Stored::New => RecordResult::ok(&rec.id, Status::Stored).with_report(&rec.report),
+            Stored::Duplicate => {
+                RecordResult::ok(&rec.id, Status::Duplicate).with_report(&rec.report)
+            }
             Stored::Forbidden | Stored::OutsideScope => forbidden(&rec.id),
             Stored::IdInUse => RecordResult::id_in_use(&rec.id),
             Stored::Conflict | Stored::EntryExists | Stored::UnknownEntry => RecordResult::conflict(
@@ -613,5 +608,45 @@ mod tests {
         let a: serde_json::Value =
             serde_json::from_str(r#"{"b": 1, "a": {"d": 2, "c": 3}}"#).unwrap_or_default();
         assert_eq!(a.to_string(), r#"{"a":{"c":3,"d":2},"b":1}"#);
+    }
+
+    /// The events a submission opens are folded as made when the batch stores them
+    /// (`NewEvent::event`), where the stored text is what every later fold reads: the two
+    /// must be the same event, on site and in a self-inspection.
+    #[test]
+    fn the_events_made_read_back_as_made() {
+        use paicha::ledger::Event;
+        let fixture: serde_json::Value = serde_json::from_str(include_str!(
+            "../../../tests/fixtures/ebike-2025-lithium-no-battery-ccc.json"
+        ))
+        .unwrap_or_default();
+        let at =
+            chrono::DateTime::parse_from_rfc3339("2025-12-03T10:00:00+08:00").unwrap_or_default();
+        for form in ["onsite_inspection", "self_inspection"] {
+            let mut v = fixture.get("submission").cloned().unwrap_or_default();
+            if let Some(o) = v.as_object_mut() {
+                o.insert("form".into(), form.into());
+            }
+            let report = paicha::check(paicha::Catalogue::builtin(), &v, Some(at));
+            let events = super::ledger_events(&report, &v, "6f1c2a9e-3b7d-4c1e-9a55-0", "a", at);
+            assert!(events.len() >= 4, "{form}: {} events", events.len());
+            for e in &events {
+                let back = Event::from_json(&e.body).ok();
+                assert!(back.is_some(), "{form}: {}", e.body);
+                assert_eq!(back.as_ref(), e.event.as_ref(), "{form}: {}", e.body);
+            }
+        }
+    }
+
+    /// The level column is what the report itself writes.
+    #[test]
+    fn level_text_is_the_reports() {
+        use paicha::Level;
+        for l in [Level::None, Level::General, Level::Major] {
+            assert_eq!(
+                serde_json::to_value(l).ok(),
+                Some(serde_json::Value::String(super::level_text(l).into()))
+            );
+        }
     }
 }

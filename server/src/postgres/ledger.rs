@@ -145,9 +145,13 @@ pub(super) fn opened_entries(evs: &[&NewEvent]) -> Option<BTreeMap<String, Vec<E
         if !created.contains(e.entry.as_str()) {
             return None;
         }
-        out.entry(e.entry.clone())
-            .or_default()
-            .push(Event::from_json(&e.body).ok()?);
+        // The server made these events (a submission's): it folds them as made, and reads the
+        // text only of one it did not.
+        let event = match &e.event {
+            Some(made) => made.clone(),
+            None => Event::from_json(&e.body).ok()?,
+        };
+        out.entry(e.entry.clone()).or_default().push(event);
     }
     Some(out)
 }
