@@ -376,12 +376,22 @@ pub(super) fn on_entries<C: GenericClient>(
             events.entry(r.get(0)).or_default().push(e);
         }
     }
-    keep_facts(c, &entries, &events, ch)
+    keep_facts(c, &entries, &events, &Known::default(), ch)
+}
+
+/// What the caller of [`keep_facts`] knows already, so as not to read it back: that the entries
+/// are new (a batch's short way, `submissions.rs`: it is rolled back if one is not, so no stored
+/// fact can count), and the links of submissions it stored in this transaction.
+#[derive(Default)]
+pub(super) struct Known<'a> {
+    pub new: bool,
+    pub links: BTreeMap<&'a str, Link>,
 }
 
 /// The facts of `entries` (sorted, each once) made again from `events` (each entry's every
 /// event), stored where they changed, their counters' difference added to `ch`: the stored
-/// facts read, the links of their submissions, the changed ones upserted (three statements).
+/// facts read, the links of their submissions, the changed ones upserted (three statements;
+/// one when `known` says the entries are new and has their submissions' links).
 /// The caller holds the entries' locks ([`on_entries`]), or stores the entries' first events
 /// in this transaction, so no other transaction can store an event of them before it commits
 /// (a batch's new entries, `submissions.rs`).
@@ -389,6 +399,7 @@ pub(super) fn keep_facts<C: GenericClient>(
     c: &mut C,
     entries: &[&str],
     events: &BTreeMap<String, Vec<Event>>,
+    known: &Known<'_>,
     ch: &mut Changes,
 ) -> Result<()> {
     if entries.is_empty() {
@@ -396,12 +407,14 @@ pub(super) fn keep_facts<C: GenericClient>(
     }
     let ta = Type::TEXT_ARRAY;
     let mut old: BTreeMap<String, EntryFact> = BTreeMap::new();
-    for r in c.query_typed(
-        "SELECT entry, body FROM campaign_entries WHERE entry = ANY($1)",
-        &[(&entries, ta)],
-    )? {
-        if let Ok(f) = serde_json::from_str(r.get::<_, &str>(1)) {
-            old.insert(r.get(0), f);
+    if !known.new {
+        for r in c.query_typed(
+            "SELECT entry, body FROM campaign_entries WHERE entry = ANY($1)",
+            &[(&entries, ta)],
+        )? {
+            if let Ok(f) = serde_json::from_str(r.get::<_, &str>(1)) {
+                old.insert(r.get(0), f);
+            }
         }
     }
     let mut folded: Vec<EntryFact> = Vec::new();
@@ -418,10 +431,12 @@ pub(super) fn keep_facts<C: GenericClient>(
         rows.extend(crate::storage::EntryRow::of(&state, entry));
     }
     super::ledger_rows::keep_all(c, &rows)?;
-    // Each danger's link is its submission's (one statement for them all).
+    // Each danger's link is its submission's (one statement for those the caller did not
+    // store itself).
     let cited: Vec<&str> = folded
         .iter()
         .filter_map(|f| f.submission.as_deref())
+        .filter(|s| !known.links.contains_key(s))
         .collect();
     let mut links: BTreeMap<String, Link> = BTreeMap::new();
     if !cited.is_empty() {
@@ -436,7 +451,10 @@ pub(super) fn keep_facts<C: GenericClient>(
     }
     let mut facts: Vec<EntryFact> = Vec::new();
     for mut f in folded {
-        f.link = f.submission.as_ref().and_then(|s| links.get(s).copied());
+        f.link = f
+            .submission
+            .as_deref()
+            .and_then(|s| known.links.get(s).or_else(|| links.get(s)).copied());
         let entry = f.entry.as_str();
         let before = old.get(entry);
         if before == Some(&f) {

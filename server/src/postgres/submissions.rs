@@ -253,7 +253,16 @@ fn put_batch(
     match &short {
         Some(folded) => {
             let opened: Vec<&str> = folded.keys().map(String::as_str).collect();
-            super::campaign::keep_facts(tx, &opened, folded, &mut ch)?;
+            // New entries of the batch's own new records: no stored facts, and the links are
+            // the records' (`Link::parse` of the column `SELECT link` would read).
+            let known = super::campaign::Known {
+                new: true,
+                links: stored
+                    .iter()
+                    .filter_map(|r| Some((r.id.as_str(), paicha::Link::parse(&r.meta.link)?)))
+                    .collect(),
+            };
+            super::campaign::keep_facts(tx, &opened, folded, &known, &mut ch)?;
             for e in &events {
                 cites.extend(e.attachments.iter().map(|a| (e.id.as_str(), a.as_str())));
             }
