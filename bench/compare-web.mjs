@@ -64,7 +64,7 @@ try {
   const r = await tab.evaluate(() => window.run());
   console.log(`paicha ${r.version} in ${r.ua.match(/Chrom(e|ium)\/[\d.]+/)?.[0] ?? r.ua}; cross-origin isolated: ${r.isolated}; init (fetch + compile + instantiate) ${r.initMs.toFixed(1)} ms`);
   console.log('');
-  for (const line of tables(r.rows)) console.log(line);
+  for (const line of tables(r.rows, false)) console.log(line);
 } finally {
   await browser.close();
   server.close();

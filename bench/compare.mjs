@@ -30,9 +30,14 @@ const t0 = performance.now();
 m.initSync({ module: bytes });
 const initMs = performance.now() - t0;
 
-const { rows } = measure({ m, Ajv: Ajv2020, expandReport, forms: withSchemas(), now: NOW, clock: () => performance.now() });
+// Both ways: single calls (the aims' measure), and batches as in the page (to compare with it).
+const clock = () => performance.now();
+const single = measure({ m, Ajv: Ajv2020, expandReport, forms: withSchemas(), now: NOW, clock, perCall: true });
+const batched = measure({ m, Ajv: Ajv2020, expandReport, forms: withSchemas(), now: NOW, clock });
 const gz = gzipSync(bytes, { level: 9 }).length;
 console.log(`paicha ${m.version()} (${pkg}) in Node ${process.version}; ajv ${JSON.parse(readFileSync(join(root, 'node_modules/ajv/package.json'), 'utf8')).version}`);
 console.log(`module ${(bytes.length / 1024).toFixed(1)} KiB raw, ${(gz / 1024).toFixed(1)} KiB gzip -9; initSync ${initMs.toFixed(1)} ms`);
 console.log('');
-for (const line of tables(rows)) console.log(line);
+for (const line of tables(single.rows, true)) console.log(line);
+console.log('');
+for (const line of tables(batched.rows, false)) console.log(line);
