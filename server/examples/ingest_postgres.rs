@@ -397,7 +397,21 @@ fn main() {
         nodes: vec![a.id(), b.id()],
         postmaster,
     };
+    // The WAL the two-node run wrote (the whole cluster's; nothing else writes to it meanwhile):
+    // a measure of the database's work that other load on the machine does not change.
+    let lsn = || {
+        sql(port, "postgres", "SELECT pg_current_wal_lsn()")
+            .trim()
+            .to_string()
+    };
+    let wal0 = lsn();
     let pg2 = ingest(&[addr_a, addr_b], &bodies, n, clients, &cpu);
+    let wal = sql(
+        port,
+        "postgres",
+        &format!("SELECT pg_wal_lsn_diff('{}', '{wal0}')::bigint", lsn()),
+    );
+    let wal_per = wal.trim().parse::<f64>().unwrap_or(0.0) / n as f64;
     stop(a);
     stop(b);
     if stats {
@@ -466,6 +480,10 @@ fn main() {
             100.0 * total / 1000.0 * r.rate / cores() as f64
         );
     }
+    println!(
+        "  {:<22} WAL per submission: {wal_per:.0} bytes",
+        "PostgreSQL, two nodes"
+    );
     println!(
         "  ratio PostgreSQL / SQLite: one node {:.2}, two nodes {:.2}; two nodes / one node {:.2}",
         pg1.rate / sqlite.rate,

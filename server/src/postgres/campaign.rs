@@ -430,7 +430,7 @@ pub(super) fn keep_facts<C: GenericClient>(
         // The ledger views' row of the entry, from the same fold.
         rows.extend(crate::storage::EntryRow::of(&state, entry));
     }
-    super::ledger_rows::keep_all(c, &rows)?;
+    super::ledger_rows::keep_all(c, &rows, known.new)?;
     // Each danger's link is its submission's (one statement for those the caller did not
     // store itself).
     let cited: Vec<&str> = folded
@@ -488,18 +488,23 @@ pub(super) fn keep_facts<C: GenericClient>(
     let measures_done: Vec<i64> = facts.iter().map(|f| i64::from(f.measures_done)).collect();
     let submission: Vec<Option<String>> = facts.iter().map(|f| f.submission.clone()).collect();
     let (t, b, i) = (Type::TEXT_ARRAY, Type::BOOL_ARRAY, Type::INT8_ARRAY);
-    c.execute_typed(
-        "INSERT INTO campaign_entries (entry, uscc, region, product, severity, violation, found,
-            state, due, closed_on, measures, measures_done, body, submission)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
-            $6::boolean[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[],
-            $12::bigint[], $13::text[], $14::text[])
-         ON CONFLICT (entry) DO UPDATE SET uscc = excluded.uscc, region = excluded.region,
+    // A new entry has no fact yet (the short way, `super::new_rows`): a plain insert.
+    let upsert = " ON CONFLICT (entry) DO UPDATE SET uscc = excluded.uscc, region = excluded.region,
             product = excluded.product, severity = excluded.severity, violation = excluded.violation,
             found = excluded.found, state = excluded.state, due = excluded.due,
             closed_on = excluded.closed_on, measures = excluded.measures,
             measures_done = excluded.measures_done, body = excluded.body,
-            submission = excluded.submission",
+            submission = excluded.submission";
+    let sql = format!(
+        "INSERT INTO campaign_entries (entry, uscc, region, product, severity, violation, found,
+            state, due, closed_on, measures, measures_done, body, submission)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+            $6::boolean[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[],
+            $12::bigint[], $13::text[], $14::text[]){}",
+        if known.new { "" } else { upsert }
+    );
+    let written = c.execute_typed(
+        &sql,
         &[
             (&entry, t.clone()),
             (&uscc, t.clone()),
@@ -516,7 +521,12 @@ pub(super) fn keep_facts<C: GenericClient>(
             (&body, t.clone()),
             (&submission, t),
         ],
-    )?;
+    );
+    if known.new {
+        super::new_rows(written)?;
+    } else {
+        written?;
+    }
     Ok(())
 }
 

@@ -525,7 +525,7 @@ mod bench {
                 &[],
             )?;
             for chunk in bulk.rows.chunks(5000) {
-                crate::postgres::ledger_rows::keep_all(tx, chunk)?;
+                crate::postgres::ledger_rows::keep_all(tx, chunk, false)?;
             }
             tx.execute("DELETE FROM campaign_kept", &[])?;
             Ok(())

@@ -157,10 +157,10 @@ pub(super) fn opened_entries(evs: &[&NewEvent]) -> Option<BTreeMap<String, Vec<E
 }
 
 /// Insert the events of [`opened_entries`] in one statement, each with its entry's enterprise;
-/// their rows for the feed (`feed::publish_rows`, the caller's last statement). `None` when one
-/// was there already (its id, or another `created` of its entry): the caller rolls the
-/// transaction back and stores the batch the careful way, as the facts it kept assumed every
-/// event new. A wait the insert can meet is an event id another transaction is inserting at the
+/// their rows for the feed (`feed::publish_rows`, the caller's last statement). `None` (or the
+/// error of [`super::new_rows`]) when one was there already (its id, or another `created` of
+/// its entry): the caller rolls the transaction back and stores the batch the careful way, as
+/// the facts it kept assumed every event new. A wait the insert can meet is an event id another transaction is inserting at the
 /// same moment, which only a device storing an event under an id the server derives for a new
 /// submission's does.
 pub(super) fn insert_opened(
@@ -193,13 +193,15 @@ pub(super) fn insert_opened(
         .iter()
         .map(|c| (c as &(dyn ToSql + Sync), t.clone()))
         .collect();
-    let rows = tx.query_typed(
+    // No `ON CONFLICT`: an event there already fails the insert, and so the batch's short way
+    // (`super::new_rows`).
+    let rows = super::new_rows(tx.query_typed(
         "INSERT INTO events (id, entry, kind, sha256, body, uscc, region, received_at, author)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
             $6::text[], $7::text[], $8::text[], $9::text[])
-         ON CONFLICT DO NOTHING RETURNING seq, uscc, region",
+         RETURNING seq, uscc, region",
         &params,
-    )?;
+    ))?;
     if rows.len() != evs.len() {
         return Ok(None);
     }

@@ -32,8 +32,9 @@ CREATE INDEX IF NOT EXISTS ledger_entries_uscc ON ledger_entries (uscc, entry)
     INCLUDE (status, due_date, due_offset, conflict, rejected);
 "#;
 
-/// Write (or rewrite) these rows, in one statement.
-pub(super) fn keep_all<C: GenericClient>(c: &mut C, rows: &[EntryRow]) -> Result<()> {
+/// Write (or rewrite) these rows, in one statement; `new`: the entries have no row yet (a
+/// batch's short way: inserted without an upsert, `super::new_rows`).
+pub(super) fn keep_all<C: GenericClient>(c: &mut C, rows: &[EntryRow], new: bool) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -51,15 +52,20 @@ pub(super) fn keep_all<C: GenericClient>(c: &mut C, rows: &[EntryRow]) -> Result
     let conflict: Vec<bool> = rows.iter().map(|r| r.conflict).collect();
     let rejected: Vec<i64> = rows.iter().map(|r| r.rejected).collect();
     let (t, b, i) = (Type::TEXT_ARRAY, Type::BOOL_ARRAY, Type::INT8_ARRAY);
-    c.execute_typed(
+    let upsert =
+        " ON CONFLICT (entry) DO UPDATE SET uscc = excluded.uscc, region = excluded.region,
+            status = excluded.status, due_date = excluded.due_date,
+            due_offset = excluded.due_offset, tasks = excluded.tasks,
+            conflict = excluded.conflict, rejected = excluded.rejected, body = excluded.body";
+    let sql = format!(
         "INSERT INTO ledger_entries (entry, uscc, region, status, due_date, due_offset, tasks,
             conflict, rejected, body)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
-            $6::bigint[], $7::boolean[], $8::boolean[], $9::bigint[], $10::text[])
-         ON CONFLICT (entry) DO UPDATE SET uscc = excluded.uscc, region = excluded.region,
-            status = excluded.status, due_date = excluded.due_date,
-            due_offset = excluded.due_offset, tasks = excluded.tasks,
-            conflict = excluded.conflict, rejected = excluded.rejected, body = excluded.body",
+            $6::bigint[], $7::boolean[], $8::boolean[], $9::bigint[], $10::text[]){}",
+        if new { "" } else { upsert }
+    );
+    let written = c.execute_typed(
+        &sql,
         &[
             (&entry, t.clone()),
             (&uscc, t.clone()),
@@ -72,7 +78,12 @@ pub(super) fn keep_all<C: GenericClient>(c: &mut C, rows: &[EntryRow]) -> Result
             (&rejected, i),
             (&body, t),
         ],
-    )?;
+    );
+    if new {
+        super::new_rows(written)?;
+    } else {
+        written?;
+    }
     Ok(())
 }
 
@@ -102,7 +113,7 @@ pub(super) fn fill(tx: &mut Tx<'_>) -> Result<()> {
                 batch.entry(r.get(0)).or_default().push(e);
             }
         }
-        keep_all(tx, &crate::storage::rows_of(&batch))?;
+        keep_all(tx, &crate::storage::rows_of(&batch), false)?;
     }
 }
 

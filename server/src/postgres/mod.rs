@@ -127,6 +127,21 @@ impl From<r2d2::Error> for StoreError {
     }
 }
 
+/// The outcome of an insert of rows a batch's short way holds new (`submissions.rs`,
+/// `put_batch`), written without `ON CONFLICT`: an upsert's speculative insertion probes each
+/// unique index before the insert and logs a confirmation per row, for a conflict that only a
+/// device storing under an id the server derives can make. A row there already fails the
+/// statement (`unique_violation`, the transaction aborted) and the batch is stored again the
+/// careful way, as when the upsert found it.
+pub(super) fn new_rows<T>(r: std::result::Result<T, postgres::Error>) -> Result<T> {
+    match r {
+        Err(e) if e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION) => {
+            Err(StoreError(submissions::CAREFULLY.into()))
+        }
+        r => Ok(r?),
+    }
+}
+
 type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
 
 pub struct Postgres {

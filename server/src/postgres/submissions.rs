@@ -151,7 +151,7 @@ fn insert_all(tx: &mut Tx<'_>, recs: &[&NewSubmission], actor: &str) -> Result<H
 
 /// What a batch stored the short way answers when one of the events it assumed new was there
 /// already: the transaction is rolled back and the batch stored again the careful way.
-const CAREFULLY: &str = "store the batch again the careful way";
+pub(super) const CAREFULLY: &str = "store the batch again the careful way";
 
 /// Store a batch of submissions and the ledger entries they open, in a fixed number of
 /// statements whatever the batch's size (about ten when every record is new): the records in
