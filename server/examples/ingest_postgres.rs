@@ -22,11 +22,20 @@
 //! submissions: 1,353/s, 382/s, 370/s. With the feed's positions apart from the events
 //! (2026-12-03, `postgres/feed.rs`), the machine mostly the benchmark's: 2,019-2,111/s,
 //! 1,716-2,231/s, 2,185-2,370/s (README, "Ingest", with main's figures in the same sitting).
+//! With reports and events made once, two reads fewer, plain inserts of a batch's new rows and
+//! mimalloc (2026-12-04; alternate binaries, load average 2-6, the benchmark getting 56-92% of
+//! the machine): two nodes' CPU per submission, nodes 0.262-0.288 -> 0.18-0.29 ms, PostgreSQL
+//! 0.35-0.52 -> 0.30-0.40 ms, in all 0.62-0.81 -> 0.49-0.70 ms; two nodes 1,569-3,158/s, p99
+//! 231-509 ms (main in the same sittings 1,615-2,910/s, p99 210-544 ms); with the machine nearly
+//! the benchmark's (load average 1.4-4.2): two nodes 3,154-3,463/s, p99 196-220 ms (main
+//! 1,892-2,834/s, p99 242-703 ms), in all 0.518-0.558 ms per submission (main 0.624-0.734).
 //!
 //! Also printed: the CPU time per submission of the clients (this process), the nodes and the
 //! PostgreSQL cluster (`/proc`), and how busy the whole machine was (other work shares it). With
 //! `PAICHA_BENCH_PG_STATS=1` the cluster loads `pg_stat_statements` and the server time of each
-//! statement of the two-node run is printed (total, calls, mean, rows), lock waits included.
+//! statement of the two-node run is printed (total, calls, mean, rows), lock waits included,
+//! and the bodies' mean sizes as sent and as stored, with their compression. Always printed:
+//! the WAL the two-node run wrote per submission (a figure other load does not change).
 //!
 //!   cargo build --release -p paicha-server
 //!   cargo run --release -p paicha-server --example ingest_postgres -- [N] [BATCH] [CLIENTS]
