@@ -40,6 +40,8 @@ test('an inspector completes every measure of an entry offline on a tablet and t
     assert.deepEqual(queued.sort(), ['credit_publicity', 'judicial_transfer_review', 'revoke_certificate', 'serious_violation_list', 'stop_production_sale', 'two_way_tracing']);
 
     await tablet.ctx.setOffline(true);
+    // The card's follow-up forms are folded away until opened (and stay open across re-renders).
+    await page.click(`${card} details.followup-fold > summary`);
     // Law enforcement files the case first, so the transfer can cite it.
     await page.fill(`${card} form.case input[id^="cn-"]`, '筑市监立〔2026〕第8号');
     await page.fill(`${card} form.case input[id^="cf-"]`, '2026-12-01');
@@ -168,6 +170,7 @@ test('the hand-over to another department and the report to government are compl
     await page.waitForTimeout(400);
     await page.click(`${card} button:has-text("上报")`);
     await page.waitForTimeout(400);
+    await page.click(`${card} details.followup-fold > summary`);
     const values = {
       to: '南明区人民政府', document_date: '2026-12-01', document_number: '筑市监〔2026〕第20号',
       decision_number: '筑市监信〔2026〕第5号', supplier: '某化工有限公司', buyers: '两家水厂',

@@ -41,6 +41,7 @@ test('a tracing recorded offline asks another county to assist, which records th
     const entryId = await page.getAttribute('article.entry:has-text("最高车速")', 'data-entry');
     const card = `article[data-entry="${entryId}"]`;
     const form = `${card} form.measure[data-action="two_way_tracing"]`;
+    await page.click(`${card} details.followup-fold > summary`);
     await page.waitForSelector(form);
 
     // Offline: the tracing with its data and the assist request.

@@ -29,6 +29,8 @@ const T = {
   show: ['查看', 'Show'],
   none: ['没有条目', 'No entries'],
   due: ['待办', 'To do'],
+  dueMore: ['其余 {n} 项待办', '{n} more to do'],
+  followupFold: ['办理（{n} 项）', 'Follow-up ({n})'],
   overdueBy: ['已逾期 {n} 天', '{n} days overdue'],
   daysLeft: ['剩 {n} 天', '{n} days left'],
   deadline: ['期限', 'Deadline'],
@@ -100,16 +102,23 @@ let spotChecks = [];
 let line = 'all'; // the work line whose queue is shown: the account's own once the server said it
 let dueTasks = []; // the core's tasks at the last render, for each entry's forms
 let lastOf = new Map(); // entry id -> the last event folded into it at the last render: what a new act follows
+/** To-do lines shown before the rest fold away (the line queue below groups them by line). */
+const DUE_SHOWN = 8;
 const opened = new Set(); // which folded sections the user opened: kept open across re-renders
 
 /** A folded section that stays as the user left it when the page re-renders. */
 // A box's body may hold parts loaded when the box is first opened (`later`), not with the page:
 // what a click needs stays out of the page's first open (its budget: scripts/size.mjs).
 function folded(name, summary, ...body) {
+  return foldedAs(name, `card ${name}`, summary, ...body);
+}
+
+/** `folded` with its own key for the open state (one per entry card) and class names. */
+function foldedAs(key, className, summary, ...body) {
   const lazy = body.filter((b) => b instanceof Later);
-  const d = el('details', { className: `card ${name}`, open: opened.has(name) }, el('summary', { textContent: summary }), ...body.map((b) => (b instanceof Later ? b.slot : b)));
+  const d = el('details', { className, open: opened.has(key) }, el('summary', { textContent: summary }), ...body.map((b) => (b instanceof Later ? b.slot : b)));
   const show = () => { for (const l of lazy) l.fill(); };
-  d.addEventListener('toggle', () => { if (d.open) { opened.add(name); show(); } else opened.delete(name); });
+  d.addEventListener('toggle', () => { if (d.open) { opened.add(key); show(); } else opened.delete(key); });
   if (d.open) show();
   return d;
 }
@@ -345,8 +354,12 @@ function actions(row, local) {
     }
     return c;
   }
-  if (e.status === 'closed') return followupForms({ ledger, entry: e, tasks: dueTasks.filter((x) => x.entry === e.id), t, act, bounds: null });
-  const more = followupForms({ ledger, entry: e, tasks: dueTasks.filter((x) => x.entry === e.id), t, act, bounds: proposed(e.created.danger.severity) });
+  // The forms that complete the entry's measures, cases and close-out fold away on its card
+  // (a county's page lists every open entry, each with up to ten forms: 16 entries made a page
+  // 49,000 pixels long); the re-check and escalation buttons stay in view.
+  const fold = (forms) => forms && foldedAs(`followup-${e.id}`, 'followup-fold', t('followupFold', forms.childElementCount), forms);
+  if (e.status === 'closed') return fold(followupForms({ ledger, entry: e, tasks: dueTasks.filter((x) => x.entry === e.id), t, act, bounds: null }));
+  const more = fold(followupForms({ ledger, entry: e, tasks: dueTasks.filter((x) => x.entry === e.id), t, act, bounds: proposed(e.created.danger.severity) }));
   if (e.status === 'rectified' && !e.created.spot_check) {
     const id = `d-${e.id}`;
     const date = el('input', { type: 'date', id, required: true, value: proposed(e.created.danger.severity)?.deadline ?? '' });
@@ -454,7 +467,8 @@ async function render() {
     el('main', {},
       el('p', { className: 'muted', attrs: { role: 'status' }, textContent: status }),
       view.rejected ? el('p', { className: 'note', textContent: t('rejected', view.rejected) }) : null,
-      tasks.length ? el('section', { className: 'card' }, el('h2', { textContent: t('due') }), el('ul', { className: 'tasks' }, ...tasks)) : null,
+      tasks.length ? el('section', { className: 'card due' }, el('h2', { textContent: `${t('due')}（${tasks.length}）` }), el('ul', { className: 'tasks' }, ...tasks.slice(0, DUE_SHOWN)),
+        tasks.length > DUE_SHOWN ? foldedAs('due-more', 'due-more', t('dueMore', tasks.length - DUE_SHOWN), el('ul', { className: 'tasks' }, ...tasks.slice(DUE_SHOWN))) : null) : null,
       account.role !== 'enterprise' ? queueSection({ ledger, text, policy, line, now, t, regions: account.regions ?? [], onLine: async (l) => { line = l; await setMeta(key('line'), l); render(); } }) : null,
       assists.length && account.role !== 'enterprise' ? assistSection({ items: assists, t, act, productName: (p) => tt(names.products.get(p)) || p, answered: (x) => assisted.has(`${x.entry}|${x.assist_region}`) }) : null,
       keyInspections.length ? keySection(keyInspections, { names, t, lang: getLang() }) : null,
