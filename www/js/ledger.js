@@ -149,12 +149,22 @@ let mediaLoad = null;
 const warmMedia = () => { if (!mediaLoad && navigator.onLine) mediaLoad = import('./media.js').catch(() => null); }; // supervisors: the spot-check records their regions cover, with their tasks
 let policy = null; // the follow-up policy of the catalogue: the deadlines an order proposes // supervisors: from the server's spot-check records, refreshed on sync
 
+/** Item labels by key; an item of a repeat group (a vehicle checked on site) is named under its
+ * group's label, as a danger found in one of its rows names it. */
+function addItems(items, parent = null) {
+  for (const i of items ?? []) {
+    const label = i.label && parent ? { zh: `${parent.zh} · ${i.label.zh}`, en: `${parent.en ?? parent.zh} · ${i.label.en ?? i.label.zh}` } : i.label;
+    if (label && !names.items.has(i.key)) names.items.set(i.key, label);
+    addItems(i.items, label);
+  }
+}
+
 async function loadNames() {
   const take = (b) => {
     policy = b.policy ?? policy;
     for (const f of b.files ?? []) {
       if (f.product && f.name) names.products.set(f.product, f.name);
-      for (const i of f.items ?? []) if (i.label && !names.items.has(i.key)) names.items.set(i.key, i.label);
+      addItems(f.items);
     }
   };
   try {
