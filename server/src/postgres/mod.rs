@@ -208,6 +208,8 @@ const MIGRATIONS: &[(i32, Migration)] = &[
     // Each ledger entry kept folded (`ledger_rows.rs`), for the ledger views and the line queue
     // in place of folding a region's every event per request: the entries stored before.
     (7, Migration::Run(ledger_rows::fill)),
+    // The running deadline's day as a number, kept by the database, for the view's order.
+    (8, Migration::Sql(ledger_rows::DUE_DAY)),
 ];
 
 /// An arbitrary constant key for the advisory lock under which a node creates and migrates the
