@@ -8,9 +8,10 @@
 //! views stay the core's (`ledger::view`'s rows, `ledger::queue_in`) over the entries read.
 //!
 //! Beside the body, what a view needs to order and count without reading bodies: the status and
-//! the running deadline (a page is chosen with the core's `ledger::rank` over them), whether a
-//! conflict waits, how many acts were refused, and whether the entry can have follow-up tasks at
-//! all (`tasks`: the line queue reads only those).
+//! the running deadline (the database orders a page by them in the order of the core's
+//! `ledger::rank`: `LedgerStore::entry_page`), whether a conflict waits, how many acts were
+//! refused, and whether the entry can have follow-up tasks at all (`tasks`: the line queue reads
+//! only those).
 
 use paicha::ledger::{self, Deadline, Entry, LedgerState, Status};
 use serde::Deserialize;
