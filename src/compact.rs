@@ -174,11 +174,7 @@ impl Compact {
         } else {
             ",\"valid\":false,\"level\":\""
         });
-        o.push_str(match self.level {
-            Level::None => "none",
-            Level::General => "general",
-            Level::Major => "major",
-        });
+        o.push_str(self.level.as_str());
         o.push_str("\",\"errors\":");
         push_json(&mut o, &self.errors);
         o.push_str(",\"findings\":[");

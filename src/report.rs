@@ -55,6 +55,17 @@ pub enum Level {
     Major,
 }
 
+impl Level {
+    /// The level as the report writes it (its serde name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::None => "none",
+            Level::General => "general",
+            Level::Major => "major",
+        }
+    }
+}
+
 /// A follow-up the regulation requires.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Action {

@@ -500,9 +500,8 @@ pub trait LedgerStore: Send + Sync {
         -> Result<Vec<(i64, String)>>;
     /// The entries (of any region) with an assist request (协查) to a region under `prefix`.
     fn assist_entries(&self, prefix: &str) -> Result<Vec<String>>;
-    /// The kept entries (`ledger_rows.rs`) a scope's events belong to (a region's prefixes, or
-    /// an enterprise's), by entry id, without their bodies: what a view orders and counts.
-    fn ranked_entries(&self, scope: &Scope) -> Result<Vec<Ranked>>;
+    /// The kept bodies of every entry of a scope (a region's prefixes, or an enterprise's).
+    fn scope_bodies(&self, scope: &Scope) -> Result<Vec<String>>;
     /// One page of a scope's kept entries in the ledger view's order, ordered and counted by the
     /// database: the entries with a running deadline by the days left to it (the overdue first),
     /// then the open ones without one, then the closed ones, ties by entry id: the order of the

@@ -47,8 +47,8 @@ fn key<'r>(r: &'r Row<'_>) -> (u8, i64, &'r str) {
 }
 
 /// Where a row sorts before its entry id breaks ties, from the entry's status and the days left
-/// until its running deadline: public so that the server can order a region's entries from what
-/// it keeps of each (status and deadline), reading only the page's entries in full.
+/// until its running deadline. The server's databases order a view the same way in SQL
+/// (`LedgerStore::entry_page`; `server/tests/ledger_kept.rs` holds the two equal).
 pub fn rank(status: Status, days_left: Option<i64>) -> (u8, i64) {
     match (status, days_left) {
         (_, Some(d)) if d < 0 => (0, d),

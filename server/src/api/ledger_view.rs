@@ -2,8 +2,9 @@
 //! `storage/ledger_rows.rs`) rather than by folding every event of the region per request: the
 //! database orders the scope's entries by what each row keeps (status, running deadline) in the
 //! order of the core's `ledger::rank` and counts conflicts and refused acts from the rows
-//! (`LedgerStore::entry_page`), and only the page's entries are read in full; the queue reads only the entries that can have tasks. The rows and the
-//! queue are then the core's (`ledger::Row::of`, `ledger::queue_in`) over the entries read.
+//! (`LedgerStore::entry_page`), and only the page's entries are read in full; the queue reads
+//! only the entries that can have tasks. The rows and the queue are then the core's
+//! (`ledger::Row::of`, `ledger::queue_in`) over the entries read.
 
 use crate::storage::{read_entry, PageQuery, Result, Scope, Storage};
 use chrono::{DateTime, FixedOffset};
@@ -64,13 +65,8 @@ pub(crate) fn queue_state(store: &dyn Storage, prefix: &str) -> Result<LedgerSta
 /// Every kept entry of `scope`, as the fold of all its events would hold them (the morning
 /// report's ledger figures read the whole region's entries, not its events).
 pub(super) fn scope_state(store: &dyn Storage, scope: &Scope) -> Result<LedgerState> {
-    let ids: Vec<String> = store
-        .ranked_entries(scope)?
-        .into_iter()
-        .map(|r| r.entry)
-        .collect();
-    let bodies = store.entry_bodies(&ids)?;
-    Ok(state_of(bodies.iter().map(|(_, b)| b.as_str())))
+    let bodies = store.scope_bodies(scope)?;
+    Ok(state_of(bodies.iter().map(String::as_str)))
 }
 
 fn state_of<'a>(bodies: impl Iterator<Item = &'a str>) -> LedgerState {

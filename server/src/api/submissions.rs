@@ -101,7 +101,7 @@ fn prepare(v: &Value, auth: &Authed, at: chrono::DateTime<chrono::FixedOffset>) 
         inspected_date: inspected_at.get(..10).unwrap_or_default().to_string(),
         inspected_at,
         valid: report.valid,
-        level: level_text(report.level).to_string(),
+        level: report.level.as_str().to_string(),
         errors: i64::try_from(report.errors.len()).unwrap_or(i64::MAX),
         findings: i64::try_from(report.findings.len()).unwrap_or(i64::MAX),
     };
@@ -138,15 +138,6 @@ fn prepare(v: &Value, auth: &Authed, at: chrono::DateTime<chrono::FixedOffset>) 
         events: ledger_events(&report, v, id, &auth.account.username, at),
         received_at: at.to_rfc3339(),
     }))
-}
-
-/// A level as the report writes it (`Level` is `snake_case` in serde).
-fn level_text(level: paicha::Level) -> &'static str {
-    match level {
-        paicha::Level::None => "none",
-        paicha::Level::General => "general",
-        paicha::Level::Major => "major",
-    }
 }
 
 /// A UUID (version 8, RFC 9562) derived from a name: the same name always gives the same id.
@@ -645,7 +636,7 @@ mod tests {
         for l in [Level::None, Level::General, Level::Major] {
             assert_eq!(
                 serde_json::to_value(l).ok(),
-                Some(serde_json::Value::String(super::level_text(l).into()))
+                Some(serde_json::Value::String(l.as_str().into()))
             );
         }
     }

@@ -15,8 +15,7 @@ use super::feed::{publish, read_sql, Fed};
 use super::idempotent::{put_idempotent, settle, Kind, Upload};
 use super::{scope_sql, write_audit, Args, Postgres, Tx};
 use crate::storage::{
-    Audit, Changes, EntryPage, LedgerStore, NewEvent, Owner, PageQuery, Ranked, Result, Scope,
-    Stored,
+    Audit, Changes, EntryPage, LedgerStore, NewEvent, Owner, PageQuery, Result, Scope, Stored,
 };
 use paicha::ledger::Event;
 use r2d2_postgres::postgres::types::{ToSql, Type};
@@ -483,8 +482,8 @@ impl LedgerStore for Postgres {
         })
     }
 
-    fn ranked_entries(&self, scope: &Scope) -> Result<Vec<Ranked>> {
-        self.read(|c| super::ledger_rows::ranked(c, scope))
+    fn scope_bodies(&self, scope: &Scope) -> Result<Vec<String>> {
+        self.read(|c| super::ledger_rows::scope_bodies(c, scope))
     }
 
     fn entry_page(&self, scope: &Scope, q: &PageQuery) -> Result<EntryPage> {

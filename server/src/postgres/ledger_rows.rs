@@ -7,7 +7,7 @@
 //! migration 7: the rows of the entries stored before.
 
 use super::Tx;
-use crate::storage::{code_range, EntryPage, EntryRow, PageQuery, Ranked, Result, Scope};
+use crate::storage::{code_range, EntryPage, EntryRow, PageQuery, Result, Scope};
 use paicha::ledger::Event;
 use r2d2_postgres::postgres::types::Type;
 use r2d2_postgres::postgres::GenericClient;
@@ -158,25 +158,14 @@ fn scope_cond(scope: &Scope, args: &mut super::Args) -> String {
     }
 }
 
-pub(super) fn ranked<C: GenericClient>(c: &mut C, scope: &Scope) -> Result<Vec<Ranked>> {
+/// The kept bodies of every entry of `scope`.
+pub(super) fn scope_bodies<C: GenericClient>(c: &mut C, scope: &Scope) -> Result<Vec<String>> {
     let mut args = super::Args::new();
     let cond = scope_cond(scope, &mut args);
-    let sql = format!(
-        "SELECT entry, status, due_date, due_offset, conflict, rejected FROM ledger_entries
-         WHERE {cond} ORDER BY entry"
-    );
+    let sql = format!("SELECT body FROM ledger_entries WHERE {cond}");
     Ok(c.query(&sql, &args.refs())?
         .iter()
-        .map(|r| {
-            Ranked::of(
-                r.get(0),
-                r.get::<_, &str>(1),
-                r.get::<_, Option<&str>>(2),
-                r.get(3),
-                r.get(4),
-                r.get(5),
-            )
-        })
+        .map(|r| r.get(0))
         .collect())
 }
 

@@ -13,7 +13,7 @@ use super::audit::write_audit;
 use super::idempotent::{put_idempotent, Kind, Upload};
 use super::{scope_sql, Sqlite};
 use crate::storage::{Audit, Owner};
-use crate::storage::{EntryPage, LedgerStore, NewEvent, PageQuery, Ranked, Result, Scope, Stored};
+use crate::storage::{EntryPage, LedgerStore, NewEvent, PageQuery, Result, Scope, Stored};
 use rusqlite::types::Value as Sql;
 use rusqlite::{params, params_from_iter, OptionalExtension, Transaction};
 
@@ -222,8 +222,8 @@ impl LedgerStore for Sqlite {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    fn ranked_entries(&self, scope: &Scope) -> Result<Vec<Ranked>> {
-        super::ledger_rows::ranked(&*self.conn()?, scope)
+    fn scope_bodies(&self, scope: &Scope) -> Result<Vec<String>> {
+        super::ledger_rows::scope_bodies(&*self.conn()?, scope)
     }
 
     fn entry_page(&self, scope: &Scope, q: &PageQuery) -> Result<EntryPage> {

@@ -4,7 +4,7 @@
 //! makes the rows of every stored entry (`migrate_v6`: databases before version 7). The views read
 //! by the covering indexes on region and on enterprise, the bodies by key.
 
-use crate::storage::{code_range, EntryPage, EntryRow, PageQuery, Ranked, Result, Scope};
+use crate::storage::{code_range, EntryPage, EntryRow, PageQuery, Result, Scope};
 use paicha::ledger::Event;
 use rusqlite::types::Value as Sql;
 use rusqlite::{params, params_from_iter, Connection};
@@ -81,25 +81,13 @@ pub(super) fn fill(conn: &Connection) -> Result<()> {
     flush(&mut batch)
 }
 
-pub(super) fn ranked(conn: &Connection, scope: &Scope) -> Result<Vec<Ranked>> {
+/// The kept bodies of every entry of `scope`.
+pub(super) fn scope_bodies(conn: &Connection, scope: &Scope) -> Result<Vec<String>> {
     let mut args = Vec::new();
     let cond = super::scope_sql(scope, &mut args);
-    let sql = format!(
-        "SELECT entry, status, due_date, due_offset, conflict, rejected FROM ledger_entries
-         WHERE {cond} ORDER BY entry"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params_from_iter(args), |r| {
-        Ok(Ranked::of(
-            r.get(0)?,
-            r.get_ref(1)?.as_str().unwrap_or_default(),
-            r.get_ref(2)?.as_str_or_null().ok().flatten(),
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-        ))
-    })?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    let mut stmt = conn.prepare_cached(&format!("SELECT body FROM ledger_entries WHERE {cond}"))?;
+    let rows = stmt.query_map(params_from_iter(args), |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
 }
 
 /// One page of the view in the database (`LedgerStore::entry_page`): the days left to a running

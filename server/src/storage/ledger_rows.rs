@@ -13,8 +13,7 @@
 //! refused, and whether the entry can have follow-up tasks at all (`tasks`: the line queue reads
 //! only those).
 
-use paicha::ledger::{self, Deadline, Entry, LedgerState, Status};
-use serde::Deserialize;
+use paicha::ledger::{self, Entry, LedgerState};
 
 /// One entry as kept.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,47 +64,6 @@ impl EntryRow {
                 .unwrap_or(i64::MAX),
             body: serde_json::to_string(e).unwrap_or_default(),
         })
-    }
-}
-
-/// An entry as a view orders it, without its body.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Ranked {
-    pub entry: String,
-    pub status: Status,
-    pub deadline: Option<Deadline>,
-    pub conflict: bool,
-    pub rejected: i64,
-}
-
-impl Ranked {
-    /// From the stored columns (a row the server wrote: anything unreadable sorts as open without
-    /// a deadline rather than failing the view).
-    pub fn of(
-        entry: String,
-        status: &str,
-        due_date: Option<&str>,
-        due_offset: Option<i64>,
-        conflict: bool,
-        rejected: i64,
-    ) -> Ranked {
-        let status =
-            Status::deserialize(serde_json::Value::String(status.into())).unwrap_or(Status::Found);
-        let deadline = due_date
-            .and_then(ledger::date::parse_date)
-            .zip(
-                due_offset
-                    .and_then(|s| i32::try_from(s).ok())
-                    .and_then(chrono::FixedOffset::east_opt),
-            )
-            .map(|(date, offset)| Deadline { date, offset });
-        Ranked {
-            entry,
-            status,
-            deadline,
-            conflict,
-            rejected,
-        }
     }
 }
 
